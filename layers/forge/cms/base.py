@@ -1,0 +1,45 @@
+"""What every platform folder provides to the pipeline steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from forge.models.spec import PluginSpec
+
+# A generated plugin: relative POSIX path -> file content. Rendering the same spec twice gives equal trees.
+SourceTree = Mapping[str, bytes]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A tool invocation the pipeline runs inside the isolation sandbox.
+
+    The isolated working directory holds `plugin/` (the plugin tree) and, for the sandbox step,
+    `sandbox/` (the platform's stand-ins and harness). Build and test commands run in `plugin/`;
+    the sandbox command runs in the working directory itself.
+    """
+
+    argv: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    # spec -> source tree (deterministic, offline).
+    render: Callable[[PluginSpec], SourceTree]
+    # The plugin's main file inside the tree (the one with the plugin headers).
+    main_file: Callable[[PluginSpec], str]
+    # Build: commands that must all exit 0; `php_files` names every PHP file, each is linted.
+    build_commands: Callable[[list[str]], list[Command]]
+    # Test: one command writing JUnit XML to the path it is given.
+    test_command: Callable[[str], Command]
+    # Sandbox: files of the forge's own (stand-ins, harness) copied beside the plugin, and the command
+    # that loads the plugin against them. The command must exit 0 and print nothing on stderr.
+    sandbox_files: Callable[[], Mapping[str, bytes]]
+    sandbox_command: Callable[[PluginSpec], Command]
+    # Paths (fnmatch patterns) that never go into the distributable zip.
+    dist_exclude: tuple[str, ...] = field(default_factory=tuple)
+    folder: Path = Path()

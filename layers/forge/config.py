@@ -1,0 +1,56 @@
+"""Settings read from the environment, one place for every variable the README lists."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "plugin-forge"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    forge_home: Path = Field(default_factory=_default_home, alias="FORGE_HOME")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    min_approvals: int = Field(default=2, ge=1, le=10, alias="FORGE_MIN_APPROVALS")
+    worker_concurrency: int = Field(default=3, ge=1, le=64, alias="FORGE_WORKER_CONCURRENCY")
+    approval_timeout_seconds: int = Field(default=72 * 3600, ge=1, alias="FORGE_APPROVAL_TIMEOUT_SECONDS")
+    state_machine_arn: str | None = Field(default=None, alias="FORGE_STATE_MACHINE_ARN")
+    artifact_bucket: str | None = Field(default=None, alias="S3_BUCKET")
+    allowed_api_hosts: str = Field(default="api.molam.com,sandbox.api.molam.com", alias="FORGE_ALLOWED_API_HOSTS")
+    signer: str = Field(default="pkcs11", alias="FORGE_SIGNER")
+    pkcs11_module: str = Field(default="/usr/lib/softhsm/libsofthsm2.so", alias="FORGE_PKCS11_MODULE")
+    pkcs11_token_label: str = Field(default="plugin-forge", alias="FORGE_PKCS11_TOKEN")
+    pkcs11_pin: str | None = Field(default=None, alias="FORGE_PKCS11_PIN")
+    kms_key_alias: str = Field(default="alias/plugin-forge-signing", alias="FORGE_KMS_KEY_ALIAS")
+    step_timeout_seconds: int = Field(default=600, ge=5, alias="FORGE_STEP_TIMEOUT_SECONDS")
+    step_memory_mb: int = Field(default=1024, ge=64, alias="FORGE_STEP_MEMORY_MB")
+    api_url: str = Field(default="http://127.0.0.1:8080", alias="FORGE_API_URL")
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.forge_home / "artifacts"
+
+    @property
+    def marketplace_dir(self) -> Path:
+        return self.forge_home / "marketplace"
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.allowed_api_hosts.split(",") if h.strip())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the local runtime change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Postgres adapters: the connection pool, the migration runner and the repositories."""

@@ -1,0 +1,1 @@
+"""Pydantic models at every boundary: specs, jobs, runs, packages, approvals, step events."""

@@ -1,0 +1,160 @@
+"""PluginSpec: what ops ask the forge to build. Validated before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from forge.errors import SpecError
+
+SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+DOTTED_VERSION = r"^\d+(\.\d+){0,2}$"
+# WordPress.org refuses slugs that start with another company's trademark.
+TRADEMARK_PREFIXES = ("woocommerce", "woo-", "stripe-", "paypal-")
+
+Platform = Literal["woocommerce"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _version_key(v: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in v.split("."))
+
+
+class VersionRange(_Strict):
+    min: Annotated[str, Field(pattern=DOTTED_VERSION, description="Lowest supported version")]
+    tested: Annotated[str, Field(pattern=DOTTED_VERSION, description="Highest version tested")]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VersionRange:
+        if _version_key(self.min) > _version_key(self.tested):
+            raise ValueError(f"min {self.min} is above tested {self.tested}")
+        return self
+
+
+class Compatibility(_Strict):
+    platform: VersionRange = VersionRange(min="8.0", tested="9.3")
+    wordpress: VersionRange = VersionRange(min="6.2", tested="6.5")
+    php: VersionRange = VersionRange(min="7.4", tested="8.3")
+
+
+class Features(_Strict):
+    refunds: bool = True
+    webhooks: bool = True
+    blocks_checkout: bool = True
+
+
+class SettingField(_Strict):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    label: Annotated[str, Field(min_length=1, max_length=80)]
+    type: Literal["text", "password", "checkbox", "select"] = "text"
+    default: str = ""
+    options: list[str] = []
+    description: Annotated[str, Field(max_length=300)] = ""
+
+
+class PluginSpec(_Strict):
+    """A payment plugin request. `examples/woocommerce.yaml` is the reference instance."""
+
+    name: Annotated[str, Field(min_length=3, max_length=80)]
+    slug: Annotated[str, Field(min_length=3, max_length=60)]
+    version: Annotated[str, Field(max_length=40)]
+    description: Annotated[str, Field(min_length=10, max_length=150)]
+    brand: Annotated[str, Field(min_length=2, max_length=40)]
+    author: Annotated[str, Field(min_length=2, max_length=80)] = "Molam"
+    platform: Platform
+    compatibility: Compatibility = Compatibility()
+    payment_methods: Annotated[list[Literal["card", "mobile_money", "bank_transfer", "wallet"]], Field(min_length=1)]
+    currencies: Annotated[list[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]], Field(min_length=1, max_length=50)]
+    features: Features = Features()
+    api_base_url: str
+    settings: Annotated[list[SettingField], Field(max_length=20)] = []
+
+    @field_validator("slug")
+    @classmethod
+    def _slug_rules(cls, slug: str) -> str:
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+            raise ValueError("use lowercase letters, digits and single hyphens only")
+        if slug.startswith(TRADEMARK_PREFIXES):
+            raise ValueError(
+                f"'{slug}' starts with a trademark WordPress.org refuses; name it '<brand>-for-woocommerce'"
+            )
+        return slug
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, version: str) -> str:
+        if not re.fullmatch(SEMVER, version):
+            raise ValueError(f"'{version}' is not a SemVer version such as 1.2.3")
+        return version
+
+    @field_validator("currencies", "payment_methods")
+    @classmethod
+    def _unique(cls, values: list[str]) -> list[str]:
+        if len(set(values)) != len(values):
+            raise ValueError("contains duplicates")
+        return values
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _api_host_allowed(cls, url: str) -> str:
+        from forge.config import get_settings
+
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("must be an https:// URL")
+        if parts.username or parts.password or parts.query or parts.fragment or parts.port:
+            raise ValueError("must not carry credentials, a port, a query or a fragment")
+        allowed = get_settings().allowed_hosts
+        if parts.hostname.lower() not in allowed:
+            raise ValueError(f"host '{parts.hostname}' is not allowlisted (allowed: {', '.join(sorted(allowed))})")
+        return url.rstrip("/")
+
+    def digest(self) -> str:
+        """sha256 of the canonical JSON form: the identity provenance and manifests refer to."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _format_error(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(spec)"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    return f"{loc}: {msg}"
+
+
+def parse_spec(data: Any, source: str = "spec") -> PluginSpec:
+    """Validate already-parsed data; every bad field is named in the SpecError."""
+    if not isinstance(data, dict):
+        raise SpecError(source, ["(spec): must be a mapping of fields, got " + type(data).__name__])
+    try:
+        return PluginSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(source, [_format_error(e) for e in exc.errors()]) from None
+
+
+def load_spec(path: Path) -> PluginSpec:
+    """Read a YAML or JSON spec file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(str(path), ["file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(str(path), [f"cannot read: {exc}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(str(path), [f"not valid YAML/JSON{where}: {getattr(exc, 'problem', exc)}"]) from None
+    return parse_spec(data, str(path))

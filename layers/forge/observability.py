@@ -1,0 +1,23 @@
+"""The Powertools logger, metrics and tracer every module shares.
+
+The metric names are the specification's (forge_jobs_total, forge_step_duration_seconds, ...);
+in AWS they land in CloudWatch through EMF, locally they are written to the same JSON log stream.
+"""
+
+from __future__ import annotations
+
+import os
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+SERVICE = "plugin-forge"
+NAMESPACE = "PluginForge"
+
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", SERVICE)
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
+# X-Ray exists in AWS only; locally the tracer would only warn about a missing daemon.
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "false" if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else "true")
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+tracer = Tracer(service=SERVICE)

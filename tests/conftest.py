@@ -1,0 +1,85 @@
+"""Fixtures shared by every test: a real PostgreSQL (embedded pgserver, or DATABASE_URL) per session,
+and a freshly migrated database per test, copied from a template so each test starts clean."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from forge.config import reset_settings
+from forge.db.connection import Database, close_all
+from forge.db.migrate import migrate
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE = "forge_test_template"
+
+
+def _with_database(dsn: str, name: str) -> str:
+    dsn_params = psycopg2.extensions.parse_dsn(dsn)
+    dsn_params["dbname"] = name
+    return psycopg2.extensions.make_dsn(**dsn_params)
+
+
+def _admin(dsn: str, sql: str) -> None:
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server for the whole session: DATABASE_URL if CI gives one, else an embedded PostgreSQL 16."""
+    if os.environ.get("FORGE_TEST_DATABASE_URL"):
+        yield os.environ["FORGE_TEST_DATABASE_URL"]
+        return
+    from forge.local.postgres import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
+    dsn = server.start("postgres")
+    yield dsn
+    close_all()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def template_dsn(pg_admin_dsn: str) -> str:
+    _admin(pg_admin_dsn, f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
+    _admin(pg_admin_dsn, f'CREATE DATABASE "{TEMPLATE}"')
+    dsn = _with_database(pg_admin_dsn, TEMPLATE)
+    migrate(dsn)
+    return dsn
+
+
+@pytest.fixture
+def db_dsn(pg_admin_dsn: str, template_dsn: str) -> Iterator[str]:
+    """A freshly migrated, empty database of this test's own."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _admin(pg_admin_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    yield _with_database(pg_admin_dsn, name)
+
+
+@pytest.fixture
+def db(db_dsn: str) -> Iterator[Database]:
+    database = Database(db_dsn)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def forge_env(tmp_path: Path, db_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A FORGE_HOME of this test's own pointing at its own database."""
+    home = tmp_path / "forge-home"
+    monkeypatch.setenv("FORGE_HOME", str(home))
+    monkeypatch.setenv("DATABASE_URL", db_dsn)
+    reset_settings()
+    yield home
+    reset_settings()
