@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg2
@@ -59,12 +59,22 @@ def template_dsn(pg_admin_dsn: str) -> str:
     return dsn
 
 
+@pytest.fixture(scope="session")
+def new_database(pg_admin_dsn: str, template_dsn: str) -> Callable[[], str]:
+    """Factory: a freshly migrated, empty database; returns its DSN."""
+
+    def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        _admin(pg_admin_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        return _with_database(pg_admin_dsn, name)
+
+    return make
+
+
 @pytest.fixture
-def db_dsn(pg_admin_dsn: str, template_dsn: str) -> Iterator[str]:
+def db_dsn(new_database: Callable[[], str]) -> str:
     """A freshly migrated, empty database of this test's own."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    _admin(pg_admin_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-    yield _with_database(pg_admin_dsn, name)
+    return new_database()
 
 
 @pytest.fixture
@@ -83,3 +93,15 @@ def forge_env(tmp_path: Path, db_dsn: str, monkeypatch: pytest.MonkeyPatch) -> I
     reset_settings()
     yield home
     reset_settings()
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SoftHSM2 token for the session: the PKCS#11 module reads its configuration only once per process."""
+    from forge.signing.softhsm import prepare_softhsm
+
+    pin = prepare_softhsm(tmp_path_factory.mktemp("softhsm"), "plugin-forge-test")
+    os.environ["FORGE_PKCS11_PIN"] = pin
+    os.environ["FORGE_PKCS11_TOKEN"] = "plugin-forge-test"
+    reset_settings()
+    return pin

@@ -72,6 +72,8 @@ CREATE TABLE forge_runs (
   step         text NOT NULL CHECK (step IN ('generate', 'build', 'test', 'sandbox', 'package', 'sign',
                                              'approval', 'publish')),
   attempt      integer NOT NULL DEFAULT 1 CHECK (attempt >= 1),
+  -- "<execution>:<retry count>": the same task delivered twice reuses this row instead of adding one.
+  delivery_key text NOT NULL DEFAULT 'manual',
   status       text NOT NULL DEFAULT 'running'
                CHECK (status IN ('running', 'success', 'failed', 'cancelled')),
   logs         text NOT NULL DEFAULT '',
@@ -83,6 +85,7 @@ CREATE TABLE forge_runs (
   created_at   timestamptz NOT NULL DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now(),
   UNIQUE (job_id, step, attempt),
+  UNIQUE (job_id, step, delivery_key),
   CHECK ((status = 'running') = (finished_at IS NULL))
 );
 CREATE INDEX forge_runs_job_idx ON forge_runs (job_id, started_at);

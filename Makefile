@@ -1,0 +1,34 @@
+# The two commands of the README: `make demo` runs the main job, `make test` runs the tests.
+# Both install what they need first (Debian packages, the virtualenv); nothing is installed by hand.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: bootstrap demo test lint format up synth bench clean
+
+bootstrap:
+	@VENV=$(VENV) ./scripts/bootstrap.sh
+
+demo: bootstrap
+	$(BIN)/forge demo
+
+test: bootstrap lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/statelint statemachine/forge.asl.json
+
+format: bootstrap
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+up: bootstrap
+	$(BIN)/forge up
+
+bench: bootstrap
+	$(BIN)/python bench/pipeline.py
+
+clean:
+	rm -rf $(VENV) cdk.out .pytest_cache .ruff_cache

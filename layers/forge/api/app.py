@@ -1,0 +1,115 @@
+"""The API resolver: routers, error mapping, and the Lambda entry point functions/api uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import forge
+from forge.api.auth import Unauthorized, WrongRole
+from forge.api.cursors import BadCursor
+from forge.api.routers import approvals, health, jobs
+from forge.errors import Conflict, Forbidden, ForgeError, NotFound, SpecError, TransientError
+from forge.observability import logger
+
+PREFIX = "/api/v1/forge"
+MAX_BODY_BYTES = 256 * 1024
+
+app = APIGatewayRestResolver(enable_validation=True)
+app.enable_swagger(path=f"{PREFIX}/docs", title="Plugin Forge API", version=forge.__version__)
+
+
+def _error(status: int, code: str, message: str, problems: list[str] | None = None) -> Response[dict]:
+    return Response(status, "application/json", {"error": code, "message": message, "problems": problems or []})
+
+
+def _limit_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    body = app.current_event.body or ""
+    if len(body.encode()) > MAX_BODY_BYTES:
+        return _error(413, "too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
+    return next_middleware(app)
+
+
+app.use(middlewares=[_limit_body])
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        where, rest = parts[0], parts[1:]
+        return f"{where}: {'.'.join(rest)}" if rest else where
+    return ".".join(parts)
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid(exc: RequestValidationError) -> Response[dict]:
+    problems = []
+    for err in exc.errors():
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        if err.get("type") == "extra_forbidden":
+            msg = "unknown field"
+        if err.get("type") == "json_invalid":
+            msg = "malformed JSON"
+        problems.append(f"{_loc(tuple(err.get('loc', ())))}: {msg}")
+    return _error(422, "invalid_request", "the request is not valid", problems)
+
+
+@app.exception_handler(SpecError)
+def _bad_spec(exc: SpecError) -> Response[dict]:
+    return _error(422, "invalid_spec", "the plugin spec is not valid", exc.problems)
+
+
+@app.exception_handler(Unauthorized)
+def _unauthorized(exc: Unauthorized) -> Response[dict]:
+    return _error(401, "unauthorized", str(exc))
+
+
+@app.exception_handler([WrongRole, Forbidden])
+def _forbidden(exc: ForgeError) -> Response[dict]:
+    return _error(403, "forbidden", str(exc))
+
+
+@app.exception_handler(NotFound)
+def _not_found(exc: NotFound) -> Response[dict]:
+    return _error(404, "not_found", str(exc))
+
+
+@app.exception_handler(Conflict)
+def _conflict(exc: Conflict) -> Response[dict]:
+    return _error(409, "conflict", str(exc))
+
+
+@app.exception_handler(BadCursor)
+def _bad_cursor(exc: BadCursor) -> Response[dict]:
+    return _error(400, "bad_cursor", str(exc))
+
+
+@app.exception_handler(TransientError)
+def _busy(exc: TransientError) -> Response[dict]:
+    return _error(503, "unavailable", str(exc))
+
+
+@app.exception_handler(ForgeError)
+def _refused(exc: ForgeError) -> Response[dict]:
+    return _error(400, "refused", str(exc))
+
+
+@app.exception_handler(Exception)
+def _crash(exc: Exception) -> Response[dict]:
+    # The detail goes to the log, never to the caller.
+    logger.exception("unhandled error in the API")
+    return _error(500, "internal", "internal error; the request id is in the logs")
+
+
+for module in (jobs, approvals, health):
+    app.include_router(module.router, prefix=PREFIX)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,70 @@
+"""Who is calling: the principal API Gateway's Cognito authorizer (or the local adapter) put in the claims."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends, Request
+
+from forge.errors import ForgeError
+
+OPS = "plugin_forge_ops"
+ADMIN = "pay_admin"
+ROLES = (OPS, ADMIN)
+
+
+class Unauthorized(ForgeError):
+    pass
+
+
+class WrongRole(ForgeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: str
+    roles: frozenset[str]
+
+    @property
+    def role(self) -> str:
+        """The strongest role held, recorded on approvals."""
+        return ADMIN if ADMIN in self.roles else OPS
+
+
+def _groups(raw: object) -> frozenset[str]:
+    # Cognito groups reach REST API claims as "a,b", "[a b]" or a list depending on the path taken.
+    if isinstance(raw, list):
+        items = raw
+    else:
+        items = str(raw or "").strip("[]").replace(",", " ").split()
+    return frozenset(str(i).strip() for i in items if str(i).strip())
+
+
+def principal_from_claims(claims: dict[str, object] | None) -> Principal:
+    if not claims:
+        raise Unauthorized("authentication required")
+    user = str(claims.get("cognito:username") or claims.get("username") or claims.get("sub") or "")
+    if not user:
+        raise Unauthorized("the token names no user")
+    return Principal(user=user, roles=_groups(claims.get("cognito:groups")) & frozenset(ROLES))
+
+
+def current_principal(request: Request) -> Principal:
+    context = request.resolved_event.request_context
+    authorizer = context.authorizer.raw_event if context.authorizer else {}
+    principal = principal_from_claims((authorizer or {}).get("claims"))
+    if not principal.roles:
+        raise WrongRole(f"{principal.user} has neither the {OPS} nor the {ADMIN} role")
+    return principal
+
+
+def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if ADMIN not in principal.roles:
+        raise WrongRole(f"this action needs the {ADMIN} role")
+    return principal
+
+
+Ops = Annotated[Principal, Depends(current_principal)]
+Admin = Annotated[Principal, Depends(admin_principal)]

@@ -1,0 +1,35 @@
+"""Artifacts in the S3 artifact bucket (encrypted with the bucket's key, versioned)."""
+
+from __future__ import annotations
+
+import boto3
+from botocore.exceptions import ClientError
+
+from forge.errors import NotFound
+
+
+class S3ArtifactStore:
+    def __init__(self, bucket: str, client: object | None = None) -> None:
+        self.bucket = bucket
+        self.client = client or boto3.client("s3")
+
+    def put(self, key: str, data: bytes) -> str:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        return f"s3://{self.bucket}/{key}"
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                raise NotFound(f"artifact {key} not found") from None
+            raise
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NoSuchKey", "404", "NotFound"):
+                return False
+            raise

@@ -1,0 +1,103 @@
+"""A small client of the ops API for the CLI: a token, JSON in and out, errors as ForgeError."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from forge.config import get_settings
+from forge.errors import ForgeError
+
+
+class ApiError(ForgeError):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status = status
+        self.body = body
+        problems = body.get("problems") or []
+        text = body.get("message") or body.get("error") or f"HTTP {status}"
+        super().__init__(f"{text} (HTTP {status})" + "".join(f"\n  - {p}" for p in problems))
+
+
+def running_api_url() -> str | None:
+    """The URL of the local runtime serving this FORGE_HOME, if one is up."""
+    path = get_settings().forge_home / "runtime.json"
+    try:
+        info = json.loads(path.read_text())
+        os.kill(int(info["pid"]), 0)
+        return str(info["url"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def local_token(user: str, role: str = "ops") -> str:
+    from forge.local.tokens import LocalIssuer
+
+    return LocalIssuer(get_settings().forge_home / "auth").mint(user, role)
+
+
+def default_user() -> str:
+    return os.environ.get("FORGE_USER") or os.environ.get("USER") or "ops"
+
+
+class ForgeClient:
+    def __init__(self, base_url: str | None = None, token: str | None = None, user: str | None = None,
+                 role: str = "ops") -> None:
+        url = base_url or os.environ.get("FORGE_API_URL") or running_api_url()
+        if not url:
+            raise ForgeError(f"no forge API to talk to: start one with `forge up` (FORGE_HOME="
+                             f"{get_settings().forge_home}) or set FORGE_API_URL")
+        self.base = url.rstrip("/") + "/api/v1/forge"
+        self.token = token or os.environ.get("FORGE_TOKEN") or local_token(user or default_user(), role)
+        self.session = requests.Session()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self.session.request(method, self.base + path, headers=headers, timeout=60, **kwargs)
+        except requests.ConnectionError:
+            raise ForgeError(f"cannot reach the forge API at {self.base}; is `forge up` running?") from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"message": response.text[:500]}
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, body if isinstance(body, dict) else {"message": str(body)})
+        return body
+
+    def submit(self, spec: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self._call("POST", "/jobs", json={"spec": spec}, headers=headers)
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/jobs/{job_id}")
+
+    def jobs(self, **filters: Any) -> dict[str, Any]:
+        return self._call("GET", "/jobs", params={k: v for k, v in filters.items() if v is not None})
+
+    def logs(self, job_id: str, since: str | None = None) -> dict[str, Any]:
+        return self._call("GET", f"/jobs/{job_id}/logs", params={"since": since} if since else None)
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/jobs/{job_id}/cancel")
+
+    def retry(self, job_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/jobs/{job_id}/retry")
+
+    def decide(self, request_id: str, approve: bool, comment: str | None = None) -> dict[str, Any]:
+        action = "approve" if approve else "reject"
+        return self._call("POST", f"/approvals/{request_id}/{action}", json={"comment": comment})
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+
+def spec_payload(path: Path) -> dict[str, Any]:
+    """Validate locally first: a bad spec never reaches the API or the database."""
+    from forge.models.spec import load_spec
+
+    return load_spec(path).model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""CLI command groups, each registering itself on the app."""

@@ -1,0 +1,120 @@
+"""Job and approval commands: clients of the ops API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from forge.cli.client import ForgeClient, spec_payload
+from forge.cli.output import console, friendly
+from forge.cli.progress import ICONS, follow
+
+
+def print_approval_hint(detail: dict) -> None:
+    request = detail.get("approval_request")
+    if request and request["status"] == "pending":
+        job_id = detail["job"]["id"]
+        console.print(f"\n[bold]Waiting for {request['required_approvals']} approvals.[/] Approvers run:")
+        console.print(f"  forge approve {job_id} --as <approver>", markup=False)
+
+
+def register(app: typer.Typer, db_app: typer.Typer) -> None:
+    @app.command()
+    @friendly
+    def run(
+        spec: Annotated[Path, typer.Argument(help="Plugin spec (YAML or JSON)")],
+        idempotency_key: Annotated[str | None, typer.Option(help="Same key, same job")] = None,
+        follow_progress: Annotated[bool, typer.Option("--follow/--no-follow", help="Show live progress")] = True,
+    ) -> None:
+        """Submit a plugin spec and follow it until it waits for approval or ends."""
+        payload = spec_payload(spec)
+        client = ForgeClient()
+        job = client.submit(payload, idempotency_key)
+        console.print(f"job [bold]{job['id']}[/] {payload['slug']} {payload['version']} ({job['status']})")
+        if not follow_progress:
+            return
+        detail = follow(client, job["id"], console)
+        status = detail["job"]["status"]
+        if status == "awaiting_approval":
+            print_approval_hint(detail)
+        elif status != "success":
+            console.print(f"[red]job {status}:[/] {detail['job']['error'] or ''}", markup=True)
+            raise typer.Exit(1)
+
+    @app.command()
+    @friendly
+    def approve(
+        job_id: Annotated[str, typer.Argument(help="The job waiting for approval")],
+        as_user: Annotated[str | None, typer.Option("--as", help="Approver name (local runtime)")] = None,
+        reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve")] = False,
+        comment: Annotated[str | None, typer.Option(help="Reason, recorded with the decision")] = None,
+    ) -> None:
+        """Approve (or reject) the package a job is waiting on."""
+        client = ForgeClient(user=as_user)
+        detail = client.job(job_id)
+        request = detail.get("approval_request")
+        if not request or request["status"] != "pending":
+            raise typer.BadParameter(f"job {job_id} is {detail['job']['status']}; nothing awaits approval")
+        result = client.decide(request["id"], approve=not reject, comment=comment)
+        verb = "rejected" if reject else "approved"
+        console.print(f"{result['approval']['approver_id']} {verb} job {job_id}; request is "
+                      f"{result['request']['status']}" + (" (workflow released)" if result["released"] else ""))
+
+    @app.command("jobs")
+    @friendly
+    def list_jobs(
+        status: Annotated[str | None, typer.Option(help="Filter by status")] = None,
+        limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+    ) -> None:
+        """List recent jobs, newest first."""
+        page = ForgeClient().jobs(status=status, limit=limit)
+        table = Table("job", "plugin", "status", "step", "requested by", "created")
+        for job in page["items"]:
+            table.add_row(job["id"], f"{job['slug']} {job['version']}", job["status"], job["current_step"] or "",
+                          job["requested_by"], job["created_at"][:19])
+        console.print(table)
+
+    @app.command("job")
+    @friendly
+    def show_job(
+        job_id: Annotated[str, typer.Argument(help="Job id")],
+        logs: Annotated[bool, typer.Option("--logs/--no-logs", help="Print each run's logs")] = True,
+    ) -> None:
+        """A job's runs and logs."""
+        client = ForgeClient()
+        detail = client.job(job_id)
+        job = detail["job"]
+        console.print(f"job [bold]{job['id']}[/]  {job['slug']} {job['version']}  [bold]{job['status']}[/]"
+                      + (f"  error: {job['error']}" if job["error"] else ""))
+        table = Table("step", "attempt", "status", "duration", "note")
+        for run in detail["runs"]:
+            ms = run["duration_ms"]
+            table.add_row(run["step"], str(run["attempt"]), f"{ICONS.get(run['status'], '')} {run['status']}",
+                          f"{ms / 1000:.1f}s" if ms is not None else "", run["error"] or run["artifacts"].get("summary", ""))
+        console.print(table)
+        if logs:
+            for run in client.logs(job_id)["runs"]:
+                console.rule(f"{run['step']} (attempt {run['attempt']}, {run['status']})")
+                console.print(run["text"].rstrip(), markup=False, highlight=False)
+        print_approval_hint(detail)
+
+    @app.command()
+    @friendly
+    def cancel(job_id: Annotated[str, typer.Argument(help="Job id")]) -> None:
+        """Stop a job's execution and mark it cancelled."""
+        job = ForgeClient().cancel(job_id)
+        console.print(f"job {job['id']} {job['status']}")
+
+    @app.command()
+    @friendly
+    def retry(job_id: Annotated[str, typer.Argument(help="A failed job")]) -> None:
+        """Start a failed job again from the step that failed."""
+        client = ForgeClient()
+        job = client.retry(job_id)
+        console.print(f"job {job['id']} {job['status']}")
+        detail = follow(client, job_id, console)
+        if detail["job"]["status"] == "awaiting_approval":
+            print_approval_hint(detail)

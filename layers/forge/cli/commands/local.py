@@ -1,0 +1,193 @@
+"""Local runtime commands: up, demo, db migrate, token."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from forge.cli.client import ForgeClient, running_api_url, spec_payload
+from forge.cli.output import console, err, friendly
+from forge.cli.progress import follow
+from forge.config import get_settings
+from forge.errors import ForgeError
+
+DEMO_REQUESTER = "demo-ops"
+DEMO_APPROVERS = ("alice", "bob")
+DEFAULT_SPEC = Path(__file__).resolve().parents[4] / "examples" / "woocommerce.yaml"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RuntimeProcess:
+    """`forge up` as a child process, its JSON logs in a file, so the demo's output stays readable."""
+
+    def __init__(self) -> None:
+        settings = get_settings()
+        self.port = _free_port()
+        logs = settings.forge_home / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.log_path = logs / f"runtime-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 120) -> str:
+        log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "forge.cli.main", "up", "--port", str(self.port)],
+            stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                tail = self.log_path.read_text(errors="replace")[-3000:]
+                raise ForgeError(f"the local runtime exited with {self.proc.returncode}; its log "
+                                 f"({self.log_path}) ends with:\n{tail}")
+            if running_api_url() == url:
+                try:
+                    import requests
+
+                    if requests.get(f"{url}/api/v1/forge/health", timeout=2).ok:
+                        return url
+                except requests.RequestException:
+                    pass
+            time.sleep(0.2)
+        self.stop()
+        raise ForgeError(f"the local runtime did not come up within {timeout_s:.0f}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def register(app: typer.Typer, db_app: typer.Typer) -> None:
+    @app.command()
+    @friendly
+    def up(
+        port: Annotated[int, typer.Option(help="API port on the host")] = 8080,
+        host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
+    ) -> None:
+        """Start the local runtime (Postgres, SoftHSM, Step Functions on moto, the API) until Ctrl-C."""
+        from forge.local.runtime import LocalRuntime
+
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        runtime = LocalRuntime(port=port, host=host)
+        runtime.start()
+        try:
+            for job_id, action in runtime.reconciled:
+                err.print(f"reconciled job {job_id}: {action}", markup=False)
+            err.print(f"forge API on {runtime.api_url}/api/v1/forge (Swagger UI: {runtime.api_url}/api/v1/forge/docs)"
+                      f"; state in {get_settings().forge_home}; Ctrl-C stops", markup=False)
+            stop.wait()
+        finally:
+            runtime.stop()
+            err.print("local runtime stopped")
+
+    @app.command()
+    @friendly
+    def demo(
+        spec: Annotated[Path, typer.Argument(help="Plugin spec")] = DEFAULT_SPEC,
+    ) -> None:
+        """Run a spec through every step, approve it as two demo approvers, verify, print the release folder."""
+        from forge.publishing.release import merchant_commands
+        from forge.signing.release_check import check_release
+
+        payload = spec_payload(spec)
+        runtime = None
+        url = running_api_url()
+        if url is None:
+            runtime = RuntimeProcess()
+            console.print(f"starting the local runtime (log: {runtime.log_path})")
+            url = runtime.start()
+        try:
+            client = ForgeClient(url, user=DEMO_REQUESTER)
+            job = client.submit(payload)
+            job_id = job["id"]
+            console.print(f"job [bold]{job_id}[/]: {payload['name']} {payload['version']} for {payload['platform']}")
+            detail = follow(client, job_id, console)
+            if detail["job"]["status"] == "awaiting_approval":
+                for approver in DEMO_APPROVERS:
+                    result = ForgeClient(url, user=approver).decide(detail["approval_request"]["id"], True,
+                                                                     "demo approval")
+                    console.print(f"  [green]✓[/] approved by {approver}"
+                                  + ("; workflow released" if result["released"] else ""))
+                detail = follow(client, job_id, console, stop_at_approval=False)
+            if detail["job"]["status"] != "success":
+                raise ForgeError(f"job {job_id} ended {detail['job']['status']}: {detail['job']['error']}; "
+                                 f"see `forge job {job_id}`")
+            publish = next(r for r in reversed(detail["runs"]) if r["step"] == "publish" and r["status"] == "success")
+            folder = Path(publish["artifacts"]["folder"])
+        finally:
+            if runtime is not None:
+                runtime.stop()
+                console.print("local runtime stopped")
+        report = check_release(folder)
+        for check in report.checks:
+            console.print(f"  {'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.name}: {check.detail}")
+        if not report.ok:
+            raise ForgeError(f"the published release in {folder} does not verify")
+        console.print("\nA merchant verifies it with nothing but openssl and coreutils:")
+        for line in merchant_commands(folder, payload["slug"], payload["version"]):
+            console.print(f"  {line}", markup=False)
+        console.print(f"PUBLISHED: {folder}", markup=False, soft_wrap=True)
+
+    @db_app.command("migrate")
+    @friendly
+    def db_migrate() -> None:
+        """Apply pending migrations (DATABASE_URL, else the embedded Postgres in FORGE_HOME)."""
+        from forge.db.migrate import available_migrations, migrate
+        from forge.local.postgres import EmbeddedPostgres
+
+        settings = get_settings()
+        server = None
+        dsn = settings.database_url
+        if not dsn:
+            server = EmbeddedPostgres(settings.forge_home / "pgdata")
+            dsn = server.start()
+        try:
+            applied = migrate(dsn)
+        finally:
+            if server is not None:
+                server.stop()
+        for m in applied:
+            console.print(f"applied {m.version:03d}_{m.name}")
+        console.print(f"database at version {available_migrations()[-1].version:03d} "
+                      f"({len(applied)} applied now)")
+
+    @app.command()
+    @friendly
+    def token(
+        user: Annotated[str, typer.Option(help="User the token names")],
+        role: Annotated[str, typer.Option(help="ops or admin")] = "ops",
+        ttl: Annotated[int, typer.Option(help="Lifetime in seconds", min=60, max=7 * 86400)] = 12 * 3600,
+    ) -> None:
+        """Print a bearer token for the local API (the last line of output)."""
+        from forge.local.tokens import LocalIssuer, TokenError
+
+        try:
+            value = LocalIssuer(get_settings().forge_home / "auth").mint(user, role, ttl)
+        except TokenError as exc:
+            raise ForgeError(str(exc)) from None
+        err.print(f"token for {user} ({role}), valid {ttl}s; send it as 'Authorization: Bearer <token>'")
+        typer.echo(value)

@@ -1,0 +1,37 @@
+"""Postgres repositories, one per aggregate; parameterised SQL only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forge.db.connection import Database
+from forge.db.repositories.approvals import ApprovalRepository
+from forge.db.repositories.audit import AuditRepository
+from forge.db.repositories.jobs import JobRepository
+from forge.db.repositories.keys import KeyRepository
+from forge.db.repositories.packages import PackageRepository
+from forge.db.repositories.publications import PublicationRepository
+from forge.db.repositories.runs import RunRepository
+
+
+@dataclass(frozen=True)
+class Repositories:
+    jobs: JobRepository
+    runs: RunRepository
+    packages: PackageRepository
+    approvals: ApprovalRepository
+    keys: KeyRepository
+    publications: PublicationRepository
+    audit: AuditRepository
+
+    @classmethod
+    def on(cls, db: Database) -> Repositories:
+        return cls(
+            jobs=JobRepository(db),
+            runs=RunRepository(db),
+            packages=PackageRepository(db),
+            approvals=ApprovalRepository(db),
+            keys=KeyRepository(db),
+            publications=PublicationRepository(db),
+            audit=AuditRepository(db),
+        )

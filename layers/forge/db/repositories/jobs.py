@@ -1,0 +1,132 @@
+"""forge_jobs, and the package row each job produces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg2.extras import Json
+
+from forge.db.connection import Database
+from forge.errors import NotFound
+from forge.models.job import Job, JobStatus, Step
+from forge.models.spec import PluginSpec
+
+_FINISHED = ("success", "failed", "cancelled")
+
+
+class JobRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(self, spec: PluginSpec, requested_by: str, idempotency_key: str | None) -> tuple[Job, bool]:
+        """Insert the job and its package in one transaction. With a known idempotency key, return the
+        existing job and False instead: concurrent identical requests create exactly one job (the unique
+        index makes the losers wait for the winner's commit, then find its row)."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                """INSERT INTO forge_jobs (requested_by, params, cms, idempotency_key)
+                   VALUES (%s, %s, %s, %s)
+                   ON CONFLICT (idempotency_key) DO NOTHING
+                   RETURNING id""",
+                (requested_by, Json(spec.model_dump(mode="json")), spec.platform, idempotency_key),
+            )
+            inserted = cur.fetchone()
+            if inserted is None:
+                cur.execute("SELECT * FROM forge_jobs WHERE idempotency_key = %s", (idempotency_key,))
+                return Job.model_validate(cur.fetchone()), False
+            cur.execute(
+                """WITH pkg AS (
+                     INSERT INTO plugin_packages (name, slug, version, cms, created_by)
+                     VALUES (%s, %s, %s, %s, %s) RETURNING id)
+                   UPDATE forge_jobs SET plugin_package_id = (SELECT id FROM pkg) WHERE id = %s RETURNING *""",
+                (spec.name, spec.slug, spec.version, spec.platform, requested_by, inserted["id"]),
+            )
+            return Job.model_validate(cur.fetchone()), True
+
+    def get(self, job_id: UUID) -> Job:
+        row = self.db.fetchone("SELECT * FROM forge_jobs WHERE id = %s", (job_id,))
+        if row is None:
+            raise NotFound(f"job {job_id} not found")
+        return Job.model_validate(row)
+
+    def find(self, job_id: UUID) -> Job | None:
+        row = self.db.fetchone("SELECT * FROM forge_jobs WHERE id = %s", (job_id,))
+        return Job.model_validate(row) if row else None
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        cms: str | None = None,
+        requested_by: str | None = None,
+        before: tuple[datetime, UUID] | None = None,
+        limit: int = 50,
+    ) -> list[Job]:
+        """Newest first; `before` is the (created_at, id) of the last row of the previous page."""
+        clauses, params = [], []
+        for column, value in (("status", status), ("cms", cms), ("requested_by", requested_by)):
+            if value is not None:
+                clauses.append(f"{column} = %s")
+                params.append(value)
+        if before is not None:
+            clauses.append("(created_at, id) < (%s, %s)")
+            params.extend(before)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self.db.fetchall(
+            f"SELECT * FROM forge_jobs {where} ORDER BY created_at DESC, id DESC LIMIT %s", (*params, limit)
+        )
+        return [Job.model_validate(r) for r in rows]
+
+    def started(self, job_id: UUID, execution_arn: str) -> None:
+        self.db.execute(
+            """UPDATE forge_jobs SET status = 'running', execution_arn = %s, error = NULL, finished_at = NULL,
+                      started_at = coalesce(started_at, now())
+               WHERE id = %s""",
+            (execution_arn, job_id),
+        )
+
+    def at_step(self, job_id: UUID, step: Step) -> bool:
+        """Record the step now running; False when the job already finished (a late task must not revive it)."""
+        status = JobStatus.AWAITING_APPROVAL if step is Step.APPROVAL else JobStatus.RUNNING
+        return (
+            self.db.execute(
+                """UPDATE forge_jobs SET current_step = %s, status = %s
+                   WHERE id = %s AND status NOT IN %s""",
+                (step.value, status.value, job_id, _FINISHED),
+            )
+            == 1
+        )
+
+    def finish(self, job_id: UUID, status: JobStatus, error: str | None = None) -> bool:
+        """Move an unfinished job to a final status; False when it had already finished."""
+        assert status.finished
+        return (
+            self.db.execute(
+                """UPDATE forge_jobs SET status = %s, error = %s, finished_at = now()
+                   WHERE id = %s AND status NOT IN %s""",
+                (status.value, error, job_id, _FINISHED),
+            )
+            == 1
+        )
+
+    def reopen(self, job_id: UUID) -> bool:
+        """A failed job goes back to queued for `retry`."""
+        return (
+            self.db.execute(
+                """UPDATE forge_jobs SET status = 'queued', error = NULL, finished_at = NULL
+                   WHERE id = %s AND status = 'failed'""",
+                (job_id,),
+            )
+            == 1
+        )
+
+    def unfinished(self) -> list[Job]:
+        rows = self.db.fetchall(
+            "SELECT * FROM forge_jobs WHERE status NOT IN %s ORDER BY created_at", (_FINISHED,)
+        )
+        return [Job.model_validate(r) for r in rows]
+
+    def stats(self, days: int) -> dict[str, Any]:
+        return self.db.fetchone("SELECT get_forge_job_stats(%s) AS stats", (days,))["stats"]

@@ -1,0 +1,102 @@
+"""plugin_packages and the test results recorded against them."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg2.extras import Json
+
+from forge.db.connection import Database
+from forge.errors import NotFound
+from forge.models.package import Package
+
+
+class PackageRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, package_id: UUID) -> Package:
+        row = self.db.fetchone("SELECT * FROM plugin_packages WHERE id = %s", (package_id,))
+        if row is None:
+            raise NotFound(f"package {package_id} not found")
+        return Package.model_validate(row)
+
+    def set_status(self, package_id: UUID, status: str) -> None:
+        self.db.execute(
+            "UPDATE plugin_packages SET status = %s WHERE id = %s AND status <> 'revoked'", (status, package_id)
+        )
+
+    def mark_failed(self, package_id: UUID) -> None:
+        """A failed job's package, unless a decision already describes it better (rejected, revoked)."""
+        self.db.execute(
+            """UPDATE plugin_packages SET status = 'failed'
+               WHERE id = %s AND status NOT IN ('rejected', 'revoked', 'published')""",
+            (package_id,),
+        )
+
+    def set_built(self, package_id: UUID, zip_sha256: str, artifact_uri: str) -> None:
+        self.db.execute(
+            """UPDATE plugin_packages SET zip_sha256 = %s, artifact_uri = %s, status = 'built'
+               WHERE id = %s AND status <> 'revoked'""",
+            (zip_sha256, artifact_uri, package_id),
+        )
+
+    def set_signed(self, package_id: UUID, manifest: dict[str, Any], signature_b64: str, key_id: str) -> None:
+        self.db.execute(
+            """UPDATE plugin_packages SET manifest = %s, signature = %s, signing_key_id = %s, status = 'signed'
+               WHERE id = %s AND status <> 'revoked'""",
+            (Json(manifest), signature_b64, key_id, package_id),
+        )
+
+    def record_test_results(self, package_id: UUID, job_id: UUID, results: list[dict[str, Any]]) -> None:
+        """Upsert one plugin_contract_tests row per (suite, test): a re-run replaces the earlier result."""
+        with self.db.transaction() as cur:
+            for r in results:
+                cur.execute(
+                    """INSERT INTO plugin_contract_tests (plugin_package_id, job_id, test_suite, test_name, result, details)
+                       VALUES (%s, %s, %s, %s, %s, %s)
+                       ON CONFLICT (plugin_package_id, test_suite, test_name)
+                       DO UPDATE SET result = EXCLUDED.result, details = EXCLUDED.details, job_id = EXCLUDED.job_id,
+                                     created_at = now()""",
+                    (package_id, job_id, r["suite"], r["name"], r["result"], Json(r.get("details", {}))),
+                )
+
+    def record_compatibility(
+        self, package_id: UUID, cms: str, cms_version: str, php_version: str, passed: bool, details: dict[str, Any]
+    ) -> None:
+        self.db.execute(
+            """INSERT INTO plugin_compatibilities (plugin_package_id, cms, cms_version, php_version, tested,
+                                                   test_result, details)
+               VALUES (%s, %s, %s, %s, true, %s, %s)
+               ON CONFLICT (plugin_package_id, cms, cms_version, php_version)
+               DO UPDATE SET tested = true, test_result = EXCLUDED.test_result, details = EXCLUDED.details""",
+            (package_id, cms, cms_version, php_version, "pass" if passed else "fail", Json(details)),
+        )
+
+    def test_results(self, package_id: UUID) -> list[dict[str, Any]]:
+        return self.db.fetchall(
+            """SELECT test_suite, test_name, result, details FROM plugin_contract_tests
+               WHERE plugin_package_id = %s ORDER BY test_suite, test_name""",
+            (package_id,),
+        )
+
+    def compatibilities(self, package_id: UUID) -> list[dict[str, Any]]:
+        return self.db.fetchall(
+            """SELECT cms, cms_version, php_version, tested, test_result, details FROM plugin_compatibilities
+               WHERE plugin_package_id = %s ORDER BY cms, cms_version""",
+            (package_id,),
+        )
+
+    def published_with_other_content(self, slug: str, version: str, zip_sha256: str) -> Package | None:
+        """A live publication of slug@version whose zip differs: republishing it would swap merchants' bytes."""
+        row = self.db.fetchone(
+            """SELECT * FROM plugin_packages
+               WHERE slug = %s AND version = %s AND status = 'published' AND zip_sha256 <> %s
+               LIMIT 1""",
+            (slug, version, zip_sha256),
+        )
+        return Package.model_validate(row) if row else None
+
+    def revoke(self, package_id: UUID, reason: str) -> Package:
+        return Package.model_validate(self.db.fetchone("SELECT * FROM revoke_package(%s, %s)", (package_id, reason)))

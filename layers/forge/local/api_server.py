@@ -1,0 +1,126 @@
+"""Serves the API Lambda handler on 127.0.0.1, turning HTTP requests into API Gateway proxy events.
+
+Like API Gateway with a Cognito authorizer: the bearer token is verified here, before the handler runs,
+and its claims are placed in requestContext.authorizer.claims.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from forge.api.app import MAX_BODY_BYTES, PREFIX
+from forge.local.tokens import LocalIssuer, TokenError
+
+PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/docs")
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes,
+                claims: dict[str, Any] | None) -> dict[str, Any]:
+    parts = urlsplit(raw_path)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    try:
+        text, encoded = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    context: dict[str, Any] = {
+        "resourcePath": parts.path, "httpMethod": method, "path": parts.path, "stage": "local",
+        "requestId": str(uuid.uuid4()), "identity": {"sourceIp": "127.0.0.1"},
+    }
+    if claims is not None:
+        context["authorizer"] = {"claims": claims}
+    return {
+        "resource": parts.path, "path": parts.path, "httpMethod": method,
+        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": None, "stageVariables": None, "requestContext": context,
+        "body": text if body else None, "isBase64Encoded": encoded,
+    }
+
+
+class ApiServer:
+    def __init__(self, handler: LambdaHandler, issuer: LocalIssuer, port: int, host: str = "127.0.0.1") -> None:
+        self._handler = handler
+        self._issuer = issuer
+        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="api", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+                pass
+
+            def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                for key, value in headers.items():
+                    if key.lower() not in ("content-length", "connection"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _json(self, status: int, payload: dict[str, Any]) -> None:
+                self._reply(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_BODY_BYTES:
+                    self.close_connection = True
+                    self._json(413, {"error": "too_large", "message": f"request body exceeds {MAX_BODY_BYTES} bytes",
+                                     "problems": []})
+                    return
+                body = self.rfile.read(length) if length else b""
+                headers = {k: v for k, v in self.headers.items()}
+                path = urlsplit(self.path).path
+                claims = None
+                auth = self.headers.get("Authorization", "")
+                if auth:
+                    scheme, _, token = auth.partition(" ")
+                    try:
+                        if scheme.lower() != "bearer" or not token:
+                            raise TokenError("use 'Authorization: Bearer <token>'")
+                        claims = server._issuer.verify(token.strip())
+                    except TokenError as exc:
+                        self._json(401, {"error": "unauthorized", "message": str(exc), "problems": []})
+                        return
+                elif not path.startswith(PUBLIC_PATHS):
+                    self._json(401, {"error": "unauthorized", "message": "authentication required; "
+                                     "get a token with `forge token --user NAME --role ops`", "problems": []})
+                    return
+                response = server._handler(proxy_event(self.command, self.path, headers, body, claims), None)
+                out = response.get("body") or ""
+                data = base64.b64decode(out) if response.get("isBase64Encoded") else out.encode()
+                merged = dict(response.get("headers") or {})
+                for key, values in (response.get("multiValueHeaders") or {}).items():
+                    merged[key] = values[-1]
+                self._reply(int(response.get("statusCode", 500)), merged, data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle  # noqa: N815 - stdlib naming
+
+        return Handler

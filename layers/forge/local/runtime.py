@@ -1,0 +1,190 @@
+"""`forge up`: the whole pipeline on one machine, no Docker, no AWS account.
+
+Postgres (embedded or DATABASE_URL) + SoftHSM2 + moto's Step Functions engine running
+statemachine/forge.asl.json, with Lambda Invoke and ECS RunTask served on loopback by AwsEmulator,
+and the API handler served on 127.0.0.1 by ApiServer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from forge.config import Settings, get_settings, reset_settings
+from forge.errors import ForgeError
+from forge.isolation.runner import Limits
+from forge.observability import logger
+
+STATE_MACHINE_NAME = "plugin-forge"
+ROLE_ARN = "arn:aws:iam::123456789012:role/plugin-forge-local"
+
+
+def local_substitutions() -> dict[str, str]:
+    """The values the CDK stack passes as DefinitionSubstitutions, pointing at the loopback emulator."""
+    from forge.local.aws_emulator import CLUSTER_ARN, function_arn, task_definition_arn
+
+    subs = {f"{name.capitalize()}FunctionArn": function_arn(name)
+            for name in ("generate", "test", "package", "sign", "approval", "publish", "finish")}
+    subs.update({
+        "ClusterArn": CLUSTER_ARN,
+        "BuildTaskDefinitionArn": task_definition_arn("build"),
+        "SandboxTaskDefinitionArn": task_definition_arn("sandbox"),
+        "PrivateSubnetA": "subnet-local-a",
+        "PrivateSubnetB": "subnet-local-b",
+        "BuildSecurityGroupId": "sg-local-build",
+        "SandboxSecurityGroupId": "sg-local-sandbox",
+    })
+    return subs
+
+
+def runtime_file(settings: Settings) -> Path:
+    return settings.forge_home / "runtime.json"
+
+
+class LocalRuntime:
+    def __init__(self, port: int = 8080, host: str = "127.0.0.1") -> None:
+        self.port = port
+        self.host = host
+        self._pg: Any = None
+        self._mock: Any = None
+        self._emulator: Any = None
+        self._api: Any = None
+        self.api_url = ""
+        self.state_machine_arn = ""
+        self.reconciled: list[tuple[Any, str]] = []
+        self._saved_env: dict[str, str | None] = {}
+
+    def _setenv(self, values: dict[str, str]) -> None:
+        """Set variables for the handlers this process serves; stop() puts the old values back."""
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def __enter__(self) -> LocalRuntime:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        import boto3
+        from moto import mock_aws
+
+        from forge.api.app import handler as api_handler
+        from forge.db.migrate import migrate
+        from forge.local import moto_ecs_patch
+        from forge.local.api_server import ApiServer
+        from forge.local.aws_emulator import AwsEmulator, LambdaContext, function_arn
+        from forge.local.postgres import EmbeddedPostgres
+        from forge.local.tokens import LocalIssuer
+        from forge.pipeline.jobs import reconcile
+        from forge.signing.softhsm import prepare_softhsm
+        from forge.workflow.definition import substitute
+        from forge.wiring import default_deps, reset_deps
+
+        settings = get_settings()
+        home = settings.forge_home
+        home.mkdir(parents=True, exist_ok=True)
+        self._check_not_running(settings)
+
+        dsn = settings.database_url
+        if not dsn:
+            self._pg = EmbeddedPostgres(home / "pgdata")
+            dsn = self._pg.start()
+        migrate(dsn)
+        pin = settings.pkcs11_pin or prepare_softhsm(home / "softhsm", settings.pkcs11_token_label)
+        self._setenv({
+            "DATABASE_URL": dsn,
+            "FORGE_PKCS11_PIN": pin,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        })
+
+        moto_ecs_patch.apply()
+        self._mock = mock_aws(config={
+            "stepfunctions": {"execute_state_machine": True},
+            "core": {"passthrough": {"services": ["lambda", "ecs"]}},
+        })
+        self._mock.start()
+
+        self._emulator = AwsEmulator(
+            default_deps, settings.worker_concurrency,
+            Limits(cpu_seconds=settings.step_timeout_seconds, memory_mb=settings.step_memory_mb,
+                   wall_seconds=settings.step_timeout_seconds),
+        )
+        self._emulator.start()
+        self._setenv({"AWS_ENDPOINT_URL_LAMBDA": self._emulator.url, "AWS_ENDPOINT_URL_ECS": self._emulator.url})
+
+        sfn = boto3.client("stepfunctions")
+        self.state_machine_arn = sfn.create_state_machine(
+            name=STATE_MACHINE_NAME, definition=substitute(local_substitutions()), roleArn=ROLE_ARN
+        )["stateMachineArn"]
+        self._setenv({"FORGE_STATE_MACHINE_ARN": self.state_machine_arn})
+        reset_settings()
+        reset_deps()
+
+        self.reconciled = reconcile(default_deps())
+
+        api_context = LambdaContext("forge-api", function_arn("api"))
+        self._api = ApiServer(lambda event, _ctx: api_handler(event, api_context), LocalIssuer(home / "auth"),
+                              self.port, self.host)
+        self._api.start()
+        self.api_url = self._api.url
+        runtime_file(settings).write_text(json.dumps({"url": self.api_url, "pid": os.getpid()}))
+        logger.info("local runtime up", extra={"api": self.api_url, "state_machine": self.state_machine_arn,
+                                               "database": "embedded" if self._pg else "DATABASE_URL"})
+
+    @staticmethod
+    def _check_not_running(settings: Settings) -> None:
+        path = runtime_file(settings)
+        if not path.exists():
+            return
+        try:
+            pid = json.loads(path.read_text())["pid"]
+            os.kill(pid, 0)
+        except (ValueError, KeyError, ProcessLookupError, PermissionError):
+            path.unlink(missing_ok=True)
+            return
+        raise ForgeError(f"a local runtime (pid {pid}) already serves {settings.forge_home}; stop it first")
+
+    def stop(self) -> None:
+        from forge.db.connection import close_all
+        from forge.wiring import reset_deps
+
+        for part in (self._api, self._emulator):
+            if part is not None:
+                part.stop()
+        self._api = self._emulator = None
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        reset_deps()
+        close_all()
+        if self._pg is not None:
+            self._pg.stop()
+            self._pg = None
+        path = runtime_file(get_settings())
+        if path.exists():
+            try:
+                if json.loads(path.read_text()).get("pid") == os.getpid():
+                    path.unlink()
+            except ValueError:
+                path.unlink()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+        reset_settings()

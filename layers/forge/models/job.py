@@ -1,0 +1,100 @@
+"""Jobs, runs and the pipeline's step names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Step(StrEnum):
+    GENERATE = "generate"
+    BUILD = "build"
+    TEST = "test"
+    SANDBOX = "sandbox"
+    PACKAGE = "package"
+    SIGN = "sign"
+    APPROVAL = "approval"
+    PUBLISH = "publish"
+
+
+# The order the state machine runs them in; `forge retry` resumes at the failed one.
+PIPELINE: tuple[Step, ...] = tuple(Step)
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    AWAITING_APPROVAL = "awaiting_approval"
+    SUCCESS = "success"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+
+class Job(_Row):
+    id: UUID
+    plugin_package_id: UUID | None
+    requested_by: str
+    params: dict[str, Any]
+    cms: str
+    status: JobStatus
+    current_step: Step | None = None
+    idempotency_key: str | None = None
+    execution_arn: str | None = None
+    error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Run(_Row):
+    id: UUID
+    job_id: UUID
+    step: Step
+    attempt: int
+    status: RunStatus
+    logs: str = ""
+    artifacts: dict[str, Any] = {}
+    error: str | None = None
+    started_at: datetime
+    finished_at: datetime | None = None
+    duration_ms: int | None = None
+
+
+class StepEvent(BaseModel):
+    """What the state machine hands every step: the job, and which delivery of the task this is."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    job_id: UUID
+    # "<execution name>:<retry count>": a re-delivered task has the same key and reuses its run.
+    delivery: str = "manual"
+
+
+class StepResult(BaseModel):
+    """What a step returns to the state machine; kept small (the state payload limit is 256 KB)."""
+
+    job_id: UUID
+    step: Step
+    status: RunStatus
+    run_id: UUID
+    summary: str = ""

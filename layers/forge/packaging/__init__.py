@@ -1,0 +1,1 @@
+"""Deterministic archives and the files that travel beside a package."""

@@ -1,0 +1,105 @@
+"""Job lifecycle: submit, cancel, retry, and reconciling jobs whose execution vanished."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from forge.errors import Conflict, ForgeError
+from forge.models.job import PIPELINE, Job, JobStatus, RunStatus, Step
+from forge.models.spec import PluginSpec
+from forge.observability import emit_metric, logger
+from forge.pipeline.deps import PipelineDeps
+
+
+def _execution_input(deps: PipelineDeps, job_id: UUID, resume_from: Step) -> dict[str, Any]:
+    return {
+        "job_id": str(job_id),
+        "resume_from": resume_from.value,
+        "approval_timeout_seconds": deps.settings.approval_timeout_seconds,
+    }
+
+
+def _start(deps: PipelineDeps, job: Job, resume_from: Step, name: str) -> Job:
+    try:
+        arn = deps.workflow.start(name, _execution_input(deps, job.id, resume_from))
+    except ForgeError as exc:
+        deps.repos.jobs.finish(job.id, JobStatus.FAILED, f"could not start the workflow: {exc}")
+        raise
+    deps.repos.jobs.started(job.id, arn)
+    logger.info("execution started", extra={"job_id": str(job.id), "execution_arn": arn, "resume_from": resume_from})
+    return deps.repos.jobs.get(job.id)
+
+
+def submit(deps: PipelineDeps, spec: PluginSpec, requested_by: str, idempotency_key: str | None) -> tuple[Job, bool]:
+    """Create the job and start its execution; a known idempotency key returns the existing job."""
+    job, created = deps.repos.jobs.create(spec, requested_by, idempotency_key)
+    if not created:
+        return job, False
+    emit_metric("forge_jobs_submitted_total", 1, cms=spec.platform)
+    return _start(deps, job, Step.GENERATE, str(job.id)), True
+
+
+def cancel(deps: PipelineDeps, job_id: UUID, by: str) -> Job:
+    job = deps.repos.jobs.get(job_id)
+    if job.status.finished:
+        raise Conflict(f"job {job_id} already finished ({job.status.value})")
+    reason = f"cancelled by {by}"
+    if not deps.repos.jobs.finish(job.id, JobStatus.CANCELLED, reason):
+        raise Conflict(f"job {job_id} finished meanwhile")
+    if job.execution_arn:
+        deps.workflow.stop(job.execution_arn, reason)
+    for run in deps.repos.runs.for_job(job.id):
+        task_arn = run.artifacts.get("task_arn")
+        if run.status is RunStatus.RUNNING and task_arn:
+            deps.workflow.stop_task(run.artifacts.get("cluster", "default"), task_arn, reason)
+    deps.repos.runs.close_running(job.id, RunStatus.CANCELLED, reason)
+    deps.repos.approvals.cancel_pending_for_job(job.id)
+    emit_metric("forge_jobs_total", 1, status="cancelled")
+    return deps.repos.jobs.get(job.id)
+
+
+def resume_step(deps: PipelineDeps, job: Job) -> Step:
+    """Where a retry starts: the step whose run failed last, else the step the job was at."""
+    failed = deps.repos.runs.last_failed(job.id)
+    if failed is not None:
+        return failed.step
+    return job.current_step or PIPELINE[0]
+
+
+def retry(deps: PipelineDeps, job_id: UUID) -> Job:
+    job = deps.repos.jobs.get(job_id)
+    if job.status is not JobStatus.FAILED:
+        raise Conflict(f"only failed jobs can be retried; job {job_id} is {job.status.value}")
+    step = resume_step(deps, job)
+    if not deps.repos.jobs.reopen(job.id):
+        raise Conflict(f"job {job_id} changed meanwhile")
+    attempt = sum(1 for r in deps.repos.runs.for_job(job.id) if r.step is step) + 1
+    return _start(deps, job, step, f"{job.id}-retry{attempt}")
+
+
+def reconcile(deps: PipelineDeps) -> list[tuple[UUID, str]]:
+    """After a restart, no job may stay 'running' with no execution behind it.
+
+    A job waiting for approvals is re-attached (a new execution resumes at the wait, approvals already
+    given still count); a job caught mid-step is failed with a message saying how to resume it.
+    """
+    actions: list[tuple[UUID, str]] = []
+    for job in deps.repos.jobs.unfinished():
+        status = deps.workflow.status(job.execution_arn) if job.execution_arn else None
+        if status == "RUNNING":
+            continue
+        if job.status is JobStatus.AWAITING_APPROVAL:
+            deps.repos.runs.close_running(job.id, RunStatus.CANCELLED, "runtime restarted; waiting again")
+            _start(deps, job, Step.APPROVAL, f"{job.id}-reattach{len(deps.repos.runs.for_job(job.id))}")
+            actions.append((job.id, "re-attached to a new approval wait"))
+            continue
+        step = job.current_step.value if job.current_step else "start"
+        message = (f"interrupted: the runtime stopped during '{step}' (execution {status or 'gone'}); "
+                   f"`forge retry {job.id}` resumes there")
+        deps.repos.runs.close_running(job.id, RunStatus.FAILED, message)
+        deps.repos.jobs.finish(job.id, JobStatus.FAILED, message)
+        actions.append((job.id, "marked failed: " + message))
+    for job_id, action in actions:
+        logger.warning("reconciled job", extra={"job_id": str(job_id), "action": action})
+    return actions

@@ -1,0 +1,52 @@
+"""The end of an execution: the job succeeded, or a step's failure is recorded on the job."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from forge.models.job import JobStatus, RunStatus, Step
+from forge.observability import emit_metric, logger
+from forge.pipeline.deps import PipelineDeps
+
+
+def failure_message(failure: dict[str, Any] | None) -> str:
+    """Step Functions hands {"Error", "Cause"}; a Lambda's Cause is JSON with errorMessage."""
+    if not failure:
+        return "failed"
+    error, cause = failure.get("Error", "Error"), failure.get("Cause", "")
+    try:
+        parsed = json.loads(cause)
+        if isinstance(parsed, dict) and "errorMessage" in parsed:
+            cause = parsed["errorMessage"]
+    except (TypeError, ValueError):
+        pass
+    if error == "States.Timeout":
+        return f"timed out: {cause}" if cause else "timed out"
+    return f"{error}: {cause}" if cause else str(error)
+
+
+def record_success(deps: PipelineDeps, job_id: UUID) -> None:
+    if deps.repos.jobs.finish(job_id, JobStatus.SUCCESS):
+        job = deps.repos.jobs.get(job_id)
+        emit_metric("forge_jobs_total", 1, status="success")
+        emit_metric("forge_packages_total", 1, cms=job.cms)
+        if job.started_at and job.finished_at:
+            emit_metric("forge_jobs_duration_seconds", (job.finished_at - job.started_at).total_seconds(), "Seconds")
+
+
+def record_failure(deps: PipelineDeps, job_id: UUID, failure: dict[str, Any] | None) -> str:
+    message = failure_message(failure)
+    job = deps.repos.jobs.get(job_id)
+    deps.repos.runs.close_running(job_id, RunStatus.FAILED, message)
+    timed_out = bool(failure and failure.get("Error") == "States.Timeout")
+    deps.repos.approvals.cancel_pending_for_job(job_id, "expired" if timed_out else "cancelled")
+    if job.plugin_package_id:
+        deps.repos.packages.mark_failed(job.plugin_package_id)
+    if deps.repos.jobs.finish(job_id, JobStatus.FAILED, message):
+        emit_metric("forge_jobs_total", 1, status="failed")
+        if job.current_step is Step.SIGN:
+            emit_metric("forge_signing_failures_total", 1)
+    logger.warning("job failed", extra={"job_id": str(job_id), "step": job.current_step, "error": message[:500]})
+    return message

@@ -1,0 +1,1 @@
+"""One module per step. Each exposes a body for the shared bookkeeping (forge.pipeline.bookkeeping)."""

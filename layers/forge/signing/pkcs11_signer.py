@@ -1,0 +1,84 @@
+"""PKCS#11 signer: CloudHSM in AWS, SoftHSM2 locally; the same code path for both.
+
+The token hashes nothing: we hash with SHA-256 and ask for CKM_ECDSA over the digest, which every
+HSM supports (SoftHSM2 has no CKM_ECDSA_SHA256).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from functools import lru_cache
+
+import pkcs11
+from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
+
+from forge.errors import ForgeError, TransientError
+from forge.signing.signer import raw_to_der
+
+# python-pkcs11 sessions are not safe to share across threads; the local runtime serves many.
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _library(module_path: str) -> pkcs11.lib:
+    try:
+        return pkcs11.lib(module_path)
+    except (OSError, RuntimeError) as exc:
+        raise ForgeError(f"cannot load PKCS#11 module {module_path}: {exc}") from exc
+
+
+class Pkcs11Signer:
+    backend = "pkcs11"
+
+    def __init__(self, module_path: str, token_label: str, pin: str, key_label: str) -> None:
+        self.module_path = module_path
+        self.token_label = token_label
+        self.pin = pin
+        self.key_label = key_label
+
+    @property
+    def key_ref(self) -> str:
+        return self.key_label
+
+    def _session(self) -> pkcs11.Session:
+        try:
+            token = _library(self.module_path).get_token(token_label=self.token_label)
+            return token.open(user_pin=self.pin, rw=True)
+        except pkcs11.exceptions.NoSuchToken:
+            raise ForgeError(f"PKCS#11 token '{self.token_label}' not found in {self.module_path}") from None
+        except pkcs11.exceptions.PinIncorrect:
+            raise ForgeError(f"wrong PIN for PKCS#11 token '{self.token_label}'") from None
+        except (pkcs11.exceptions.DeviceError, pkcs11.exceptions.DeviceRemoved) as exc:
+            raise TransientError(f"HSM unavailable: {exc!r}") from exc
+
+    def generate(self) -> bytes:
+        """Create the P-256 key pair under `key_label` (private key never extractable); return its public DER."""
+        with _lock, self._session() as session:
+            params = session.create_domain_parameters(
+                KeyType.EC, {Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True
+            )
+            public, _private = params.generate_keypair(
+                store=True,
+                label=self.key_label,
+                private_template={Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False},
+            )
+            return encode_ec_public_key(public)
+
+    def public_key_der(self) -> bytes:
+        with _lock, self._session() as session:
+            try:
+                public = session.get_key(object_class=ObjectClass.PUBLIC_KEY, label=self.key_label)
+            except pkcs11.exceptions.NoSuchKey:
+                raise ForgeError(f"no key '{self.key_label}' on token '{self.token_label}'") from None
+            return encode_ec_public_key(public)
+
+    def sign(self, data: bytes) -> bytes:
+        digest = hashlib.sha256(data).digest()
+        with _lock, self._session() as session:
+            try:
+                private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=self.key_label)
+            except pkcs11.exceptions.NoSuchKey:
+                raise ForgeError(f"no key '{self.key_label}' on token '{self.token_label}'") from None
+            return raw_to_der(private.sign(digest, mechanism=Mechanism.ECDSA))

@@ -1,0 +1,52 @@
+"""The composition root: real adapters chosen from the environment, built once per process."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from forge.config import get_settings
+from forge.isolation.runner import Runner, SubprocessRunner
+from forge.pipeline.deps import PipelineDeps
+
+_lock = threading.Lock()
+_deps: PipelineDeps | None = None
+
+
+def _isolated_runner(workdir: Path) -> Runner:
+    if get_settings().isolation == "bubblewrap":
+        from forge.isolation.bubblewrap import BubblewrapRunner
+
+        return BubblewrapRunner(workdir)
+    return SubprocessRunner()
+
+
+def default_deps() -> PipelineDeps:
+    """Lambda containers and the local runtime build this once and reuse the pool and clients."""
+    global _deps
+    with _lock:
+        if _deps is None:
+            from forge.artifacts import artifact_store
+            from forge.db.connection import database
+            from forge.db.dsn import resolve_dsn
+            from forge.db.repositories import Repositories
+            from forge.signing.backends import active_signer
+            from forge.workflow.client import StepFunctionsWorkflow
+
+            settings = get_settings()
+            repos = Repositories.on(database(resolve_dsn()))
+            _deps = PipelineDeps(
+                settings=settings,
+                repos=repos,
+                artifacts=artifact_store(settings),
+                workflow=StepFunctionsWorkflow(settings.state_machine_arn or ""),
+                signer=lambda: active_signer(repos.keys, settings),
+                isolated_runner=_isolated_runner,
+            )
+        return _deps
+
+
+def reset_deps() -> None:
+    global _deps
+    with _lock:
+        _deps = None

@@ -1,0 +1,1 @@
+"""Step Functions: the workflow definition file and the client that drives executions."""

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the forge needs on Debian 12 and creates the virtualenv. Safe to run again: it only
+# installs what is missing. Called by `make demo` and `make test`; nothing needs installing by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+APT_PACKAGES=(python3 python3-venv python3-dev php-cli php-xml php-mbstring php-sqlite3 phpunit composer
+              bubblewrap softhsm2 openssl unzip)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  if [[ $(id -u) -eq 0 ]]; then SUDO=(); elif command -v sudo >/dev/null; then SUDO=(sudo); else
+    echo "bootstrap: need root (or sudo) to install: ${missing[*]}" >&2; exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+if [[ ! -x "$VENV/bin/python" ]]; then
+  echo "bootstrap: creating $VENV with $($PYTHON --version)"
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+if [[ ! -f "$stamp" ]]; then
+  echo "bootstrap: installing Python packages (pinned by constraints.txt)"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -c constraints.txt -e '.[local,cdk,dev]'
+  rm -f "$VENV"/.installed-*
+  touch "$stamp"
+fi

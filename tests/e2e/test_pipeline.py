@@ -1,0 +1,138 @@
+"""The demo flow through the real definition, a build failure, cancellation, and restart reconciliation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from forge.cli.client import ApiError, spec_payload
+from forge.config import get_settings, reset_settings
+from forge.db.connection import Database
+from forge.generation.template_provider import TemplateProvider
+from forge.local.runtime import LocalRuntime
+from forge.signing.release_check import check_release
+
+from .conftest import EXAMPLE, client_for, wait_for
+
+pytestmark = pytest.mark.e2e
+
+HAPPY_PATH = ["ResumeAt", "Generate", "Build", "Test", "Sandbox", "Package", "Sign", "WaitForApprovals", "Publish",
+              "RecordSuccess"]
+
+
+def entered_states(execution_arn: str) -> list[str]:
+    sfn = boto3.client("stepfunctions")
+    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+def db() -> Database:
+    return Database(get_settings().database_url or "")
+
+
+def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None:
+    ops = client_for(runtime, "erin")
+    job = ops.submit(spec_payload(EXAMPLE))
+    assert job["status"] == "running"
+    detail = wait_for(ops, job["id"], ("awaiting_approval", "failed", "cancelled"))
+    assert detail["job"]["status"] == "awaiting_approval", detail["job"]["error"]
+    request_id = detail["approval_request"]["id"]
+
+    with pytest.raises(ApiError) as own:
+        ops.decide(request_id, True)
+    assert own.value.status == 403
+    first = client_for(runtime, "alice").decide(request_id, True, "looks right")
+    assert first["released"] is False and first["request"]["status"] == "pending"
+    with pytest.raises(ApiError) as twice:
+        client_for(runtime, "alice").decide(request_id, True)
+    assert twice.value.status == 409
+    second = client_for(runtime, "bob").decide(request_id, True)
+    assert second["released"] is True and second["request"]["status"] == "approved"
+
+    detail = wait_for(ops, job["id"], ("success", "failed"))
+    assert detail["job"]["status"] == "success", detail["job"]["error"]
+    assert entered_states(detail["job"]["execution_arn"]) == [*HAPPY_PATH, "Published"]
+    assert [r["step"] for r in detail["runs"]] == ["generate", "build", "test", "sandbox", "package", "sign",
+                                                   "approval", "publish"]
+    assert all(r["status"] == "success" and r["duration_ms"] is not None for r in detail["runs"])
+
+    database = db()
+    package_id = detail["job"]["package_id"]
+    package = database.fetchone("SELECT * FROM plugin_packages WHERE id = %s", (package_id,))
+    assert package["status"] == "published" and package["signature"] and len(package["zip_sha256"]) == 64
+    key = database.fetchone("SELECT * FROM signing_keys WHERE key_id = %s", (package["signing_key_id"],))
+    assert key["status"] == "active" and "BEGIN PUBLIC KEY" in key["public_pem"]
+    approvals = database.fetchall("SELECT approver_id, approved FROM forge_approvals WHERE plugin_package_id = %s "
+                                  "ORDER BY approver_id", (package_id,))
+    assert [(a["approver_id"], a["approved"]) for a in approvals] == [("alice", True), ("bob", True)]
+    assert database.fetchone("SELECT has_minimum_approvals(%s, 2) AS ok", (package_id,))["ok"]
+    publication = database.fetchone("SELECT * FROM plugin_publications WHERE plugin_package_id = %s", (package_id,))
+    assert publication["publication_status"] == "published"
+    tests = database.fetchall("SELECT result FROM plugin_contract_tests WHERE plugin_package_id = %s", (package_id,))
+    assert tests and all(t["result"] == "pass" for t in tests)
+    compat = database.fetchone("SELECT * FROM plugin_compatibilities WHERE plugin_package_id = %s", (package_id,))
+    assert compat["test_result"] == "pass"
+    assert database.fetchone("SELECT count(*) AS n FROM sira_generation_audit WHERE job_id = %s",
+                             (job["id"],))["n"] == 1
+
+    folder = Path(next(r for r in detail["runs"] if r["step"] == "publish")["artifacts"]["folder"])
+    report = check_release(folder)
+    assert report.ok, report.checks
+    zip_name = f"{report.manifest['slug']}-{report.manifest['version']}.zip"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [zip_name, "SHA256SUMS", "manifest.json", "manifest.json.sig", "signing-key.pem"])
+    # What a merchant runs, with nothing of the forge installed.
+    openssl = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "signing-key.pem", "-signature",
+                              "manifest.json.sig", "manifest.json"], cwd=folder, capture_output=True, text=True)
+    assert openssl.returncode == 0 and "Verified OK" in openssl.stdout
+    sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert sums.returncode == 0
+    assert json.loads((folder / "manifest.json").read_text())["zip_sha256"] == package["zip_sha256"]
+
+
+def test_php_syntax_error_fails_the_job_at_build(runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = TemplateProvider.generate
+
+    def broken(self: TemplateProvider, spec):  # noqa: ANN001, ANN202
+        result = real(self, spec)
+        tree = dict(result.tree)
+        tree["includes/broken.php"] = b"<?php\nfunction broken( {\n"
+        return type(result)(tree, result.provider, result.model_version, result.prompt, result.response)
+
+    monkeypatch.setattr(TemplateProvider, "generate", broken)
+    ops = client_for(runtime, "erin")
+    job = ops.submit(spec_payload(EXAMPLE))
+    detail = wait_for(ops, job["id"], ("failed", "success", "awaiting_approval"))
+    assert detail["job"]["status"] == "failed"
+    assert detail["job"]["current_step"] == "build"
+    build = [r for r in detail["runs"] if r["step"] == "build"]
+    assert build and build[-1]["status"] == "failed"
+    assert "broken.php" in build[-1]["error"]
+    logs = {r["step"]: r["text"] for r in ops.logs(job["id"])["runs"]}
+    assert "Parse error" in logs["build"] and "broken.php" in logs["build"]
+    assert [r["step"] for r in detail["runs"]] == ["generate", "build"]
+    states = entered_states(detail["job"]["execution_arn"])
+    assert states[-2:] == ["RecordFailure", "JobFailed"] and "Test" not in states
+    sfn = boto3.client("stepfunctions")
+    assert sfn.describe_execution(executionArn=detail["job"]["execution_arn"])["status"] == "FAILED"
+
+
+def test_cancel_stops_the_execution(runtime: LocalRuntime) -> None:
+    ops = client_for(runtime, "erin")
+    job = ops.submit(spec_payload(EXAMPLE))
+    detail = wait_for(ops, job["id"], ("awaiting_approval", "failed"))
+    assert detail["job"]["status"] == "awaiting_approval"
+    cancelled = ops.cancel(job["id"])
+    assert cancelled["status"] == "cancelled"
+    sfn = boto3.client("stepfunctions")
+    assert sfn.describe_execution(executionArn=detail["job"]["execution_arn"])["status"] == "ABORTED"
+    detail = ops.job(job["id"])
+    assert detail["approval_request"]["status"] == "cancelled"
+    assert all(r["status"] != "running" for r in detail["runs"])
+    with pytest.raises(ApiError) as again:
+        ops.cancel(job["id"])
+    assert again.value.status == 409

@@ -1,0 +1,60 @@
+"""PKCS#11 signing on a real SoftHSM2 token, verified with cryptography and with the openssl CLI."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from forge.config import get_settings
+from forge.db.repositories.keys import KeyRepository
+from forge.signing.backends import active_signer, create_key
+from forge.signing.signer import key_id
+from forge.signing.verify import verify_signature
+
+
+def test_sign_and_verify_with_openssl(softhsm: str, db, tmp_path: Path) -> None:  # noqa: ANN001
+    keys = KeyRepository(db)
+    key, signer = active_signer(keys, get_settings())
+    assert key_id(signer.public_key_der()) == key.key_id
+    data = b'{"hello":"merchant"}\n'
+    signature = signer.sign(data)
+    assert signature[0] == 0x30  # DER SEQUENCE, not raw r||s
+    assert verify_signature(data, signature, key.public_pem.encode())
+    assert not verify_signature(data + b"x", signature, key.public_pem.encode())
+    (tmp_path / "m.json").write_bytes(data)
+    (tmp_path / "m.sig").write_bytes(signature)
+    (tmp_path / "k.pem").write_text(key.public_pem)
+    ok = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
+                        cwd=tmp_path, capture_output=True, text=True)
+    assert ok.returncode == 0 and "Verified OK" in ok.stdout
+    (tmp_path / "m.json").write_bytes(data.replace(b"merchant", b"attacker"))
+    bad = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode != 0
+
+
+def test_active_key_is_reused_and_a_new_key_retires_the_old(softhsm: str, db) -> None:  # noqa: ANN001
+    keys = KeyRepository(db)
+    first, _ = active_signer(keys, get_settings())
+    again, _ = active_signer(keys, get_settings())
+    assert again.key_id == first.key_id
+    second = create_key(keys, get_settings())
+    assert second.key_id != first.key_id
+    assert keys.get(first.key_id).status == "retired"
+    assert keys.active().key_id == second.key_id
+
+
+@pytest.mark.parametrize("pin", ["wrong-pin"])
+def test_wrong_pin_is_a_clear_error(softhsm: str, db, pin: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from forge.config import reset_settings
+    from forge.errors import ForgeError
+
+    keys = KeyRepository(db)
+    active_signer(keys, get_settings())
+    monkeypatch.setenv("FORGE_PKCS11_PIN", pin)
+    reset_settings()
+    _key, signer = active_signer(keys, get_settings())
+    with pytest.raises(ForgeError, match="wrong PIN"):
+        signer.sign(b"x")

@@ -1,0 +1,74 @@
+"""The plugin spec: every rule, and every bad field named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from forge.errors import SpecError
+from forge.models.spec import load_spec, parse_spec
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "woocommerce.yaml"
+
+
+def example() -> dict:
+    return load_spec(EXAMPLE).model_dump(mode="json")
+
+
+def problems(data: object) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(data, "spec.yaml")
+    return caught.value.problems
+
+
+def test_example_is_valid_and_its_digest_is_stable() -> None:
+    spec = load_spec(EXAMPLE)
+    assert spec.slug == "molam-pay-for-woocommerce"
+    assert spec.digest() == load_spec(EXAMPLE).digest()
+    assert len(spec.digest()) == 64
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("slug", "Molam_Pay", "lowercase letters"),
+    ("slug", "woocommerce-molam", "<brand>-for-woocommerce"),
+    ("slug", "woo-molam", "trademark"),
+    ("slug", "stripe-molam", "trademark"),
+    ("slug", "paypal-molam", "trademark"),
+    ("version", "1.0", "SemVer"),
+    ("platform", "joomla", "woocommerce"),
+    ("api_base_url", "http://api.molam.com", "https://"),
+    ("api_base_url", "https://evil.example.com/v1", "not allowlisted"),
+    ("api_base_url", "https://user:pw@api.molam.com", "credentials"),
+    ("currencies", ["EUR", "eur"], "pattern"),
+    ("currencies", ["EUR", "EUR"], "duplicates"),
+    ("payment_methods", [], "at least 1"),
+])
+def test_each_rule_names_its_field(field: str, value: object, expected: str) -> None:
+    data = example() | {field: value}
+    found = problems(data)
+    assert any(p.startswith(field) and expected in p for p in found), found
+
+
+def test_every_bad_field_is_reported_at_once() -> None:
+    data = example() | {"slug": "Bad Slug", "version": "x", "colour": "red"}
+    del data["name"]
+    found = problems(data)
+    fields = {p.split(":")[0] for p in found}
+    assert {"slug", "version", "colour", "name"} <= fields
+    assert "colour: unknown field" in found
+
+
+def test_unreadable_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as missing:
+        load_spec(tmp_path / "nope.yaml")
+    assert missing.value.problems == ["file not found"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n")
+    with pytest.raises(SpecError) as unparsable:
+        load_spec(bad)
+    assert "not valid YAML" in unparsable.value.problems[0] and str(bad) in str(unparsable.value)
+    scalar = tmp_path / "scalar.yaml"
+    scalar.write_text("just a string\n")
+    with pytest.raises(SpecError):
+        load_spec(scalar)
