@@ -4,6 +4,8 @@ and a freshly migrated database per test, copied from a template so each test st
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,11 +45,15 @@ def pg_admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from forge.local.postgres import EmbeddedPostgres
 
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
+    # Not under pytest's tmp dir: that is mode 0700 for root, and pgserver runs postgres as its own user.
+    root = Path(tempfile.mkdtemp(prefix="forge-test-pg-"))
+    root.chmod(0o755)
+    server = EmbeddedPostgres(root / "pgdata")
     dsn = server.start("postgres")
     yield dsn
     close_all()
     server.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

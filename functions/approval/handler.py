@@ -17,6 +17,10 @@ from forge.wiring import default_deps
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     token = str(event["task_token"])
-    result = run_step(default_deps(), Step.APPROVAL, StepEvent.model_validate(event),
-                      lambda ctx: request_approval(ctx, token))
+    result = run_step(
+        default_deps(),
+        Step.APPROVAL,
+        StepEvent.model_validate(event),
+        lambda ctx: request_approval(ctx, token),
+    )
     return result.model_dump(mode="json")

@@ -18,8 +18,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "woocommerce.yaml"
 
 
 @pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str], softhsm: str
-            ) -> Iterator[LocalRuntime]:
+def runtime(
+    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str], softhsm: str
+) -> Iterator[LocalRuntime]:
     mp = pytest.MonkeyPatch()
     home = tmp_path_factory.mktemp("forge-home")
     mp.setenv("FORGE_HOME", str(home))

@@ -4,30 +4,50 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import boto3
 import pytest
 
 from forge.cli.client import ApiError, spec_payload
-from forge.config import get_settings, reset_settings
+from forge.config import get_settings
 from forge.db.connection import Database
 from forge.generation.template_provider import TemplateProvider
 from forge.local.runtime import LocalRuntime
 from forge.signing.release_check import check_release
-
-from .conftest import EXAMPLE, client_for, wait_for
+from tests.e2e.conftest import EXAMPLE, client_for, wait_for
 
 pytestmark = pytest.mark.e2e
 
-HAPPY_PATH = ["ResumeAt", "Generate", "Build", "Test", "Sandbox", "Package", "Sign", "WaitForApprovals", "Publish",
-              "RecordSuccess"]
+HAPPY_PATH = [
+    "ResumeAt",
+    "Generate",
+    "Build",
+    "Test",
+    "Sandbox",
+    "Package",
+    "Sign",
+    "WaitForApprovals",
+    "Publish",
+    "RecordSuccess",
+]
 
 
 def entered_states(execution_arn: str) -> list[str]:
     sfn = boto3.client("stepfunctions")
     events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
     return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+def execution_status(execution_arn: str, until: str, timeout: float = 10) -> str:
+    sfn = boto3.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while True:
+        status = sfn.describe_execution(executionArn=execution_arn)["status"]
+        if status == until or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
 
 
 def db() -> Database:
@@ -56,8 +76,16 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
     detail = wait_for(ops, job["id"], ("success", "failed"))
     assert detail["job"]["status"] == "success", detail["job"]["error"]
     assert entered_states(detail["job"]["execution_arn"]) == [*HAPPY_PATH, "Published"]
-    assert [r["step"] for r in detail["runs"]] == ["generate", "build", "test", "sandbox", "package", "sign",
-                                                   "approval", "publish"]
+    assert [r["step"] for r in detail["runs"]] == [
+        "generate",
+        "build",
+        "test",
+        "sandbox",
+        "package",
+        "sign",
+        "approval",
+        "publish",
+    ]
     assert all(r["status"] == "success" and r["duration_ms"] is not None for r in detail["runs"])
 
     database = db()
@@ -66,8 +94,10 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
     assert package["status"] == "published" and package["signature"] and len(package["zip_sha256"]) == 64
     key = database.fetchone("SELECT * FROM signing_keys WHERE key_id = %s", (package["signing_key_id"],))
     assert key["status"] == "active" and "BEGIN PUBLIC KEY" in key["public_pem"]
-    approvals = database.fetchall("SELECT approver_id, approved FROM forge_approvals WHERE plugin_package_id = %s "
-                                  "ORDER BY approver_id", (package_id,))
+    approvals = database.fetchall(
+        "SELECT approver_id, approved FROM forge_approvals WHERE plugin_package_id = %s ORDER BY approver_id",
+        (package_id,),
+    )
     assert [(a["approver_id"], a["approved"]) for a in approvals] == [("alice", True), ("bob", True)]
     assert database.fetchone("SELECT has_minimum_approvals(%s, 2) AS ok", (package_id,))["ok"]
     publication = database.fetchone("SELECT * FROM plugin_publications WHERE plugin_package_id = %s", (package_id,))
@@ -76,18 +106,33 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
     assert tests and all(t["result"] == "pass" for t in tests)
     compat = database.fetchone("SELECT * FROM plugin_compatibilities WHERE plugin_package_id = %s", (package_id,))
     assert compat["test_result"] == "pass"
-    assert database.fetchone("SELECT count(*) AS n FROM sira_generation_audit WHERE job_id = %s",
-                             (job["id"],))["n"] == 1
+    assert (
+        database.fetchone("SELECT count(*) AS n FROM sira_generation_audit WHERE job_id = %s", (job["id"],))["n"] == 1
+    )
 
     folder = Path(next(r for r in detail["runs"] if r["step"] == "publish")["artifacts"]["folder"])
     report = check_release(folder)
     assert report.ok, report.checks
     zip_name = f"{report.manifest['slug']}-{report.manifest['version']}.zip"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [zip_name, "SHA256SUMS", "manifest.json", "manifest.json.sig", "signing-key.pem"])
+        [zip_name, "SHA256SUMS", "manifest.json", "manifest.json.sig", "signing-key.pem"]
+    )
     # What a merchant runs, with nothing of the forge installed.
-    openssl = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "signing-key.pem", "-signature",
-                              "manifest.json.sig", "manifest.json"], cwd=folder, capture_output=True, text=True)
+    openssl = subprocess.run(
+        [
+            "openssl",
+            "dgst",
+            "-sha256",
+            "-verify",
+            "signing-key.pem",
+            "-signature",
+            "manifest.json.sig",
+            "manifest.json",
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
     assert openssl.returncode == 0 and "Verified OK" in openssl.stdout
     sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert sums.returncode == 0
@@ -117,8 +162,7 @@ def test_php_syntax_error_fails_the_job_at_build(runtime: LocalRuntime, monkeypa
     assert [r["step"] for r in detail["runs"]] == ["generate", "build"]
     states = entered_states(detail["job"]["execution_arn"])
     assert states[-2:] == ["RecordFailure", "JobFailed"] and "Test" not in states
-    sfn = boto3.client("stepfunctions")
-    assert sfn.describe_execution(executionArn=detail["job"]["execution_arn"])["status"] == "FAILED"
+    assert execution_status(detail["job"]["execution_arn"], until="FAILED") == "FAILED"
 
 
 def test_cancel_stops_the_execution(runtime: LocalRuntime) -> None:
@@ -128,8 +172,7 @@ def test_cancel_stops_the_execution(runtime: LocalRuntime) -> None:
     assert detail["job"]["status"] == "awaiting_approval"
     cancelled = ops.cancel(job["id"])
     assert cancelled["status"] == "cancelled"
-    sfn = boto3.client("stepfunctions")
-    assert sfn.describe_execution(executionArn=detail["job"]["execution_arn"])["status"] == "ABORTED"
+    assert execution_status(detail["job"]["execution_arn"], until="ABORTED") == "ABORTED"
     detail = ops.job(job["id"])
     assert detail["approval_request"]["status"] == "cancelled"
     assert all(r["status"] != "running" for r in detail["runs"])

@@ -11,14 +11,16 @@ from forge.cli.client import spec_payload
 from forge.config import get_settings, reset_settings
 from forge.db.connection import Database
 from forge.local.runtime import LocalRuntime
-
-from .conftest import EXAMPLE, client_for, wait_for
+from tests.e2e.conftest import EXAMPLE, client_for, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def test_restart_reattaches_waiting_jobs_and_fails_interrupted_ones(
-    tmp_path: Path, new_database, softhsm: str, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+    tmp_path: Path,
+    new_database,
+    softhsm: str,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
 ) -> None:
     monkeypatch.setenv("FORGE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DATABASE_URL", new_database())
@@ -32,7 +34,9 @@ def test_restart_reattaches_waiting_jobs_and_fails_interrupted_ones(
     interrupted = database.fetchone(
         """INSERT INTO forge_jobs (requested_by, params, cms, status, current_step, execution_arn, started_at)
            SELECT requested_by, params, cms, 'running', 'test', 'arn:aws:states:us-east-1:123456789012:execution:x:y',
-                  now() FROM forge_jobs WHERE id = %s RETURNING id""", (waiting,))["id"]
+                  now() FROM forge_jobs WHERE id = %s RETURNING id""",
+        (waiting,),
+    )["id"]
 
     with LocalRuntime(port=0) as second:
         actions = dict(second.reconciled)

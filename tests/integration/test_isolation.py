@@ -18,7 +18,10 @@ def runner(tmp_path: Path) -> BubblewrapRunner:
 
 
 def test_no_network(runner: BubblewrapRunner, tmp_path: Path) -> None:
-    code = "import socket\ntry:\n socket.create_connection(('1.1.1.1', 80), timeout=2)\nexcept OSError as e:\n print('blocked', e.errno)"
+    code = (
+        "import socket\ntry:\n socket.create_connection(('1.1.1.1', 80), timeout=2)\n"
+        "except OSError as e:\n print('blocked', e.errno)"
+    )
     done = runner.run([sys.executable, "-c", code], tmp_path)
     assert done.ok and done.stdout.startswith("blocked"), done.describe()
     php = runner.run(["php", "-r", "var_dump(@fsockopen('1.1.1.1', 80, $e, $s, 2));"], tmp_path)
@@ -47,8 +50,11 @@ def test_tmp_is_private(runner: BubblewrapRunner, tmp_path: Path) -> None:
 
 
 def test_memory_cpu_and_wall_clock_limits(runner: BubblewrapRunner, tmp_path: Path) -> None:
-    memory = runner.run(["php", "-d", "memory_limit=-1", "-r", "$a = str_repeat('x', 400 * 1024 * 1024); echo 'allocated';"],
-                        tmp_path, Limits(memory_mb=200))
+    memory = runner.run(
+        ["php", "-d", "memory_limit=-1", "-r", "$a = str_repeat('x', 400 * 1024 * 1024); echo 'allocated';"],
+        tmp_path,
+        Limits(memory_mb=200),
+    )
     assert not memory.ok and "allocated" not in memory.stdout
     cpu = runner.run(["php", "-r", "while (true) {}"], tmp_path, Limits(cpu_seconds=1, wall_seconds=30))
     assert not cpu.ok and not cpu.timed_out and cpu.duration_ms < 20_000

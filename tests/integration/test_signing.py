@@ -26,12 +26,20 @@ def test_sign_and_verify_with_openssl(softhsm: str, db, tmp_path: Path) -> None:
     (tmp_path / "m.json").write_bytes(data)
     (tmp_path / "m.sig").write_bytes(signature)
     (tmp_path / "k.pem").write_text(key.public_pem)
-    ok = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
-                        cwd=tmp_path, capture_output=True, text=True)
+    ok = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0 and "Verified OK" in ok.stdout
     (tmp_path / "m.json").write_bytes(data.replace(b"merchant", b"attacker"))
-    bad = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
-                         cwd=tmp_path, capture_output=True, text=True)
+    bad = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode != 0
 
 

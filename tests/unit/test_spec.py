@@ -29,21 +29,24 @@ def test_example_is_valid_and_its_digest_is_stable() -> None:
     assert len(spec.digest()) == 64
 
 
-@pytest.mark.parametrize(("field", "value", "expected"), [
-    ("slug", "Molam_Pay", "lowercase letters"),
-    ("slug", "woocommerce-molam", "<brand>-for-woocommerce"),
-    ("slug", "woo-molam", "trademark"),
-    ("slug", "stripe-molam", "trademark"),
-    ("slug", "paypal-molam", "trademark"),
-    ("version", "1.0", "SemVer"),
-    ("platform", "joomla", "woocommerce"),
-    ("api_base_url", "http://api.molam.com", "https://"),
-    ("api_base_url", "https://evil.example.com/v1", "not allowlisted"),
-    ("api_base_url", "https://user:pw@api.molam.com", "credentials"),
-    ("currencies", ["EUR", "eur"], "pattern"),
-    ("currencies", ["EUR", "EUR"], "duplicates"),
-    ("payment_methods", [], "at least 1"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("slug", "Molam_Pay", "lowercase letters"),
+        ("slug", "woocommerce-molam", "<brand>-for-woocommerce"),
+        ("slug", "woo-molam", "trademark"),
+        ("slug", "stripe-molam", "trademark"),
+        ("slug", "paypal-molam", "trademark"),
+        ("version", "1.0", "SemVer"),
+        ("platform", "joomla", "woocommerce"),
+        ("api_base_url", "http://api.molam.com", "https://"),
+        ("api_base_url", "https://evil.example.com/v1", "not allowlisted"),
+        ("api_base_url", "https://user:pw@api.molam.com", "credentials"),
+        ("currencies", ["EUR", "eur"], "pattern"),
+        ("currencies", ["EUR", "EUR"], "duplicates"),
+        ("payment_methods", [], "at least 1"),
+    ],
+)
 def test_each_rule_names_its_field(field: str, value: object, expected: str) -> None:
     data = example() | {field: value}
     found = problems(data)

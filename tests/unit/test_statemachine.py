@@ -45,8 +45,17 @@ def test_order_of_steps() -> None:
     while name in s and s[name]["Type"] == "Task":
         chain.append(name)
         name = s[name]["Next"]
-    assert chain == ["Generate", "Build", "Test", "Sandbox", "Package", "Sign", "WaitForApprovals", "Publish",
-                     "RecordSuccess"]
+    assert chain == [
+        "Generate",
+        "Build",
+        "Test",
+        "Sandbox",
+        "Package",
+        "Sign",
+        "WaitForApprovals",
+        "Publish",
+        "RecordSuccess",
+    ]
     assert s["Build"]["Resource"] == s["Sandbox"]["Resource"] == "arn:aws:states:::ecs:runTask.waitForTaskToken"
 
 

@@ -35,10 +35,7 @@ class Principal:
 
 def _groups(raw: object) -> frozenset[str]:
     # Cognito groups reach REST API claims as "a,b", "[a b]" or a list depending on the path taken.
-    if isinstance(raw, list):
-        items = raw
-    else:
-        items = str(raw or "").strip("[]").replace(",", " ").split()
+    items = raw if isinstance(raw, list) else str(raw or "").strip("[]").replace(",", " ").split()
     return frozenset(str(i).strip() for i in items if str(i).strip())
 
 

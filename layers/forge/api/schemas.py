@@ -62,10 +62,19 @@ class JobView(BaseModel):
     @classmethod
     def of(cls, job: Job) -> JobView:
         return cls(
-            id=job.id, status=job.status, cms=job.cms, name=job.params.get("name", ""),
-            slug=job.params.get("slug", ""), version=job.params.get("version", ""), requested_by=job.requested_by,
-            current_step=job.current_step, error=job.error, package_id=job.plugin_package_id,
-            execution_arn=job.execution_arn, created_at=job.created_at, started_at=job.started_at,
+            id=job.id,
+            status=job.status,
+            cms=job.cms,
+            name=job.params.get("name", ""),
+            slug=job.params.get("slug", ""),
+            version=job.params.get("version", ""),
+            requested_by=job.requested_by,
+            current_step=job.current_step,
+            error=job.error,
+            package_id=job.plugin_package_id,
+            execution_arn=job.execution_arn,
+            created_at=job.created_at,
+            started_at=job.started_at,
             finished_at=job.finished_at,
         )
 

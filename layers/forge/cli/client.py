@@ -44,12 +44,19 @@ def default_user() -> str:
 
 
 class ForgeClient:
-    def __init__(self, base_url: str | None = None, token: str | None = None, user: str | None = None,
-                 role: str = "ops") -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        user: str | None = None,
+        role: str = "ops",
+    ) -> None:
         url = base_url or os.environ.get("FORGE_API_URL") or running_api_url()
         if not url:
-            raise ForgeError(f"no forge API to talk to: start one with `forge up` (FORGE_HOME="
-                             f"{get_settings().forge_home}) or set FORGE_API_URL")
+            raise ForgeError(
+                f"no forge API to talk to: start one with `forge up` (FORGE_HOME="
+                f"{get_settings().forge_home}) or set FORGE_API_URL"
+            )
         self.base = url.rstrip("/") + "/api/v1/forge"
         self.token = token or os.environ.get("FORGE_TOKEN") or local_token(user or default_user(), role)
         self.session = requests.Session()

@@ -6,9 +6,12 @@ import typer
 
 from forge.cli.commands import jobs, local, tools
 
-app = typer.Typer(help="Plugin Forge: generate, build, test, sandbox, package, sign, approve and publish "
-                       "payment plugins.", no_args_is_help=True, pretty_exceptions_enable=False,
-                  add_completion=False)
+app = typer.Typer(
+    help="Plugin Forge: generate, build, test, sandbox, package, sign, approve and publish payment plugins.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import traceback
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-
-import os
-import traceback
 
 import typer
 from rich.console import Console
@@ -43,8 +42,11 @@ def friendly(func: F) -> F:
         except Exception as exc:
             if os.environ.get("FORGE_DEBUG"):
                 traceback.print_exc()
-            err.print(f"internal error: {type(exc).__name__}: {exc} (FORGE_DEBUG=1 shows the traceback)",
-                      style="red", markup=False)
+            err.print(
+                f"internal error: {type(exc).__name__}: {exc} (FORGE_DEBUG=1 shows the traceback)",
+                style="red",
+                markup=False,
+            )
             raise typer.Exit(3) from None
 
     return wrapper  # type: ignore[return-value]

@@ -9,7 +9,12 @@ from rich.console import Console
 
 from forge.cli.client import ForgeClient
 
-ICONS = {"success": "[green]✓[/]", "failed": "[red]✗[/]", "cancelled": "[yellow]⊘[/]", "running": "[cyan]…[/]"}
+ICONS = {
+    "success": "[green]✓[/]",
+    "failed": "[red]✗[/]",
+    "cancelled": "[yellow]⊘[/]",
+    "running": "[cyan]…[/]",
+}
 FINISHED = ("success", "failed", "cancelled")
 
 
@@ -18,8 +23,9 @@ def _duration(run: dict[str, Any]) -> str:
     return f"{ms / 1000:6.1f}s" if ms is not None else "       "
 
 
-def follow(client: ForgeClient, job_id: str, console: Console, stop_at_approval: bool = True,
-           timeout_s: float = 1800) -> dict[str, Any]:
+def follow(
+    client: ForgeClient, job_id: str, console: Console, stop_at_approval: bool = True, timeout_s: float = 1800
+) -> dict[str, Any]:
     """Print each run once when it starts and once when it ends; return the job detail at the end."""
     seen: dict[tuple[str, str], str] = {}
     deadline = time.monotonic() + timeout_s

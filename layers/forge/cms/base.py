@@ -36,7 +36,8 @@ class Platform:
     build_commands: Callable[[list[str]], list[Command]]
     # Test: one command writing JUnit XML to the path it is given.
     test_command: Callable[[str], Command]
-    # Sandbox: files of the forge's own (stand-ins, harness) copied beside the plugin, and the command
+    # Sandbox: files of the forge's own (stand-ins, harness), keyed by their path in the working directory
+    # (so under `sandbox/`), and the command
     # that loads the plugin against them. The command must exit 0 and print nothing on stderr.
     sandbox_files: Callable[[], Mapping[str, bytes]]
     sandbox_command: Callable[[PluginSpec], Command]

@@ -18,8 +18,17 @@ from forge.isolation.runner import Completed, Limits, run_bounded
 
 SANDBOX_WORKDIR = "/sandbox"
 # System folders the tools need, read-only. /etc is narrowed to what php, composer and python read.
-_RO_SYSTEM = ("/usr", "/etc/php", "/etc/alternatives", "/etc/ssl", "/etc/ld.so.cache", "/etc/localtime",
-              "/etc/passwd", "/etc/group", "/etc/nsswitch.conf")
+_RO_SYSTEM = (
+    "/usr",
+    "/etc/php",
+    "/etc/alternatives",
+    "/etc/ssl",
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/nsswitch.conf",
+)
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +51,19 @@ def _python_paths() -> list[str]:
 
 
 def bwrap_argv(workdir: Path, cwd: str, extra_ro: Sequence[str] = ()) -> list[str]:
-    argv = [bwrap_path(), "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--die-with-parent", "--new-session", "--hostname", "forge-sandbox"]
+    argv = [
+        bwrap_path(),
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "forge-sandbox",
+    ]
     for path in _RO_SYSTEM:
         if Path(path).exists():
             argv += ["--ro-bind", path, path]
@@ -55,9 +76,28 @@ def bwrap_argv(workdir: Path, cwd: str, extra_ro: Sequence[str] = ()) -> list[st
     for path in extra_ro:
         argv += ["--ro-bind", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    argv += ["--bind", str(workdir.resolve()), SANDBOX_WORKDIR, "--chdir", f"{SANDBOX_WORKDIR}/{cwd}".rstrip("/.")]
-    argv += ["--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/tmp",
-             "--setenv", "LANG", "C.UTF-8", "--setenv", "COMPOSER_HOME", "/tmp/composer"]
+    argv += [
+        "--bind",
+        str(workdir.resolve()),
+        SANDBOX_WORKDIR,
+        "--chdir",
+        f"{SANDBOX_WORKDIR}/{cwd}".rstrip("/."),
+    ]
+    argv += [
+        "--clearenv",
+        "--setenv",
+        "PATH",
+        "/usr/local/bin:/usr/bin:/bin",
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+        "--setenv",
+        "COMPOSER_HOME",
+        "/tmp/composer",
+    ]
     return argv
 
 
@@ -84,5 +124,11 @@ class BubblewrapRunner:
             wrapper += ["--setenv", key, value]
         completed = run_bounded([*wrapper, "--", *argv], None, limits, None, on_start)
         # Report the command the user cares about, not the bwrap preamble.
-        return Completed(tuple(argv), completed.returncode, completed.stdout, completed.stderr,
-                         completed.duration_ms, completed.timed_out)
+        return Completed(
+            tuple(argv),
+            completed.returncode,
+            completed.stdout,
+            completed.stderr,
+            completed.duration_ms,
+            completed.timed_out,
+        )

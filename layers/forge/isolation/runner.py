@@ -50,7 +50,9 @@ class Completed:
 
 
 class Runner(Protocol):
-    def run(self, argv: Sequence[str], cwd: Path, limits: Limits = ..., env: Mapping[str, str] | None = None) -> Completed: ...
+    def run(
+        self, argv: Sequence[str], cwd: Path, limits: Limits = ..., env: Mapping[str, str] | None = None
+    ) -> Completed: ...
 
 
 def _truncate(data: bytes) -> str:

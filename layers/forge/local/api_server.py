@@ -23,8 +23,9 @@ PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/docs")
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes,
-                claims: dict[str, Any] | None) -> dict[str, Any]:
+def proxy_event(
+    method: str, raw_path: str, headers: dict[str, str], body: bytes, claims: dict[str, Any] | None
+) -> dict[str, Any]:
     parts = urlsplit(raw_path)
     query = parse_qs(parts.query, keep_blank_values=True)
     try:
@@ -32,18 +33,28 @@ def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes
     except UnicodeDecodeError:
         text, encoded = base64.b64encode(body).decode(), True
     context: dict[str, Any] = {
-        "resourcePath": parts.path, "httpMethod": method, "path": parts.path, "stage": "local",
-        "requestId": str(uuid.uuid4()), "identity": {"sourceIp": "127.0.0.1"},
+        "resourcePath": parts.path,
+        "httpMethod": method,
+        "path": parts.path,
+        "stage": "local",
+        "requestId": str(uuid.uuid4()),
+        "identity": {"sourceIp": "127.0.0.1"},
     }
     if claims is not None:
         context["authorizer"] = {"claims": claims}
     return {
-        "resource": parts.path, "path": parts.path, "httpMethod": method,
-        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "resource": parts.path,
+        "path": parts.path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
         "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
-        "pathParameters": None, "stageVariables": None, "requestContext": context,
-        "body": text if body else None, "isBase64Encoded": encoded,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": context,
+        "body": text if body else None,
+        "isBase64Encoded": encoded,
     }
 
 
@@ -92,8 +103,14 @@ class ApiServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length > MAX_BODY_BYTES:
                     self.close_connection = True
-                    self._json(413, {"error": "too_large", "message": f"request body exceeds {MAX_BODY_BYTES} bytes",
-                                     "problems": []})
+                    self._json(
+                        413,
+                        {
+                            "error": "too_large",
+                            "message": f"request body exceeds {MAX_BODY_BYTES} bytes",
+                            "problems": [],
+                        },
+                    )
                     return
                 body = self.rfile.read(length) if length else b""
                 headers = {k: v for k, v in self.headers.items()}
@@ -110,8 +127,14 @@ class ApiServer:
                         self._json(401, {"error": "unauthorized", "message": str(exc), "problems": []})
                         return
                 elif not path.startswith(PUBLIC_PATHS):
-                    self._json(401, {"error": "unauthorized", "message": "authentication required; "
-                                     "get a token with `forge token --user NAME --role ops`", "problems": []})
+                    self._json(
+                        401,
+                        {
+                            "error": "unauthorized",
+                            "message": "authentication required; get a token with `forge token --user NAME --role ops`",
+                            "problems": [],
+                        },
+                    )
                     return
                 response = server._handler(proxy_event(self.command, self.path, headers, body, claims), None)
                 out = response.get("body") or ""

@@ -76,9 +76,12 @@ class LocalTask:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "taskArn": self.arn, "clusterArn": CLUSTER_ARN, "lastStatus": self.status,
+            "taskArn": self.arn,
+            "clusterArn": CLUSTER_ARN,
+            "lastStatus": self.status,
             "desiredStatus": "STOPPED" if self.status == "STOPPED" else "RUNNING",
-            "taskDefinitionArn": task_definition_arn(self.step.value), "launchType": "FARGATE",
+            "taskDefinitionArn": task_definition_arn(self.step.value),
+            "launchType": "FARGATE",
             "containers": [{"name": self.step.value, "lastStatus": self.status}],
         }
 
@@ -137,8 +140,11 @@ class AwsEmulator:
             result = module.handler(event, LambdaContext(f"{FUNCTION_PREFIX}{name}", function_arn(name)))
             return 200, {}, json.dumps(result).encode()
         except Exception as exc:
-            error = {"errorType": type(exc).__name__, "errorMessage": str(exc),
-                     "stackTrace": traceback.format_exception(exc)[-5:]}
+            error = {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_exception(exc)[-5:],
+            }
             return 200, {"X-Amz-Function-Error": "Unhandled"}, json.dumps(error).encode()
 
     # ECS --------------------------------------------------------------------------------------------
@@ -173,8 +179,12 @@ class AwsEmulator:
     def _launch(self, task: LocalTask, workdir: Path) -> Completed:
         entrypoint = function_dir(task.step.value) / "entrypoint.py"
         runner = BubblewrapRunner(workdir, with_python=True, extra_ro=(str(entrypoint.parent.parent),))
-        return runner.run([sys.executable, str(entrypoint), "/sandbox"], workdir, self._limits,
-                          on_start=lambda proc: setattr(task, "process", proc))
+        return runner.run(
+            [sys.executable, str(entrypoint), "/sandbox"],
+            workdir,
+            self._limits,
+            on_start=lambda proc: setattr(task, "process", proc),
+        )
 
     def describe_tasks(self, request: dict[str, Any]) -> dict[str, Any]:
         with self._tasks_lock:
@@ -225,11 +235,18 @@ class AwsEmulator:
                     return
                 target = self.headers.get("X-Amz-Target", "")
                 action = target.rsplit(".", 1)[-1]
-                ops = {"RunTask": emulator.run_task, "DescribeTasks": emulator.describe_tasks,
-                       "StopTask": emulator.stop_task}
+                ops = {
+                    "RunTask": emulator.run_task,
+                    "DescribeTasks": emulator.describe_tasks,
+                    "StopTask": emulator.stop_task,
+                }
                 if action not in ops:
-                    self._send(400, {}, json.dumps({"__type": "InvalidAction", "message": target}).encode(),
-                               "application/x-amz-json-1.1")
+                    self._send(
+                        400,
+                        {},
+                        json.dumps({"__type": "InvalidAction", "message": target}).encode(),
+                        "application/x-amz-json-1.1",
+                    )
                     return
                 try:
                     out = ops[action](json.loads(body or b"{}"))

@@ -25,17 +25,21 @@ def local_substitutions() -> dict[str, str]:
     """The values the CDK stack passes as DefinitionSubstitutions, pointing at the loopback emulator."""
     from forge.local.aws_emulator import CLUSTER_ARN, function_arn, task_definition_arn
 
-    subs = {f"{name.capitalize()}FunctionArn": function_arn(name)
-            for name in ("generate", "test", "package", "sign", "approval", "publish", "finish")}
-    subs.update({
-        "ClusterArn": CLUSTER_ARN,
-        "BuildTaskDefinitionArn": task_definition_arn("build"),
-        "SandboxTaskDefinitionArn": task_definition_arn("sandbox"),
-        "PrivateSubnetA": "subnet-local-a",
-        "PrivateSubnetB": "subnet-local-b",
-        "BuildSecurityGroupId": "sg-local-build",
-        "SandboxSecurityGroupId": "sg-local-sandbox",
-    })
+    subs = {
+        f"{name.capitalize()}FunctionArn": function_arn(name)
+        for name in ("generate", "test", "package", "sign", "approval", "publish", "finish")
+    }
+    subs.update(
+        {
+            "ClusterArn": CLUSTER_ARN,
+            "BuildTaskDefinitionArn": task_definition_arn("build"),
+            "SandboxTaskDefinitionArn": task_definition_arn("sandbox"),
+            "PrivateSubnetA": "subnet-local-a",
+            "PrivateSubnetB": "subnet-local-b",
+            "BuildSecurityGroupId": "sg-local-build",
+            "SandboxSecurityGroupId": "sg-local-sandbox",
+        }
+    )
     return subs
 
 
@@ -82,15 +86,15 @@ class LocalRuntime:
 
         from forge.api.app import handler as api_handler
         from forge.db.migrate import migrate
-        from forge.local import moto_ecs_patch
+        from forge.local import moto_patches
         from forge.local.api_server import ApiServer
         from forge.local.aws_emulator import AwsEmulator, LambdaContext, function_arn
         from forge.local.postgres import EmbeddedPostgres
         from forge.local.tokens import LocalIssuer
         from forge.pipeline.jobs import reconcile
         from forge.signing.softhsm import prepare_softhsm
-        from forge.workflow.definition import substitute
         from forge.wiring import default_deps, reset_deps
+        from forge.workflow.definition import substitute
 
         settings = get_settings()
         home = settings.forge_home
@@ -103,25 +107,33 @@ class LocalRuntime:
             dsn = self._pg.start()
         migrate(dsn)
         pin = settings.pkcs11_pin or prepare_softhsm(home / "softhsm", settings.pkcs11_token_label)
-        self._setenv({
-            "DATABASE_URL": dsn,
-            "FORGE_PKCS11_PIN": pin,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-        })
+        self._setenv(
+            {
+                "DATABASE_URL": dsn,
+                "FORGE_PKCS11_PIN": pin,
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+            }
+        )
 
-        moto_ecs_patch.apply()
-        self._mock = mock_aws(config={
-            "stepfunctions": {"execute_state_machine": True},
-            "core": {"passthrough": {"services": ["lambda", "ecs"]}},
-        })
+        moto_patches.apply()
+        self._mock = mock_aws(
+            config={
+                "stepfunctions": {"execute_state_machine": True},
+                "core": {"passthrough": {"services": ["lambda", "ecs"]}},
+            }
+        )
         self._mock.start()
 
         self._emulator = AwsEmulator(
-            default_deps, settings.worker_concurrency,
-            Limits(cpu_seconds=settings.step_timeout_seconds, memory_mb=settings.step_memory_mb,
-                   wall_seconds=settings.step_timeout_seconds),
+            default_deps,
+            settings.worker_concurrency,
+            Limits(
+                cpu_seconds=settings.step_timeout_seconds,
+                memory_mb=settings.step_memory_mb,
+                wall_seconds=settings.step_timeout_seconds,
+            ),
         )
         self._emulator.start()
         self._setenv({"AWS_ENDPOINT_URL_LAMBDA": self._emulator.url, "AWS_ENDPOINT_URL_ECS": self._emulator.url})
@@ -137,13 +149,23 @@ class LocalRuntime:
         self.reconciled = reconcile(default_deps())
 
         api_context = LambdaContext("forge-api", function_arn("api"))
-        self._api = ApiServer(lambda event, _ctx: api_handler(event, api_context), LocalIssuer(home / "auth"),
-                              self.port, self.host)
+        self._api = ApiServer(
+            lambda event, _ctx: api_handler(event, api_context),
+            LocalIssuer(home / "auth"),
+            self.port,
+            self.host,
+        )
         self._api.start()
         self.api_url = self._api.url
         runtime_file(settings).write_text(json.dumps({"url": self.api_url, "pid": os.getpid()}))
-        logger.info("local runtime up", extra={"api": self.api_url, "state_machine": self.state_machine_arn,
-                                               "database": "embedded" if self._pg else "DATABASE_URL"})
+        logger.info(
+            "local runtime up",
+            extra={
+                "api": self.api_url,
+                "state_machine": self.state_machine_arn,
+                "database": "embedded" if self._pg else "DATABASE_URL",
+            },
+        )
 
     @staticmethod
     def _check_not_running(settings: Settings) -> None:

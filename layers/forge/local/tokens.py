@@ -41,8 +41,9 @@ class LocalIssuer:
             self.auth_dir.mkdir(parents=True, exist_ok=True)
             os.chmod(self.auth_dir, 0o700)
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
             tmp = key_file.with_suffix(".tmp")
             tmp.touch(mode=0o600)
             tmp.write_bytes(pem)
@@ -57,15 +58,29 @@ class LocalIssuer:
             raise TokenError("user must be 1 to 128 characters")
         self._load()
         now = int(time.time())
-        claims = {"sub": user, "cognito:username": user, "cognito:groups": ROLE_GROUPS[role], "iss": ISSUER,
-                  "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds, "jti": str(uuid.uuid4())}
+        claims = {
+            "sub": user,
+            "cognito:username": user,
+            "cognito:groups": ROLE_GROUPS[role],
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "iat": now,
+            "exp": now + ttl_seconds,
+            "jti": str(uuid.uuid4()),
+        }
         return jwt.encode(claims, self._private, algorithm="RS256")
 
     def verify(self, token: str) -> dict[str, Any]:
         self._load()
         try:
-            claims = jwt.decode(token, self._public, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
-                                options={"require": ["exp", "iat", "sub"]})
+            claims = jwt.decode(
+                token,
+                self._public,
+                algorithms=["RS256"],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub"]},
+            )
         except jwt.ExpiredSignatureError:
             raise TokenError("token expired") from None
         except jwt.InvalidTokenError as exc:

@@ -53,8 +53,12 @@ class Manifest(BaseModel):
 
     def canonical_bytes(self) -> bytes:
         """Sorted keys, no insignificant whitespace, UTF-8, trailing newline: the exact bytes signed."""
-        body = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False)
+        body = json.dumps(
+            self.model_dump(mode="json", by_alias=True),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
         return (body + "\n").encode("utf-8")
 
 

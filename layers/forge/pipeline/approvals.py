@@ -22,13 +22,21 @@ class Decision:
     released: bool
 
 
-def approval_statement(package_id: UUID, zip_sha256: str | None, manifest_key: str | None, approver: str,
-                       approved: bool, at: str) -> bytes:
+def approval_statement(
+    package_id: UUID, zip_sha256: str | None, manifest_key: str | None, approver: str, approved: bool, at: str
+) -> bytes:
     """What an approval signature covers: the package digest, who, and what they decided."""
     return json.dumps(
-        {"package_id": str(package_id), "zip_sha256": zip_sha256, "key_id": manifest_key, "approver": approver,
-         "decision": "approve" if approved else "reject", "at": at},
-        sort_keys=True, separators=(",", ":"),
+        {
+            "package_id": str(package_id),
+            "zip_sha256": zip_sha256,
+            "key_id": manifest_key,
+            "approver": approver,
+            "decision": "approve" if approved else "reject",
+            "at": at,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
     ).encode()
 
 
@@ -40,7 +48,12 @@ def pending_request(deps: PipelineDeps, job_id: UUID) -> ApprovalRequest | None:
 
 
 def decide(
-    deps: PipelineDeps, request_id: UUID, approver: str, role: str, approved: bool, comment: str | None,
+    deps: PipelineDeps,
+    request_id: UUID,
+    approver: str,
+    role: str,
+    approved: bool,
+    comment: str | None,
     mfa_verified: bool = False,
 ) -> Decision:
     repos = deps.repos

@@ -95,8 +95,10 @@ def reconcile(deps: PipelineDeps) -> list[tuple[UUID, str]]:
             actions.append((job.id, "re-attached to a new approval wait"))
             continue
         step = job.current_step.value if job.current_step else "start"
-        message = (f"interrupted: the runtime stopped during '{step}' (execution {status or 'gone'}); "
-                   f"`forge retry {job.id}` resumes there")
+        message = (
+            f"interrupted: the runtime stopped during '{step}' (execution {status or 'gone'}); "
+            f"`forge retry {job.id}` resumes there"
+        )
         deps.repos.runs.close_running(job.id, RunStatus.FAILED, message)
         deps.repos.jobs.finish(job.id, JobStatus.FAILED, message)
         actions.append((job.id, "marked failed: " + message))

@@ -47,16 +47,27 @@ def check_release(target: Path) -> ReleaseReport:
         return ReleaseReport(folder, [Check("manifest", False, "manifest.json is not a JSON object")], {})
     pem = (folder / "signing-key.pem").read_bytes()
     signed = verify_signature(body, (folder / "manifest.json.sig").read_bytes(), pem)
-    checks.append(Check("signature", signed, "ECDSA P-256/SHA-256 signature over manifest.json "
-                        + ("verifies" if signed else "does NOT verify")))
+    checks.append(
+        Check(
+            "signature",
+            signed,
+            "ECDSA P-256/SHA-256 signature over manifest.json " + ("verifies" if signed else "does NOT verify"),
+        )
+    )
     try:
         der = serialization.load_pem_public_key(pem).public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         key_id = hashlib.sha256(der).hexdigest()
     except ValueError:
         key_id = ""
-    checks.append(Check("key id", key_id == manifest.get("key_id"),
-                        f"signing-key.pem is key {key_id[:16]}…, manifest names {str(manifest.get('key_id'))[:16]}…"))
+    checks.append(
+        Check(
+            "key id",
+            key_id == manifest.get("key_id"),
+            f"signing-key.pem is key {key_id[:16]}…, manifest names {str(manifest.get('key_id'))[:16]}…",
+        )
+    )
     zip_name = str(manifest.get("zip_name", ""))
     zip_path = folder / zip_name
     if target.is_file() and target.name != zip_name:
@@ -65,7 +76,12 @@ def check_release(target: Path) -> ReleaseReport:
         checks.append(Check("zip", False, f"{zip_name or 'zip'} not found beside manifest.json"))
     else:
         digest = sha256_hex(zip_path.read_bytes())
-        checks.append(Check("zip sha256", digest == manifest.get("zip_sha256"),
-                            f"{zip_name} sha256 {digest[:16]}… "
-                            + ("matches the manifest" if digest == manifest.get("zip_sha256") else "differs from the manifest")))
+        checks.append(
+            Check(
+                "zip sha256",
+                digest == manifest.get("zip_sha256"),
+                f"{zip_name} sha256 {digest[:16]}… "
+                + ("matches the manifest" if digest == manifest.get("zip_sha256") else "differs from the manifest"),
+            )
+        )
     return ReleaseReport(folder, checks, manifest)

@@ -39,8 +39,12 @@ def prepare_softhsm(root: Path, token_label: str) -> str:
     so_pin = secrets.token_hex(16)
     made = subprocess.run(
         [util, "--init-token", "--free", "--label", token_label, "--pin", pin, "--so-pin", so_pin],
-        capture_output=True, text=True, env=os.environ,
+        capture_output=True,
+        text=True,
+        env=os.environ,
     )
     if made.returncode != 0:
-        raise ForgeError(f"could not create SoftHSM token '{token_label}': {made.stderr.strip() or made.stdout.strip()}")
+        raise ForgeError(
+            f"could not create SoftHSM token '{token_label}': {made.stderr.strip() or made.stdout.strip()}"
+        )
     return pin

@@ -20,8 +20,11 @@ RequestId = Annotated[UUID, Path(description="Approval request id")]
 
 def _decide(request_id: UUID, principal: Ops, body: Decide, approved: bool) -> DecisionView:
     result = decide(default_deps(), request_id, principal.user, principal.role, approved, body.comment)
-    return DecisionView(approval=ApprovalView.of(result.approval), request=ApprovalRequestView.of(result.request),
-                        released=result.released)
+    return DecisionView(
+        approval=ApprovalView.of(result.approval),
+        request=ApprovalRequestView.of(result.request),
+        released=result.released,
+    )
 
 
 @router.post("/approvals/<request_id>/approve", summary="Approve the package awaiting approval")

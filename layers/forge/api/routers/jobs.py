@@ -49,8 +49,11 @@ def job_detail(job_id: UUID) -> JobDetail:
     )
 
 
-@router.post("/jobs", summary="Submit a plugin spec", responses={201: {"description": "Job created"},
-                                                                 200: {"description": "Existing job (same key)"}})
+@router.post(
+    "/jobs",
+    summary="Submit a plugin spec",
+    responses={201: {"description": "Job created"}, 200: {"description": "Existing job (same key)"}},
+)
 def create_job(
     body: CreateJob,
     principal: Ops,
@@ -72,7 +75,11 @@ def list_jobs(
 ) -> JobPage:
     before = parse_page_cursor(cursor) if cursor else None
     jobs = default_deps().repos.jobs.list(
-        status=status.value if status else None, cms=cms, requested_by=requested_by, before=before, limit=limit + 1
+        status=status.value if status else None,
+        cms=cms,
+        requested_by=requested_by,
+        before=before,
+        limit=limit + 1,
     )
     more = len(jobs) > limit
     jobs = jobs[:limit]
@@ -95,8 +102,7 @@ def get_logs(job_id: JobId, principal: Ops, since: Annotated[str | None, Query(m
     runs, new_offsets = [], {}
     for run in repos.runs.for_job(job_id):
         start = offsets.get(str(run.id), 0)
-        runs.append(RunLog(run_id=run.id, step=run.step, attempt=run.attempt, status=run.status,
-                           text=run.logs[start:]))
+        runs.append(RunLog(run_id=run.id, step=run.step, attempt=run.attempt, status=run.status, text=run.logs[start:]))
         new_offsets[str(run.id)] = len(run.logs)
     return LogPage(runs=runs, cursor=log_cursor(new_offsets))
 

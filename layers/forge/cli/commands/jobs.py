@@ -60,8 +60,10 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             raise typer.BadParameter(f"job {job_id} is {detail['job']['status']}; nothing awaits approval")
         result = client.decide(request["id"], approve=not reject, comment=comment)
         verb = "rejected" if reject else "approved"
-        console.print(f"{result['approval']['approver_id']} {verb} job {job_id}; request is "
-                      f"{result['request']['status']}" + (" (workflow released)" if result["released"] else ""))
+        console.print(
+            f"{result['approval']['approver_id']} {verb} job {job_id}; request is "
+            f"{result['request']['status']}" + (" (workflow released)" if result["released"] else "")
+        )
 
     @app.command("jobs")
     @friendly
@@ -73,8 +75,14 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         page = ForgeClient().jobs(status=status, limit=limit)
         table = Table("job", "plugin", "status", "step", "requested by", "created")
         for job in page["items"]:
-            table.add_row(job["id"], f"{job['slug']} {job['version']}", job["status"], job["current_step"] or "",
-                          job["requested_by"], job["created_at"][:19])
+            table.add_row(
+                job["id"],
+                f"{job['slug']} {job['version']}",
+                job["status"],
+                job["current_step"] or "",
+                job["requested_by"],
+                job["created_at"][:19],
+            )
         console.print(table)
 
     @app.command("job")
@@ -87,13 +95,20 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         client = ForgeClient()
         detail = client.job(job_id)
         job = detail["job"]
-        console.print(f"job [bold]{job['id']}[/]  {job['slug']} {job['version']}  [bold]{job['status']}[/]"
-                      + (f"  error: {job['error']}" if job["error"] else ""))
+        console.print(
+            f"job [bold]{job['id']}[/]  {job['slug']} {job['version']}  [bold]{job['status']}[/]"
+            + (f"  error: {job['error']}" if job["error"] else "")
+        )
         table = Table("step", "attempt", "status", "duration", "note")
         for run in detail["runs"]:
             ms = run["duration_ms"]
-            table.add_row(run["step"], str(run["attempt"]), f"{ICONS.get(run['status'], '')} {run['status']}",
-                          f"{ms / 1000:.1f}s" if ms is not None else "", run["error"] or run["artifacts"].get("summary", ""))
+            table.add_row(
+                run["step"],
+                str(run["attempt"]),
+                f"{ICONS.get(run['status'], '')} {run['status']}",
+                f"{ms / 1000:.1f}s" if ms is not None else "",
+                run["error"] or run["artifacts"].get("summary", ""),
+            )
         console.print(table)
         if logs:
             for run in client.logs(job_id)["runs"]:

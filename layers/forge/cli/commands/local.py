@@ -47,15 +47,20 @@ class RuntimeProcess:
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "forge.cli.main", "up", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
+            start_new_session=True,
         )
         url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 tail = self.log_path.read_text(errors="replace")[-3000:]
-                raise ForgeError(f"the local runtime exited with {self.proc.returncode}; its log "
-                                 f"({self.log_path}) ends with:\n{tail}")
+                raise ForgeError(
+                    f"the local runtime exited with {self.proc.returncode}; its log "
+                    f"({self.log_path}) ends with:\n{tail}"
+                )
             if running_api_url() == url:
                 try:
                     import requests
@@ -97,8 +102,11 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         try:
             for job_id, action in runtime.reconciled:
                 err.print(f"reconciled job {job_id}: {action}", markup=False)
-            err.print(f"forge API on {runtime.api_url}/api/v1/forge (Swagger UI: {runtime.api_url}/api/v1/forge/docs)"
-                      f"; state in {get_settings().forge_home}; Ctrl-C stops", markup=False)
+            err.print(
+                f"forge API on {runtime.api_url}/api/v1/forge (Swagger UI: {runtime.api_url}/api/v1/forge/docs)"
+                f"; state in {get_settings().forge_home}; Ctrl-C stops",
+                markup=False,
+            )
             stop.wait()
         finally:
             runtime.stop()
@@ -128,14 +136,17 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             detail = follow(client, job_id, console)
             if detail["job"]["status"] == "awaiting_approval":
                 for approver in DEMO_APPROVERS:
-                    result = ForgeClient(url, user=approver).decide(detail["approval_request"]["id"], True,
-                                                                     "demo approval")
-                    console.print(f"  [green]✓[/] approved by {approver}"
-                                  + ("; workflow released" if result["released"] else ""))
+                    result = ForgeClient(url, user=approver).decide(
+                        detail["approval_request"]["id"], True, "demo approval"
+                    )
+                    console.print(
+                        f"  [green]✓[/] approved by {approver}" + ("; workflow released" if result["released"] else "")
+                    )
                 detail = follow(client, job_id, console, stop_at_approval=False)
             if detail["job"]["status"] != "success":
-                raise ForgeError(f"job {job_id} ended {detail['job']['status']}: {detail['job']['error']}; "
-                                 f"see `forge job {job_id}`")
+                raise ForgeError(
+                    f"job {job_id} ended {detail['job']['status']}: {detail['job']['error']}; see `forge job {job_id}`"
+                )
             publish = next(r for r in reversed(detail["runs"]) if r["step"] == "publish" and r["status"] == "success")
             folder = Path(publish["artifacts"]["folder"])
         finally:
@@ -172,8 +183,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                 server.stop()
         for m in applied:
             console.print(f"applied {m.version:03d}_{m.name}")
-        console.print(f"database at version {available_migrations()[-1].version:03d} "
-                      f"({len(applied)} applied now)")
+        console.print(f"database at version {available_migrations()[-1].version:03d} ({len(applied)} applied now)")
 
     @app.command()
     @friendly

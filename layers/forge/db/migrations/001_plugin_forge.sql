@@ -81,12 +81,13 @@ CREATE TABLE forge_runs (
   error        text,
   started_at   timestamptz NOT NULL DEFAULT now(),
   finished_at  timestamptz,
-  duration_ms  integer,
+  duration_ms  bigint,
   created_at   timestamptz NOT NULL DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now(),
   UNIQUE (job_id, step, attempt),
   UNIQUE (job_id, step, delivery_key),
-  CHECK ((status = 'running') = (finished_at IS NULL))
+  CHECK ((status = 'running') = (finished_at IS NULL)),
+  CHECK (finished_at IS NULL OR finished_at >= started_at)
 );
 CREATE INDEX forge_runs_job_idx ON forge_runs (job_id, started_at);
 CREATE INDEX forge_runs_step_status_idx ON forge_runs (step, status);
@@ -95,7 +96,7 @@ CREATE OR REPLACE FUNCTION forge_runs_duration() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.finished_at IS NOT NULL THEN
-    NEW.duration_ms := GREATEST(0, round(extract(epoch FROM (NEW.finished_at - NEW.started_at)) * 1000))::integer;
+    NEW.duration_ms := GREATEST(0, round(extract(epoch FROM (NEW.finished_at - NEW.started_at)) * 1000))::bigint;
   ELSE
     NEW.duration_ms := NULL;
   END IF;

@@ -14,7 +14,13 @@ class ApprovalRepository:
         self.db = db
 
     def open_request(
-        self, package_id: UUID, job_id: UUID, requested_by: str, required: int, task_token: str, timeout_s: int
+        self,
+        package_id: UUID,
+        job_id: UUID,
+        requested_by: str,
+        required: int,
+        task_token: str,
+        timeout_s: int,
     ) -> ApprovalRequest:
         """The pending request for this package, holding the newest task token (a re-delivered wait
         task or a restarted runtime hands a new token; approvals already given still count)."""
@@ -61,7 +67,16 @@ class ApprovalRepository:
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
                    ON CONFLICT (plugin_package_id, approver_id) DO NOTHING
                    RETURNING *""",
-                (request.plugin_package_id, request.id, approver_id, role, approved, comment, mfa_verified, signature),
+                (
+                    request.plugin_package_id,
+                    request.id,
+                    approver_id,
+                    role,
+                    approved,
+                    comment,
+                    mfa_verified,
+                    signature,
+                ),
             )
             row = cur.fetchone()
         if row is None:

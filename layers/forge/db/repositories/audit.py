@@ -24,7 +24,12 @@ class AuditRepository:
         self.db = db
 
     def append(
-        self, job_id: UUID | None, provider: str, model_version: str, prompt: str, response: str,
+        self,
+        job_id: UUID | None,
+        provider: str,
+        model_version: str,
+        prompt: str,
+        response: str,
         metadata: dict[str, Any],
     ) -> str:
         """Append one row chained to the previous one; the table lock keeps the chain linear."""
@@ -46,7 +51,16 @@ class AuditRepository:
                 """INSERT INTO sira_generation_audit (job_id, provider, model_version, prompt, prompt_hash,
                                                       response_hash, metadata, prev_hash, row_hash)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-                (job_id, provider, model_version, prompt, fields["prompt_hash"], fields["response_hash"],
-                 Json(metadata), prev, digest),
+                (
+                    job_id,
+                    provider,
+                    model_version,
+                    prompt,
+                    fields["prompt_hash"],
+                    fields["response_hash"],
+                    Json(metadata),
+                    prev,
+                    digest,
+                ),
             )
         return digest

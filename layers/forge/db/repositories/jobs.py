@@ -123,9 +123,7 @@ class JobRepository:
         )
 
     def unfinished(self) -> list[Job]:
-        rows = self.db.fetchall(
-            "SELECT * FROM forge_jobs WHERE status NOT IN %s ORDER BY created_at", (_FINISHED,)
-        )
+        rows = self.db.fetchall("SELECT * FROM forge_jobs WHERE status NOT IN %s ORDER BY created_at", (_FINISHED,))
         return [Job.model_validate(r) for r in rows]
 
     def stats(self, days: int) -> dict[str, Any]:

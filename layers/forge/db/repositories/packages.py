@@ -24,7 +24,8 @@ class PackageRepository:
 
     def set_status(self, package_id: UUID, status: str) -> None:
         self.db.execute(
-            "UPDATE plugin_packages SET status = %s WHERE id = %s AND status <> 'revoked'", (status, package_id)
+            "UPDATE plugin_packages SET status = %s WHERE id = %s AND status <> 'revoked'",
+            (status, package_id),
         )
 
     def mark_failed(self, package_id: UUID) -> None:
@@ -54,7 +55,8 @@ class PackageRepository:
         with self.db.transaction() as cur:
             for r in results:
                 cur.execute(
-                    """INSERT INTO plugin_contract_tests (plugin_package_id, job_id, test_suite, test_name, result, details)
+                    """INSERT INTO plugin_contract_tests
+                         (plugin_package_id, job_id, test_suite, test_name, result, details)
                        VALUES (%s, %s, %s, %s, %s, %s)
                        ON CONFLICT (plugin_package_id, test_suite, test_name)
                        DO UPDATE SET result = EXCLUDED.result, details = EXCLUDED.details, job_id = EXCLUDED.job_id,
@@ -63,7 +65,13 @@ class PackageRepository:
                 )
 
     def record_compatibility(
-        self, package_id: UUID, cms: str, cms_version: str, php_version: str, passed: bool, details: dict[str, Any]
+        self,
+        package_id: UUID,
+        cms: str,
+        cms_version: str,
+        php_version: str,
+        passed: bool,
+        details: dict[str, Any],
     ) -> None:
         self.db.execute(
             """INSERT INTO plugin_compatibilities (plugin_package_id, cms, cms_version, php_version, tested,

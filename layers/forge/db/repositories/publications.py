@@ -38,6 +38,7 @@ class PublicationRepository:
 
     def for_package(self, package_id: UUID) -> list[Publication]:
         rows = self.db.fetchall(
-            "SELECT * FROM plugin_publications WHERE plugin_package_id = %s ORDER BY created_at", (package_id,)
+            "SELECT * FROM plugin_publications WHERE plugin_package_id = %s ORDER BY created_at",
+            (package_id,),
         )
         return [Publication.model_validate(r) for r in rows]

@@ -58,7 +58,11 @@ class RunRepository:
         self.db.execute("UPDATE forge_runs SET artifacts = artifacts || %s WHERE id = %s", (Json(artifacts), run_id))
 
     def finish(
-        self, run_id: UUID, status: RunStatus, artifacts: dict[str, Any] | None = None, error: str | None = None
+        self,
+        run_id: UUID,
+        status: RunStatus,
+        artifacts: dict[str, Any] | None = None,
+        error: str | None = None,
     ) -> bool:
         """Close a running run; False if it was closed already (e.g. cancelled meanwhile)."""
         return (

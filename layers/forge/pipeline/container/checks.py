@@ -40,31 +40,56 @@ def build(workdir: Path, runner: Runner, limits: Limits) -> CheckReport:
     if failed:
         first = failed[0]
         detail = (first.stderr.strip() or first.stdout.strip()).splitlines()
-        return CheckReport(ok=False, summary=f"{len(failed)} of {len(results)} build checks failed",
-                           log=_log(results), error=f"{' '.join(first.argv)}: {detail[0] if detail else 'failed'}")
-    return CheckReport(ok=True, summary=f"{len(php_files)} PHP files lint clean; {len(results)} checks passed",
-                       log=_log(results))
+        return CheckReport(
+            ok=False,
+            summary=f"{len(failed)} of {len(results)} build checks failed",
+            log=_log(results),
+            error=f"{' '.join(first.argv)}: {detail[0] if detail else 'failed'}",
+        )
+    return CheckReport(
+        ok=True,
+        summary=f"{len(php_files)} PHP files lint clean; {len(results)} checks passed",
+        log=_log(results),
+    )
 
 
 def sandbox(workdir: Path, runner: Runner, limits: Limits) -> CheckReport:
     inp = json.loads((workdir / INPUT).read_text())
     spec = parse_spec(inp["spec"])
     platform = get_platform(spec.platform)
-    write_tree(dict(platform.sandbox_files()), workdir / "sandbox")
+    write_tree(dict(platform.sandbox_files()), workdir)
     command = platform.sandbox_command(spec)
     version = runner.run(["php", "-r", "echo PHP_VERSION;"], workdir, limits)
     result = runner.run(command.argv, workdir, limits)
     php_version = version.stdout.strip() or "unknown"
     # Any diagnostic PHP prints (warning, notice, deprecation) fails the step, even with exit 0.
     clean = result.ok and not result.stderr.strip()
-    compat = {"cms": spec.platform, "cms_version": "stand-ins", "php_version": php_version, "passed": clean,
-              "details": {"command": " ".join(command.argv), "exit": result.returncode}}
+    compat = {
+        "cms": spec.platform,
+        "cms_version": "stand-ins",
+        "php_version": php_version,
+        "passed": clean,
+        "details": {"command": " ".join(command.argv), "exit": result.returncode},
+    }
     if not clean:
-        reason = "timed out" if result.timed_out else (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[0]
-        return CheckReport(ok=False, summary="the plugin does not load cleanly", log=result.describe(),
-                           error=f"sandbox: {reason}", compatibility=[compat])
-    return CheckReport(ok=True, summary=f"plugin loaded under PHP {php_version} with no diagnostics",
-                       log=result.describe(), compatibility=[compat])
+        reason = (
+            "timed out"
+            if result.timed_out
+            else (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[0]
+        )
+        return CheckReport(
+            ok=False,
+            summary="the plugin does not load cleanly",
+            log=result.describe(),
+            error=f"sandbox: {reason}",
+            compatibility=[compat],
+        )
+    return CheckReport(
+        ok=True,
+        summary=f"plugin loaded under PHP {php_version} with no diagnostics",
+        log=result.describe(),
+        compatibility=[compat],
+    )
 
 
 CHECKS = {Step.BUILD: build, Step.SANDBOX: sandbox}

@@ -22,7 +22,11 @@ def main(step: Step, workdir: Path) -> int:
     try:
         report = CHECKS[step](workdir, SubprocessRunner(), limits_from_env())
     except Exception as exc:  # the reporter turns this into the run's error; a traceback helps nobody here
-        report = CheckReport(ok=False, summary=f"{step.value} checks could not run", log="",
-                             error=f"{type(exc).__name__}: {exc}")
+        report = CheckReport(
+            ok=False,
+            summary=f"{step.value} checks could not run",
+            log="",
+            error=f"{type(exc).__name__}: {exc}",
+        )
     (workdir / RESULT).write_text(report.model_dump_json())
     return 0

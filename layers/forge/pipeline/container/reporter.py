@@ -58,7 +58,11 @@ def execute_task(deps: PipelineDeps, step: Step, env: Mapping[str, str], launch:
     """The whole container task: run the step, then release the workflow with the task token."""
     token = env["FORGE_TASK_TOKEN"]
     event = StepEvent(job_id=env["FORGE_JOB_ID"], delivery=env.get("FORGE_DELIVERY", "manual"))
-    task = {"task_arn": env["FORGE_TASK_ARN"], "cluster": env.get("FORGE_CLUSTER", "")} if env.get("FORGE_TASK_ARN") else None
+    task = (
+        {"task_arn": env["FORGE_TASK_ARN"], "cluster": env.get("FORGE_CLUSTER", "")}
+        if env.get("FORGE_TASK_ARN")
+        else None
+    )
     try:
         result = run_container_step(deps, step, event, launch, task)
     except (StepFailed, TransientError) as exc:

@@ -8,7 +8,11 @@ from forge.pipeline.bookkeeping import StepContext, StepOutcome
 def request_approval(ctx: StepContext, task_token: str) -> StepOutcome:
     settings = ctx.deps.settings
     request = ctx.deps.repos.approvals.open_request(
-        ctx.package_id, ctx.job.id, ctx.job.requested_by, settings.min_approvals, task_token,
+        ctx.package_id,
+        ctx.job.id,
+        ctx.job.requested_by,
+        settings.min_approvals,
+        task_token,
         settings.approval_timeout_seconds,
     )
     ctx.deps.repos.packages.set_status(ctx.package_id, "awaiting_approval")

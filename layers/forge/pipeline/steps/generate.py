@@ -16,7 +16,11 @@ def generate(ctx: StepContext) -> StepOutcome:
     result = provider.generate(ctx.spec)
     ctx.log(f"{result.provider} provider ({result.model_version}) produced {len(result.tree)} files")
     ctx.deps.repos.audit.append(
-        ctx.job.id, result.provider, result.model_version, result.prompt, result.response,
+        ctx.job.id,
+        result.provider,
+        result.model_version,
+        result.prompt,
+        result.response,
         {"files": len(result.tree), "spec_digest": ctx.spec.digest()},
     )
     listing = tree_listing(dict(result.tree))
@@ -24,5 +28,9 @@ def generate(ctx: StepContext) -> StepOutcome:
     uri = ctx.deps.artifacts.put(artifacts_layout.source_zip(ctx.job.id), zip_tree(result.tree))
     return StepOutcome(
         summary=f"generated {len(result.tree)} files",
-        artifacts={"source": uri, "files": len(result.tree), "tree_sha256": hashlib.sha256(listing.encode()).hexdigest()},
+        artifacts={
+            "source": uri,
+            "files": len(result.tree),
+            "tree_sha256": hashlib.sha256(listing.encode()).hexdigest(),
+        },
     )

@@ -25,5 +25,7 @@ def package(ctx: StepContext) -> StepOutcome:
     uri = ctx.deps.artifacts.put(key, data)
     ctx.deps.repos.packages.set_built(ctx.package_id, digest, uri)
     ctx.log(f"{len(shipped)} of {len(tree)} files shipped ({len(tree) - len(shipped)} dev files left out)")
-    return StepOutcome(summary=f"{ctx.spec.slug}-{ctx.spec.version}.zip {len(data)} bytes sha256 {digest}",
-                       artifacts={"zip": uri, "sha256": digest, "size": len(data)})
+    return StepOutcome(
+        summary=f"{ctx.spec.slug}-{ctx.spec.version}.zip {len(data)} bytes sha256 {digest}",
+        artifacts={"zip": uri, "sha256": digest, "size": len(data)},
+    )

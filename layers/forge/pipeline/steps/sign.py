@@ -42,10 +42,17 @@ def sign(ctx: StepContext) -> StepOutcome:
     if not verify_signature(body, signature, key.public_pem.encode()):
         raise StepFailed("the new signature does not verify with the active public key")
     store = ctx.deps.artifacts
-    for name, content in (("manifest.json", body), ("manifest.json.sig", signature),
-                          ("signing-key.pem", key.public_pem.encode())):
+    for name, content in (
+        ("manifest.json", body),
+        ("manifest.json.sig", signature),
+        ("signing-key.pem", key.public_pem.encode()),
+    ):
         store.put(artifacts_layout.release_file(ctx.job.id, name), content)
-    ctx.deps.repos.packages.set_signed(ctx.package_id, manifest.model_dump(mode="json", by_alias=True),
-                                        base64.b64encode(signature).decode(), key.key_id)
+    ctx.deps.repos.packages.set_signed(
+        ctx.package_id,
+        manifest.model_dump(mode="json", by_alias=True),
+        base64.b64encode(signature).decode(),
+        key.key_id,
+    )
     ctx.log(f"manifest signed with key {key.key_id[:16]}… ({key.backend}:{key.backend_ref})")
     return StepOutcome(summary=f"signed by key {key.key_id[:16]}", artifacts={"key_id": key.key_id})

@@ -45,9 +45,15 @@ def run_tests(ctx: StepContext) -> StepOutcome:
         write_tree(tree, workdir / "plugin")
         runner = ctx.deps.isolated_runner(workdir)
         command = platform.test_command(f"../{JUNIT}")
-        completed = runner.run(command.argv, workdir / "plugin", Limits(
-            cpu_seconds=ctx.deps.settings.step_timeout_seconds, memory_mb=ctx.deps.settings.step_memory_mb,
-            wall_seconds=ctx.deps.settings.step_timeout_seconds))
+        completed = runner.run(
+            command.argv,
+            workdir / "plugin",
+            Limits(
+                cpu_seconds=ctx.deps.settings.step_timeout_seconds,
+                memory_mb=ctx.deps.settings.step_memory_mb,
+                wall_seconds=ctx.deps.settings.step_timeout_seconds,
+            ),
+        )
         ctx.log(completed.describe())
         junit = workdir / JUNIT
         report = junit.read_bytes() if junit.is_file() else b""
@@ -59,8 +65,11 @@ def run_tests(ctx: StepContext) -> StepOutcome:
     failed = [r["name"] for r in results if r["result"] == "fail"]
     passed = sum(1 for r in results if r["result"] == "pass")
     if failed or not completed.ok:
-        raise StepFailed(f"{len(failed)} of {len(results)} tests failed: {', '.join(map(str, failed[:5]))}"
-                         if failed else f"{command.label} exited {completed.returncode}")
+        raise StepFailed(
+            f"{len(failed)} of {len(results)} tests failed: {', '.join(map(str, failed[:5]))}"
+            if failed
+            else f"{command.label} exited {completed.returncode}"
+        )
     if not results:
         raise StepFailed("the plugin has no tests")
     return StepOutcome(summary=f"{passed} tests passed", artifacts={"tests": len(results), "passed": passed})

@@ -1,0 +1,1 @@
+"""WooCommerce platform folder: `platform.PLATFORM`, templates/ and sandbox/."""

@@ -1,0 +1,255 @@
+"""WooCommerce: a payment gateway plugin, its PHPUnit suite, and the sandbox that loads it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from forge.cms.base import Command, Platform, SourceTree
+from forge.cms.rendering import make_environment, one_line
+from forge.errors import ForgeError
+from forge.models.spec import PluginSpec
+
+FOLDER = Path(__file__).resolve().parent
+TEMPLATES = FOLDER / "templates"
+SANDBOX = FOLDER / "sandbox"
+
+# Fields every generated gateway has; a spec setting may not redefine one of them.
+BUILT_IN_SETTINGS = ("enabled", "title", "description", "testmode", "api_key", "webhook_secret")
+
+# ISO 4217 minor-unit exponents that differ from the usual 2. The API takes integer minor units, and
+# sending 100x the price of an XOF order is the classic bug this table exists to prevent.
+MINOR_UNIT_EXPONENTS: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
+            "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
+        ),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}  # fmt: skip
+
+METHOD_LABELS = {
+    "card": "Cards",
+    "mobile_money": "Mobile money",
+    "bank_transfer": "Bank transfer",
+    "wallet": "Wallets",
+}
+METHOD_TAGS = {
+    "card": "credit card",
+    "mobile_money": "mobile money",
+    "bank_transfer": "bank transfer",
+    "wallet": "wallet",
+}
+
+
+def _identifier_base(slug: str) -> str:
+    base = slug.replace("-", "_")
+    # PHP identifiers cannot start with a digit; slugs may.
+    return f"plugin_{base}" if base[0].isdigit() else base
+
+
+def _php_constraint(spec: PluginSpec) -> str:
+    """Composer range from the spec: `^min`, then every later major up to the tested one.
+
+    `--strict` validation rejects unbounded ranges such as `>=7.4`."""
+    low, high = spec.compatibility.php.min, spec.compatibility.php.tested
+    low_major, high_major = int(low.split(".")[0]), int(high.split(".")[0])
+    return " || ".join([f"^{low}"] + [f"^{major}.0" for major in range(low_major + 1, high_major + 1)])
+
+
+def _checkbox_default(value: str) -> str:
+    return "yes" if value.strip().lower() in {"yes", "true", "1", "on"} else "no"
+
+
+def _env_prefix(brand: str, fallback: str) -> str:
+    prefix = re.sub(r"[^A-Z0-9]+", "_", brand.upper()).strip("_")
+    return prefix if re.fullmatch(r"[A-Z][A-Z0-9_]*", prefix) else fallback
+
+
+def _extra_settings(spec: PluginSpec) -> list[dict[str, Any]]:
+    clashes = sorted({s.key for s in spec.settings} & set(BUILT_IN_SETTINGS))
+    if clashes:
+        raise ForgeError(
+            f"settings {', '.join(clashes)} clash with the gateway's built-in fields "
+            f"({', '.join(BUILT_IN_SETTINGS)}); rename them"
+        )
+    keys = [s.key for s in spec.settings]
+    if len(set(keys)) != len(keys):
+        raise ForgeError("settings: each key may appear once")
+    extra = []
+    for setting in spec.settings:
+        default = _checkbox_default(setting.default) if setting.type == "checkbox" else setting.default
+        extra.append({**setting.model_dump(), "default": default})
+    return extra
+
+
+def _unused_currency(spec: PluginSpec) -> str:
+    return next(c for c in ("XTS", "ZZZ", "AAA", "QQQ") if c not in spec.currencies)
+
+
+def context(spec: PluginSpec) -> dict[str, Any]:
+    """Everything the templates see. Computed names are checked identifiers; spec text stays raw and is
+    escaped by the template filter of the context it lands in."""
+    if not one_line(spec.name) or not one_line(spec.description):
+        raise ForgeError("name and description need visible characters on their first line")
+    base = _identifier_base(spec.slug)
+    prefix = "_".join(part.capitalize() for part in base.split("_"))
+    const = base.upper()
+    first_currency = spec.currencies[0]
+    exponent = MINOR_UNIT_EXPONENTS.get(first_currency, 2)
+    contributor = re.sub(r"[^a-z0-9]", "", spec.author.lower()) or "molam"
+    tags = ["woocommerce", "payment gateway", *(METHOD_TAGS[m] for m in spec.payment_methods)][:5]
+    return {
+        "spec": spec,
+        "slug": spec.slug,
+        "prefix": prefix,
+        "fn": base,
+        "const": const,
+        "gateway_id": base,
+        "env_prefix": _env_prefix(spec.brand, const),
+        "main_file": main_file(spec),
+        "features": spec.features,
+        "wp": spec.compatibility.wordpress,
+        "wc": spec.compatibility.platform,
+        "php": spec.compatibility.php,
+        "php_constraint": _php_constraint(spec),
+        "settings": _extra_settings(spec),
+        "method_labels": [METHOD_LABELS[m] for m in spec.payment_methods],
+        "exponents": sorted(MINOR_UNIT_EXPONENTS.items()),
+        "contributor": contributor,
+        "tags": tags,
+        # Fixtures of the rendered PHPUnit suite: an order of 1500.00 in the first supported currency.
+        "test_currency": first_currency,
+        "test_minor_amount": 1500 * 10**exponent,
+        "test_refund_minor": 5 * 10**exponent,
+        "unsupported_currency": _unused_currency(spec),
+    }
+
+
+@cache
+def _environment() -> Environment:
+    return make_environment(TEMPLATES)
+
+
+def _outputs(spec: PluginSpec) -> list[tuple[str, str]]:
+    """(template, path in the tree) for this spec's features."""
+    slug = spec.slug
+    outputs = [
+        ("main.php.tmpl", main_file(spec)),
+        ("plugin.php.tmpl", f"includes/class-{slug}-plugin.php"),
+        ("api.php.tmpl", f"includes/class-{slug}-api.php"),
+        ("gateway.php.tmpl", f"includes/class-{slug}-gateway.php"),
+        ("uninstall.php.tmpl", "uninstall.php"),
+        ("readme.txt.tmpl", "readme.txt"),
+        ("composer.json.tmpl", "composer.json"),
+        ("phpunit.xml.dist.tmpl", "phpunit.xml.dist"),
+        ("index.php.tmpl", "languages/index.php"),
+        ("tests/bootstrap.php.tmpl", "tests/bootstrap.php"),
+        ("tests/GatewayTest.php.tmpl", "tests/GatewayTest.php"),
+    ]
+    if spec.features.webhooks:
+        outputs += [
+            ("webhook.php.tmpl", f"includes/class-{slug}-webhook.php"),
+            ("tests/WebhookTest.php.tmpl", "tests/WebhookTest.php"),
+        ]
+    if spec.features.blocks_checkout:
+        outputs += [
+            ("blocks-support.php.tmpl", f"includes/class-{slug}-blocks-support.php"),
+            ("blocks.js.tmpl", "assets/js/blocks.js"),
+        ]
+    return outputs
+
+
+def render(spec: PluginSpec) -> SourceTree:
+    env = _environment()
+    values = context(spec)
+    tree = {path: env.get_template(name).render(values).encode("utf-8") for name, path in _outputs(spec)}
+    # The unit tests run against the same stand-ins the sandbox uses, so both agree on WordPress.
+    tree["tests/stubs.php"] = _sandbox_file("standins.php")
+    return dict(sorted(tree.items()))
+
+
+def main_file(spec: PluginSpec) -> str:
+    return f"{spec.slug}.php"
+
+
+def build_commands(php_files: list[str]) -> list[Command]:
+    # `php -l` only lints its first argument before PHP 8.3, hence one command per file.
+    lint = [Command(argv=("php", "-l", path), label=f"php -l {path}") for path in sorted(php_files)]
+    validate = Command(
+        argv=("composer", "validate", "--no-check-publish", "--no-check-lock", "--strict"),
+        label="composer validate",
+    )
+    return [*lint, validate]
+
+
+def test_command(junit_path: str) -> Command:
+    return Command(
+        argv=("phpunit", "--configuration", "phpunit.xml.dist", "--log-junit", junit_path),
+        label="phpunit",
+    )
+
+
+@cache
+def _sandbox_file(name: str) -> bytes:
+    return (SANDBOX / name).read_bytes()
+
+
+def sandbox_files() -> Mapping[str, bytes]:
+    return {f"sandbox/{name}": _sandbox_file(name) for name in ("harness.php", "standins.php")}
+
+
+def sandbox_command(spec: PluginSpec) -> Command:
+    return Command(
+        argv=(
+            "php",
+            "-d",
+            "error_reporting=-1",
+            "-d",
+            "display_errors=stderr",
+            "-d",
+            "log_errors=0",
+            "sandbox/harness.php",
+            f"plugin/{main_file(spec)}",
+        ),
+        label="sandbox harness",
+    )
+
+
+PLATFORM = Platform(
+    name="woocommerce",
+    render=render,
+    main_file=main_file,
+    build_commands=build_commands,
+    test_command=test_command,
+    sandbox_files=sandbox_files,
+    sandbox_command=sandbox_command,
+    dist_exclude=(
+        "tests",
+        "tests/*",
+        "phpunit.xml",
+        "phpunit.xml.dist",
+        ".phpunit*",
+        "composer.json",
+        "composer.lock",
+        "vendor",
+        "vendor/*",
+        ".git*",
+        ".editorconfig",
+        ".distignore",
+        "phpcs.xml*",
+        ".phpcs.xml*",
+        "node_modules",
+        "node_modules/*",
+        "*.junit.xml",
+        "junit*.xml",
+    ),
+    folder=FOLDER,
+)

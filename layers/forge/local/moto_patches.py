@@ -1,0 +1,90 @@
+"""Two gaps in moto 5.2.x's Step Functions engine that the local runtime depends on, fixed in one place.
+Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails without either.
+
+1. `ecs:runTask` never converts ASL's PascalCase parameters to boto3's camelCase (and back), so it fails
+   with KeyError 'Cluster': the service-task base class leaves `_normalise_parameters` /
+   `_normalise_response` empty while already providing `_to_boto_request` / `_from_boto_response`;
+   we fill the two from botocore's ECS operation model.
+2. StopExecution only flags the program as stopped; a task waiting for its task token keeps waiting until
+   its timeout (days, for the approval wait), so the execution stays RUNNING. Real Step Functions aborts
+   at once; we wake the waiting callbacks so the interpreter sees the stop, and keep the error the woken
+   task then raises from overwriting the stop, so the execution ends ABORTED.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import botocore.session
+from botocore.model import OperationModel
+
+_applied: set[str] = set()
+
+
+@lru_cache(maxsize=1)
+def _ecs_model() -> Any:
+    return botocore.session.get_session().get_service_model("ecs")
+
+
+def _operation(task: Any, service_action_name: str | None) -> OperationModel:
+    from moto.stepfunctions.parser.utils import camel_to_snake_case
+
+    wanted = camel_to_snake_case(service_action_name or task.resource.api_action)
+    for name in _ecs_model().operation_names:
+        if camel_to_snake_case(name) == wanted:
+            return _ecs_model().operation_model(name)
+    raise KeyError(f"ECS has no operation {wanted}")
+
+
+def fix_ecs_parameter_casing() -> None:
+    if "ecs" in _applied:
+        return
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs import (
+        StateTaskServiceEcs,
+    )
+
+    def _normalise_parameters(
+        self: Any,
+        parameters: dict,
+        boto_service_name: str | None = None,
+        service_action_name: str | None = None,
+    ) -> None:
+        self._to_boto_request(parameters, _operation(self, service_action_name).input_shape)
+
+    def _normalise_response(
+        self: Any, response: Any, boto_service_name: str | None = None, service_action_name: str | None = None
+    ) -> None:
+        self._from_boto_response(response, _operation(self, service_action_name).output_shape)
+
+    StateTaskServiceEcs._normalise_parameters = _normalise_parameters
+    StateTaskServiceEcs._normalise_response = _normalise_response
+    _applied.add("ecs")
+
+
+def fix_stop_execution_interrupts_waits() -> None:
+    if "stop" in _applied:
+        return
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    original_stop, original_error = Environment.set_stop, Environment.set_error
+
+    def set_stop(self: Any, stop_date: Any, cause: str | None, error: str | None) -> None:
+        original_stop(self, stop_date=stop_date, cause=cause, error=error)
+        for endpoint in list(self.callback_pool_manager._pool.values()):
+            endpoint.interrupt_all()
+
+    def set_error(self: Any, error: Any) -> None:
+        if isinstance(self._program_state, ProgramStopped):
+            return
+        original_error(self, error)
+
+    Environment.set_stop = set_stop
+    Environment.set_error = set_error
+    _applied.add("stop")
+
+
+def apply() -> None:
+    fix_ecs_parameter_casing()
+    fix_stop_execution_interrupts_waits()

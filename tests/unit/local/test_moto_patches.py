@@ -1,0 +1,96 @@
+"""The local runtime needs both fixes in forge.local.moto_patches; each test here fails without its fix.
+
+Each scenario runs in a fresh interpreter, since a fix, once applied, stays for the process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent('''
+    import json, os, sys, threading, time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import boto3
+    from moto import mock_aws
+    from forge.local import moto_patches
+
+    scenario, patched = sys.argv[1], sys.argv[2] == "patched"
+    if patched:
+        moto_patches.apply()
+
+    SFN = {}
+    class Peer(BaseHTTPRequestHandler):
+        """Plays ECS (RunTask/DescribeTasks) and Lambda (Invoke) on loopback."""
+        def log_message(self, *a): pass
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if "invocations" in self.path:
+                out = b"{}"
+            else:
+                task = {"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/c/1",
+                        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/c", "lastStatus": "RUNNING"}
+                if self.headers["X-Amz-Target"].endswith("RunTask"):
+                    env = {e["name"]: e["value"] for e in body["overrides"]["containerOverrides"][0]["environment"]}
+                    threading.Timer(0.2, lambda: SFN["c"].send_task_success(
+                        taskToken=env["TOKEN"], output=json.dumps({"cluster": body["cluster"]}))).start()
+                out = json.dumps({"tasks": [task], "failures": []}).encode()
+            self.send_response(200); self.send_header("Content-Length", str(len(out))); self.end_headers()
+            self.wfile.write(out)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Peer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    os.environ.update(AWS_ENDPOINT_URL_ECS=url, AWS_ENDPOINT_URL_LAMBDA=url, AWS_DEFAULT_REGION="us-east-1")
+    if scenario == "ecs":
+        state = {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.waitForTaskToken", "TimeoutSeconds": 20,
+                 "End": True, "Parameters": {"Cluster": "c", "TaskDefinition": "build", "LaunchType": "FARGATE",
+                 "Overrides": {"ContainerOverrides": [{"Name": "build", "Environment": [
+                     {"Name": "TOKEN", "Value.$": "$$.Task.Token"}]}]}}}
+    else:
+        state = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "TimeoutSeconds": 600,
+                 "End": True, "Parameters": {"FunctionName": "wait", "Payload": {"token.$": "$$.Task.Token"}}}
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True},
+                          "core": {"passthrough": {"services": ["ecs", "lambda"]}}}):
+        sfn = SFN["c"] = boto3.client("stepfunctions")
+        arn = sfn.create_state_machine(name="t", definition=json.dumps({"StartAt": "S", "States": {"S": state}}),
+                                       roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        if scenario == "stop":
+            time.sleep(0.5)
+            sfn.stop_execution(executionArn=execution)
+        for _ in range(50):
+            d = sfn.describe_execution(executionArn=execution)
+            if d["status"] != "RUNNING":
+                break
+            time.sleep(0.1)
+        print(json.dumps({"status": d["status"], "output": d.get("output"), "cause": d.get("cause")}))
+''')
+
+
+def run(scenario: str, mode: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", SCRIPT, scenario, mode], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_ecs_run_task_with_task_token_succeeds_with_the_fix() -> None:
+    result = run("ecs", "patched")
+    assert result["status"] == "SUCCEEDED", result
+    assert json.loads(result["output"]) == {"cluster": "c"}
+
+
+def test_ecs_run_task_fails_without_the_fix() -> None:
+    result = run("ecs", "unpatched")
+    assert result["status"] == "FAILED"
+    assert "Cluster" in (result["cause"] or ""), result
+
+
+def test_stop_aborts_a_task_waiting_for_its_token_with_the_fix() -> None:
+    assert run("stop", "patched")["status"] == "ABORTED"
+
+
+def test_stop_leaves_the_wait_running_without_the_fix() -> None:
+    assert run("stop", "unpatched")["status"] == "RUNNING"
