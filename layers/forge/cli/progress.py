@@ -9,12 +9,7 @@ from rich.console import Console
 
 from forge.cli.client import ForgeClient
 
-ICONS = {
-    "success": "[green]✓[/]",
-    "failed": "[red]✗[/]",
-    "cancelled": "[yellow]⊘[/]",
-    "running": "[cyan]…[/]",
-}
+ICONS = {"success": "[green]✓[/]", "failed": "[red]✗[/]", "cancelled": "[yellow]⊘[/]", "running": "[cyan]…[/]"}
 FINISHED = ("success", "failed", "cancelled")
 
 
@@ -23,34 +18,46 @@ def _duration(run: dict[str, Any]) -> str:
     return f"{ms / 1000:6.1f}s" if ms is not None else "       "
 
 
-def follow(
-    client: ForgeClient, job_id: str, console: Console, stop_at_approval: bool = True, timeout_s: float = 1800
-) -> dict[str, Any]:
-    """Print each run once when it starts and once when it ends; return the job detail at the end."""
-    seen: dict[tuple[str, str], str] = {}
-    deadline = time.monotonic() + timeout_s
-    with console.status("starting…") as status:
-        while True:
-            detail = client.job(job_id)
-            for run in detail["runs"]:
-                key = (run["id"], run["status"])
-                if key in seen:
-                    continue
-                seen[key] = run["status"]
-                label = f"{run['step']}" + (f" (attempt {run['attempt']})" if run["attempt"] > 1 else "")
-                if run["status"] == "running":
-                    status.update(f"{label} running…")
-                    if run["step"] == "approval":
-                        console.print(f"  {ICONS['running']} {label:<20}        waiting for approvals")
-                    continue
-                note = run.get("error") or run["artifacts"].get("summary", "")
-                console.print(f"  {ICONS.get(run['status'], '?')} {label:<20} {_duration(run)}  {note}")
-            job = detail["job"]
-            if job["status"] in FINISHED:
-                return detail
-            if stop_at_approval and job["status"] == "awaiting_approval" and detail.get("approval_request"):
-                return detail
-            if time.monotonic() > deadline:
-                console.print(f"[yellow]still {job['status']} after {timeout_s:.0f}s; follow with `forge job {job_id}`")
-                return detail
-            time.sleep(0.3)
+class Follower:
+    """Prints each run once when it starts waiting and once when it ends, across several follow() calls."""
+
+    def __init__(self, client: ForgeClient, job_id: str, console: Console) -> None:
+        self.client = client
+        self.job_id = job_id
+        self.console = console
+        self._seen: set[tuple[str, str]] = set()
+
+    def follow(self, stop_at_approval: bool = True, timeout_s: float = 1800) -> dict[str, Any]:
+        """Poll until the job ends (or waits for approval); return the job detail."""
+        deadline = time.monotonic() + timeout_s
+        with self.console.status("starting…") as status:
+            while True:
+                detail = self.client.job(self.job_id)
+                for run in detail["runs"]:
+                    self._show(run, status)
+                job = detail["job"]
+                if job["status"] in FINISHED:
+                    return detail
+                if stop_at_approval and job["status"] == "awaiting_approval" and detail.get("approval_request"):
+                    return detail
+                if time.monotonic() > deadline:
+                    self.console.print(
+                        f"still {job['status']} after {timeout_s:.0f}s; `forge job {self.job_id}` shows where it is",
+                        markup=False,
+                    )
+                    return detail
+                time.sleep(0.3)
+
+    def _show(self, run: dict[str, Any], status: Any) -> None:
+        key = (run["id"], run["status"])
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        label = run["step"] + (f" (attempt {run['attempt']})" if run["attempt"] > 1 else "")
+        if run["status"] == "running":
+            status.update(f"{label} running…")
+            if run["step"] == "approval":
+                self.console.print(f"  {ICONS['running']} {label:<20}          waiting for approvals")
+            return
+        note = run.get("error") or run["artifacts"].get("summary", "")
+        self.console.print(f"  {ICONS.get(run['status'], '?')} {label:<20} {_duration(run)}  {note}", soft_wrap=True)

@@ -96,4 +96,5 @@ def _close_wait(deps: PipelineDeps, request: ApprovalRequest, status: RunStatus,
     for run in deps.repos.runs.for_job(request.job_id):
         if run.step is Step.APPROVAL and run.status is RunStatus.RUNNING:
             deps.repos.runs.append_log(run.id, message)
-            deps.repos.runs.finish(run.id, status, error=None if status is RunStatus.SUCCESS else message)
+            error = None if status is RunStatus.SUCCESS else message
+            deps.repos.runs.finish(run.id, status, {"summary": message}, error=error)

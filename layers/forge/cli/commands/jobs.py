@@ -10,7 +10,7 @@ from rich.table import Table
 
 from forge.cli.client import ForgeClient, spec_payload
 from forge.cli.output import console, friendly
-from forge.cli.progress import ICONS, follow
+from forge.cli.progress import ICONS, Follower
 
 
 def print_approval_hint(detail: dict) -> None:
@@ -36,7 +36,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         console.print(f"job [bold]{job['id']}[/] {payload['slug']} {payload['version']} ({job['status']})")
         if not follow_progress:
             return
-        detail = follow(client, job["id"], console)
+        detail = Follower(client, job["id"], console).follow()
         status = detail["job"]["status"]
         if status == "awaiting_approval":
             print_approval_hint(detail)
@@ -130,6 +130,6 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         client = ForgeClient()
         job = client.retry(job_id)
         console.print(f"job {job['id']} {job['status']}")
-        detail = follow(client, job_id, console)
+        detail = Follower(client, job_id, console).follow()
         if detail["job"]["status"] == "awaiting_approval":
             print_approval_hint(detail)

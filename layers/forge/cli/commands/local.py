@@ -17,7 +17,7 @@ import typer
 
 from forge.cli.client import ForgeClient, running_api_url, spec_payload
 from forge.cli.output import console, err, friendly
-from forge.cli.progress import follow
+from forge.cli.progress import Follower
 from forge.config import get_settings
 from forge.errors import ForgeError
 
@@ -133,7 +133,8 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             job = client.submit(payload)
             job_id = job["id"]
             console.print(f"job [bold]{job_id}[/]: {payload['name']} {payload['version']} for {payload['platform']}")
-            detail = follow(client, job_id, console)
+            follower = Follower(client, job_id, console)
+            detail = follower.follow()
             if detail["job"]["status"] == "awaiting_approval":
                 for approver in DEMO_APPROVERS:
                     result = ForgeClient(url, user=approver).decide(
@@ -142,7 +143,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                     console.print(
                         f"  [green]✓[/] approved by {approver}" + ("; workflow released" if result["released"] else "")
                     )
-                detail = follow(client, job_id, console, stop_at_approval=False)
+                detail = follower.follow(stop_at_approval=False)
             if detail["job"]["status"] != "success":
                 raise ForgeError(
                     f"job {job_id} ended {detail['job']['status']}: {detail['job']['error']}; see `forge job {job_id}`"
@@ -155,12 +156,14 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                 console.print("local runtime stopped")
         report = check_release(folder)
         for check in report.checks:
-            console.print(f"  {'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.name}: {check.detail}")
+            console.print(
+                f"  {'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.name}: {check.detail}", soft_wrap=True
+            )
         if not report.ok:
             raise ForgeError(f"the published release in {folder} does not verify")
         console.print("\nA merchant verifies it with nothing but openssl and coreutils:")
         for line in merchant_commands(folder, payload["slug"], payload["version"]):
-            console.print(f"  {line}", markup=False)
+            console.print(f"  {line}", markup=False, soft_wrap=True)
         console.print(f"PUBLISHED: {folder}", markup=False, soft_wrap=True)
 
     @db_app.command("migrate")

@@ -1,0 +1,144 @@
+"""Pipeline overhead benchmark.
+
+Runs N end-to-end jobs of a spec on the local runtime (real Postgres, php, phpunit, bubblewrap, SoftHSM2,
+moto's Step Functions engine) and reports the median wall time per job with the approval wait excluded
+(submit -> awaiting approval, plus approval released -> published). In the same run it times the bare tool
+invocations one such job makes (every `php -l`, `composer validate`, `phpunit`, the sandbox `php`), run
+directly with no forge, no bubblewrap and no workflow around them, and prints the ratio of the two.
+
+    .venv/bin/python bench/pipeline.py [--jobs N] [--spec examples/woocommerce.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bare_tool_seconds(spec_path: Path) -> tuple[float, int]:
+    """Wall time of the tools one job runs, invoked directly on a generated tree."""
+    from forge.cms import get_platform
+    from forge.generation.template_provider import TemplateProvider
+    from forge.models.spec import load_spec
+    from forge.packaging.archive import write_tree
+
+    spec = load_spec(spec_path)
+    platform = get_platform(spec.platform)
+    tree = dict(TemplateProvider().generate(spec).tree)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        write_tree(tree, work / "plugin")
+        write_tree(dict(platform.sandbox_files()), work)
+        php_files = sorted(p for p in tree if p.endswith(".php"))
+        commands = [(c.argv, work / "plugin") for c in platform.build_commands(php_files)]
+        commands.append((platform.test_command(str(work / "junit.xml")).argv, work / "plugin"))
+        commands.append((platform.sandbox_command(spec).argv, work))
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "COMPOSER_HOME": str(work / ".composer")}
+        started = time.perf_counter()
+        for argv, cwd in commands:
+            done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True)
+            if done.returncode != 0:
+                raise SystemExit(f"bare tool failed: {' '.join(argv)}\n{done.stdout.decode()}{done.stderr.decode()}")
+        return time.perf_counter() - started, len(commands)
+
+
+def run_jobs(spec_path: Path, jobs: int) -> list[dict[str, float]]:
+    from forge.cli.client import ForgeClient, spec_payload
+    from forge.local.runtime import LocalRuntime
+
+    payload = spec_payload(spec_path)
+    results = []
+    with LocalRuntime(port=0) as runtime:
+        ops = ForgeClient(runtime.api_url, user="bench-ops")
+        approvers = [ForgeClient(runtime.api_url, user=u) for u in ("bench-alice", "bench-bob")]
+        for _ in range(jobs):
+            t0 = time.perf_counter()
+            job_id = ops.submit(payload)["id"]
+            detail = wait(ops, job_id, ("awaiting_approval",))
+            t1 = time.perf_counter()
+            for approver in approvers:
+                approver.decide(detail["approval_request"]["id"], True, "bench")
+            t2 = time.perf_counter()
+            detail = wait(ops, job_id, ("success",))
+            t3 = time.perf_counter()
+            steps = {r["step"]: r["duration_ms"] / 1000 for r in detail["runs"] if r["step"] != "approval"}
+            results.append(
+                {
+                    "to_approval_s": t1 - t0,
+                    "after_approval_s": t3 - t2,
+                    "total_s": (t1 - t0) + (t3 - t2),
+                    **{f"step_{k}_s": v for k, v in steps.items()},
+                }
+            )
+    return results
+
+
+def wait(client: object, job_id: str, statuses: tuple[str, ...], timeout: float = 300) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        detail = client.job(job_id)  # type: ignore[attr-defined]
+        if detail["job"]["status"] in statuses:
+            return detail
+        if detail["job"]["status"] in ("failed", "cancelled"):
+            raise SystemExit(f"job {job_id} {detail['job']['status']}: {detail['job']['error']}")
+        time.sleep(0.05)
+    raise SystemExit(f"job {job_id} did not reach {statuses} in {timeout}s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=10)
+    parser.add_argument("--spec", type=Path, default=ROOT / "examples" / "woocommerce.yaml")
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="forge-bench-"))
+    os.environ.setdefault("FORGE_HOME", str(home))
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    # The JSON log stream would drown the report; keep it in a file.
+    log = open(home / "bench.log", "w")  # noqa: SIM115 - lives as long as the process
+    real_stdout = os.dup(1)
+    os.dup2(log.fileno(), 1)
+    try:
+        jobs = run_jobs(args.spec, args.jobs)
+        bare_runs = [bare_tool_seconds(args.spec) for _ in range(args.jobs)]
+    finally:
+        sys.stdout.flush()
+        os.dup2(real_stdout, 1)
+    totals = [j["total_s"] for j in jobs]
+    bare, commands = [b for b, _ in bare_runs], bare_runs[0][1]
+    med_job, med_bare = statistics.median(totals), statistics.median(bare)
+    steps = sorted({k for j in jobs for k in j if k.startswith("step_")})
+    report = {
+        "jobs": args.jobs,
+        "median_job_s": round(med_job, 3),
+        "p90_job_s": round(sorted(totals)[max(0, int(len(totals) * 0.9) - 1)], 3),
+        "median_bare_tools_s": round(med_bare, 3),
+        "bare_tool_invocations_per_job": commands,
+        "ratio_job_to_bare_tools": round(med_job / med_bare, 2),
+        "median_step_s": {k[5:-2]: round(statistics.median(j[k] for j in jobs if k in j), 3) for k in steps},
+        "machine": f"{os.cpu_count()} cpus, python {sys.version.split()[0]}",
+    }
+    print(f"jobs run end to end          {args.jobs}")
+    print(f"median job (no approval wait) {med_job:8.3f} s   (p90 {report['p90_job_s']:.3f} s)")
+    print(
+        f"median bare tool time        {med_bare:8.3f} s   ({commands} invocations: php -l per file, composer "
+        "validate, phpunit, sandbox php)"
+    )
+    print(f"ratio job / bare tools       {report['ratio_job_to_bare_tools']:8.2f}")
+    print("median per step (s)          " + ", ".join(f"{k} {v}" for k, v in report["median_step_s"].items()))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "pipeline.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {out / 'pipeline.json'}; runtime log in {home / 'bench.log'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The CLI against a running local runtime: run, approve, job, verify, and its answers to bad input."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from forge.cli.main import app
+from forge.config import get_settings
+from forge.db.connection import Database
+from forge.local.runtime import LocalRuntime
+from tests.e2e.conftest import EXAMPLE
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def cli(runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("FORGE_API_URL", runtime.api_url)
+    monkeypatch.setenv("FORGE_USER", "erin")
+    monkeypatch.setenv("COLUMNS", "200")
+    return CliRunner()
+
+
+def jobs_count() -> int:
+    return Database(get_settings().database_url or "").fetchone("SELECT count(*) AS n FROM forge_jobs")["n"]
+
+
+def test_run_approve_and_inspect_through_the_cli(cli: CliRunner, tmp_path: Path) -> None:
+    run = cli.invoke(app, ["run", str(EXAMPLE)])
+    assert run.exit_code == 0, run.output
+    assert "✓ sandbox" in run.output and "Waiting for 2 approvals" in run.output
+    job_id = run.output.split("job ", 1)[1].split()[0]
+    own = cli.invoke(app, ["approve", job_id, "--as", "erin"])
+    assert own.exit_code == 1 and "cannot approve" in own.output
+    for approver in ("alice", "bob"):
+        done = cli.invoke(app, ["approve", job_id, "--as", approver, "--comment", "ok"])
+        assert done.exit_code == 0, done.output
+    assert "workflow released" in done.output
+    deadline = time.monotonic() + 60
+    shown = cli.invoke(app, ["job", job_id])
+    while "success" not in shown.output.split("\n")[0] and time.monotonic() < deadline:
+        time.sleep(0.2)
+        shown = cli.invoke(app, ["job", job_id])
+    assert "publish" in shown.output and "published" in shown.output
+    listed = cli.invoke(app, ["jobs"])
+    assert job_id in listed.output
+
+    folder = Path(next(line.split("published to Molam Marketplace: ")[1] for line in shown.output.splitlines()
+                       if "published to Molam Marketplace: " in line).strip())
+    assert cli.invoke(app, ["verify", str(folder)]).exit_code == 0
+    zip_file = next(folder.glob("*.zip"))
+    assert cli.invoke(app, ["verify", str(zip_file)]).exit_code == 0
+    tampered = tmp_path / "tampered"
+    shutil.copytree(folder, tampered)
+    data = bytearray((tampered / zip_file.name).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (tampered / zip_file.name).write_bytes(bytes(data))
+    result = cli.invoke(app, ["verify", str(tampered)])
+    assert result.exit_code == 1 and "differs from the manifest" in result.output
+
+
+def test_invalid_spec_exits_2_naming_each_field_and_writes_nothing(cli: CliRunner, tmp_path: Path) -> None:
+    before = jobs_count()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("slug: molam-pay-for-woocommerce", "slug: woo-molam")
+                   .replace("version: 1.0.0", "version: one"))
+    result = cli.invoke(app, ["run", str(bad)])
+    assert result.exit_code == 2
+    assert str(bad) in result.output and "slug:" in result.output and "version:" in result.output
+    missing = cli.invoke(app, ["run", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "file not found" in missing.output
+    garbage = tmp_path / "garbage.yaml"
+    garbage.write_text("name: [\n")
+    assert cli.invoke(app, ["run", str(garbage)]).exit_code == 2
+    assert jobs_count() == before
+
+
+def test_unknown_and_malformed_job_ids(cli: CliRunner) -> None:
+    unknown = cli.invoke(app, ["job", "00000000-0000-4000-8000-000000000000"])
+    assert unknown.exit_code == 1 and "not found" in unknown.output
+    malformed = cli.invoke(app, ["job", "not-a-uuid"])
+    assert malformed.exit_code == 1 and "job_id" in malformed.output
+    assert cli.invoke(app, ["cancel", "00000000-0000-4000-8000-000000000000"]).exit_code == 1
+    assert cli.invoke(app, ["approve", "00000000-0000-4000-8000-000000000000", "--as", "bob"]).exit_code == 1
+
+
+def test_no_runtime_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORGE_API_URL", "http://127.0.0.1:9")
+    result = CliRunner().invoke(app, ["jobs"])
+    assert result.exit_code == 1 and "cannot reach the forge API" in result.output
+
+
+def test_generate_and_package_are_reproducible(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "plugin"
+    assert runner.invoke(app, ["generate", str(EXAMPLE), "--out", str(out)]).exit_code == 0
+    refused = runner.invoke(app, ["generate", str(EXAMPLE), "--out", str(out)])
+    assert refused.exit_code == 1 and "not empty" in refused.output
+    first = runner.invoke(app, ["package", str(out), "-o", str(tmp_path / "a.zip")])
+    for path in out.rglob("*"):
+        path.touch()
+    second = runner.invoke(app, ["package", str(out), "-o", str(tmp_path / "b.zip")])
+    assert first.exit_code == second.exit_code == 0
+    assert first.output.split()[0] == second.output.split()[0]
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
