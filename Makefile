@@ -18,6 +18,7 @@ test: bootstrap lint
 
 lint: bootstrap
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/statelint statemachine/forge.asl.json
 
 format: bootstrap

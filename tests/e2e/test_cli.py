@@ -50,8 +50,13 @@ def test_run_approve_and_inspect_through_the_cli(cli: CliRunner, tmp_path: Path)
     listed = cli.invoke(app, ["jobs"])
     assert job_id in listed.output
 
-    folder = Path(next(line.split("published to Molam Marketplace: ")[1] for line in shown.output.splitlines()
-                       if "published to Molam Marketplace: " in line).strip())
+    folder = Path(
+        next(
+            line.split("published to Molam Marketplace: ")[1]
+            for line in shown.output.splitlines()
+            if "published to Molam Marketplace: " in line
+        ).strip()
+    )
     assert cli.invoke(app, ["verify", str(folder)]).exit_code == 0
     zip_file = next(folder.glob("*.zip"))
     assert cli.invoke(app, ["verify", str(zip_file)]).exit_code == 0
@@ -67,8 +72,11 @@ def test_run_approve_and_inspect_through_the_cli(cli: CliRunner, tmp_path: Path)
 def test_invalid_spec_exits_2_naming_each_field_and_writes_nothing(cli: CliRunner, tmp_path: Path) -> None:
     before = jobs_count()
     bad = tmp_path / "bad.yaml"
-    bad.write_text(EXAMPLE.read_text().replace("slug: molam-pay-for-woocommerce", "slug: woo-molam")
-                   .replace("version: 1.0.0", "version: one"))
+    bad.write_text(
+        EXAMPLE.read_text()
+        .replace("slug: molam-pay-for-woocommerce", "slug: woo-molam")
+        .replace("version: 1.0.0", "version: one")
+    )
     result = cli.invoke(app, ["run", str(bad)])
     assert result.exit_code == 2
     assert str(bad) in result.output and "slug:" in result.output and "version:" in result.output
