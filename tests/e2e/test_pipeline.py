@@ -179,3 +179,47 @@ def test_cancel_stops_the_execution(runtime: LocalRuntime) -> None:
     with pytest.raises(ApiError) as again:
         ops.cancel(job["id"])
     assert again.value.status == 409
+
+
+def test_rejection_fails_the_job_with_the_reason(runtime: LocalRuntime) -> None:
+    ops = client_for(runtime, "erin")
+    job = ops.submit(spec_payload(EXAMPLE))
+    detail = wait_for(ops, job["id"], ("awaiting_approval", "failed"))
+    rejected = client_for(runtime, "alice").decide(detail["approval_request"]["id"], False, "wrong brand colours")
+    assert rejected["released"] is True and rejected["request"]["status"] == "rejected"
+    detail = wait_for(ops, job["id"], ("failed", "success"))
+    assert detail["job"]["status"] == "failed"
+    assert "wrong brand colours" in detail["job"]["error"]
+    assert detail["package"]["status"] == "rejected"
+    assert execution_status(detail["job"]["execution_arn"], until="FAILED") == "FAILED"
+    approval = [r for r in detail["runs"] if r["step"] == "approval"][-1]
+    assert approval["status"] == "failed" and "rejected by alice" in approval["error"]
+
+
+def test_retry_resumes_at_the_failed_step(runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forge.errors import StepFailed
+    from forge.pipeline.steps import test as test_step
+
+    real = test_step.parse_junit
+    monkeypatch.setattr(test_step, "parse_junit", lambda xml: (_ for _ in ()).throw(StepFailed("flaky runner")))
+    ops = client_for(runtime, "erin")
+    job = ops.submit(spec_payload(EXAMPLE))
+    detail = wait_for(ops, job["id"], ("failed", "awaiting_approval"))
+    assert detail["job"]["status"] == "failed" and "flaky runner" in detail["job"]["error"]
+    with pytest.raises(ApiError) as not_failed:
+        ops.retry("00000000-0000-4000-8000-000000000000")
+    assert not_failed.value.status == 404
+
+    monkeypatch.setattr(test_step, "parse_junit", real)
+    retried = ops.retry(job["id"])
+    assert retried["status"] == "running"
+    detail = wait_for(ops, job["id"], ("awaiting_approval", "failed"))
+    assert detail["job"]["status"] == "awaiting_approval", detail["job"]["error"]
+    steps = [(r["step"], r["attempt"], r["status"]) for r in detail["runs"]]
+    assert steps[:3] == [("generate", 1, "success"), ("build", 1, "success"), ("test", 1, "failed")]
+    assert ("test", 2, "success") in steps and ("generate", 2, "success") not in steps
+    assert entered_states(detail["job"]["execution_arn"])[:2] == ["ResumeAt", "Test"]
+    with pytest.raises(ApiError) as busy:
+        ops.retry(job["id"])
+    assert busy.value.status == 409
+    ops.cancel(job["id"])

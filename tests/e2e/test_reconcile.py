@@ -51,3 +51,18 @@ def test_restart_reattaches_waiting_jobs_and_fails_interrupted_ones(
         assert released["released"] is True
         detail = wait_for(ops, waiting, ("success", "failed"))
         assert detail["job"]["status"] == "success", detail["job"]["error"]
+
+
+def test_approval_wait_times_out(tmp_path: Path, new_database, softhsm: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("FORGE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DATABASE_URL", new_database())
+    monkeypatch.setenv("FORGE_APPROVAL_TIMEOUT_SECONDS", "2")
+    reset_settings()
+    with LocalRuntime(port=0) as runtime:
+        ops = client_for(runtime, "erin")
+        job = ops.submit(spec_payload(EXAMPLE))["id"]
+        detail = wait_for(ops, job, ("failed", "success"), timeout=120)
+        assert detail["job"]["status"] == "failed"
+        assert detail["job"]["error"].startswith("timed out")
+        assert detail["approval_request"]["status"] == "expired"
+        assert [r["status"] for r in detail["runs"] if r["step"] == "approval"] == ["failed"]

@@ -1,5 +1,5 @@
-"""Two gaps in moto 5.2.x's Step Functions engine that the local runtime depends on, fixed in one place.
-Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails without either.
+"""Three gaps in moto 5.2.x's Step Functions that the local runtime depends on, fixed in one place.
+Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails without any of them.
 
 1. `ecs:runTask` never converts ASL's PascalCase parameters to boto3's camelCase (and back), so it fails
    with KeyError 'Cluster': the service-task base class leaves `_normalise_parameters` /
@@ -9,6 +9,8 @@ Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails
    its timeout (days, for the approval wait), so the execution stays RUNNING. Real Step Functions aborts
    at once; we wake the waiting callbacks so the interpreter sees the stop, and keep the error the woken
    task then raises from overwriting the stop, so the execution ends ABORTED.
+3. SendTaskFailure drops its `cause` (the response handler reads only `error`), so a rejection's reason or
+   a container step's error message never reaches the Catch; we pass it through.
 """
 
 from __future__ import annotations
@@ -85,6 +87,23 @@ def fix_stop_execution_interrupts_waits() -> None:
     _applied.add("stop")
 
 
+def fix_send_task_failure_keeps_cause() -> None:
+    if "cause" in _applied:
+        return
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+    _applied.add("cause")
+
+
 def apply() -> None:
     fix_ecs_parameter_casing()
     fix_stop_execution_interrupts_waits()
+    fix_send_task_failure_keeps_cause()

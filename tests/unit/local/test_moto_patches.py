@@ -61,6 +61,11 @@ SCRIPT = textwrap.dedent('''
         if scenario == "stop":
             time.sleep(0.5)
             sfn.stop_execution(executionArn=execution)
+        if scenario == "cause":
+            time.sleep(0.5)
+            token = json.loads([e for e in sfn.get_execution_history(executionArn=execution)["events"]
+                                if e["type"] == "TaskScheduled"][0]["taskScheduledEventDetails"]["parameters"])
+            sfn.send_task_failure(taskToken=token["Payload"]["token"], error="Rejected", cause="wrong colours")
         for _ in range(50):
             d = sfn.describe_execution(executionArn=execution)
             if d["status"] != "RUNNING":
@@ -94,3 +99,13 @@ def test_stop_aborts_a_task_waiting_for_its_token_with_the_fix() -> None:
 
 def test_stop_leaves_the_wait_running_without_the_fix() -> None:
     assert run("stop", "unpatched")["status"] == "RUNNING"
+
+
+def test_send_task_failure_keeps_its_cause_with_the_fix() -> None:
+    result = run("cause", "patched")
+    assert result["status"] == "FAILED" and result["cause"] == "wrong colours"
+
+
+def test_send_task_failure_loses_its_cause_without_the_fix() -> None:
+    result = run("cause", "unpatched")
+    assert result["status"] == "FAILED" and not result["cause"]
