@@ -21,13 +21,13 @@ REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = "forge_test_template"
 
 
-def _with_database(dsn: str, name: str) -> str:
+def with_database(dsn: str, name: str) -> str:
     dsn_params = psycopg2.extensions.parse_dsn(dsn)
     dsn_params["dbname"] = name
     return psycopg2.extensions.make_dsn(**dsn_params)
 
 
-def _admin(dsn: str, sql: str) -> None:
+def admin_sql(dsn: str, sql: str) -> None:
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
     try:
@@ -58,9 +58,9 @@ def pg_admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def template_dsn(pg_admin_dsn: str) -> str:
-    _admin(pg_admin_dsn, f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
-    _admin(pg_admin_dsn, f'CREATE DATABASE "{TEMPLATE}"')
-    dsn = _with_database(pg_admin_dsn, TEMPLATE)
+    admin_sql(pg_admin_dsn, f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
+    admin_sql(pg_admin_dsn, f'CREATE DATABASE "{TEMPLATE}"')
+    dsn = with_database(pg_admin_dsn, TEMPLATE)
     migrate(dsn)
     return dsn
 
@@ -71,8 +71,8 @@ def new_database(pg_admin_dsn: str, template_dsn: str) -> Callable[[], str]:
 
     def make() -> str:
         name = f"t_{uuid.uuid4().hex[:12]}"
-        _admin(pg_admin_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-        return _with_database(pg_admin_dsn, name)
+        admin_sql(pg_admin_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        return with_database(pg_admin_dsn, name)
 
     return make
 

@@ -28,6 +28,7 @@ from psycopg2.extras import Json, RealDictCursor
 from forge.db.connection import Database
 from forge.db.migrate import _LOCK_KEY, available_migrations, migrate
 from forge.errors import ForgeError
+from tests.conftest import admin_sql, with_database
 
 Row = dict[str, Any]
 
@@ -56,22 +57,6 @@ T0 = datetime.fromisoformat("2024-01-01T00:00:00+00:00")
 # --- helpers ------------------------------------------------------------------------------------------------
 
 
-def _with_database(dsn: str, name: str) -> str:
-    params = psycopg2.extensions.parse_dsn(dsn)
-    params["dbname"] = name
-    return psycopg2.extensions.make_dsn(**params)
-
-
-def _admin(dsn: str, statement: str) -> None:
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
-
-
 def _query(dsn: str, statement: str, params: Any = None) -> list[tuple]:
     conn = psycopg2.connect(dsn)
     try:
@@ -88,9 +73,9 @@ def _query(dsn: str, statement: str, params: Any = None) -> list[tuple]:
 def empty_dsn(pg_admin_dsn: str) -> Iterator[str]:
     """A new database with nothing in it (not even schema_migrations), dropped afterwards."""
     name = f"empty_{uuid.uuid4().hex[:12]}"
-    _admin(pg_admin_dsn, f'CREATE DATABASE "{name}"')
-    yield _with_database(pg_admin_dsn, name)
-    _admin(pg_admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin_sql(pg_admin_dsn, f'CREATE DATABASE "{name}"')
+    yield with_database(pg_admin_dsn, name)
+    admin_sql(pg_admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class RollbackDatabase:
@@ -139,9 +124,9 @@ def shared_dsn(pg_admin_dsn: str, template_dsn: str) -> Iterator[str]:
     """One migrated database for this module's rolled-back cases."""
     name = f"shared_{uuid.uuid4().hex[:12]}"
     template = psycopg2.extensions.parse_dsn(template_dsn)["dbname"]
-    _admin(pg_admin_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield _with_database(pg_admin_dsn, name)
-    _admin(pg_admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin_sql(pg_admin_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield with_database(pg_admin_dsn, name)
+    admin_sql(pg_admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
