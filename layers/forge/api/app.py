@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,14 +30,24 @@ def _error(status: int, code: str, message: str, problems: list[str] | None = No
     return Response(status, "application/json", {"error": code, "message": message, "problems": problems or []})
 
 
-def _limit_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    body = app.current_event.body or ""
+def body_problem(event: dict[str, Any]) -> tuple[int, str, str] | None:
+    """Bodies are JSON objects of at most 256 KB. Checked before routing: Powertools validates a request
+    before any middleware runs, and would otherwise report malformed JSON as missing fields."""
+    body = event.get("body") or ""
     if len(body.encode()) > MAX_BODY_BYTES:
-        return _error(413, "too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
-    return next_middleware(app)
-
-
-app.use(middlewares=[_limit_body])
+        return 413, "too_large", f"request body exceeds {MAX_BODY_BYTES} bytes"
+    if not body.strip():
+        return None
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return 415, "unsupported_media_type", "send the body as JSON with 'Content-Type: application/json'"
+    try:
+        parsed = json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
+    except ValueError as exc:
+        return 400, "malformed_json", f"the body is not valid JSON: {exc}"
+    if not isinstance(parsed, dict):
+        return 400, "malformed_json", "the body must be a JSON object"
+    return None
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -99,6 +111,16 @@ def _refused(exc: ForgeError) -> Response[dict]:
     return _error(400, "refused", str(exc))
 
 
+@app.exception_handler(NotFoundError)
+def _no_route(exc: NotFoundError) -> Response[dict]:
+    return _error(404, "not_found", "no such endpoint")
+
+
+@app.exception_handler(ServiceError)
+def _service_error(exc: ServiceError) -> Response[dict]:
+    return _error(exc.status_code, "error", exc.msg)
+
+
 @app.exception_handler(Exception)
 def _crash(exc: Exception) -> Response[dict]:
     # The detail goes to the log, never to the caller.
@@ -112,4 +134,13 @@ for module in (jobs, approvals, health):
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    problem = body_problem(event)
+    if problem is not None:
+        status, code, message = problem
+        return {
+            "statusCode": status,
+            "headers": {"Content-Type": "application/json"},
+            "isBase64Encoded": False,
+            "body": json.dumps({"error": code, "message": message, "problems": []}),
+        }
     return app.resolve(event, context)

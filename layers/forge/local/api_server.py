@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from forge.api.app import MAX_BODY_BYTES, PREFIX
+from forge.errors import ForgeError
 from forge.local.tokens import LocalIssuer, TokenError
 
 PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/docs")
@@ -62,7 +63,10 @@ class ApiServer:
     def __init__(self, handler: LambdaHandler, issuer: LocalIssuer, port: int, host: str = "127.0.0.1") -> None:
         self._handler = handler
         self._issuer = issuer
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        try:
+            self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        except OSError as exc:
+            raise ForgeError(f"cannot serve the API on {host}:{port}: {exc.strerror}; choose another --port") from None
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="api", daemon=True)
 
