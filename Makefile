@@ -28,6 +28,10 @@ format: bootstrap
 up: bootstrap
 	$(BIN)/forge up
 
+synth: bootstrap
+	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 $(BIN)/python app.py
+	@echo "CloudFormation template written to cdk.out/ (deploy with the CDK CLI: npx aws-cdk deploy)"
+
 bench: bootstrap
 	$(BIN)/python bench/pipeline.py
 

@@ -1,0 +1,170 @@
+"""The heavy steps as Fargate tasks: build and sandbox, each from functions/<step>/Dockerfile.
+
+The state machine starts them with ecs:runTask.waitForTaskToken and overrides the container named after the
+step (`Name: build` / `Name: sandbox` in statemachine/forge.asl.json); the task's main process
+(functions/<step>/task.py) reports back with the task token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import IgnoreMode, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.context import ForgeContext
+
+# The image needs the library, its pins and one step's folder; the rest of the checkout (.venv, cdk.out with
+# its layer cache, tests) must stay out of the build context, or every synth would copy and hash gigabytes.
+DOCKER_CONTEXT_EXCLUDE = [
+    "*",
+    "!pyproject.toml",
+    "!constraints.txt",
+    "!layers/forge",
+    "!functions/{step}",
+    "**/__pycache__",
+    "**/*.pyc",
+]
+
+# Written by the task: /tmp for the tools (SubprocessRunner gives them HOME=/tmp) and /work, where the
+# reporter stages each job (TMPDIR; tempfile.TemporaryDirectory in forge.pipeline.container.reporter). The
+# Dockerfiles declare both as VOLUMEs owned by the task's user, which is how a Fargate bind mount gets
+# permissions other than root 0755.
+SCRATCH = {"tmp": "/tmp", "work": "/work"}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    cpu: int  # CPU units (1024 = 1 vCPU)
+    memory_mb: int
+
+
+class Containers(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        repo_root: Path,
+        vpc: ec2.IVpc,
+        bucket: s3.IBucket,
+        context: ForgeContext,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+        environment = {**context.environment(bucket.bucket_name), "TMPDIR": SCRATCH["work"]}
+        self.task_definitions: dict[str, ecs.FargateTaskDefinition] = {}
+        specs = {
+            "build": TaskSpec(cpu=1024, memory_mb=2048),
+            # The sandbox runs the generated plugin: a smaller box bounds what a runaway plugin can consume.
+            # (Security groups and subnets are not part of a task definition: the ASL's RunTask passes them.)
+            "sandbox": TaskSpec(cpu=512, memory_mb=1024),
+        }
+        for step, spec in specs.items():
+            self.task_definitions[step] = self._task(repo_root, step, spec, environment, bucket)
+
+    def _task(
+        self, repo_root: Path, step: str, spec: TaskSpec, environment: dict[str, str], bucket: s3.IBucket
+    ) -> ecs.FargateTaskDefinition:
+        dockerfile = repo_root / "functions" / step / "Dockerfile"
+        if not dockerfile.is_file():
+            raise FileNotFoundError(f"no {dockerfile}: every Fargate step needs functions/<step>/Dockerfile")
+        prefix = step.capitalize()
+        task = ecs.FargateTaskDefinition(
+            self,
+            f"{prefix}Task",
+            cpu=spec.cpu,
+            memory_limit_mib=spec.memory_mb,
+            # The image is built for linux/amd64 below; say so, or Fargate would guess.
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=ecs.CpuArchitecture.X86_64,
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+        )
+        container = task.add_container(
+            step,
+            # The name the ASL's ContainerOverrides address: it must be the step name.
+            container_name=step,
+            image=ecs.ContainerImage.from_asset(
+                str(repo_root),
+                file=dockerfile.relative_to(repo_root).as_posix(),
+                exclude=[p.format(step=step) for p in DOCKER_CONTEXT_EXCLUDE],
+                ignore_mode=IgnoreMode.DOCKER,
+                platform=ecr_assets.Platform.LINUX_AMD64,
+            ),
+            environment=environment,
+            logging=ecs.LogDrivers.aws_logs(
+                stream_prefix=step,
+                log_group=logs.LogGroup(self, f"{prefix}Logs", retention=logs.RetentionDays.ONE_MONTH),
+            ),
+            # Hard limits for the container itself, equal to the task's: the bounded child processes
+            # (forge.isolation.runner rlimits) live inside them.
+            cpu=spec.cpu,
+            memory_limit_mib=spec.memory_mb,
+            # Both tasks run tools over untrusted code: nothing may change the image, and no capability is needed.
+            readonly_root_filesystem=True,
+            privileged=False,
+            user="10001:10001",
+            linux_parameters=self._linux_parameters(prefix),
+            essential=True,
+        )
+        for name, path in SCRATCH.items():
+            task.add_volume(name=name)
+            container.add_mount_points(ecs.MountPoint(source_volume=name, container_path=path, read_only=False))
+        bucket.grant_read_write(task.task_role)
+        return task
+
+    def _linux_parameters(self, prefix: str) -> ecs.LinuxParameters:
+        # An init process reaps the PHP children the checks leave behind; no Linux capability is needed.
+        params = ecs.LinuxParameters(self, f"{prefix}LinuxParameters", init_process_enabled=True)
+        params.drop_capabilities(ecs.Capability.ALL)
+        return params
+
+    @property
+    def build(self) -> ecs.FargateTaskDefinition:
+        return self.task_definitions["build"]
+
+    @property
+    def sandbox(self) -> ecs.FargateTaskDefinition:
+        return self.task_definitions["sandbox"]
+
+    def grant_run(self, grantee: iam.IGrantable) -> None:
+        """ecs:RunTask on exactly these task definitions in this cluster, and passing their roles to ECS."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ecs:RunTask"],
+                resources=[t.task_definition_arn for t in self.task_definitions.values()],
+                conditions={"ArnEquals": {"ecs:cluster": self.cluster.cluster_arn}},
+            )
+        )
+        roles = [t.task_role for t in self.task_definitions.values()]
+        roles += [t.obtain_execution_role() for t in self.task_definitions.values()]
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[r.role_arn for r in roles],
+                conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            )
+        )
+
+    def grant_stop(self, grantee: iam.IGrantable) -> None:
+        """ecs:StopTask on this cluster's tasks: `cancel` stops the build or sandbox task a job is running."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ecs:StopTask"],
+                # Task ids are only known at run time; the cluster condition is the scope.
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="ecs", resource="task", resource_name=f"{self.cluster.cluster_name}/*"
+                    )
+                ],
+                conditions={"ArnEquals": {"ecs:cluster": self.cluster.cluster_arn}},
+            )
+        )

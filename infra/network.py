@@ -1,0 +1,110 @@
+"""The VPC the Fargate steps run in: two AZs of private isolated subnets, no NAT, AWS APIs through endpoints."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Fn
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+# What a Fargate task in an isolated subnet must reach: ECR (manifest via ecr.api/ecr.dkr, layers via S3), its
+# log stream, and Step Functions to report with its task token. A later issue adds Secrets Manager and KMS.
+INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
+    "EcrApi": ec2.InterfaceVpcEndpointAwsService.ECR,
+    "EcrDocker": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+    "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+    "StepFunctions": ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
+}
+HTTPS = ec2.Port.tcp(443)
+
+
+class Network(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+
+        # Isolated subnets and no NAT: nothing in this VPC can reach the internet, so a plugin under test
+        # cannot exfiltrate or phone home, and there is no NAT gateway to pay for.
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22)
+            ],
+        )
+        self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+
+        s3 = self.vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+        self.endpoint_security_group = ec2.SecurityGroup(
+            self,
+            "EndpointSecurityGroup",
+            vpc=self.vpc,
+            description="Plugin Forge VPC interface endpoints: HTTPS from inside the VPC",
+            allow_all_outbound=False,
+        )
+        self.endpoint_security_group.add_ingress_rule(ec2.Peer.ipv4(self.vpc.vpc_cidr_block), HTTPS)
+        for name, service in INTERFACE_ENDPOINTS.items():
+            self.vpc.add_interface_endpoint(
+                name,
+                service=service,
+                subnets=self.subnets,
+                security_groups=[self.endpoint_security_group],
+                open=False,  # the shared group above already admits the VPC, once rather than per endpoint
+            )
+
+        # The build task runs trusted tooling (php -l, composer validate) over generated code: outbound is left
+        # open, which in isolated subnets means the VPC (endpoints, and the database a later issue adds).
+        self.build_security_group = ec2.SecurityGroup(
+            self,
+            "BuildSecurityGroup",
+            vpc=self.vpc,
+            description="Plugin Forge build task",
+            allow_all_outbound=True,
+        )
+
+        # The sandbox task executes the generated plugin. Its only egress is HTTPS to the AWS endpoints its own
+        # trusted reporter needs (image pull, logs, S3 artifacts, SendTaskSuccess): without them a Fargate task
+        # in an isolated subnet cannot even pull its image. No rule to 0.0.0.0/0.
+        self.sandbox_security_group = ec2.SecurityGroup(
+            self,
+            "SandboxSecurityGroup",
+            vpc=self.vpc,
+            description="Plugin Forge sandbox task: no egress but the VPC endpoints",
+            allow_all_outbound=False,
+        )
+        self.sandbox_security_group.add_egress_rule(self.endpoint_security_group, HTTPS, "AWS interface endpoints")
+        self.sandbox_security_group.add_egress_rule(
+            ec2.Peer.prefix_list(self._s3_prefix_list_id()), HTTPS, f"S3 through {s3.node.id} gateway endpoint"
+        )
+
+    def _s3_prefix_list_id(self) -> str:
+        """The AWS-managed prefix list of S3 in this region (what the gateway endpoint routes).
+
+        The stack is environment-agnostic, so the id (pl-...) is looked up at deploy time rather than through
+        a synth-time context lookup that would pin the template to one account and region."""
+        call = cr.AwsSdkCall(
+            service="EC2",
+            action="describePrefixLists",
+            parameters={
+                "Filters": [
+                    {"Name": "prefix-list-name", "Values": [Fn.join("", ["com.amazonaws.", Aws.REGION, ".s3"])]}
+                ]
+            },
+            physical_resource_id=cr.PhysicalResourceId.of("s3-prefix-list"),
+            output_paths=["PrefixLists.0.PrefixListId"],
+        )
+        lookup = cr.AwsCustomResource(
+            self,
+            "S3PrefixList",
+            on_create=call,
+            on_update=call,
+            # DescribePrefixLists has no resource-level permissions.
+            policy=cr.AwsCustomResourcePolicy.from_sdk_calls(resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE),
+            install_latest_aws_sdk=False,
+        )
+        return lookup.get_response_field("PrefixLists.0.PrefixListId")
+
+    @property
+    def private_subnet_ids(self) -> list[str]:
+        return [subnet.subnet_id for subnet in self.vpc.isolated_subnets]

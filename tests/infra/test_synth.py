@@ -1,0 +1,289 @@
+"""The CDK app, synthesized once for the whole module: what the skeleton stack promises.
+
+The Lambda layer is staged by infra/layer_bundle.py (pip, binary wheels only) into cdk.out/.layer-cache, or
+FORGE_LAYER_CACHE: the first run downloads, later runs reuse it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from forge.workflow.definition import placeholders, states
+from infra.context import ForgeContext
+from infra.functions import API, LIGHT_STEPS, placeholder
+from infra.layer_bundle import LayerBuildError, missing_wheel, runtime_requirements
+from infra.stack import REPO_ROOT, PluginForgeStack
+
+ASL = REPO_ROOT / "statemachine" / "forge.asl.json"
+
+
+@dataclass(frozen=True)
+class Synth:
+    stack: PluginForgeStack
+    template: Template
+    resources: dict[str, dict[str, Any]]
+    outdir: Path
+    assets: dict[str, Any]
+
+    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {k: r for k, r in self.resources.items() if r["Type"] == kind}
+
+    @property
+    def state_machine(self) -> dict[str, Any]:
+        (machine,) = self.of_type("AWS::StepFunctions::StateMachine").values()
+        return machine["Properties"]
+
+    def substituted(self, name: str) -> dict[str, Any]:
+        """The resource a DefinitionSubstitution points at (by Ref or Fn::GetAtt)."""
+        value = self.state_machine["DefinitionSubstitutions"][name]
+        logical_id = value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+        return self.resources[logical_id]
+
+    def staged_file_asset(self, s3_key: Any) -> Path:
+        """Where the synth staged the asset a resource's S3 key names (assets are keyed by their hash)."""
+        asset_hash = str(s3_key).split(".")[0]
+        return self.outdir / self.assets["files"][asset_hash]["source"]["path"]
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    # The context cdk.json gives `cdk synth` (feature flags, forge:*), so the test sees the template the CLI makes.
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = cdk.App(outdir=str(outdir), context=context)
+    stack = PluginForgeStack(app, "PluginForge")
+    template = Template.from_stack(stack)
+    assembly = app.synth()
+    assets = json.loads((Path(assembly.directory) / "PluginForge.assets.json").read_text())
+    return Synth(stack, template, template.to_json()["Resources"], Path(assembly.directory), assets)
+
+
+# --- the state machine ---------------------------------------------------------------------------------------
+
+
+def test_state_machine_is_the_asl_file_with_every_placeholder_substituted(synth: Synth) -> None:
+    synth.template.resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    machine = synth.state_machine
+    # The definition is the repository's file, byte for byte, not a CDK re-description of it.
+    assert "DefinitionString" not in machine
+    staged = synth.staged_file_asset(machine["DefinitionS3Location"]["Key"])
+    assert staged.read_bytes() == ASL.read_bytes()
+    subs = machine["DefinitionSubstitutions"]
+    assert set(subs) == placeholders() == placeholders(staged.read_text())
+    assert all(value not in (None, "") for value in subs.values())
+
+
+def test_state_machine_logs_everything_and_traces(synth: Synth) -> None:
+    machine = synth.state_machine
+    assert machine["LoggingConfiguration"]["Level"] == "ALL"
+    assert machine["LoggingConfiguration"]["Destinations"]
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    assert machine["StateMachineType"] == "STANDARD"
+
+
+def _statements(synth: Synth, role_logical_id: str) -> list[dict[str, Any]]:
+    found = []
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        if {"Ref": role_logical_id} in policy["Properties"]["Roles"]:
+            found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def test_state_machine_may_invoke_its_functions_and_run_its_tasks_only(synth: Synth) -> None:
+    role = synth.state_machine["RoleArn"]["Fn::GetAtt"][0]
+    statements = _statements(synth, role)
+    (invoke,) = [s for s in statements if "lambda:InvokeFunction" in _actions(s)]
+    function_subs = [p for p in synth.state_machine["DefinitionSubstitutions"] if p.endswith("FunctionArn")]
+    assert sorted(r["Fn::GetAtt"][0] for r in invoke["Resource"]) == sorted(
+        synth.state_machine["DefinitionSubstitutions"][p]["Fn::GetAtt"][0] for p in function_subs
+    )
+    (run,) = [s for s in statements if "ecs:RunTask" in _actions(s)]
+    assert sorted(r["Ref"] for r in run["Resource"]) == sorted(
+        synth.state_machine["DefinitionSubstitutions"][p]["Ref"]
+        for p in ("BuildTaskDefinitionArn", "SandboxTaskDefinitionArn")
+    )
+    (pass_role,) = [s for s in statements if "iam:PassRole" in _actions(s)]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    assert len(pass_role["Resource"]) == 4  # task and execution role of each task definition
+
+
+def test_task_responses_are_scoped_to_this_state_machine(synth: Synth) -> None:
+    machine_name = synth.state_machine["StateMachineName"]
+    holders = [synth.substituted(placeholder(s)) for s in ("approval", "finish")]
+    holders += [synth.substituted(p) for p in ("BuildTaskDefinitionArn", "SandboxTaskDefinitionArn")]
+    roles = [h["Properties"]["Role"]["Fn::GetAtt"][0] for h in holders[:2]]
+    roles += [h["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0] for h in holders[2:]]
+    roles.append(_api_function(synth)[1]["Properties"]["Role"]["Fn::GetAtt"][0])
+    for role in roles:
+        (grant,) = [s for s in _statements(synth, role) if "states:SendTaskSuccess" in _actions(s)]
+        assert {"states:SendTaskSuccess", "states:SendTaskFailure"} <= _actions(grant)
+        arn = json.dumps(grant["Resource"])
+        assert f":stateMachine:{machine_name}" in arn and "*" not in arn, arn
+
+
+def _api_function(synth: Synth) -> tuple[str, dict[str, Any]]:
+    (found,) = [
+        (k, r)
+        for k, r in synth.of_type("AWS::Lambda::Function").items()
+        if "FORGE_STATE_MACHINE_ARN" in r["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    return found
+
+
+def test_api_knows_and_may_start_the_state_machine(synth: Synth) -> None:
+    logical_id, api = _api_function(synth)
+    assert api["Properties"]["Description"] == f"Plugin Forge {API}"
+    machine_id = next(iter(synth.of_type("AWS::StepFunctions::StateMachine")))
+    assert api["Properties"]["Environment"]["Variables"]["FORGE_STATE_MACHINE_ARN"] == {"Ref": machine_id}
+    statements = _statements(synth, api["Properties"]["Role"]["Fn::GetAtt"][0])
+    assert any("states:StartExecution" in _actions(s) and s["Resource"] == {"Ref": machine_id} for s in statements)
+
+
+# --- the Lambda functions --------------------------------------------------------------------------------------
+
+
+def test_one_python_312_lambda_per_light_step_with_the_layer(synth: Synth) -> None:
+    (layer_id,) = synth.of_type("AWS::Lambda::LayerVersion")
+    ours = {k: r for k, r in synth.of_type("AWS::Lambda::Function").items() if r["Properties"].get("Layers")}
+    assert len(ours) == len(LIGHT_STEPS) + 1  # + the API
+    for step in LIGHT_STEPS:
+        props = synth.substituted(placeholder(step))["Properties"]
+        assert props["Runtime"] == "python3.12", step
+        assert props["Handler"] == "handler.handler", step
+        assert props["Layers"] == [{"Ref": layer_id}], step
+        assert props["TracingConfig"] == {"Mode": "Active"}, step
+        env = props["Environment"]["Variables"]
+        assert env["FORGE_ISOLATION"] == "none"
+        assert env["FORGE_MIN_APPROVALS"] == "2"
+        assert env["S3_BUCKET"] == {"Ref": next(iter(synth.of_type("AWS::S3::Bucket")))}
+        assert env["POWERTOOLS_SERVICE_NAME"] == "plugin-forge"
+    sign = synth.substituted(placeholder("sign"))["Properties"]["Environment"]["Variables"]
+    assert sign["FORGE_SIGNER"] == "kms"
+
+
+def test_every_function_ships_its_own_handler_from_the_repo(synth: Synth) -> None:
+    for name, source in synth.stack.functions.code_paths.items():
+        assert (source / "handler.py").is_file(), source
+        assert source == REPO_ROOT / "functions" / name
+    for step in LIGHT_STEPS:
+        props = synth.substituted(placeholder(step))["Properties"]
+        staged = synth.staged_file_asset(props["Code"]["S3Key"])
+        assert (staged / "handler.py").read_bytes() == (REPO_ROOT / "functions" / step / "handler.py").read_bytes()
+
+
+def test_lambda_ends_before_the_state_that_invokes_it_times_out(synth: Synth) -> None:
+    for name, state in states().items():
+        function = state.get("Parameters", {}).get("FunctionName", "")
+        if "TimeoutSeconds" in state and function.startswith("${"):
+            props = synth.substituted(function[2:-1])["Properties"]
+            assert props["Timeout"] < state["TimeoutSeconds"], name
+
+
+def test_layer_holds_the_library_and_its_wheels_but_not_the_runtime_or_local_code(synth: Synth) -> None:
+    (layer,) = synth.of_type("AWS::Lambda::LayerVersion").values()
+    python = synth.staged_file_asset(layer["Properties"]["Content"]["S3Key"]) / "python"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    assert (python / "forge" / "__init__.py").is_file()
+    assert (python / "forge" / "db" / "migrations").is_dir()
+    for package in ("pydantic_core", "psycopg2", "cryptography", "pkcs11", "aws_lambda_powertools", "yaml"):
+        assert (python / package).is_dir(), package
+    assert list(python.glob("pydantic_core/*cpython-312-x86_64-linux-gnu.so")), "not built for the Lambda platform"
+    for absent in ("boto3", "botocore", "s3transfer", "forge/local", "forge/cli"):
+        assert not (python / absent).exists(), absent
+
+
+# --- the Fargate tasks -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", ["build", "sandbox"])
+def test_fargate_task_per_heavy_step_named_as_the_asl_overrides(synth: Synth, step: str) -> None:
+    props = synth.substituted(f"{step.capitalize()}TaskDefinitionArn")["Properties"]
+    assert props["RequiresCompatibilities"] == ["FARGATE"]
+    (container,) = props["ContainerDefinitions"]
+    overridden = states()[step.capitalize()]["Parameters"]["Overrides"]["ContainerOverrides"][0]["Name"]
+    assert container["Name"] == overridden == step
+    assert container["ReadonlyRootFilesystem"] is True
+    assert container["Memory"] and container["Cpu"]
+    assert {m["ContainerPath"] for m in container["MountPoints"]} == {"/tmp", "/work"}
+    assert container["LinuxParameters"]["Capabilities"]["Drop"] == ["ALL"]
+    image_hash = container["Image"]["Fn::Sub"].rsplit(":", 1)[1]
+    source = synth.assets["dockerImages"][image_hash]["source"]
+    assert source["dockerFile"] == f"functions/{step}/Dockerfile"
+    context = synth.outdir / source["directory"]
+    # Only what the image needs is in the build context (not .venv, cdk.out or tests).
+    assert {p.name for p in context.iterdir()} == {"pyproject.toml", "constraints.txt", "layers", "functions"}
+    assert {p.name for p in (context / "functions").iterdir()} == {step}
+    assert (context / "functions" / step / "task.py").is_file()
+
+
+def test_sandbox_has_no_egress_to_the_internet(synth: Synth) -> None:
+    group = synth.state_machine["DefinitionSubstitutions"]["SandboxSecurityGroupId"]["Fn::GetAtt"][0]
+    inline = synth.resources[group]["Properties"].get("SecurityGroupEgress", [])
+    separate = [
+        r["Properties"]
+        for r in synth.of_type("AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group, "GroupId"]}
+    ]
+    assert separate, "the sandbox needs HTTPS to the VPC endpoints to pull its image and report"
+    for rule in inline + separate:
+        assert rule.get("CidrIp") != "0.0.0.0/0" and rule.get("CidrIpv6") != "::/0", rule
+        assert rule["IpProtocol"] != "-1", rule
+    synth.template.resource_count_is("AWS::EC2::NatGateway", 0)
+    synth.template.resource_count_is("AWS::EC2::InternetGateway", 0)
+
+
+# --- the artifact bucket ---------------------------------------------------------------------------------------
+
+
+def test_artifact_bucket_is_encrypted_versioned_private_and_tls_only(synth: Synth) -> None:
+    (bucket_id, bucket), *_ = synth.of_type("AWS::S3::Bucket").items()
+    props = bucket["Properties"]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    (policy,) = [
+        p for p in synth.of_type("AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    )
+
+
+# --- context and the layer bundler, without another synth ------------------------------------------------------
+
+
+def test_context_defaults_and_bounds() -> None:
+    assert ForgeContext.from_node(cdk.App().node) == ForgeContext(min_approvals=2, worker_concurrency=3)
+    app = cdk.App(context={"forge:minApprovals": "3", "forge:workerConcurrency": 8})
+    assert ForgeContext.from_node(app.node) == ForgeContext(min_approvals=3, worker_concurrency=8)
+    with pytest.raises(ValueError, match="forge:minApprovals"):
+        ForgeContext.from_node(cdk.App(context={"forge:minApprovals": 0}).node)
+
+
+def test_layer_requirements_leave_out_what_lambda_provides() -> None:
+    requirements = runtime_requirements(REPO_ROOT / "pyproject.toml")
+    assert not [r for r in requirements if r.split("[")[0].split("=")[0].strip() in ("boto3", "botocore")]
+    assert any(r.startswith("pydantic") for r in requirements)
+
+
+def test_a_dependency_without_a_lambda_wheel_is_named() -> None:
+    stderr = (
+        "ERROR: Could not find a version that satisfies the requirement psycopg2==2.9.10 (from versions: none)\n"
+        "ERROR: No matching distribution found for psycopg2==2.9.10\n"
+    )
+    assert missing_wheel(stderr) == "psycopg2==2.9.10"
+    assert missing_wheel("ERROR: something else") is None
+    assert issubclass(LayerBuildError, RuntimeError)
