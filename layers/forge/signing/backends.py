@@ -23,14 +23,26 @@ def _pkcs11(settings: Settings, key_label: str) -> Signer:
 def signer_for(key: SigningKey, settings: Settings) -> Signer:
     if key.backend == "pkcs11":
         return _pkcs11(settings, key.backend_ref)
+    if key.backend == "kms":
+        from forge.signing.kms_signer import KmsSigner
+
+        return KmsSigner(key.backend_ref)
     raise ForgeError(f"signing backend '{key.backend}' is not available in this build")
 
 
-def create_key(keys: KeyRepository, settings: Settings) -> SigningKey:
-    """Generate a new key in the configured backend and make it the active one; the old one is retired
-    (still in the keyset, so what it signed still verifies)."""
+def create_key(keys: KeyRepository, settings: Settings, new: bool = False) -> SigningKey:
+    """Make a key the active one; the previous one is retired (still in the keyset, so what it signed still
+    verifies). PKCS#11 generates a key on the token. KMS registers the key its alias points at (the stack
+    creates it), or creates key and alias when `new` or when the alias does not exist yet."""
+    if settings.signer == "kms":
+        from forge.signing.kms_signer import KmsSigner, alias_target, create_kms_key
+
+        arn = None if new else alias_target(settings.kms_key_alias)
+        arn = arn or create_kms_key(settings.kms_key_alias)
+        der = KmsSigner(arn).public_key_der()
+        return keys.add_active(key_id(der), public_pem(der), "kms", arn)
     if settings.signer != "pkcs11":
-        raise ForgeError(f"FORGE_SIGNER={settings.signer} is not supported; use pkcs11")
+        raise ForgeError(f"FORGE_SIGNER={settings.signer} is not supported; use pkcs11 or kms")
     label = f"forge-{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
     from forge.signing.pkcs11_signer import Pkcs11Signer
 
