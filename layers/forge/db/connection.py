@@ -27,12 +27,19 @@ class Database:
     def __init__(self, dsn: str, max_connections: int = 16) -> None:
         self.dsn = dsn
         self._pool = psycopg2.pool.ThreadedConnectionPool(0, max_connections, dsn)
-        self._lock = threading.Lock()
+        # psycopg2's pool raises when all connections are out; callers wait for one instead.
+        self._slots = threading.BoundedSemaphore(max_connections)
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg2.extras.RealDictCursor]:
         """A cursor inside one transaction: committed on success, rolled back on any error."""
-        conn = self._pool.getconn()
+        if not self._slots.acquire(timeout=30):
+            raise TransientError("no database connection free within 30 s")
+        try:
+            conn = self._pool.getconn()
+        except psycopg2.OperationalError as exc:
+            self._slots.release()
+            raise TransientError(f"database unavailable: {exc}".strip()) from exc
         broken = False
         try:
             with conn.cursor(cursor_factory=Cursor) as cur:
@@ -52,6 +59,7 @@ class Database:
             raise
         finally:
             self._pool.putconn(conn, close=broken or bool(conn.closed))
+            self._slots.release()
 
     def fetchone(self, sql: str, params: Any = None) -> dict[str, Any] | None:
         with self.transaction() as cur:
