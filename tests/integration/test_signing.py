@@ -14,6 +14,20 @@ from forge.signing.signer import key_id
 from forge.signing.verify import verify_signature
 
 
+def openssl_verifies(folder: Path, data: bytes, signature: bytes, public_pem: str) -> bool:
+    """What a merchant runs: `openssl dgst -sha256 -verify` on the files."""
+    (folder / "m.json").write_bytes(data)
+    (folder / "m.sig").write_bytes(signature)
+    (folder / "k.pem").write_text(public_pem)
+    done = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode == 0 and "Verified OK" in done.stdout
+
+
 def test_sign_and_verify_with_openssl(softhsm: str, db, tmp_path: Path) -> None:  # noqa: ANN001
     keys = KeyRepository(db)
     key, signer = active_signer(keys, get_settings())
@@ -23,24 +37,8 @@ def test_sign_and_verify_with_openssl(softhsm: str, db, tmp_path: Path) -> None:
     assert signature[0] == 0x30  # DER SEQUENCE, not raw r||s
     assert verify_signature(data, signature, key.public_pem.encode())
     assert not verify_signature(data + b"x", signature, key.public_pem.encode())
-    (tmp_path / "m.json").write_bytes(data)
-    (tmp_path / "m.sig").write_bytes(signature)
-    (tmp_path / "k.pem").write_text(key.public_pem)
-    ok = subprocess.run(
-        ["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert ok.returncode == 0 and "Verified OK" in ok.stdout
-    (tmp_path / "m.json").write_bytes(data.replace(b"merchant", b"attacker"))
-    bad = subprocess.run(
-        ["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert bad.returncode != 0
+    assert openssl_verifies(tmp_path, data, signature, key.public_pem)
+    assert not openssl_verifies(tmp_path, data.replace(b"merchant", b"attacker"), signature, key.public_pem)
 
 
 def test_active_key_is_reused_and_a_new_key_retires_the_old(softhsm: str, db) -> None:  # noqa: ANN001
@@ -88,16 +86,7 @@ def test_kms_signer_on_moto_verifies_with_cryptography_and_openssl(
             data = b'{"manifest":"v1"}\n'
             signature = signer.sign(data)
             assert verify_signature(data, signature, key.public_pem.encode())
-            (tmp_path / "m.json").write_bytes(data)
-            (tmp_path / "m.sig").write_bytes(signature)
-            (tmp_path / "k.pem").write_text(key.public_pem)
-            ok = subprocess.run(
-                ["openssl", "dgst", "-sha256", "-verify", "k.pem", "-signature", "m.sig", "m.json"],
-                cwd=tmp_path,
-                capture_output=True,
-                text=True,
-            )
-            assert ok.returncode == 0, ok.stderr
+            assert openssl_verifies(tmp_path, data, signature, key.public_pem)
             # Rotation: a new key behind the same alias; the old key stays in the keyset and still verifies.
             rotated = create_key(keys, get_settings(), new=True)
             assert rotated.key_id != key.key_id and keys.get(key.key_id).status == "retired"
