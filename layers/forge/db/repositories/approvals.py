@@ -42,10 +42,6 @@ class ApprovalRepository:
             raise NotFound(f"approval request {request_id} not found")
         return ApprovalRequest.model_validate(row)
 
-    def task_token(self, request_id: UUID) -> str | None:
-        row = self.db.fetchone("SELECT task_token FROM approval_requests WHERE id = %s", (request_id,))
-        return row["task_token"] if row else None
-
     def requests_for_job(self, job_id: UUID) -> list[ApprovalRequest]:
         rows = self.db.fetchall("SELECT * FROM approval_requests WHERE job_id = %s ORDER BY created_at", (job_id,))
         return [ApprovalRequest.model_validate(r) for r in rows]

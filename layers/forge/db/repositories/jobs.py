@@ -51,10 +51,6 @@ class JobRepository:
             raise NotFound(f"job {job_id} not found")
         return Job.model_validate(row)
 
-    def find(self, job_id: UUID) -> Job | None:
-        row = self.db.fetchone("SELECT * FROM forge_jobs WHERE id = %s", (job_id,))
-        return Job.model_validate(row) if row else None
-
     def list(
         self,
         *,

@@ -31,7 +31,3 @@ class KeyRepository:
         if row is None:
             raise NotFound(f"signing key {key_id} is not in the keyset")
         return SigningKey.model_validate(row)
-
-    def all(self) -> list[SigningKey]:
-        rows = self.db.fetchall("SELECT * FROM signing_keys ORDER BY activated_at DESC")
-        return [SigningKey.model_validate(r) for r in rows]

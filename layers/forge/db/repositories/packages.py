@@ -81,30 +81,3 @@ class PackageRepository:
                DO UPDATE SET tested = true, test_result = EXCLUDED.test_result, details = EXCLUDED.details""",
             (package_id, cms, cms_version, php_version, "pass" if passed else "fail", Json(details)),
         )
-
-    def test_results(self, package_id: UUID) -> list[dict[str, Any]]:
-        return self.db.fetchall(
-            """SELECT test_suite, test_name, result, details FROM plugin_contract_tests
-               WHERE plugin_package_id = %s ORDER BY test_suite, test_name""",
-            (package_id,),
-        )
-
-    def compatibilities(self, package_id: UUID) -> list[dict[str, Any]]:
-        return self.db.fetchall(
-            """SELECT cms, cms_version, php_version, tested, test_result, details FROM plugin_compatibilities
-               WHERE plugin_package_id = %s ORDER BY cms, cms_version""",
-            (package_id,),
-        )
-
-    def published_with_other_content(self, slug: str, version: str, zip_sha256: str) -> Package | None:
-        """A live publication of slug@version whose zip differs: republishing it would swap merchants' bytes."""
-        row = self.db.fetchone(
-            """SELECT * FROM plugin_packages
-               WHERE slug = %s AND version = %s AND status = 'published' AND zip_sha256 <> %s
-               LIMIT 1""",
-            (slug, version, zip_sha256),
-        )
-        return Package.model_validate(row) if row else None
-
-    def revoke(self, package_id: UUID, reason: str) -> Package:
-        return Package.model_validate(self.db.fetchone("SELECT * FROM revoke_package(%s, %s)", (package_id, reason)))

@@ -81,9 +81,6 @@ class RunRepository:
             (status.value, error, job_id),
         )
 
-    def get(self, run_id: UUID) -> Run:
-        return Run.model_validate(self.db.fetchone("SELECT * FROM forge_runs WHERE id = %s", (run_id,)))
-
     def for_job(self, job_id: UUID) -> list[Run]:
         rows = self.db.fetchall("SELECT * FROM forge_runs WHERE job_id = %s ORDER BY started_at, attempt", (job_id,))
         return [Run.model_validate(r) for r in rows]
@@ -93,13 +90,5 @@ class RunRepository:
             """SELECT * FROM forge_runs WHERE job_id = %s AND status IN ('failed', 'cancelled')
                ORDER BY started_at DESC, attempt DESC LIMIT 1""",
             (job_id,),
-        )
-        return Run.model_validate(row) if row else None
-
-    def latest_success(self, job_id: UUID, step: Step) -> Run | None:
-        row = self.db.fetchone(
-            """SELECT * FROM forge_runs WHERE job_id = %s AND step = %s AND status = 'success'
-               ORDER BY attempt DESC LIMIT 1""",
-            (job_id, step.value),
         )
         return Run.model_validate(row) if row else None
