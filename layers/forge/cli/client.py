@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -24,13 +23,10 @@ class ApiError(ForgeError):
 
 def running_api_url() -> str | None:
     """The URL of the local runtime serving this FORGE_HOME, if one is up."""
-    path = get_settings().forge_home / "runtime.json"
-    try:
-        info = json.loads(path.read_text())
-        os.kill(int(info["pid"]), 0)
-        return str(info["url"])
-    except (OSError, ValueError, KeyError):
-        return None
+    from forge.local.runtime import running_runtime
+
+    live = running_runtime(get_settings())
+    return live["url"] if live else None
 
 
 def local_token(user: str, role: str = "ops") -> str:

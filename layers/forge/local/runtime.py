@@ -47,6 +47,16 @@ def runtime_file(settings: Settings) -> Path:
     return settings.forge_home / "runtime.json"
 
 
+def running_runtime(settings: Settings) -> dict[str, Any] | None:
+    """{"url", "pid"} of the live runtime serving this FORGE_HOME, or None (a stale file counts as none)."""
+    try:
+        info = json.loads(runtime_file(settings).read_text())
+        os.kill(int(info["pid"]), 0)
+        return {"url": str(info["url"]), "pid": int(info["pid"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 class LocalRuntime:
     def __init__(self, port: int = 8080, host: str = "127.0.0.1") -> None:
         self.port = port
@@ -169,16 +179,11 @@ class LocalRuntime:
 
     @staticmethod
     def _check_not_running(settings: Settings) -> None:
-        path = runtime_file(settings)
-        if not path.exists():
+        live = running_runtime(settings)
+        if live is None:
+            runtime_file(settings).unlink(missing_ok=True)
             return
-        try:
-            pid = json.loads(path.read_text())["pid"]
-            os.kill(pid, 0)
-        except (ValueError, KeyError, ProcessLookupError, PermissionError):
-            path.unlink(missing_ok=True)
-            return
-        raise ForgeError(f"a local runtime (pid {pid}) already serves {settings.forge_home}; stop it first")
+        raise ForgeError(f"a local runtime (pid {live['pid']}) already serves {settings.forge_home}; stop it first")
 
     def stop(self) -> None:
         from forge.db.connection import close_all
