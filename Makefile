@@ -29,8 +29,10 @@ up: bootstrap
 	$(BIN)/forge up
 
 synth: bootstrap
-	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 $(BIN)/python app.py
-	@echo "CloudFormation template written to cdk.out/ (deploy with the CDK CLI: npx aws-cdk deploy)"
+	# CDK_OUTDIR: what the CDK CLI sets; without it a bare `python app.py` writes to a temporary directory.
+	CDK_OUTDIR=cdk.out JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 $(BIN)/python app.py
+	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/PluginForge.template.json
+	@echo "CloudFormation template written to cdk.out/ and checked by cdk-nag and cfn-lint (deploy: npx aws-cdk deploy)"
 
 bench: bootstrap
 	$(BIN)/python bench/pipeline.py

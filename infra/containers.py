@@ -16,10 +16,12 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.artifacts import Artifacts
 from infra.context import ForgeContext
+from infra.database import SECRET_ENV, Database
+from infra.nag import NO_RESOURCE_LEVEL, acknowledge, acknowledge_wildcards, logical_id
 
 # The image needs the library, its pins and one step's folder; the rest of the checkout (.venv, cdk.out with
 # its layer cache, tests) must stay out of the build context, or every synth would copy and hash gigabytes.
@@ -54,12 +56,18 @@ class Containers(Construct):
         *,
         repo_root: Path,
         vpc: ec2.IVpc,
-        bucket: s3.IBucket,
+        artifacts: Artifacts,
         context: ForgeContext,
+        database: Database,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
-        environment = {**context.environment(bucket.bucket_name), "TMPDIR": SCRATCH["work"]}
+        # The task's trusted reporter records the run in the database (forge.pipeline.container.reporter).
+        environment = {
+            **context.environment(artifacts.bucket.bucket_name),
+            "TMPDIR": SCRATCH["work"],
+            SECRET_ENV: database.secret.secret_arn,
+        }
         self.task_definitions: dict[str, ecs.FargateTaskDefinition] = {}
         specs = {
             "build": TaskSpec(cpu=1024, memory_mb=2048),
@@ -68,10 +76,11 @@ class Containers(Construct):
             "sandbox": TaskSpec(cpu=512, memory_mb=1024),
         }
         for step, spec in specs.items():
-            self.task_definitions[step] = self._task(repo_root, step, spec, environment, bucket)
+            self.task_definitions[step] = self._task(repo_root, step, spec, environment, artifacts)
+            database.grant_connect(self.task_definitions[step].task_role)
 
     def _task(
-        self, repo_root: Path, step: str, spec: TaskSpec, environment: dict[str, str], bucket: s3.IBucket
+        self, repo_root: Path, step: str, spec: TaskSpec, environment: dict[str, str], artifacts: Artifacts
     ) -> ecs.FargateTaskDefinition:
         dockerfile = repo_root / "functions" / step / "Dockerfile"
         if not dockerfile.is_file():
@@ -118,7 +127,21 @@ class Containers(Construct):
         for name, path in SCRATCH.items():
             task.add_volume(name=name)
             container.add_mount_points(ecs.MountPoint(source_volume=name, container_path=path, read_only=False))
-        bucket.grant_read_write(task.task_role)
+        artifacts.grant_objects(task.task_role)
+        acknowledge(
+            task,
+            "AwsSolutions-ECS2",
+            "The environment holds configuration only (bucket name, secret ARN, limits); the database password is "
+            "read from Secrets Manager at run time by the trusted reporter, never passed as a variable.",
+        )
+        acknowledge_wildcards(
+            task, (NO_RESOURCE_LEVEL,), "ecr:GetAuthorizationToken (image pull) has no resource-level permissions."
+        )
+        acknowledge_wildcards(
+            task,
+            (f"Resource::<{logical_id(artifacts.bucket)}.Arn>/*",),
+            "Object keys in this stack's artifact bucket are per job (jobs/<id>/...), known only at run time.",
+        )
         return task
 
     def _linux_parameters(self, prefix: str) -> ecs.LinuxParameters:

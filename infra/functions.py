@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from aws_cdk import AssetHashType, Duration
+from aws_cdk import AssetHashType, Duration, IgnoreMode
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.artifacts import Artifacts
+from infra.containers import DOCKER_CONTEXT_EXCLUDE
 from infra.context import ForgeContext
+from infra.database import SECRET_ENV, Database
 from infra.layer_bundle import build_layer
+from infra.nag import (
+    LAMBDA_BASIC,
+    LAMBDA_VPC,
+    NO_RESOURCE_LEVEL,
+    acknowledge,
+    acknowledge_managed_policies,
+    acknowledge_wildcards,
+    logical_id,
+)
+from infra.network import Network
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 # The layer's wheels are manylinux x86_64 (infra/layer_bundle.py), so the functions must be too.
@@ -25,12 +39,16 @@ class FunctionSpec:
     # stuck step and the state sees the error, instead of the state timing out while the step still runs.
     timeout_seconds: int
     memory_mb: int = 512
+    # A container image from functions/<name>/Dockerfile instead of a zip with the layer (the step needs tools
+    # the Python runtime lacks).
+    image: bool = False
 
 
 # The steps statemachine/forge.asl.json invokes as `${<Name>FunctionArn}`; build and sandbox are Fargate tasks.
 LIGHT_STEPS: dict[str, FunctionSpec] = {
     "generate": FunctionSpec(timeout_seconds=840),
-    "test": FunctionSpec(timeout_seconds=840, memory_mb=1024),
+    # phpunit: Debian's php and phpunit in an image (functions/test/Dockerfile).
+    "test": FunctionSpec(timeout_seconds=840, memory_mb=1024, image=True),
     "package": FunctionSpec(timeout_seconds=280),
     "sign": FunctionSpec(timeout_seconds=110),
     # Records the approval request and returns; the wait itself is the state's waitForTaskToken.
@@ -41,6 +59,19 @@ LIGHT_STEPS: dict[str, FunctionSpec] = {
 # API Gateway gives up on an integration after 29 s; a later answer would go nowhere.
 API = "api"
 API_SPEC = FunctionSpec(timeout_seconds=29)
+# The custom resource that applies the migrations on deploy (infra/database.py).
+MIGRATE = "migrate"
+MIGRATE_SPEC = FunctionSpec(timeout_seconds=600)
+# Which functions read or write the artifact bucket: every step records its run's artifacts (bookkeeping), the
+# API serves logs and packages; the migration touches only the database.
+# Key rotation republishes the trust files (keys.json) merchants verify against.
+USES_ARTIFACTS = frozenset({*LIGHT_STEPS, API, "rotate_keys"})
+# A zip Lambda has no PKCS#11 module to load (SoftHSM locally; CloudHSM needs its client, i.e. a container
+# image), so AWS signs, and rotates, with the KMS key of infra/signing.py.
+KMS_SIGNERS = frozenset({"sign", "rotate_keys"})
+
+# What an image build may see: the library, its pins and one function's folder (as for the Fargate images).
+IMAGE_CONTEXT_EXCLUDE = DOCKER_CONTEXT_EXCLUDE
 
 
 def placeholder(step: str) -> str:
@@ -50,9 +81,21 @@ def placeholder(step: str) -> str:
 
 class Functions(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, repo_root: Path, bucket: s3.IBucket, context: ForgeContext
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        repo_root: Path,
+        artifacts: Artifacts,
+        context: ForgeContext,
+        network: Network,
+        database: Database,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._repo_root = repo_root
+        self._network = network
+        self._database = database
+        self._artifacts = artifacts
 
         bundle = build_layer(repo_root)
         self.layer = lambda_.LayerVersion(
@@ -68,44 +111,91 @@ class Functions(Construct):
             description="Plugin Forge library (forge) and its runtime dependencies",
         )
 
-        environment = context.environment(bucket.bucket_name)
-        self.code_paths: dict[str, Path] = {}
-        self.steps: dict[str, lambda_.Function] = {
-            step: self._function(repo_root, step, spec, environment, bucket) for step, spec in LIGHT_STEPS.items()
+        # Every function talks to the database: it runs in the isolated subnets, reads the RDS secret and is
+        # admitted on 5432.
+        self._environment = {
+            **context.environment(artifacts.bucket.bucket_name),
+            SECRET_ENV: database.secret.secret_arn,
         }
-        self.api = self._function(repo_root, API, API_SPEC, environment, bucket)
+        database.allow_from(network.function_security_group, "the Lambda functions")
+        self.code_paths: dict[str, Path] = {}
+        self.all: dict[str, lambda_.Function] = {}
+        self.steps: dict[str, lambda_.Function] = {step: self.add(step, spec) for step, spec in LIGHT_STEPS.items()}
+        self.api = self.add(API, API_SPEC)
+        self.migrate = self.add(MIGRATE, MIGRATE_SPEC)
 
-        # python-pkcs11 has a manylinux cp312 wheel and is in the layer, but a zip Lambda has no PKCS#11 module
-        # to load (SoftHSM locally; CloudHSM needs its client, i.e. a container image), so AWS signs with KMS
-        # (asymmetric ECC_NIST_P256). The key comes with a later issue, and forge.signing.backends has no KMS
-        # adapter yet: until it does, the sign step fails with "FORGE_SIGNER=kms is not supported".
-        self.steps["sign"].add_environment("FORGE_SIGNER", "kms")
-        self.steps["sign"].add_environment("FORGE_KMS_KEY_ALIAS", "alias/plugin-forge-signing")
-
-    def _function(
-        self, repo_root: Path, name: str, spec: FunctionSpec, environment: dict[str, str], bucket: s3.IBucket
-    ) -> lambda_.Function:
+    def add(self, name: str, spec: FunctionSpec) -> lambda_.Function:
+        """A function from functions/<name>/ in the VPC with the shared environment (and the layer, for a zip)."""
         # The very folder the local runtime dispatches to; a missing handler fails the synth, not the deploy.
-        source = repo_root / "functions" / name
+        source = self._repo_root / "functions" / name
         if not (source / "handler.py").is_file():
-            raise FileNotFoundError(f"no {source / 'handler.py'}: every Lambda step needs functions/<step>/handler.py")
+            raise FileNotFoundError(f"no {source / 'handler.py'}: every Lambda needs functions/<name>/handler.py")
         self.code_paths[name] = source
-        construct_id = f"{name.capitalize()}Function"
-        function = lambda_.Function(
-            self,
-            construct_id,
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            handler="handler.handler",
-            code=lambda_.Code.from_asset(str(source), exclude=["__pycache__", "*.pyc"]),
-            layers=[self.layer],
-            timeout=Duration.seconds(spec.timeout_seconds),
-            memory_size=spec.memory_mb,
-            environment=environment,
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=logs.LogGroup(self, f"{construct_id}Logs", retention=logs.RetentionDays.ONE_MONTH),
-            description=f"Plugin Forge {name}",
-        )
-        # Every function reads or writes artifacts: sources, reports, packages, signatures.
-        bucket.grant_read_write(function)
+        construct_id = f"{name.replace('_', ' ').title().replace(' ', '')}Function"
+        common: dict[str, Any] = {
+            "architecture": ARCHITECTURE,
+            "timeout": Duration.seconds(spec.timeout_seconds),
+            "memory_size": spec.memory_mb,
+            "environment": dict(self._environment),
+            "tracing": lambda_.Tracing.ACTIVE,
+            "log_group": logs.LogGroup(self, f"{construct_id}Logs", retention=logs.RetentionDays.ONE_MONTH),
+            "description": f"Plugin Forge {name}",
+            "vpc": self._network.vpc,
+            "vpc_subnets": self._network.subnets,
+            "security_groups": [self._network.function_security_group],
+        }
+        function: lambda_.Function
+        if spec.image:
+            dockerfile = source / "Dockerfile"
+            if not dockerfile.is_file():
+                raise FileNotFoundError(f"no {dockerfile}: an image function needs functions/<name>/Dockerfile")
+            # Staged, not built, at synth time: `cdk deploy` builds and pushes the image.
+            code = lambda_.DockerImageCode.from_image_asset(
+                str(self._repo_root),
+                file=dockerfile.relative_to(self._repo_root).as_posix(),
+                exclude=[p.format(step=name) for p in IMAGE_CONTEXT_EXCLUDE],
+                ignore_mode=IgnoreMode.DOCKER,
+                platform=ecr_assets.Platform.LINUX_AMD64,
+            )
+            function = lambda_.DockerImageFunction(self, construct_id, code=code, **common)
+        else:
+            function = lambda_.Function(
+                self,
+                construct_id,
+                runtime=RUNTIME,
+                handler="handler.handler",
+                code=lambda_.Code.from_asset(str(source), exclude=["__pycache__", "*.pyc"]),
+                layers=[self.layer],
+                **common,
+            )
+        self.all[name] = function
+        self._database.grant_connect(function)
+        if name in KMS_SIGNERS:
+            function.add_environment("FORGE_SIGNER", "kms")
+        if name in USES_ARTIFACTS:
+            self._artifacts.grant_objects(function)
+        self._acknowledge(function)
         return function
+
+    def _acknowledge(self, function: lambda_.Function) -> None:
+        acknowledge_managed_policies(
+            function,
+            (LAMBDA_BASIC, LAMBDA_VPC),
+            "The AWS-managed Lambda service-role policies: this function's own log stream and its VPC network "
+            "interfaces, which AWS scopes itself.",
+        )
+        acknowledge_wildcards(
+            function, (NO_RESOURCE_LEVEL,), "X-Ray tracing (PutTraceSegments) has no resource-level permissions."
+        )
+        acknowledge_wildcards(
+            function,
+            (f"Resource::<{logical_id(self._artifacts.bucket)}.Arn>/*",),
+            "Object keys in this stack's artifact bucket are per job (jobs/<id>/...), known only at run time.",
+        )
+        if isinstance(function.runtime, lambda_.Runtime) and function.runtime.name == RUNTIME.name:
+            acknowledge(
+                function,
+                "AwsSolutions-L1",
+                "Python 3.12 on purpose: the layer's wheels are built for cp312 (infra/layer_bundle.py) and the "
+                "container images use 3.12; moving all of them is one change of RUNTIME and PYTHON_VERSION.",
+            )

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Fn
+from aws_cdk import Aws, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-# What a Fargate task in an isolated subnet must reach: ECR (manifest via ecr.api/ecr.dkr, layers via S3), its
-# log stream, and Step Functions to report with its task token. A later issue adds Secrets Manager and KMS.
+from infra.nag import LAMBDA_BASIC, NO_RESOURCE_LEVEL, acknowledge, acknowledge_managed_policies, acknowledge_wildcards
+
+# What the functions and tasks in isolated subnets must reach: ECR (manifest via ecr.api/ecr.dkr, layers via S3)
+# and their log stream for the tasks, Step Functions to start executions and report with a task token, Secrets
+# Manager for the database credentials (forge.db.dsn), KMS to sign (forge.signing.kms_signer) and ECS to cancel.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "EcrApi": ec2.InterfaceVpcEndpointAwsService.ECR,
     "EcrDocker": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
     "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
     "StepFunctions": ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
+    "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    "Kms": ec2.InterfaceVpcEndpointAwsService.KMS,
+    # The API's cancel stops the job's running Fargate task (ecs:StopTask).
+    "Ecs": ec2.InterfaceVpcEndpointAwsService.ECS,
 }
 HTTPS = ec2.Port.tcp(443)
+AWS_CUSTOM_RESOURCE_SINGLETON = "AWS679f53fac002430cb0da5b7982bd2287"
 
 
 class Network(Construct):
@@ -44,8 +53,14 @@ class Network(Construct):
             allow_all_outbound=False,
         )
         self.endpoint_security_group.add_ingress_rule(ec2.Peer.ipv4(self.vpc.vpc_cidr_block), HTTPS)
+        acknowledge(
+            self.endpoint_security_group,
+            "AwsSolutions-EC23",
+            "The ingress CIDR is this VPC's own block (a Fn::GetAtt cdk-nag cannot resolve), not 0.0.0.0/0.",
+        )
+        self.endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for name, service in INTERFACE_ENDPOINTS.items():
-            self.vpc.add_interface_endpoint(
+            self.endpoints[name] = self.vpc.add_interface_endpoint(
                 name,
                 service=service,
                 subnets=self.subnets,
@@ -53,8 +68,17 @@ class Network(Construct):
                 open=False,  # the shared group above already admits the VPC, once rather than per endpoint
             )
 
+        # The Lambda functions reach the database, the endpoints and nothing else (there is no route out).
+        self.function_security_group = ec2.SecurityGroup(
+            self,
+            "FunctionSecurityGroup",
+            vpc=self.vpc,
+            description="Plugin Forge Lambda functions",
+            allow_all_outbound=True,
+        )
+
         # The build task runs trusted tooling (php -l, composer validate) over generated code: outbound is left
-        # open, which in isolated subnets means the VPC (endpoints, and the database a later issue adds).
+        # open, which in isolated subnets means the VPC (endpoints and the database).
         self.build_security_group = ec2.SecurityGroup(
             self,
             "BuildSecurityGroup",
@@ -103,7 +127,20 @@ class Network(Construct):
             policy=cr.AwsCustomResourcePolicy.from_sdk_calls(resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE),
             install_latest_aws_sdk=False,
         )
+        acknowledge_wildcards(
+            lookup, (NO_RESOURCE_LEVEL,), "ec2:DescribePrefixLists has no resource-level permissions."
+        )
+        # The singleton function behind every AwsCustomResource in the stack (a fixed id in aws-cdk-lib).
+        singleton = Stack.of(self).node.try_find_child(AWS_CUSTOM_RESOURCE_SINGLETON)
+        if singleton is not None:
+            acknowledge_managed_policies(
+                singleton, (LAMBDA_BASIC,), "The aws-cdk-lib custom resource function writes only its own logs."
+            )
         return lookup.get_response_field("PrefixLists.0.PrefixListId")
+
+    def log_flows_to(self, bucket: s3.IBucket) -> None:
+        """VPC flow logs (rejected and accepted) into the access-log bucket: who talked to what, for audits."""
+        self.vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_s3(bucket, "vpc-flow-logs/"))
 
     @property
     def private_subnet_ids(self) -> list[str]:

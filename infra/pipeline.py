@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Stack
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -17,6 +17,7 @@ from constructs import Construct
 from forge.workflow.definition import placeholders
 from infra.containers import Containers
 from infra.functions import Functions, placeholder
+from infra.nag import NO_RESOURCE_LEVEL, acknowledge_wildcards, logical_id
 from infra.network import Network
 
 DEFINITION = Path("statemachine") / "forge.asl.json"
@@ -88,8 +89,34 @@ class Pipeline(Construct):
         api = functions.api
         api.add_environment("FORGE_STATE_MACHINE_ARN", self.state_machine.state_machine_arn)
         self.state_machine.grants.start_execution(api)
-        self.state_machine.grants.execution(api, "states:DescribeExecution", "states:StopExecution")
+        # Executions of exactly this state machine: arn:...:execution:<name>:<execution name>.
+        stack = Stack.of(self)
+        executions = stack.format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        api.add_to_role_policy(
+            iam.PolicyStatement(actions=["states:DescribeExecution", "states:StopExecution"], resources=[executions])
+        )
         containers.grant_stop(api)
+        acknowledge_wildcards(
+            api,
+            (
+                "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+                f"{self.state_machine_name}:*",
+                f"Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<{logical_id(containers.cluster)}>/*",
+            ),
+            "Execution and task ids are created per job at run time; the resource pins this state machine's "
+            "executions and this cluster's tasks.",
+        )
+        acknowledge_wildcards(
+            self.state_machine,
+            (NO_RESOURCE_LEVEL,),
+            "X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery, ...) have no resource-level "
+            "permissions.",
+        )
 
     @staticmethod
     def substitutions(network: Network, functions: Functions, containers: Containers) -> dict[str, str]:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Annotations, CfnOutput, Stack, Tags
 from constructs import Construct
 
+from infra.api import Api
 from infra.artifacts import Artifacts
 from infra.containers import Containers
 from infra.context import ForgeContext
-from infra.functions import Functions
+from infra.database import Database, Migrations
+from infra.functions import Functions, FunctionSpec
 from infra.network import Network
+from infra.observability import Observability
 from infra.pipeline import Pipeline
+from infra.schedules import KEY_ROTATION_HANDLER, Schedules
+from infra.signing import Signing
 
 # The checkout this file is in: the stack packages ITS functions/, layers/ and statemachine/, whatever
 # directory the synth was started from.
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ROTATE_KEYS = "rotate_keys"
+ROTATE_KEYS_SPEC = FunctionSpec(timeout_seconds=120)
 
 
 class PluginForgeStack(Stack):
@@ -32,17 +39,41 @@ class PluginForgeStack(Stack):
 
         self.network = Network(self, "Network")
         self.artifacts = Artifacts(self, "Artifacts")
+        self.network.log_flows_to(self.artifacts.access_logs)
+        self.signing = Signing(self, "Signing")
+        self.database = Database(self, "Database", network=self.network, context=context)
         self.functions = Functions(
-            self, "Functions", repo_root=repo_root, bucket=self.artifacts.bucket, context=context
+            self,
+            "Functions",
+            repo_root=repo_root,
+            artifacts=self.artifacts,
+            context=context,
+            network=self.network,
+            database=self.database,
+        )
+        self.signing.grant_sign(self.functions.steps["sign"])
+        # Prompts and responses, write-once (the spec's WORM audit).
+        self.functions.steps["generate"].add_environment("FORGE_AUDIT_BUCKET", self.artifacts.audit_bucket.bucket_name)
+        self.artifacts.grant_audit_write(self.functions.steps["generate"])
+        self.migrations = Migrations(
+            self,
+            "Migrations",
+            repo_root=repo_root,
+            function=self.functions.migrate,
+            database=self.database,
+            network=self.network,
         )
         self.containers = Containers(
             self,
             "Containers",
             repo_root=repo_root,
             vpc=self.network.vpc,
-            bucket=self.artifacts.bucket,
+            artifacts=self.artifacts,
             context=context,
+            database=self.database,
         )
+        self.database.allow_from(self.network.build_security_group, "the build task")
+        self.database.allow_from(self.network.sandbox_security_group, "the sandbox task's reporter")
         self.pipeline = Pipeline(
             self,
             "Pipeline",
@@ -51,3 +82,28 @@ class PluginForgeStack(Stack):
             functions=self.functions,
             containers=self.containers,
         )
+        self.api = Api(self, "Api", repo_root=repo_root, function=self.functions.api)
+        self.observability = Observability(
+            self, "Observability", state_machine=self.pipeline.state_machine, context=context
+        )
+        self.schedules = self._schedules(repo_root)
+
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+        CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.api.client.user_pool_client_id)
+        CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
+        CfnOutput(self, "ArtifactBucket", value=self.artifacts.bucket.bucket_name)
+        CfnOutput(self, "DatabaseSecretArn", value=self.database.secret.secret_arn)
+
+    def _schedules(self, repo_root: Path) -> Schedules:
+        rotate = None
+        if (repo_root / KEY_ROTATION_HANDLER).is_file():
+            rotate = self.functions.add(ROTATE_KEYS, ROTATE_KEYS_SPEC)
+            self.signing.grant_rotate(rotate)
+        else:
+            # Said loudly (a synth warning, and the infra tests check it), never silently dropped.
+            Annotations.of(self).add_warning_v2(
+                "forge:no-key-rotation",
+                f"{KEY_ROTATION_HANDLER} does not exist yet: no key rotation function and no key rotation schedule",
+            )
+        return Schedules(self, "Schedules", database_secret=self.database.secret, key_rotation=rotate)

@@ -1,5 +1,13 @@
-"""jsii prints a Node.js end-of-life banner on every start unless told not to; it says nothing about the stack."""
+"""One synthesis of the CDK app for the whole test session: JSII is slow (~10 s per synth on two cores), so
+every test in tests/infra reads the same cloud assembly."""
 
-import os
+from __future__ import annotations
 
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+import pytest
+
+from tests.infra.synthesis import Synth, synthesize
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synthesize(tmp_path_factory.mktemp("cdk.out"))

@@ -1,68 +1,21 @@
-"""The CDK app, synthesized once for the whole module: what the skeleton stack promises.
-
-The Lambda layer is staged by infra/layer_bundle.py (pip, binary wheels only) into cdk.out/.layer-cache, or
-FORGE_LAYER_CACHE: the first run downloads, later runs reuse it.
-"""
+"""What the stack promises for the pipeline itself: the state machine, its functions, tasks and network."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Template
 
 from forge.workflow.definition import placeholders, states
 from infra.context import ForgeContext
 from infra.functions import API, LIGHT_STEPS, placeholder
 from infra.layer_bundle import LayerBuildError, missing_wheel, runtime_requirements
-from infra.stack import REPO_ROOT, PluginForgeStack
+from infra.stack import REPO_ROOT
+from tests.infra.synthesis import Synth, actions
 
 ASL = REPO_ROOT / "statemachine" / "forge.asl.json"
-
-
-@dataclass(frozen=True)
-class Synth:
-    stack: PluginForgeStack
-    template: Template
-    resources: dict[str, dict[str, Any]]
-    outdir: Path
-    assets: dict[str, Any]
-
-    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
-        return {k: r for k, r in self.resources.items() if r["Type"] == kind}
-
-    @property
-    def state_machine(self) -> dict[str, Any]:
-        (machine,) = self.of_type("AWS::StepFunctions::StateMachine").values()
-        return machine["Properties"]
-
-    def substituted(self, name: str) -> dict[str, Any]:
-        """The resource a DefinitionSubstitution points at (by Ref or Fn::GetAtt)."""
-        value = self.state_machine["DefinitionSubstitutions"][name]
-        logical_id = value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
-        return self.resources[logical_id]
-
-    def staged_file_asset(self, s3_key: Any) -> Path:
-        """Where the synth staged the asset a resource's S3 key names (assets are keyed by their hash)."""
-        asset_hash = str(s3_key).split(".")[0]
-        return self.outdir / self.assets["files"][asset_hash]["source"]["path"]
-
-
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    # The context cdk.json gives `cdk synth` (feature flags, forge:*), so the test sees the template the CLI makes.
-    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app = cdk.App(outdir=str(outdir), context=context)
-    stack = PluginForgeStack(app, "PluginForge")
-    template = Template.from_stack(stack)
-    assembly = app.synth()
-    assets = json.loads((Path(assembly.directory) / "PluginForge.assets.json").read_text())
-    return Synth(stack, template, template.to_json()["Resources"], Path(assembly.directory), assets)
 
 
 # --- the state machine ---------------------------------------------------------------------------------------
@@ -88,33 +41,20 @@ def test_state_machine_logs_everything_and_traces(synth: Synth) -> None:
     assert machine["StateMachineType"] == "STANDARD"
 
 
-def _statements(synth: Synth, role_logical_id: str) -> list[dict[str, Any]]:
-    found = []
-    for policy in synth.of_type("AWS::IAM::Policy").values():
-        if {"Ref": role_logical_id} in policy["Properties"]["Roles"]:
-            found += policy["Properties"]["PolicyDocument"]["Statement"]
-    return found
-
-
-def _actions(statement: dict[str, Any]) -> set[str]:
-    action = statement["Action"]
-    return {action} if isinstance(action, str) else set(action)
-
-
 def test_state_machine_may_invoke_its_functions_and_run_its_tasks_only(synth: Synth) -> None:
     role = synth.state_machine["RoleArn"]["Fn::GetAtt"][0]
-    statements = _statements(synth, role)
-    (invoke,) = [s for s in statements if "lambda:InvokeFunction" in _actions(s)]
+    statements = synth.statements(role)
+    (invoke,) = [s for s in statements if "lambda:InvokeFunction" in actions(s)]
     function_subs = [p for p in synth.state_machine["DefinitionSubstitutions"] if p.endswith("FunctionArn")]
     assert sorted(r["Fn::GetAtt"][0] for r in invoke["Resource"]) == sorted(
         synth.state_machine["DefinitionSubstitutions"][p]["Fn::GetAtt"][0] for p in function_subs
     )
-    (run,) = [s for s in statements if "ecs:RunTask" in _actions(s)]
+    (run,) = [s for s in statements if "ecs:RunTask" in actions(s)]
     assert sorted(r["Ref"] for r in run["Resource"]) == sorted(
         synth.state_machine["DefinitionSubstitutions"][p]["Ref"]
         for p in ("BuildTaskDefinitionArn", "SandboxTaskDefinitionArn")
     )
-    (pass_role,) = [s for s in statements if "iam:PassRole" in _actions(s)]
+    (pass_role,) = [s for s in statements if "iam:PassRole" in actions(s)]
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
     assert len(pass_role["Resource"]) == 4  # task and execution role of each task definition
 
@@ -127,8 +67,8 @@ def test_task_responses_are_scoped_to_this_state_machine(synth: Synth) -> None:
     roles += [h["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0] for h in holders[2:]]
     roles.append(_api_function(synth)[1]["Properties"]["Role"]["Fn::GetAtt"][0])
     for role in roles:
-        (grant,) = [s for s in _statements(synth, role) if "states:SendTaskSuccess" in _actions(s)]
-        assert {"states:SendTaskSuccess", "states:SendTaskFailure"} <= _actions(grant)
+        (grant,) = [s for s in synth.statements(role) if "states:SendTaskSuccess" in actions(s)]
+        assert {"states:SendTaskSuccess", "states:SendTaskFailure"} <= actions(grant)
         arn = json.dumps(grant["Resource"])
         assert f":stateMachine:{machine_name}" in arn and "*" not in arn, arn
 
@@ -147,40 +87,69 @@ def test_api_knows_and_may_start_the_state_machine(synth: Synth) -> None:
     assert api["Properties"]["Description"] == f"Plugin Forge {API}"
     machine_id = next(iter(synth.of_type("AWS::StepFunctions::StateMachine")))
     assert api["Properties"]["Environment"]["Variables"]["FORGE_STATE_MACHINE_ARN"] == {"Ref": machine_id}
-    statements = _statements(synth, api["Properties"]["Role"]["Fn::GetAtt"][0])
-    assert any("states:StartExecution" in _actions(s) and s["Resource"] == {"Ref": machine_id} for s in statements)
+    statements = synth.statements(api["Properties"]["Role"]["Fn::GetAtt"][0])
+    assert any("states:StartExecution" in actions(s) and s["Resource"] == {"Ref": machine_id} for s in statements)
 
 
 # --- the Lambda functions --------------------------------------------------------------------------------------
 
 
-def test_one_python_312_lambda_per_light_step_with_the_layer(synth: Synth) -> None:
+ZIP_STEPS = [step for step, spec in LIGHT_STEPS.items() if not spec.image]
+IMAGE_STEPS = [step for step, spec in LIGHT_STEPS.items() if spec.image]
+
+
+def test_one_lambda_per_light_step_zip_ones_python_312_with_the_layer(synth: Synth) -> None:
     (layer_id,) = synth.of_type("AWS::Lambda::LayerVersion")
     ours = {k: r for k, r in synth.of_type("AWS::Lambda::Function").items() if r["Properties"].get("Layers")}
-    assert len(ours) == len(LIGHT_STEPS) + 1  # + the API
+    # Every function from functions/<name>/handler.py but the image ones: steps, api, migrate, rotate_keys.
+    assert len(ours) == len(synth.stack.functions.code_paths) - len(IMAGE_STEPS)
+    bucket = synth.logical_id(synth.stack.artifacts.bucket)
+    secret = synth.stack.resolve(synth.stack.database.secret.secret_arn)
     for step in LIGHT_STEPS:
         props = synth.substituted(placeholder(step))["Properties"]
-        assert props["Runtime"] == "python3.12", step
-        assert props["Handler"] == "handler.handler", step
-        assert props["Layers"] == [{"Ref": layer_id}], step
+        if step in ZIP_STEPS:
+            assert props["Runtime"] == "python3.12", step
+            assert props["Handler"] == "handler.handler", step
+            assert props["Layers"] == [{"Ref": layer_id}], step
         assert props["TracingConfig"] == {"Mode": "Active"}, step
+        assert props["VpcConfig"]["SubnetIds"], step
         env = props["Environment"]["Variables"]
         assert env["FORGE_ISOLATION"] == "none"
         assert env["FORGE_MIN_APPROVALS"] == "2"
-        assert env["S3_BUCKET"] == {"Ref": next(iter(synth.of_type("AWS::S3::Bucket")))}
+        assert env["FORGE_WORKER_CONCURRENCY"] == "3"
+        assert env["S3_BUCKET"] == {"Ref": bucket}
+        assert env["FORGE_DATABASE_SECRET_ARN"] == secret
         assert env["POWERTOOLS_SERVICE_NAME"] == "plugin-forge"
     sign = synth.substituted(placeholder("sign"))["Properties"]["Environment"]["Variables"]
     assert sign["FORGE_SIGNER"] == "kms"
 
 
+def test_test_step_is_a_container_image_lambda_with_php(synth: Synth) -> None:
+    props = synth.substituted(placeholder("test"))["Properties"]
+    assert props["PackageType"] == "Image"
+    assert "Layers" not in props and "Runtime" not in props
+    image_hash = props["Code"]["ImageUri"]["Fn::Sub"].rsplit(":", 1)[1]
+    source = synth.assets["dockerImages"][image_hash]["source"]
+    assert source["dockerFile"] == "functions/test/Dockerfile"
+    dockerfile = (REPO_ROOT / "functions" / "test" / "Dockerfile").read_text()
+    assert "phpunit" in dockerfile and "php-cli" in dockerfile and "awslambdaric" in dockerfile
+    assert 'CMD ["handler.handler"]' in dockerfile
+    context = synth.outdir / source["directory"]
+    assert {p.name for p in context.iterdir()} == {"pyproject.toml", "constraints.txt", "layers", "functions"}
+    assert {p.name for p in (context / "functions").iterdir()} == {"test"}
+
+
 def test_every_function_ships_its_own_handler_from_the_repo(synth: Synth) -> None:
+    assert {"migrate", "api", *LIGHT_STEPS} <= set(synth.stack.functions.code_paths)
     for name, source in synth.stack.functions.code_paths.items():
         assert (source / "handler.py").is_file(), source
         assert source == REPO_ROOT / "functions" / name
-    for step in LIGHT_STEPS:
-        props = synth.substituted(placeholder(step))["Properties"]
+    for name, function in synth.stack.functions.all.items():
+        if name in IMAGE_STEPS:
+            continue
+        props = synth.resources[synth.logical_id(function)]["Properties"]
         staged = synth.staged_file_asset(props["Code"]["S3Key"])
-        assert (staged / "handler.py").read_bytes() == (REPO_ROOT / "functions" / step / "handler.py").read_bytes()
+        assert (staged / "handler.py").read_bytes() == (REPO_ROOT / "functions" / name / "handler.py").read_bytes()
 
 
 def test_lambda_ends_before_the_state_that_invokes_it_times_out(synth: Synth) -> None:
@@ -244,24 +213,6 @@ def test_sandbox_has_no_egress_to_the_internet(synth: Synth) -> None:
     synth.template.resource_count_is("AWS::EC2::InternetGateway", 0)
 
 
-# --- the artifact bucket ---------------------------------------------------------------------------------------
-
-
-def test_artifact_bucket_is_encrypted_versioned_private_and_tls_only(synth: Synth) -> None:
-    (bucket_id, bucket), *_ = synth.of_type("AWS::S3::Bucket").items()
-    props = bucket["Properties"]
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert all(props["PublicAccessBlockConfiguration"].values())
-    (policy,) = [
-        p for p in synth.of_type("AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket_id}
-    ]
-    assert any(
-        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        for s in policy["Properties"]["PolicyDocument"]["Statement"]
-    )
-
-
 # --- context and the layer bundler, without another synth ------------------------------------------------------
 
 
@@ -271,6 +222,9 @@ def test_context_defaults_and_bounds() -> None:
     assert ForgeContext.from_node(app.node) == ForgeContext(min_approvals=3, worker_concurrency=8)
     with pytest.raises(ValueError, match="forge:minApprovals"):
         ForgeContext.from_node(cdk.App(context={"forge:minApprovals": 0}).node)
+    with pytest.raises(ValueError, match="forge:alarmEmail"):
+        ForgeContext.from_node(cdk.App(context={"forge:alarmEmail": "ops"}).node)
+    assert ForgeContext.from_node(cdk.App(context={"forge:alarmEmail": " a@b.c "}).node).alarm_email == "a@b.c"
 
 
 def test_layer_requirements_leave_out_what_lambda_provides() -> None:

@@ -1,0 +1,155 @@
+"""The public entry point: an API Gateway REST API for every endpoint of docs/openapi.json, behind Cognito.
+
+The routes come from the OpenAPI document the Powertools resolver generates (forge.api.app), so the gateway
+exposes exactly the endpoints the api Lambda serves; every method is a proxy integration to that one function,
+which does its own routing, validation and role checks (forge.api.auth reads the Cognito groups claim).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from forge.api.auth import ADMIN, OPS
+from infra.nag import acknowledge, acknowledge_managed_policies
+
+OPENAPI = Path("docs") / "openapi.json"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+# Liveness for load balancers and uptime checks: no user, no data (forge/api/routers/health.py).
+PUBLIC_PATHS = frozenset({"/api/v1/forge/health"})
+# Ops traffic: a handful of people and scripts. Enough for bursts of listing, low enough to bound a runaway
+# client's cost and the database connections the Lambda opens.
+THROTTLE_RATE = 20
+THROTTLE_BURST = 40
+
+
+def openapi_routes(document: dict[str, Any]) -> dict[str, list[str]]:
+    """{path: [METHOD, ...]} of an OpenAPI document, paths as written (`{job_id}` style parameters)."""
+    routes: dict[str, list[str]] = {}
+    for path, item in document.get("paths", {}).items():
+        methods = sorted(m.upper() for m in item if m in HTTP_METHODS)
+        if methods:
+            routes[path] = methods
+    if not routes:
+        raise ValueError(f"{OPENAPI} has no paths: regenerate it from forge.api.app")
+    return routes
+
+
+class Api(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, repo_root: Path, function: lambda_.IFunction) -> None:
+        super().__init__(scope, construct_id)
+        document = json.loads((repo_root / OPENAPI).read_text(encoding="utf-8"))
+        self.routes = openapi_routes(document)
+
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            self_sign_up_enabled=False,  # ops accounts are created by an administrator
+            sign_in_aliases=cognito.SignInAliases(username=True, email=True),
+            mfa=cognito.Mfa.REQUIRED,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            password_policy=cognito.PasswordPolicy(
+                min_length=14, require_digits=True, require_lowercase=True, require_uppercase=True, require_symbols=True
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=cognito.FeaturePlan.PLUS,
+            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # The two roles of the spec; forge.api.auth maps the `cognito:groups` claim onto them.
+        self.groups = {
+            name: cognito.UserPoolGroup(self, f"Group{i}", user_pool=self.user_pool, group_name=name, description=desc)
+            for i, (name, desc) in enumerate(
+                ((OPS, "Plugin Forge operators: submit, follow, approve"), (ADMIN, "Payments admins: also revoke"))
+            )
+        }
+        self.client = self.user_pool.add_client(
+            "OpsClient",
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            generate_secret=False,
+            id_token_validity=Duration.hours(1),
+            access_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.hours(12),
+            prevent_user_existence_errors=True,
+        )
+
+        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_YEAR)
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name="plugin-forge",
+            description="Plugin Forge ops API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # The account-level role API Gateway needs to write execution logs.
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigw.StageOptions(
+                stage_name="v1",
+                throttling_rate_limit=THROTTLE_RATE,
+                throttling_burst_limit=THROTTLE_BURST,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,  # bodies hold plugin specs and approvals; access logs are enough
+                metrics_enabled=True,
+                tracing_enabled=True,
+            ),
+        )
+        self.authorizer = apigw.CognitoUserPoolsAuthorizer(
+            self, "Authorizer", cognito_user_pools=[self.user_pool], results_cache_ttl=Duration.minutes(5)
+        )
+        # The function validates bodies against its pydantic models (with clear 4xx messages); the gateway's
+        # validator checks required parameters, and bodies wherever a method declares a model.
+        validator = self.rest_api.add_request_validator(
+            "Validator", validate_request_parameters=True, validate_request_body=True
+        )
+        integration = apigw.LambdaIntegration(function, proxy=True)
+        self.methods: dict[tuple[str, str], apigw.Method] = {}
+        for path, methods in self.routes.items():
+            resource = self.rest_api.root.resource_for_path(path)
+            for method in methods:
+                public = path in PUBLIC_PATHS
+                added = resource.add_method(
+                    method,
+                    integration,
+                    authorization_type=apigw.AuthorizationType.NONE if public else apigw.AuthorizationType.COGNITO,
+                    authorizer=None if public else self.authorizer,
+                    request_validator=validator,
+                )
+                self.methods[(path, method)] = added
+                if public:
+                    for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+                        acknowledge(
+                            added, rule, reason="The health check is public by design: it returns no data and no user."
+                        )
+
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG3",
+            "No WAF: the API is for a few authenticated operators, throttled at the stage; a web ACL "
+            "(~$6/month + requests) can be attached to the stage without changing this stack's resources.",
+        )
+        acknowledge_managed_policies(
+            self.rest_api,
+            ("service-role/AmazonAPIGatewayPushToCloudWatchLogs",),
+            "The policy AWS documents for the account-level role API Gateway writes execution logs with.",
+        )

@@ -1,0 +1,141 @@
+"""The seed's SLOs as CloudWatch alarms on the metrics the library emits (forge.observability, EMF), a dashboard.
+
+Metric names and dimensions are what forge.observability.emit_metric writes: namespace PluginForge, dimension
+`service` on every metric, plus `status` on forge_jobs_total (CloudWatch matches the exact dimension set).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.context import METRICS_NAMESPACE, SERVICE, ForgeContext
+
+HOUR = Duration.hours(1)
+
+
+@dataclass(frozen=True)
+class Slo:
+    """One row of the seed's SLO table: what is alerted on, and when."""
+
+    name: str
+    description: str
+    threshold: float
+    comparison: cloudwatch.ComparisonOperator
+
+
+SLOS = {
+    "success_rate": Slo(
+        "JobSuccessRate",
+        "Job success rate below 90% over 1 h (SLO: >= 95%)",
+        90,
+        cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    ),
+    "job_duration": Slo(
+        "JobDuration",
+        "Average job duration above 20 min over 1 h (SLO: <= 15 min)",
+        20 * 60,
+        cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    ),
+    "approval_p95": Slo(
+        "ApprovalTimeP95",
+        "Approval time p95 above 4 h over 1 h (SLO: <= 2 h)",
+        4 * 3600,
+        cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    ),
+    "signing_failure": Slo(
+        "SigningFailure",
+        "A package signing failed (SLO: 100% signing success)",
+        1,
+        cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ),
+}
+
+
+def forge_metric(name: str, statistic: str, period: Duration = HOUR, **dimensions: str) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": SERVICE, **dimensions},
+        statistic=statistic,
+        period=period,
+    )
+
+
+class Observability(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, state_machine: sfn.IStateMachine, context: ForgeContext
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # A customer key: CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
+        topic_key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="Plugin Forge alarm topic")
+        topic_key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        self.topic = sns.Topic(self, "AlarmTopic", master_key=topic_key, enforce_ssl=True)
+        if context.alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(context.alarm_email))
+
+        success = forge_metric("forge_jobs_total", "Sum", status="success")
+        failed = forge_metric("forge_jobs_total", "Sum", status="failed")
+        success_rate = cloudwatch.MathExpression(
+            expression="100 * FILL(success, 0) / (FILL(success, 0) + FILL(failed, 0))",
+            using_metrics={"success": success, "failed": failed},
+            period=HOUR,
+            label="job success rate (%)",
+        )
+        duration = forge_metric("forge_jobs_duration_seconds", "Average")
+        approval_p95 = forge_metric("forge_approval_seconds", "p95")
+        signing_failures = forge_metric("forge_signing_failures_total", "Sum", period=Duration.minutes(5))
+        measured: dict[str, cloudwatch.IMetric] = {
+            "success_rate": success_rate,
+            "job_duration": duration,
+            "approval_p95": approval_p95,
+            "signing_failure": signing_failures,
+        }
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        for key, slo in SLOS.items():
+            alarm = cloudwatch.Alarm(
+                self,
+                f"{slo.name}Alarm",
+                alarm_description=slo.description,
+                metric=measured[key],
+                threshold=slo.threshold,
+                comparison_operator=slo.comparison,
+                evaluation_periods=1,
+                # No jobs, no approvals, no signing: nothing is wrong.
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(actions.SnsAction(self.topic))
+            self.alarms[key] = alarm
+
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name="PluginForge")
+        self.dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="SLO alarms", alarms=list(self.alarms.values()), width=24, height=3)
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Job success rate (%)", left=[success_rate], width=8),
+            cloudwatch.GraphWidget(title="Jobs", left=[success, failed], width=8),
+            cloudwatch.GraphWidget(title="Average job duration (s)", left=[duration], width=8),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Approval time p95 (s)", left=[approval_p95], width=8),
+            cloudwatch.GraphWidget(title="Signing failures", left=[signing_failures], width=8),
+            cloudwatch.GraphWidget(
+                title="Executions",
+                left=[
+                    state_machine.metric_started(period=HOUR),
+                    state_machine.metric_succeeded(period=HOUR),
+                    state_machine.metric_failed(period=HOUR),
+                    state_machine.metric_timed_out(period=HOUR),
+                ],
+                width=8,
+            ),
+        )

@@ -1,0 +1,108 @@
+"""API Gateway: every endpoint of docs/openapi.json, proxied to the api Lambda, behind Cognito, throttled, logged."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from forge.api.auth import ADMIN, OPS
+from infra.api import OPENAPI, PUBLIC_PATHS, THROTTLE_BURST, THROTTLE_RATE, openapi_routes
+from infra.stack import REPO_ROOT
+from tests.infra.synthesis import Synth
+
+DOCUMENT = json.loads((REPO_ROOT / OPENAPI).read_text())
+
+
+def _paths(synth: Synth) -> dict[str, str]:
+    """{logical id of an ApiGateway::Resource: its full path}, walking ParentId up to the root."""
+    resources = synth.of_type("AWS::ApiGateway::Resource")
+
+    def path(logical_id: str) -> str:
+        props = resources[logical_id]["Properties"]
+        parent = props["ParentId"]
+        prefix = path(parent["Ref"]) if "Ref" in parent else ""
+        return f"{prefix}/{props['PathPart']}"
+
+    return {logical_id: path(logical_id) for logical_id in resources}
+
+
+def _methods(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
+    paths = _paths(synth)
+    found = {}
+    for method in synth.of_type("AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        resource = props["ResourceId"]
+        path = paths[resource["Ref"]] if "Ref" in resource else "/"
+        found[(path, props["HttpMethod"])] = props
+    return found
+
+
+def test_every_openapi_operation_is_a_method_and_nothing_else(synth: Synth) -> None:
+    expected = {(path, method) for path, methods in openapi_routes(DOCUMENT).items() for method in methods}
+    assert set(_methods(synth)) == expected
+    assert len(expected) >= 9
+
+
+def test_every_method_is_a_lambda_proxy_to_the_api_function(synth: Synth) -> None:
+    api_function = synth.logical_id(synth.stack.functions.api)
+    for key, props in _methods(synth).items():
+        integration = props["Integration"]
+        assert integration["Type"] == "AWS_PROXY", key
+        assert integration["IntegrationHttpMethod"] == "POST", key
+        assert api_function in json.dumps(integration["Uri"]), key
+        assert props["RequestValidatorId"], key
+
+
+def test_cognito_guards_every_method_but_health(synth: Synth) -> None:
+    (authorizer_id, authorizer), *_ = synth.of_type("AWS::ApiGateway::Authorizer").items()
+    assert authorizer["Properties"]["Type"] == "COGNITO_USER_POOLS"
+    pool = synth.logical_id(synth.stack.api.user_pool)
+    assert authorizer["Properties"]["ProviderARNs"] == [{"Fn::GetAtt": [pool, "Arn"]}]
+    for (path, method), props in _methods(synth).items():
+        if path in PUBLIC_PATHS:
+            assert props["AuthorizationType"] == "NONE", path
+        else:
+            assert props["AuthorizationType"] == "COGNITO_USER_POOLS", (path, method)
+            assert props["AuthorizerId"] == {"Ref": authorizer_id}, (path, method)
+
+
+def test_user_pool_has_the_two_role_groups_mfa_and_no_self_sign_up(synth: Synth) -> None:
+    groups = {g["Properties"]["GroupName"] for g in synth.of_type("AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {OPS, ADMIN}
+    (pool,) = synth.of_type("AWS::Cognito::UserPool").values()
+    props = pool["Properties"]
+    assert props["MfaConfiguration"] == "ON"
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props["Policies"]["PasswordPolicy"]["MinimumLength"] >= 14
+
+
+def test_stage_is_throttled_traced_and_access_logged(synth: Synth) -> None:
+    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    (settings,) = props["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == THROTTLE_RATE
+    assert settings["ThrottlingBurstLimit"] == THROTTLE_BURST
+    assert props["TracingEnabled"] is True
+    logs = synth.logical_id(synth.stack.api.access_logs)
+    # arn:...:log-group:<name> (without the trailing :* of the group's Arn attribute)
+    assert {"Ref": logs} in props["AccessLogSetting"]["DestinationArn"]["Fn::Join"][1]
+    assert "$context.status" in props["AccessLogSetting"]["Format"]
+
+
+def test_api_gateway_may_invoke_the_api_function(synth: Synth) -> None:
+    api_function = synth.logical_id(synth.stack.functions.api)
+    permissions = [
+        p["Properties"]
+        for p in synth.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+    assert permissions
+    assert all(p["FunctionName"] == {"Fn::GetAtt": [api_function, "Arn"]} for p in permissions)
+
+
+def test_an_openapi_document_without_paths_is_refused() -> None:
+    with pytest.raises(ValueError, match="no paths"):
+        openapi_routes({"openapi": "3.0.3", "paths": {}})
+    assert openapi_routes({"paths": {"/a": {"get": {}, "parameters": []}}}) == {"/a": ["GET"]}

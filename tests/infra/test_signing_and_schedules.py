@@ -1,0 +1,76 @@
+"""The signing key behind its alias, who may use it, and the EventBridge Scheduler rotations."""
+
+from __future__ import annotations
+
+import json
+
+from infra.schedules import KEY_ROTATION_HANDLER
+from infra.signing import ALIAS
+from infra.stack import REPO_ROOT, ROTATE_KEYS
+from tests.infra.synthesis import Synth, actions
+
+
+def test_signing_key_is_p256_sign_verify_behind_the_alias(synth: Synth) -> None:
+    key_id = synth.logical_id(synth.stack.signing.key)
+    props = synth.resources[key_id]["Properties"]
+    assert props["KeySpec"] == "ECC_NIST_P256" and props["KeyUsage"] == "SIGN_VERIFY"
+    assert synth.resources[key_id]["DeletionPolicy"] == "Retain"
+    (alias,) = [
+        a["Properties"]
+        for a in synth.of_type("AWS::KMS::Alias").values()
+        if a["Properties"]["TargetKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    ]
+    assert alias["AliasName"] == ALIAS
+
+
+def test_only_sign_and_rotation_may_use_the_key_and_only_through_the_alias(synth: Synth) -> None:
+    users: set[str] = set()
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if "kms:Sign" in actions(statement):
+                assert statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ALIAS}}
+                users |= {r["Ref"] for r in policy["Properties"]["Roles"]}
+    functions = synth.stack.functions.all
+    expected = {synth.logical_id(functions["sign"].role)}
+    if ROTATE_KEYS in functions:
+        expected.add(synth.logical_id(functions[ROTATE_KEYS].role))
+    assert users == expected
+
+
+def test_key_rotation_runs_the_rotate_keys_handler_on_a_schedule(synth: Synth) -> None:
+    handler = REPO_ROOT / KEY_ROTATION_HANDLER
+    schedules = {
+        s["Properties"]["Description"]: s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
+    }
+    # Without it the stack still synthesizes (with the warning forge:no-key-rotation), but must not deploy.
+    assert handler.is_file(), f"{KEY_ROTATION_HANDLER} is missing: the stack has no key rotation"
+    rotate = synth.stack.functions.all[ROTATE_KEYS]
+    assert synth.stack.functions.code_paths[ROTATE_KEYS] == handler.parent
+    schedule = schedules["Plugin Forge: rotate the package signing key"]
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": [synth.logical_id(rotate), "Arn"]}
+    assert schedule["ScheduleExpression"].startswith("cron(")
+    assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    role = schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]
+    invoke = [s for s in synth.statements(role) if "lambda:InvokeFunction" in actions(s)]
+    assert invoke and all(synth.logical_id(rotate) in json.dumps(s["Resource"]) for s in invoke)
+    # Rotation makes a new key and moves the alias (KMS cannot rotate asymmetric keys in place).
+    granted = set().union(*(actions(s) for s in synth.statements(synth.logical_id(rotate.role))))
+    assert {"kms:CreateKey", "kms:UpdateAlias", "kms:GetPublicKey"} <= granted
+
+
+def test_secret_rotation_rotates_exactly_the_database_secret(synth: Synth) -> None:
+    schedules = {
+        s["Properties"]["Description"]: s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
+    }
+    schedule = schedules["Plugin Forge: rotate the database credentials"]
+    assert schedule["Target"]["Arn"]["Fn::Join"][1][-1] == ":scheduler:::aws-sdk:secretsmanager:rotateSecret"
+    secret = synth.stack.resolve(synth.stack.database.secret.secret_arn)
+    assert json.dumps(secret) in json.dumps(schedule["Target"]["Input"])
+    assert schedule["ScheduleExpression"] == "rate(30 days)"
+    role = schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]
+    (rotate,) = [s for s in synth.statements(role) if "secretsmanager:RotateSecret" in actions(s)]
+    assert rotate["Resource"] == secret
+    # The rotation itself is Secrets Manager's hosted single-user function, in the VPC next to the database.
+    (rotation,) = synth.of_type("AWS::SecretsManager::RotationSchedule").values()
+    assert rotation["Properties"]["HostedRotationLambda"]["RotationType"] == "PostgreSQLSingleUser"
+    assert rotation["Properties"]["HostedRotationLambda"]["VpcSubnetIds"]
