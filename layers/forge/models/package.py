@@ -42,6 +42,8 @@ class Manifest(BaseModel):
     zip_name: str
     zip_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     zip_size: int
+    # The SBOM beside the zip: signed through the manifest, so a swapped SBOM is caught like a swapped zip.
+    sbom_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     name: str
     slug: str
     version: str
@@ -97,6 +99,16 @@ class SigningKey(_Row):
     created_at: datetime
     activated_at: datetime
     retired_at: datetime | None = None
+    algorithm: str = "ecdsa-p256-sha256"
+
+
+class RevocationListRow(_Row):
+    version: int
+    body: str
+    signature: str
+    signing_key_id: str
+    package_count: int
+    created_at: datetime
 
 
 class Publication(_Row):

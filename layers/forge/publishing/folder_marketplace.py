@@ -1,4 +1,8 @@
-"""The internal marketplace as a folder tree: <root>/<slug>/<version>/, written atomically."""
+"""The internal marketplace as a folder tree: <root>/<slug>/<version>/, written atomically.
+
+The root also holds what merchants check every release against: keys.json, keys/<key id>.pem and the signed
+revocations.json.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,15 @@ from pathlib import Path
 
 from forge.errors import StepFailed
 from forge.packaging.archive import safe_relative_path
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
 
 
 class FolderMarketplace:
@@ -40,3 +53,20 @@ class FolderMarketplace:
         else:
             os.replace(staging, target)
         return target
+
+    def retract(self, slug: str, version: str) -> bool:
+        """Stop offering slug@version; True when a release folder was removed. Merchants who already have it
+        learn of the revocation from revocations.json."""
+        target = self.release_dir(slug, version)
+        if not target.exists():
+            return False
+        gone = target.with_name(f".{version}-retracted-{os.getpid()}")
+        os.replace(target, gone)
+        shutil.rmtree(gone, ignore_errors=True)
+        return True
+
+    def write_root_files(self, files: Mapping[str, bytes]) -> None:
+        """keys.json, keys/<id>.pem, revocations.json(.sig), each replaced atomically. A reader landing between
+        a list and its signature sees a mismatch and fails closed; the next read succeeds."""
+        for name, data in files.items():
+            _atomic_write(self.root / safe_relative_path(name), data)

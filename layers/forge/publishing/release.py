@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
+from forge.packaging.bundle import sbom_name, zip_name
 
-def zip_name(slug: str, version: str) -> str:
-    return f"{slug}-{version}.zip"
+__all__ = ["merchant_commands", "sbom_name", "zip_name"]
 
-
-def sha256sums(zip_file: str, sha256: str) -> bytes:
-    return f"{sha256}  {zip_file}\n".encode()
-
-
-def release_files(
-    slug: str, version: str, zip_data: bytes, zip_sha256: str, signed: Mapping[str, bytes]
-) -> dict[str, bytes]:
-    name = zip_name(slug, version)
-    return {name: zip_data, "SHA256SUMS": sha256sums(name, zip_sha256), **signed}
+MANIFEST = "manifest.json"
+MANIFEST_SIG = "manifest.json.sig"
+SIGNING_KEY = "signing-key.pem"
+PROVENANCE = "provenance.intoto.json"
+STATEMENT = "release-statement.json"
+STATEMENT_SIG = "release-statement.json.sig"
+# What the sign step leaves for publish, beside the zip, SBOM and SHA256SUMS from the package step.
+SIGNED_FILES = (MANIFEST, MANIFEST_SIG, SIGNING_KEY, PROVENANCE)
 
 
 def merchant_commands(folder: Path, slug: str, version: str) -> list[str]:
-    """Plain openssl and coreutils: nothing of the forge needs to be installed to run these."""
+    """Plain openssl and coreutils: nothing of the forge needs to be installed to run these (docs/verify.md)."""
     name = zip_name(slug, version)
     return [
         f"cd {folder}",
-        "openssl dgst -sha256 -verify signing-key.pem -signature manifest.json.sig manifest.json",
-        f'sha256sum -c SHA256SUMS && grep -q "\\"zip_sha256\\":\\"$(sha256sum {name} | cut -d\' \' -f1)\\"" '
-        "manifest.json && echo 'zip matches the signed manifest'",
-        "openssl pkey -pubin -in signing-key.pem -outform DER | sha256sum   # = key_id in manifest.json",
+        f"openssl dgst -sha256 -verify {SIGNING_KEY} -signature {MANIFEST_SIG} {MANIFEST}",
+        "sha256sum -c SHA256SUMS",
+        f'grep -q "\\"zip_sha256\\":\\"$(sha256sum {name} | cut -d\' \' -f1)\\"" {MANIFEST} '
+        "&& echo 'zip matches the signed manifest'",
+        f"openssl pkey -pubin -in {SIGNING_KEY} -outform DER | sha256sum   # = key_id in {MANIFEST}",
     ]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 from forge.config import Settings
 from forge.db.repositories.keys import KeyRepository
 from forge.errors import ForgeError
 from forge.models.package import SigningKey
 from forge.signing.signer import Signer, key_id, public_pem
+
+BACKENDS = ("pkcs11", "kms", "vault")
 
 
 def _pkcs11(settings: Settings, key_label: str) -> Signer:
@@ -20,6 +23,14 @@ def _pkcs11(settings: Settings, key_label: str) -> Signer:
     return Pkcs11Signer(settings.pkcs11_module, settings.pkcs11_token_label, settings.pkcs11_pin, key_label)
 
 
+def vault_client(settings: Settings) -> Any:
+    import hvac
+
+    if not settings.vault_addr or not settings.vault_token:
+        raise ForgeError("FORGE_SIGNER=vault needs VAULT_ADDR and VAULT_TOKEN")
+    return hvac.Client(url=settings.vault_addr, token=settings.vault_token, timeout=10)
+
+
 def signer_for(key: SigningKey, settings: Settings) -> Signer:
     if key.backend == "pkcs11":
         return _pkcs11(settings, key.backend_ref)
@@ -27,13 +38,19 @@ def signer_for(key: SigningKey, settings: Settings) -> Signer:
         from forge.signing.kms_signer import KmsSigner
 
         return KmsSigner(key.backend_ref)
+    if key.backend == "vault":
+        from forge.signing.vault_signer import VaultTransitSigner
+
+        return VaultTransitSigner(vault_client(settings), key.backend_ref, settings.vault_transit_mount)
     raise ForgeError(f"signing backend '{key.backend}' is not available in this build")
 
 
 def create_key(keys: KeyRepository, settings: Settings, new: bool = False) -> SigningKey:
     """Make a key the active one; the previous one is retired (still in the keyset, so what it signed still
     verifies). PKCS#11 generates a key on the token. KMS registers the key its alias points at (the stack
-    creates it), or creates key and alias when `new` or when the alias does not exist yet."""
+    creates it), or creates key and alias when `new` or when the alias does not exist yet; rotation there is a
+    new key + UpdateAlias, since KMS cannot rotate asymmetric keys. Vault registers the transit key's latest
+    version, or rotates the transit key when `new`."""
     if settings.signer == "kms":
         from forge.signing.kms_signer import KmsSigner, alias_target, create_kms_key
 
@@ -41,8 +58,16 @@ def create_key(keys: KeyRepository, settings: Settings, new: bool = False) -> Si
         arn = arn or create_kms_key(settings.kms_key_alias)
         der = KmsSigner(arn).public_key_der()
         return keys.add_active(key_id(der), public_pem(der), "kms", arn)
+    if settings.signer == "vault":
+        from forge.signing.vault_signer import VaultTransitSigner, latest_key_ref, rotate
+
+        client = vault_client(settings)
+        mount, name = settings.vault_transit_mount, settings.vault_transit_key
+        ref = rotate(client, name, mount) if new else latest_key_ref(client, name, mount, create=True)
+        der = VaultTransitSigner(client, ref, mount).public_key_der()
+        return keys.add_active(key_id(der), public_pem(der), "vault", ref)
     if settings.signer != "pkcs11":
-        raise ForgeError(f"FORGE_SIGNER={settings.signer} is not supported; use pkcs11 or kms")
+        raise ForgeError(f"FORGE_SIGNER={settings.signer} is not supported; use one of {', '.join(BACKENDS)}")
     label = f"forge-{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
     from forge.signing.pkcs11_signer import Pkcs11Signer
 

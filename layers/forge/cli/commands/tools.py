@@ -37,31 +37,58 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         folder: Annotated[Path, typer.Argument(help="Plugin folder", exists=True, file_okay=False)],
         output: Annotated[Path, typer.Option("-o", "--output", help="Zip to write")],
         slug: Annotated[str | None, typer.Option(help="Top folder inside the zip (default: folder name)")] = None,
+        version: Annotated[
+            str | None, typer.Option("--version", help="Version for the SBOM (default: the plugin header's)")
+        ] = None,
     ) -> None:
-        """Write a byte-reproducible zip of a folder and print its sha256."""
-        from forge.packaging.archive import tree_from_dir, zip_tree
-        from forge.signing.verify import sha256_hex
+        """Write a byte-reproducible zip of a folder, its CycloneDX SBOM (<zip stem>.cdx.json) and checksums
+        (<zip stem>.SHA256SUMS, `sha256sum -c` format) beside it; print the zip's sha256."""
+        from forge.packaging.archive import tree_from_dir
+        from forge.packaging.bundle import build_bundle
+        from forge.packaging.checksums import sha256sums
+        from forge.packaging.plugin_header import header_version
 
         tree = tree_from_dir(folder)
         if not tree:
             raise ForgeError(f"{folder} holds no files")
-        data = zip_tree(tree, prefix=slug or folder.resolve().name)
-        output.write_bytes(data)
-        console.print(f"{sha256_hex(data)}  {output}")
+        top = slug or folder.resolve().name
+        ver = version or header_version(tree) or "0.0.0"
+        bundle = build_bundle(name=top, slug=top, version=ver, shipped=tree, source=tree)
+        sbom_path = output.with_name(output.stem + ".cdx.json")
+        sums_path = output.with_name(output.stem + ".SHA256SUMS")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(bundle.zip_data)
+        sbom_path.write_bytes(bundle.sbom)
+        sums_path.write_bytes(sha256sums({output.name: bundle.zip_data, sbom_path.name: bundle.sbom}))
+        console.print(f"{bundle.zip_sha256}  {output}")
+        console.print(f"SBOM {sbom_path}, checksums {sums_path} (check: sha256sum -c {sums_path.name})")
 
     @app.command()
     @friendly
     def verify(
         target: Annotated[Path, typer.Argument(help="Release folder, or the zip inside it")],
+        keys: Annotated[
+            Path | None, typer.Option("--keys", help="keys.json (default: found beside the release or above it)")
+        ] = None,
+        revocations: Annotated[
+            Path | None, typer.Option("--revocations", help="revocations.json (default: found like keys.json)")
+        ] = None,
     ) -> None:
-        """Check a release: signature, key id, zip sha256. Exit 0 only when everything verifies."""
+        """Check a release: signature, key in the keyset, zip and SBOM digests, provenance, approvals statement,
+        revocation. Exit 0 only when everything verifies; a revoked package exits 3."""
         from forge.signing.release_check import check_release
 
         if not target.exists():
             raise ForgeError(f"{target} does not exist")
-        report = check_release(target)
+        for given in (keys, revocations):
+            if given is not None and not given.is_file():
+                raise ForgeError(f"{given} does not exist")
+        report = check_release(target, keys, revocations)
         for check in report.checks:
             console.print(f"{'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.name}: {check.detail}")
+        if report.revoked is not None:
+            console.print(f"[red]REVOKED[/]: {report.folder} ({report.revoked.reason})")
+            raise typer.Exit(3)
         if not report.ok:
             console.print(f"[red]NOT VERIFIED[/]: {report.folder}")
             raise typer.Exit(1)

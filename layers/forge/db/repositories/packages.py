@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import psycopg2.errors
 from psycopg2.extras import Json
 
 from forge.db.connection import Database
-from forge.errors import NotFound
+from forge.errors import ForgeError, NotFound
 from forge.models.package import Package
 
 
@@ -49,6 +50,26 @@ class PackageRepository:
                WHERE id = %s AND status <> 'revoked'""",
             (Json(manifest), signature_b64, key_id, package_id),
         )
+
+    def revoke(self, package_id: UUID, reason: str) -> Package:
+        """revoke_package() in SQL: the package, its publications (retracted) and pending approval requests
+        change in one statement. A second revocation keeps the first reason and time."""
+        try:
+            row = self.db.fetchone("SELECT * FROM revoke_package(%s, %s)", (package_id, reason))
+        except psycopg2.errors.NoDataFound:
+            raise NotFound(f"package {package_id} not found") from None
+        except psycopg2.errors.CheckViolation:
+            raise ForgeError("a revocation needs a reason") from None
+        return Package.model_validate(row)
+
+    def pending_approval_tokens(self, package_id: UUID) -> list[str]:
+        """Task tokens of workflows waiting on this package's approval (read-only here; issue 3 owns them)."""
+        rows = self.db.fetchall(
+            """SELECT task_token FROM approval_requests
+               WHERE plugin_package_id = %s AND status = 'pending' AND task_token IS NOT NULL""",
+            (package_id,),
+        )
+        return [r["task_token"] for r in rows]
 
     def record_test_results(self, package_id: UUID, job_id: UUID, results: list[dict[str, Any]]) -> None:
         """Upsert one plugin_contract_tests row per (suite, test): a re-run replaces the earlier result."""

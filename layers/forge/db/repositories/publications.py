@@ -36,6 +36,16 @@ class PublicationRepository:
         )
         return Publication.model_validate(row)
 
+    def connector_types(self, package_id: UUID) -> dict[UUID, str]:
+        """{publication id: connector type} for a package's publications (which marketplace to retract from)."""
+        rows = self.db.fetchall(
+            """SELECT p.id, c.connector_type FROM plugin_publications p
+               JOIN marketplace_connectors c ON c.id = p.marketplace_connector_id
+               WHERE p.plugin_package_id = %s""",
+            (package_id,),
+        )
+        return {r["id"]: r["connector_type"] for r in rows}
+
     def for_package(self, package_id: UUID) -> list[Publication]:
         rows = self.db.fetchall(
             "SELECT * FROM plugin_publications WHERE plugin_package_id = %s ORDER BY created_at",

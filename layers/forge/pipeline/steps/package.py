@@ -1,31 +1,41 @@
-"""Package: the distributable zip (`<slug>/...`, byte-reproducible) and its sha256."""
+"""Package: the distributable zip (`<slug>/...`, byte-reproducible), its CycloneDX SBOM and SHA256SUMS."""
 
 from __future__ import annotations
 
 import fnmatch
+from uuid import UUID
 
 from forge.cms import get_platform
-from forge.packaging.archive import unzip_tree, zip_tree
+from forge.packaging.archive import unzip_tree
+from forge.packaging.bundle import build_bundle
 from forge.pipeline import artifacts_layout
 from forge.pipeline.bookkeeping import StepContext, StepOutcome
-from forge.signing.verify import sha256_hex
 
 
 def distributable(tree: dict[str, bytes], exclude: tuple[str, ...]) -> dict[str, bytes]:
     return {p: c for p, c in tree.items() if not any(fnmatch.fnmatch(p, pat) for pat in exclude)}
 
 
+def bundle_file_key(job_id: UUID, name: str) -> str:
+    """Beside the zip artifact_layout names, so one prefix holds everything the package step made."""
+    return f"jobs/{job_id}/package/{name}"
+
+
 def package(ctx: StepContext) -> StepOutcome:
     platform = get_platform(ctx.spec.platform)
     tree = unzip_tree(ctx.deps.artifacts.get(artifacts_layout.source_zip(ctx.job.id)))
     shipped = distributable(tree, platform.dist_exclude)
-    data = zip_tree(shipped, prefix=ctx.spec.slug)
-    digest = sha256_hex(data)
+    bundle = build_bundle(
+        name=ctx.spec.name, slug=ctx.spec.slug, version=ctx.spec.version, shipped=shipped, source=tree
+    )
+    store = ctx.deps.artifacts
     key = artifacts_layout.package_zip(ctx.job.id, ctx.spec.slug, ctx.spec.version)
-    uri = ctx.deps.artifacts.put(key, data)
-    ctx.deps.repos.packages.set_built(ctx.package_id, digest, uri)
+    uri = store.put(key, bundle.zip_data)
+    store.put(bundle_file_key(ctx.job.id, bundle.sbom_name), bundle.sbom)
+    store.put(bundle_file_key(ctx.job.id, "SHA256SUMS"), bundle.checksums)
+    ctx.deps.repos.packages.set_built(ctx.package_id, bundle.zip_sha256, uri)
     ctx.log(f"{len(shipped)} of {len(tree)} files shipped ({len(tree) - len(shipped)} dev files left out)")
     return StepOutcome(
-        summary=f"{ctx.spec.slug}-{ctx.spec.version}.zip {len(data)} bytes sha256 {digest}",
-        artifacts={"zip": uri, "sha256": digest, "size": len(data)},
+        summary=f"{bundle.zip_name} {len(bundle.zip_data)} bytes sha256 {bundle.zip_sha256}",
+        artifacts={"zip": uri, "sha256": bundle.zip_sha256, "size": len(bundle.zip_data), "sbom": bundle.sbom_name},
     )

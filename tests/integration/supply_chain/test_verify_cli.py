@@ -1,0 +1,61 @@
+"""`forge verify`: 0 when everything verifies, 1 when a check fails (unknown key, tampering), 3 when revoked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from forge.cli.main import app
+from forge.pipeline.deps import PipelineDeps
+from forge.pipeline.revocation import revoke_package
+from tests.integration.supply_chain.flow import released
+
+
+@pytest.fixture
+def deps(forge_env: Path, softhsm: str) -> Iterator[PipelineDeps]:
+    from forge.wiring import default_deps, reset_deps
+
+    reset_deps()
+    yield default_deps()
+    reset_deps()
+
+
+def test_verify_reports_revoked_with_a_valid_signature(deps: PipelineDeps, tmp_path: Path) -> None:
+    job, folder = released(deps)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["verify", str(folder)])
+    assert ok.exit_code == 0 and "VERIFIED" in ok.output and "approved by alice, bob" in ok.output
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    root = deps.settings.marketplace_dir
+    revoke_package(deps, job.plugin_package_id, "leaked API key", "root")
+    result = runner.invoke(
+        app, ["verify", str(copy), "--keys", str(root / "keys.json"), "--revocations", str(root / "revocations.json")]
+    )
+    assert result.exit_code == 3, result.output
+    assert "✓ signature" in result.output and "REVOKED" in result.output and "leaked API key" in result.output
+
+
+def test_verify_refuses_a_key_not_in_the_keyset(deps: PipelineDeps, tmp_path: Path) -> None:
+    _job, folder = released(deps)
+    root = deps.settings.marketplace_dir
+    other = json.loads((root / "keys.json").read_text())
+    other["keys"] = [dict(other["keys"][0], key_id="0" * 64)]
+    (tmp_path / "keys.json").write_text(json.dumps(other))
+    result = CliRunner().invoke(app, ["verify", str(folder), "--keys", str(tmp_path / "keys.json")])
+    assert result.exit_code == 1 and "NOT in the forge keyset" in result.output and "NOT VERIFIED" in result.output
+
+
+def test_verify_without_trust_files_or_with_missing_ones_is_a_clear_failure(deps: PipelineDeps, tmp_path: Path) -> None:
+    _job, folder = released(deps)
+    copy = tmp_path / "alone"
+    shutil.copytree(folder, copy)
+    result = CliRunner().invoke(app, ["verify", str(copy)])
+    assert result.exit_code == 1 and "keys.json not found" in result.output
+    missing = CliRunner().invoke(app, ["verify", str(copy), "--keys", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
