@@ -35,3 +35,22 @@ if [[ ! -f "$stamp" ]]; then
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi
+
+# WordPress builds for the Sandbox step (npm @wp-playground/wordpress-builds: WordPress 6.2-6.5 + the SQLite
+# integration plugin), kept outside git in .vendor/wp. Debian 12's nodejs has no npm; NodeSource's has.
+WP_BUILDS_VERSION=0.9.19
+WP_BUILDS=.vendor/wp/node_modules/@wp-playground/wordpress-builds
+if ! grep -qs "\"version\": \"$WP_BUILDS_VERSION\"" "$WP_BUILDS/package.json"; then
+  if ! command -v npm >/dev/null; then
+    echo "bootstrap: installing Debian package: npm"
+    if [[ $(id -u) -eq 0 ]]; then SUDO=(); elif command -v sudo >/dev/null; then SUDO=(sudo); else
+      echo "bootstrap: need root (or sudo) to install: npm" >&2; exit 1
+    fi
+    "${SUDO[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  echo "bootstrap: installing @wp-playground/wordpress-builds@$WP_BUILDS_VERSION into .vendor/wp"
+  mkdir -p .vendor/wp
+  [[ -f .vendor/wp/package.json ]] || echo '{"name": "forge-vendor-wordpress", "private": true}' > .vendor/wp/package.json
+  npm install --prefix .vendor/wp --no-audit --no-fund --loglevel=error "@wp-playground/wordpress-builds@$WP_BUILDS_VERSION"
+fi

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from forge.models.spec import PluginSpec
 
@@ -26,6 +27,26 @@ class Command:
 
 
 @dataclass(frozen=True)
+class SiteRun:
+    """One run of the plugin inside a real install of its platform (one platform version)."""
+
+    cms_version: str
+    ok: bool
+    summary: str
+    log: str
+    checks: list[tuple[str, bool, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    """The contract suites of the Test step: plugin_contract_tests rows, plugin_compatibilities rows, a log."""
+
+    rows: list[dict[str, Any]]
+    compatibility: list[dict[str, Any]]
+    log: str
+
+
+@dataclass(frozen=True)
 class Platform:
     name: str
     # spec -> source tree (deterministic, offline).
@@ -41,6 +62,14 @@ class Platform:
     # that loads the plugin against them. The command must exit 0 and print nothing on stderr.
     sandbox_files: Callable[[], Mapping[str, bytes]]
     sandbox_command: Callable[[PluginSpec], Command]
+    # Real-platform sandbox (optional). `stage_site` runs in the trusted half: it copies what the site needs into
+    # the working directory and returns what the isolated half needs to know (JSON-able; {"error": ...} when the
+    # platform builds are missing). `run_site` runs in the isolated half, one SiteRun per platform version.
+    stage_site: Callable[[PluginSpec, Path, str | None], dict[str, Any]] | None = None
+    run_site: Callable[[PluginSpec, Path, dict[str, Any], Any], list[SiteRun]] | None = None
+    # Contract suites (optional), run by the Test step after the plugin's own tests:
+    # (spec, working directory holding plugin/, isolated runner, limits, allowlisted hosts) -> SuiteOutcome.
+    contract_suites: Callable[[PluginSpec, Path, Any, Any, list[str]], SuiteOutcome] | None = None
     # Paths (fnmatch patterns) that never go into the distributable zip.
     dist_exclude: tuple[str, ...] = field(default_factory=tuple)
     folder: Path = Path()

@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from forge.cms.base import Command, Platform, SourceTree
+from forge.cms.base import Command, Platform, SiteRun, SourceTree, SuiteOutcome
 from forge.cms.rendering import make_environment, one_line
 from forge.errors import ForgeError
 from forge.models.spec import PluginSpec
@@ -223,6 +223,51 @@ def sandbox_command(spec: PluginSpec) -> Command:
     )
 
 
+def stage_site(spec: PluginSpec, workdir: Path, builds: str | None) -> dict[str, Any]:
+    """Trusted half: the WordPress builds for the spec's range, copied into the working directory."""
+    from forge.cms.woocommerce import wordpress_site
+
+    source = wordpress_site.builds_source(builds)
+    if source is None:
+        return {"error": "no WordPress builds: run scripts/bootstrap.sh (npm @wp-playground/wordpress-builds) "
+                         "or set FORGE_WORDPRESS_BUILDS"}  # fmt: skip
+    try:
+        versions = wordpress_site.stage_builds(spec, source, workdir)
+    except ForgeError as exc:
+        return {"error": str(exc)}
+    if not versions:
+        have = ", ".join(wordpress_site.available_versions(source))
+        wp = spec.compatibility.wordpress
+        return {"error": f"no WordPress build within {wp.min}-{wp.tested} (builds here: {have})"}
+    return {"versions": versions}
+
+
+def run_site(spec: PluginSpec, workdir: Path, staged: dict[str, Any], limits: Any) -> list[SiteRun]:
+    """Isolated half: a fresh WordPress per staged version, the plugin activated beside the WooCommerce stand-in."""
+    from forge.cms.woocommerce import wordpress_site
+
+    runs = []
+    for version in staged.get("versions", []):
+        result = wordpress_site.run_site(workdir, spec, main_file(spec), version, limits)
+        failed = [c.name for c in result.checks if not c.ok]
+        runs.append(
+            SiteRun(
+                cms_version=f"wordpress-{version}+woocommerce-{result.woocommerce}",
+                ok=result.ok,
+                summary="all checks passed" if result.ok else f"failed: {', '.join(failed)}",
+                log=result.describe(),
+                checks=[(c.name, c.ok, c.detail) for c in result.checks],
+            )
+        )
+    return runs
+
+
+def contract_suites(spec: PluginSpec, workdir: Path, runner: Any, limits: Any, hosts: list[str]) -> SuiteOutcome:
+    from forge.cms.woocommerce import contracts
+
+    return contracts.run_suites(spec, workdir, runner, limits, hosts)
+
+
 PLATFORM = Platform(
     name="woocommerce",
     render=render,
@@ -231,6 +276,9 @@ PLATFORM = Platform(
     test_command=test_command,
     sandbox_files=sandbox_files,
     sandbox_command=sandbox_command,
+    stage_site=stage_site,
+    run_site=run_site,
+    contract_suites=contract_suites,
     dist_exclude=(
         "tests",
         "tests/*",

@@ -33,7 +33,7 @@ def run_container_step(
         tree = unzip_tree(deps.artifacts.get(artifacts_layout.source_zip(ctx.job.id)))
         with tempfile.TemporaryDirectory(prefix=f"forge-{step.value}-") as tmp:
             workdir = Path(tmp)
-            stage(workdir, ctx.job.params, tree)
+            stage(workdir, ctx.job.params, tree, step)
             ctx.log(f"running the {step.value} checks in an isolated container")
             completed = launch(step, workdir)
             result_file = workdir / RESULT
@@ -47,6 +47,8 @@ def run_container_step(
             deps.repos.packages.record_compatibility(
                 ctx.package_id, c["cms"], c["cms_version"], c["php_version"], c["passed"], c["details"]
             )
+        if report.contract_tests:
+            deps.repos.packages.record_test_results(ctx.package_id, ctx.job.id, report.contract_tests)
         if not report.ok:
             raise StepFailed(report.error or report.summary)
         return StepOutcome(summary=report.summary)

@@ -612,6 +612,18 @@ namespace {
 		return rtrim( (string) $value, '/\\' );
 	}
 
+	// WordPress runs these only on the Plugins screen; the stand-ins record them as hooks, like WordPress does.
+	function register_activation_hook( $file, $callback ) {
+		add_action( 'activate_' . plugin_basename( $file ), $callback );
+	}
+
+	function register_deactivation_hook( $file, $callback ) {
+		add_action( 'deactivate_' . plugin_basename( $file ), $callback );
+	}
+
+	function register_uninstall_hook( $file, $callback ) {
+	}
+
 	function plugin_basename( $file ) {
 		return basename( dirname( (string) $file ) ) . '/' . basename( (string) $file );
 	}
@@ -1112,8 +1124,11 @@ namespace {
 				$this->set_transaction_id( $transaction_id );
 			}
 			$this->data['date_paid'] = time();
-			$this->set_status( 'processing' );
+			$change                  = $this->set_status( 'processing' );
 			$this->save();
+			// WooCommerce announces both; the contract suites capture them as the payment's events.
+			do_action( 'woocommerce_payment_complete', $this->get_id(), (string) $transaction_id );
+			do_action( 'woocommerce_order_status_changed', $this->get_id(), $change['from'], $change['to'], $this );
 			return true;
 		}
 
@@ -1125,6 +1140,9 @@ namespace {
 				$this->add_order_note( (string) $note );
 			}
 			$this->save();
+			if ( $change['from'] !== $change['to'] ) {
+				do_action( 'woocommerce_order_status_changed', $this->get_id(), $change['from'], $change['to'], $this );
+			}
 			return true;
 		}
 

@@ -1,0 +1,88 @@
+<?php
+/**
+ * Plugin Forge sandbox: loaded before every PHP script of the sandboxed WordPress (auto_prepend_file), in the
+ * CLI phases and under `php -S` alike. Records every diagnostic PHP raises (E_ALL, including ones silenced
+ * with @, and fatal errors at shutdown) as one JSON line in $FORGE_DIAGNOSTICS, attributed to the plugin
+ * under test when any frame of its backtrace lies in $FORGE_PLUGIN_DIR (so a notice WordPress raises
+ * because the plugin called it wrongly counts against the plugin).
+ */
+
+error_reporting( E_ALL );
+
+final class Forge_Sandbox_Capture {
+	const FATALS = array( E_ERROR, E_PARSE, E_CORE_ERROR, E_COMPILE_ERROR, E_USER_ERROR, E_RECOVERABLE_ERROR );
+
+	/** @var string */
+	public static $log = '';
+	/** @var string */
+	public static $plugin_dir = '';
+	/** @var string */
+	public static $phase = '';
+
+	public static function type( int $errno ): string {
+		$names = array(
+			E_ERROR             => 'Fatal error',
+			E_WARNING           => 'Warning',
+			E_PARSE             => 'Parse error',
+			E_NOTICE            => 'Notice',
+			E_CORE_ERROR        => 'Core error',
+			E_CORE_WARNING      => 'Core warning',
+			E_COMPILE_ERROR     => 'Compile error',
+			E_COMPILE_WARNING   => 'Compile warning',
+			E_USER_ERROR        => 'User error',
+			E_USER_WARNING      => 'User warning',
+			E_USER_NOTICE       => 'User notice',
+			E_RECOVERABLE_ERROR => 'Recoverable error',
+			E_DEPRECATED        => 'Deprecated',
+			E_USER_DEPRECATED   => 'User deprecated',
+		);
+		return isset( $names[ $errno ] ) ? $names[ $errno ] : 'Error ' . $errno;
+	}
+
+	private static function in_plugin( string $file ): bool {
+		return '' !== self::$plugin_dir && 0 === strpos( $file, self::$plugin_dir );
+	}
+
+	public static function write( string $type, string $message, string $file, int $line, bool $plugin, bool $fatal ): void {
+		$entry = array(
+			'phase'   => self::$phase,
+			'type'    => $type,
+			'message' => $message,
+			'file'    => $file,
+			'line'    => $line,
+			'plugin'  => $plugin,
+			'fatal'   => $fatal,
+		);
+		if ( '' !== self::$log ) {
+			file_put_contents( self::$log, json_encode( $entry, JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE ) . "\n", FILE_APPEND | LOCK_EX );
+		}
+	}
+
+	public static function on_error( int $errno, string $errstr, string $errfile = '', int $errline = 0 ): bool {
+		$plugin = self::in_plugin( $errfile );
+		if ( ! $plugin ) {
+			foreach ( debug_backtrace( DEBUG_BACKTRACE_IGNORE_ARGS ) as $frame ) {
+				if ( isset( $frame['file'] ) && self::in_plugin( $frame['file'] ) ) {
+					$plugin = true;
+					break;
+				}
+			}
+		}
+		self::write( self::type( $errno ), $errstr, $errfile, $errline, $plugin, in_array( $errno, self::FATALS, true ) );
+		return true;
+	}
+
+	public static function on_shutdown(): void {
+		$last = error_get_last();
+		if ( is_array( $last ) && in_array( $last['type'], self::FATALS, true ) ) {
+			$file = (string) $last['file'];
+			self::write( self::type( (int) $last['type'] ), (string) $last['message'], $file, (int) $last['line'], self::in_plugin( $file ), true );
+		}
+	}
+}
+
+Forge_Sandbox_Capture::$log        = (string) getenv( 'FORGE_DIAGNOSTICS' );
+Forge_Sandbox_Capture::$plugin_dir = (string) getenv( 'FORGE_PLUGIN_DIR' );
+Forge_Sandbox_Capture::$phase      = PHP_SAPI === 'cli-server' ? 'http' : (string) getenv( 'FORGE_PHASE' );
+set_error_handler( array( 'Forge_Sandbox_Capture', 'on_error' ) );
+register_shutdown_function( array( 'Forge_Sandbox_Capture', 'on_shutdown' ) );

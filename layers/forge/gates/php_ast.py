@@ -1,0 +1,328 @@
+"""PHP source parsed with tree-sitter, and the few questions the rules ask of it.
+
+Deliberately small: call names and arguments, string values, a flow-insensitive per-file taint set
+(which variables hold request data) and a best-effort resolver for the literal prefix of an expression
+(enough to know which host a URL built as `BASE . $path` points at).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+import tree_sitter_php
+from tree_sitter import Language, Node, Parser
+
+# Superglobals whose content the visitor controls.
+REQUEST_SUPERGLOBALS = frozenset({"$_GET", "$_POST", "$_REQUEST", "$_COOKIE", "$_FILES", "$_SERVER"})
+# Functions returning request data.
+REQUEST_FUNCTIONS = frozenset({"getallheaders", "filter_input", "filter_input_array", "apache_request_headers"})
+# WP_REST_Request methods returning request data.
+REQUEST_METHODS = frozenset(
+    {"get_param", "get_params", "get_body", "get_json_params", "get_body_params", "get_query_params", "get_header"}
+)
+# Calls whose result no longer carries attacker-chosen text (an integer, a boolean).
+TAINT_BREAKERS = frozenset({"absint", "intval", "floatval", "boolval", "is_numeric", "isset", "empty", "count"})
+# Calls that pass their first argument's literal prefix through (so a URL keeps its host).
+PREFIX_PRESERVING = frozenset(
+    {
+        "rtrim",
+        "trim",
+        "untrailingslashit",
+        "trailingslashit",
+        "esc_url",
+        "esc_url_raw",
+        "sanitize_url",
+        "sprintf",
+        "strval",
+    }
+)
+
+
+@cache
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_php.language_php()))
+
+
+def text(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", errors="replace")
+
+
+def line(node: Node) -> int:
+    return node.start_point[0] + 1
+
+
+def walk(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def string_value(node: Node) -> str | None:
+    """The value of a literal string with no interpolation, else None."""
+    raw = text(node)
+    if node.type == "string":
+        body = raw[raw.index("'") + 1 : -1] if "'" in raw else raw
+        return body.replace("\\\\", "\\").replace("\\'", "'")
+    if node.type == "encapsed_string":
+        if any(c.type not in ("string_content", "escape_sequence", '"') for c in node.children):
+            return None
+        body = raw[raw.index('"') + 1 : -1]
+        try:
+            return codecs.decode(body, "unicode_escape")
+        except UnicodeDecodeError:
+            return body
+    if node.type in ("heredoc", "nowdoc"):
+        body = node.child_by_field_name("value")
+        if body is None:
+            return ""
+        if any(c.type not in ("string_content", "escape_sequence", "nowdoc_string") for c in body.children):
+            return None
+        return text(body)
+    return None
+
+
+def string_literals(node: Node) -> Iterator[tuple[Node, str]]:
+    """Every literal string part under `node` (interpolated strings contribute their literal parts)."""
+    for n in walk(node):
+        if n.type in ("string", "encapsed_string", "heredoc", "nowdoc"):
+            value = string_value(n)
+            if value is not None:
+                yield n, value
+            else:
+                parts = "".join(text(c) for c in walk(n) if c.type == "string_content")
+                if parts:
+                    yield n, parts
+
+
+def call_name(node: Node) -> str | None:
+    """Lower-case name of a plain function call (`foo()`, `\\ns\\foo()`), None for dynamic calls."""
+    if node.type != "function_call_expression":
+        return None
+    fn = node.child_by_field_name("function")
+    if fn is None:
+        return None
+    if fn.type == "name":
+        return text(fn).lower()
+    if fn.type == "qualified_name":
+        names = [c for c in fn.children if c.type == "name"]
+        return text(names[-1]).lower() if names else None
+    return None
+
+
+def method_name(node: Node) -> str | None:
+    if node.type in ("member_call_expression", "scoped_call_expression", "nullsafe_member_call_expression"):
+        name = node.child_by_field_name("name")
+        return text(name).lower() if name is not None and name.type == "name" else None
+    return None
+
+
+def arguments(node: Node) -> list[Node]:
+    """The argument expressions of any call, in order."""
+    args = node.child_by_field_name("arguments")
+    if args is None:
+        args = next((c for c in node.children if c.type == "arguments"), None)
+    if args is None:
+        return []
+    out = []
+    for arg in args.named_children:
+        if arg.type == "argument":
+            inner = [c for c in arg.named_children if c.type != "name"] or arg.named_children
+            if inner:
+                out.append(inner[-1])
+        elif arg.type != "comment":
+            out.append(arg)
+    return out
+
+
+def calls(node: Node) -> Iterator[Node]:
+    kinds = (
+        "function_call_expression",
+        "member_call_expression",
+        "scoped_call_expression",
+        "nullsafe_member_call_expression",
+    )
+    return (n for n in walk(node) if n.type in kinds)
+
+
+def enclosing_function(node: Node) -> Node | None:
+    current = node.parent
+    while current is not None:
+        if current.type in ("function_definition", "method_declaration", "anonymous_function", "arrow_function"):
+            return current
+        current = current.parent
+    return None
+
+
+@dataclass
+class PhpFile:
+    path: str
+    source: bytes
+    root: Node
+    tainted: frozenset[str] = frozenset()
+    assignments: dict[str, list[Node]] = field(default_factory=dict)
+    properties: dict[str, list[Node]] = field(default_factory=dict)
+    constants: dict[str, list[Node]] = field(default_factory=dict)
+
+    @property
+    def has_syntax_errors(self) -> bool:
+        return self.root.has_error
+
+    def is_request_data(self, node: Node) -> bool:
+        return is_tainted(node, self.tainted)
+
+    def resolve_prefix(self, node: Node, depth: int = 0) -> str | None:
+        """The literal text an expression starts with, when it can be told statically."""
+        if depth > 8:
+            return None
+        literal = string_value(node)
+        if literal is not None:
+            return literal
+        if node.type in ("encapsed_string", "heredoc"):
+            first = next((c for c in node.children if c.type not in ('"',)), None)
+            return text(first) if first is not None and first.type == "string_content" else None
+        if node.type == "parenthesized_expression" and node.named_children:
+            return self.resolve_prefix(node.named_children[0], depth + 1)
+        if node.type == "binary_expression" and _operator(node) == ".":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is None:
+                return None
+            whole_left = self.resolve_value(left, depth + 1)
+            if whole_left is not None and right is not None:
+                return whole_left + (self.resolve_prefix(right, depth + 1) or "")
+            return self.resolve_prefix(left, depth + 1)
+        if node.type == "variable_name":
+            return self._first_resolved(self.assignments.get(text(node), []), depth)
+        if node.type == "member_access_expression":
+            name = node.child_by_field_name("name")
+            return self._first_resolved(self.properties.get(text(name) if name else "", []), depth)
+        if node.type == "class_constant_access_expression":
+            return self._first_resolved(self.constants.get(text(node.named_children[-1]), []), depth)
+        if node.type == "name":
+            return self._first_resolved(self.constants.get(text(node), []), depth)
+        name = call_name(node)
+        if name in PREFIX_PRESERVING:
+            args = arguments(node)
+            return self.resolve_prefix(args[0], depth + 1) if args else None
+        return None
+
+    def resolve_value(self, node: Node, depth: int = 0) -> str | None:
+        """The whole string an expression evaluates to, when every part of it is known statically."""
+        if depth > 8:
+            return None
+        literal = string_value(node)
+        if literal is not None:
+            return literal
+        if node.type == "parenthesized_expression" and node.named_children:
+            return self.resolve_value(node.named_children[0], depth + 1)
+        if node.type == "binary_expression" and _operator(node) == ".":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            parts = [self.resolve_value(n, depth + 1) if n is not None else None for n in (left, right)]
+            return None if None in parts else "".join(p or "" for p in parts)
+        if node.type == "variable_name":
+            values = self.assignments.get(text(node), [])
+            return self.resolve_value(values[0], depth + 1) if len(values) == 1 else None
+        if node.type == "class_constant_access_expression":
+            values = self.constants.get(text(node.named_children[-1]), [])
+            return self.resolve_value(values[0], depth + 1) if len(values) == 1 else None
+        return None
+
+    def _first_resolved(self, candidates: list[Node], depth: int) -> str | None:
+        for candidate in candidates:
+            value = self.resolve_prefix(candidate, depth + 1)
+            if value is not None:
+                return value
+        return None
+
+
+def _operator(node: Node) -> str:
+    op = node.child_by_field_name("operator")
+    return text(op) if op is not None else ""
+
+
+def is_tainted(node: Node, tainted: frozenset[str]) -> bool:
+    if node.type == "subscript_expression" and node.named_children and text(node.named_children[0]) == "$GLOBALS":
+        key = string_value(node.named_children[1]) if len(node.named_children) > 1 else None
+        if key is not None and f"${key}" in REQUEST_SUPERGLOBALS:
+            return True
+    if node.type == "variable_name":
+        return text(node) in REQUEST_SUPERGLOBALS or text(node) in tainted
+    if node.type == "cast_expression":
+        cast = node.child_by_field_name("type")
+        if cast is not None and text(cast).strip("() ").lower() in ("int", "integer", "bool", "boolean", "float"):
+            return False
+    name = call_name(node)
+    if name in TAINT_BREAKERS:
+        return False
+    if name in REQUEST_FUNCTIONS:
+        return True
+    if name in ("file_get_contents", "fopen") and any("php://input" in v for _, v in string_literals(node)):
+        return True
+    if method_name(node) in REQUEST_METHODS:
+        return True
+    if node.type in ("anonymous_function", "arrow_function", "function_definition"):
+        return False
+    return any(is_tainted(child, tainted) for child in node.named_children)
+
+
+_CONST_FN = re.compile(r"^define$", re.I)
+
+
+def parse_php(path: str, source: bytes) -> PhpFile:
+    tree = _parser().parse(source)
+    root = tree.root_node
+    assignments: dict[str, list[Node]] = {}
+    properties: dict[str, list[Node]] = {}
+    constants: dict[str, list[Node]] = {}
+    foreach_sources: list[tuple[Node, list[str]]] = []
+    for node in walk(root):
+        if node.type in ("assignment_expression", "augmented_assignment_expression"):
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is None or right is None:
+                continue
+            if left.type == "variable_name":
+                assignments.setdefault(text(left), []).append(right)
+            elif left.type == "member_access_expression":
+                name = left.child_by_field_name("name")
+                if name is not None:
+                    properties.setdefault(text(name), []).append(right)
+            elif left.type in ("list_literal", "array_creation_expression"):
+                for var in (n for n in walk(left) if n.type == "variable_name"):
+                    assignments.setdefault(text(var), []).append(right)
+        elif node.type == "property_element":
+            name, default = node.child_by_field_name("name"), node.child_by_field_name("default_value")
+            if name is not None and default is not None:
+                properties.setdefault(text(name).lstrip("$"), []).append(default)
+        elif node.type == "const_element":
+            named = node.named_children
+            if len(named) >= 2:
+                constants.setdefault(text(named[0]), []).append(named[-1])
+        elif node.type == "foreach_statement":
+            named = node.named_children
+            if len(named) >= 2:
+                targets = [text(v) for v in walk(named[1]) if v.type == "variable_name"]
+                foreach_sources.append((named[0], targets))
+        elif call_name(node) == "define" and _CONST_FN.match("define"):
+            args = arguments(node)
+            if len(args) >= 2 and string_value(args[0]) is not None:
+                constants.setdefault(string_value(args[0]) or "", []).append(args[1])
+    tainted: set[str] = set()
+    # Fixpoint: a variable assigned (anywhere in the file) from request data holds request data.
+    changed = True
+    while changed:
+        changed = False
+        frozen = frozenset(tainted)
+        for var, values in assignments.items():
+            if var not in tainted and any(is_tainted(v, frozen) for v in values):
+                tainted.add(var)
+                changed = True
+        for source, targets in foreach_sources:
+            if is_tainted(source, frozen) and not set(targets) <= tainted:
+                tainted.update(targets)
+                changed = True
+    return PhpFile(path, source, root, frozenset(tainted), assignments, properties, constants)

@@ -1,0 +1,1 @@
+"""One module per rule family; `forge.gates.registry` lists them all."""

@@ -1,0 +1,180 @@
+"""The WordPress.org Plugin Check checks that run offline: headers, readme.txt, text domain, trademarks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from forge.gates.context import Rule, ScanContext
+from forge.gates.findings import Finding, Severity
+from forge.gates.php_ast import arguments, call_name, line, string_value, walk
+
+REQUIRED_HEADERS = ("Plugin Name", "Version", "License", "Text Domain")
+RECOMMENDED_HEADERS = ("Description", "Author", "Requires at least", "Requires PHP")
+GPL_COMPATIBLE = re.compile(r"GPL|General Public License|MIT|BSD|Apache|MPL|LGPL|Expat|ISC", re.I)
+VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
+# i18n function -> index of its text-domain argument.
+I18N = {
+    "__": 1,
+    "_e": 1,
+    "esc_html__": 1,
+    "esc_html_e": 1,
+    "esc_attr__": 1,
+    "esc_attr_e": 1,
+    "_x": 2,
+    "_ex": 2,
+    "esc_html_x": 2,
+    "esc_attr_x": 2,
+    "_n": 3,
+    "_nx": 4,
+    "_n_noop": 2,
+    "_nx_noop": 3,
+    "load_plugin_textdomain": 0,
+}
+# WordPress.org Plugin Check's list (checks/trademarks.php): a trailing "-" forbids the term as a prefix;
+# otherwise it may not appear at all, except "for-<term>" at the end for the for-use exceptions.
+TRADEMARKS = (
+    "adobe-", "adsense-", "advanced-custom-fields-", "adwords-", "akismet-", "all-in-one-wp-migration",
+    "amazon-", "android-", "apple-", "applenews-", "applepay-", "aws-", "azon-", "bbpress-", "bing-",
+    "booking-com", "bootstrap-", "buddypress-", "chatgpt-", "chat-gpt-", "cloudflare-", "contact-form-7-",
+    "cpanel-", "disqus-", "divi-", "dropbox-", "easy-digital-downloads-", "elementor-", "envato-", "fbook",
+    "facebook", "fb-", "fb-messenger", "fedex-", "feedburner", "firefox-", "fontawesome-", "font-awesome-",
+    "ganalytics-", "gberg", "github-", "givewp-", "google-", "googlebot-", "googles-", "gravity-form-",
+    "gravity-forms-", "gravityforms-", "gtmetrix-", "gutenberg", "guten-", "hubspot-", "ig-", "insta-",
+    "instagram", "internet-explorer-", "ios-", "jetpack-", "macintosh-", "macos-", "mailchimp-", "microsoft-",
+    "ninja-forms-", "oculus", "onlyfans-", "only-fans-", "opera-", "paddle-", "paypal-", "pinterest-", "plugin",
+    "skype-", "stripe-", "tiktok-", "tik-tok-", "trustpilot", "twitch-", "twitter-", "tweet", "ups-", "usps-",
+    "vvhatsapp", "vvcommerce", "vva-", "vvoo", "wa-", "webpush-vn", "wh4tsapps", "whatsapp", "whats-app",
+    "watson", "windows-", "wocommerce", "woocom-", "woocommerce", "woocomerce", "woo-commerce", "woo-", "wo-",
+    "wordpress", "wordpess", "wpress", "wp-", "wp-mail-smtp-", "yandex-", "yahoo-", "yoast", "youtube-",
+    "you-tube-",
+)  # fmt: skip
+FOR_USE_EXCEPTIONS = ("woocommerce",)
+PORTMANTEAUS = ("woo",)
+
+
+def read_headers(data: bytes, names: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+    """WordPress's get_file_data(): `Name: value` in the first 8 KiB, wherever the comment puts it."""
+    head = data[:8192].decode("utf-8", errors="replace")
+    found: dict[str, tuple[str, int]] = {}
+    for name in names:
+        match = re.search(rf"^[ \t/*#@]*{re.escape(name)}:(.*)$", head, re.M | re.I)
+        if match:
+            value = re.sub(r"\s*(?:\*/|\?>).*$", "", match.group(1)).strip()
+            found[name] = (value, head.count("\n", 0, match.start()) + 1)
+    return found
+
+
+def trademark_in(slug: str) -> str | None:
+    for term in TRADEMARKS:
+        if term.endswith("-"):
+            if slug.startswith(term):
+                return term
+        elif term in slug:
+            suffix = f"-for-{term}"
+            if term in FOR_USE_EXCEPTIONS and slug.endswith(suffix) and term not in slug[: -len(suffix)]:
+                continue
+            return term
+    return next((p for p in PORTMANTEAUS if slug.lower().startswith(p)), None)
+
+
+def _sanitize_title(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _headers(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
+    main = ctx.main_file
+    if main is None:
+        yield ctx.hit(rule, ".", 1, "no root-level PHP file carries a 'Plugin Name:' header")
+        return
+    headers = read_headers(ctx.files[main], REQUIRED_HEADERS + RECOMMENDED_HEADERS + ("Requires Plugins",))
+    for name in REQUIRED_HEADERS:
+        if not headers.get(name, ("", 0))[0]:
+            yield ctx.hit(rule, main, 1, f"missing plugin header '{name}'")
+    for name in RECOMMENDED_HEADERS:
+        if not headers.get(name, ("", 0))[0]:
+            yield ctx.hit(rule, main, 1, f"missing plugin header '{name}'", Severity.WARNING)
+    version, at = headers.get("Version", ("", 1))
+    if version and not VERSION.match(version):
+        yield ctx.hit(rule, main, at, f"Version '{version}' is not a dotted number")
+    license_, at = headers.get("License", ("", 1))
+    if license_ and not GPL_COMPATIBLE.search(license_):
+        yield ctx.hit(rule, main, at, f"License '{license_}' is not GPL-compatible")
+    for name in ("Requires at least", "Requires PHP"):
+        value, at = headers.get(name, ("", 1))
+        if value and not VERSION.match(value):
+            yield ctx.hit(rule, main, at, f"'{name}: {value}' is not a version number")
+
+
+def _readme(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
+    readme = next((p for p in ctx.files if p.lower() == "readme.txt"), None)
+    if readme is None:
+        yield ctx.hit(rule, "readme.txt", 1, "readme.txt is missing")
+        return
+    data = ctx.files[readme]
+    text = data.decode("utf-8", errors="replace")
+    if not re.match(r"^\s*===\s*.+?\s*===", text):
+        yield ctx.hit(rule, readme, 1, "readme.txt does not start with '=== Plugin Name ==='")
+    fields = read_headers(data, ("Stable tag", "Tested up to", "Requires at least", "Requires PHP", "License"))
+    fields.update(read_headers(data, ("Contributors",)))
+    for name in ("Stable tag", "Tested up to", "License"):
+        if not fields.get(name, ("", 0))[0]:
+            yield ctx.hit(rule, readme, 1, f"readme.txt has no '{name}' field")
+    if "Contributors" not in fields:
+        yield ctx.hit(rule, readme, 1, "readme.txt has no 'Contributors' field", Severity.WARNING)
+    stable, at = fields.get("Stable tag", ("", 1))
+    if stable.lower() == "trunk":
+        yield ctx.hit(rule, readme, at, "'Stable tag: trunk' is not allowed")
+    if ctx.main_file:
+        headers = read_headers(ctx.files[ctx.main_file], ("Version", "Requires at least", "Requires PHP"))
+        version = headers.get("Version", ("", 0))[0]
+        if stable and version and stable.lower() != "trunk" and stable != version:
+            yield ctx.hit(rule, readme, at, f"Stable tag {stable} differs from the plugin Version {version}")
+        for name in ("Requires at least", "Requires PHP"):
+            ours, theirs = fields.get(name, ("", 1)), headers.get(name, ("", 0))[0]
+            if ours[0] and theirs and ours[0] != theirs:
+                yield ctx.hit(rule, readme, ours[1], f"'{name}' is {ours[0]} here but {theirs} in the plugin header")
+    if not re.search(r"^==\s*Description\s*==", text, re.M | re.I):
+        yield ctx.hit(rule, readme, 1, "readme.txt has no '== Description ==' section", Severity.WARNING)
+
+
+def _text_domain(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
+    slug = ctx.slug
+    if ctx.main_file:
+        domain, at = read_headers(ctx.files[ctx.main_file], ("Text Domain",)).get("Text Domain", ("", 1))
+        if domain and domain != slug:
+            yield ctx.hit(rule, ctx.main_file, at, f"Text Domain '{domain}' differs from the slug '{slug}'")
+    for path, php in ctx.php.items():
+        if path.startswith(("tests/", "vendor/")):
+            continue
+        for node in (n for n in walk(php.root) if call_name(n) in I18N):
+            name = call_name(node) or ""
+            args = arguments(node)
+            index = I18N[name]
+            if len(args) <= index:
+                yield ctx.hit(rule, path, line(node), f"{name}() has no text domain", Severity.WARNING)
+                continue
+            value = string_value(args[index])
+            if value is None:
+                yield ctx.hit(rule, path, line(node), f"{name}() text domain must be a string literal")
+            elif value != slug:
+                yield ctx.hit(rule, path, line(node), f"{name}() uses text domain '{value}', not '{slug}'")
+
+
+def _trademarks(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
+    term = trademark_in(ctx.slug)
+    if term:
+        yield ctx.hit(rule, ctx.main_file or ".", 1, f"slug '{ctx.slug}' uses the restricted term '{term.strip('-')}'")
+    if ctx.main_file:
+        name, at = read_headers(ctx.files[ctx.main_file], ("Plugin Name",)).get("Plugin Name", ("", 1))
+        term = trademark_in(_sanitize_title(name)) if name else None
+        if term:
+            yield ctx.hit(rule, ctx.main_file, at, f"plugin name '{name}' uses the restricted term '{term.strip('-')}'")
+
+
+RULES = (
+    Rule("wporg.headers", Severity.ERROR, "plugin headers (Plugin Check)", _headers),
+    Rule("wporg.readme", Severity.ERROR, "readme.txt (Plugin Check)", _readme),
+    Rule("wporg.text-domain", Severity.ERROR, "text domain = slug (Plugin Check)", _text_domain),
+    Rule("wporg.trademark", Severity.ERROR, "trademarked terms in slug and name (Plugin Check)", _trademarks),
+)

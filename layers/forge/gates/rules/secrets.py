@@ -1,0 +1,79 @@
+"""Hard-coded credentials: API-key-shaped literals, private keys, and long random values in secret-named slots."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from forge.gates.context import Rule, ScanContext
+from forge.gates.findings import Finding, Severity
+from forge.gates.php_ast import line, string_value, text, walk
+
+KNOWN_FORMATS = (
+    (re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}"), "a Stripe-style secret key"),
+    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key id"),
+    (re.compile(r"\bgh[pousr]_[0-9A-Za-z]{30,}"), "a GitHub token"),
+    (re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}"), "a Slack token"),
+    (re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), "a Google API key"),
+    (re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"), "a private key"),
+    (re.compile(r"\beyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}"), "a JSON Web Token"),
+)
+SECRET_NAME = re.compile(r"(secret|api_?key|apikey|passw(or)?d|token|private_?key|auth|bearer|credential)", re.I)
+# Names that hold the *name* of where a secret lives, not the secret.
+NAME_OF_SECRET = re.compile(r"(_NAME|_ENV|_OPTION|_FIELD|_LABEL|_HEADER)$", re.I)
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    return -sum(c / len(value) * math.log2(c / len(value)) for c in counts.values())
+
+
+def _random_looking(value: str) -> bool:
+    """Long, no spaces, mixed letters and digits, high entropy: a key, not a word or an identifier."""
+    if len(value) < 16 or " " in value or re.fullmatch(r"[A-Z0-9_]+|[A-Za-z_]+|[a-z]+(?:[-_][a-z0-9]+)+", value):
+        return False
+    has_digit, has_alpha = any(c.isdigit() for c in value), any(c.isalpha() for c in value)
+    return has_digit and has_alpha and _entropy(value) >= 3.5
+
+
+def _slot_name(node: Node) -> str | None:
+    """The name a literal is stored under: variable, property, constant or array key."""
+    parent = node.parent
+    if parent is None:
+        return None
+    if parent.type == "assignment_expression":
+        left = parent.child_by_field_name("left")
+        return text(left) if left is not None and left != node else None
+    if parent.type in ("const_element", "property_element"):
+        return text(parent.named_children[0])
+    if parent.type == "array_element_initializer" and len(parent.named_children) == 2:
+        return string_value(parent.named_children[0]) or text(parent.named_children[0])
+    if parent.type == "argument" and parent.parent is not None and parent.parent.parent is not None:
+        call = parent.parent.parent
+        if call.type == "function_call_expression" and text(call.child_by_field_name("function") or call) == "define":
+            first = call.child_by_field_name("arguments")
+            if first is not None and first.named_children and first.named_children[0] != parent:
+                return text(first.named_children[0])
+    return None
+
+
+def _secrets(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
+    for path, php in ctx.php.items():
+        for node in walk(php.root):
+            value = string_value(node)
+            if not value:
+                continue
+            known = next((label for pattern, label in KNOWN_FORMATS if pattern.search(value)), None)
+            if known:
+                yield ctx.hit(rule, path, line(node), f"hard-coded credential: {known}")
+                continue
+            slot = _slot_name(node)
+            if slot and SECRET_NAME.search(slot) and not NAME_OF_SECRET.search(slot) and _random_looking(value):
+                yield ctx.hit(rule, path, line(node), f"hard-coded credential in {slot.strip(chr(39))}")
+
+
+RULES = (Rule("secret.hardcoded", Severity.ERROR, "hard-coded secrets (API-key-like literals)", _secrets),)

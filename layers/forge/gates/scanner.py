@@ -1,0 +1,87 @@
+"""`scan(folder)`: run every registered rule over a plugin folder and collect the findings."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from pathlib import Path
+
+from forge.errors import ForgeError
+from forge.gates.context import ScanContext
+from forge.gates.findings import Finding, ScanReport, Severity
+from forge.gates.registry import RULES
+
+# Anything bigger is not plugin source; it is reported, not read whole into memory.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
+def _read_tree(root: Path, exclude: tuple[str, ...]) -> tuple[dict[str, bytes], list[Finding]]:
+    files: dict[str, bytes] = {}
+    problems: list[Finding] = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if any(fnmatch.fnmatch(relative, p) for p in exclude):
+            continue
+        if path.is_symlink():
+            problems.append(
+                Finding(
+                    rule="files.symlink",
+                    path=relative,
+                    line=1,
+                    severity=Severity.ERROR,
+                    message="symbolic link: it may point outside the plugin",
+                )
+            )
+            continue
+        if not path.is_file():
+            continue
+        if path.stat().st_size > MAX_FILE_BYTES:
+            problems.append(
+                Finding(
+                    rule="files.binary",
+                    path=relative,
+                    line=1,
+                    severity=Severity.ERROR,
+                    message=f"file larger than {MAX_FILE_BYTES} bytes",
+                )
+            )
+            files[relative] = path.read_bytes()[:8192]
+            continue
+        files[relative] = path.read_bytes()
+    return files, problems
+
+
+def scan(
+    root: Path,
+    allowed_hosts: Iterable[str],
+    slug: str | None = None,
+    only: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
+) -> ScanReport:
+    """Scan a plugin folder. `only` limits the run to rule ids (or id prefixes such as `exec.`); `exclude`
+    (fnmatch patterns, as the platform's dist_exclude) leaves out files that never ship."""
+    if not root.is_dir():
+        raise ForgeError(f"{root} is not a folder")
+    files, findings = _read_tree(root, tuple(exclude))
+    ctx = ScanContext(
+        root=root, files=files, allowed_hosts=frozenset(h.lower() for h in allowed_hosts), slug_override=slug
+    )
+    selected = tuple(only or ())
+    for path, php in ctx.php.items():
+        if php.has_syntax_errors:
+            findings.append(
+                Finding(
+                    rule="php.parse",
+                    path=path,
+                    line=1,
+                    severity=Severity.WARNING,
+                    message="tree-sitter could not parse all of this file; rules saw a partial tree",
+                )
+            )
+    for rule in RULES:
+        if selected and not any(rule.id == s or rule.id.startswith(s) for s in selected):
+            continue
+        findings.extend(rule.check(rule, ctx))
+    unique = {(f.rule, f.path, f.line, f.message): f for f in findings}
+    ordered = sorted(unique.values(), key=lambda f: (f.severity is not Severity.ERROR, f.path, f.line, f.rule))
+    return ScanReport(root=str(root), files_scanned=len(files), findings=ordered)

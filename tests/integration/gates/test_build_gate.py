@@ -1,0 +1,43 @@
+"""The Build step runs the analyser inside the same bubblewrap namespace as its other checks: a clean
+generated plugin passes, a malicious one fails with the findings in the step's log."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from forge.cms.woocommerce.platform import PLATFORM
+from forge.isolation.bubblewrap import BubblewrapRunner
+from forge.isolation.runner import Limits
+from forge.models.spec import load_spec
+from forge.pipeline.container.checks import RESULT, CheckReport, stage
+
+REPO = Path(__file__).resolve().parents[3]
+ENTRYPOINT = REPO / "functions" / "build" / "entrypoint.py"
+
+
+def _build(tmp_path: Path, extra: dict[str, bytes]) -> CheckReport:
+    spec = load_spec(REPO / "examples" / "woocommerce.yaml")
+    tree = {**PLATFORM.render(spec), **extra}
+    stage(tmp_path, spec.model_dump(mode="json"), dict(tree))
+    assert json.loads((tmp_path / "input.json").read_text())["allowed_hosts"]
+    runner = BubblewrapRunner(tmp_path, with_python=True, extra_ro=(str(REPO / "functions"),))
+    done = runner.run([sys.executable, str(ENTRYPOINT), "/sandbox"], tmp_path, Limits(wall_seconds=300))
+    assert done.ok, done.describe()
+    return CheckReport.model_validate_json((tmp_path / RESULT).read_text())
+
+
+def test_generated_plugin_passes_the_build_gate(tmp_path: Path) -> None:
+    report = _build(tmp_path, {})
+    assert report.ok, report.log
+    assert "scan: 0 error(s)" in report.summary
+    assert "$ forge scan plugin" in report.log
+
+
+def test_malicious_plugin_fails_the_build_with_findings_in_the_log(tmp_path: Path) -> None:
+    webshell = (REPO / "tests" / "fixtures" / "scan" / "malicious" / "webshell.php").read_bytes()
+    report = _build(tmp_path, {"includes/helpers.php": webshell})
+    assert not report.ok
+    assert report.error is not None and report.error.startswith("scan: 1 error finding(s); first: exec.shell")
+    assert "exec.shell                   includes/helpers.php:6" in report.log

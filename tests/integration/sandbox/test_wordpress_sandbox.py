@@ -1,0 +1,161 @@
+"""The Sandbox step against a real WordPress (6.2 and 6.5 builds, SQLite), run exactly as the pipeline runs it:
+staged by the trusted half, then the step's entrypoint inside one bubblewrap namespace with no network."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from forge.cms.woocommerce import wordpress_site
+from forge.cms.woocommerce.platform import PLATFORM
+from forge.config import get_settings
+from forge.isolation.bubblewrap import BubblewrapRunner
+from forge.isolation.runner import Limits
+from forge.models.job import Step
+from forge.models.spec import PluginSpec, load_spec
+from forge.pipeline.container.checks import RESULT, CheckReport, stage
+
+REPO = Path(__file__).resolve().parents[3]
+ENTRYPOINT = REPO / "functions" / "sandbox" / "entrypoint.py"
+MAIN = "molam-pay-for-woocommerce.php"
+
+
+@pytest.fixture(scope="module")
+def spec() -> PluginSpec:
+    if wordpress_site.builds_source(get_settings().wordpress_builds) is None:
+        pytest.fail("WordPress builds missing: run scripts/bootstrap.sh (it installs @wp-playground/wordpress-builds)")
+    return load_spec(REPO / "examples" / "woocommerce.yaml")
+
+
+def _sandbox(tmp_path: Path, spec: PluginSpec, changes: dict[str, bytes], **limits: int) -> CheckReport:
+    tree = {**PLATFORM.render(spec), **changes}
+    stage(tmp_path, spec.model_dump(mode="json"), dict(tree), Step.SANDBOX)
+    env = {
+        "FORGE_TOOL_CPU_SECONDS": str(limits.get("cpu", 60)),
+        "FORGE_TOOL_MEMORY_MB": str(limits.get("memory", 768)),
+        "FORGE_TOOL_WALL_SECONDS": str(limits.get("wall", 120)),
+    }
+    runner = BubblewrapRunner(tmp_path, with_python=True, extra_ro=(str(REPO / "functions"),))
+    done = runner.run([sys.executable, str(ENTRYPOINT), "/sandbox"], tmp_path, Limits(wall_seconds=400), env)
+    assert done.ok, done.describe()
+    return CheckReport.model_validate_json((tmp_path / RESULT).read_text())
+
+
+def _site_rows(report: CheckReport) -> dict[str, dict[str, object]]:
+    return {c["cms_version"]: c for c in report.compatibility if c["cms_version"].startswith("wordpress-")}
+
+
+def _checks(row: dict[str, object]) -> dict[str, bool]:
+    return {c["name"]: c["ok"] for c in row["details"]["checks"]}  # type: ignore[index]
+
+
+def _with_main_suffix(spec: PluginSpec, php: str) -> dict[str, bytes]:
+    return {MAIN: PLATFORM.render(spec)[MAIN] + php.encode()}
+
+
+def test_generated_plugin_passes_on_wordpress_6_2_and_6_5(spec: PluginSpec, tmp_path: Path) -> None:
+    report = _sandbox(tmp_path, spec, {})
+    assert report.ok, report.log
+    rows = _site_rows(report)
+    assert sorted(rows) == ["wordpress-6.2+woocommerce-standin", "wordpress-6.5+woocommerce-standin"]
+    for row in rows.values():
+        checks = _checks(row)
+        assert row["passed"] is True
+        assert all(checks.values()), checks
+        for name in (
+            "install",
+            "activation",
+            "gateway_registered",
+            "served",
+            "webhook_refuses_forged_signature",
+            "outbound_blocked",
+            "deactivation",
+            "uninstall_clean",
+            "no_plugin_diagnostics",
+        ):
+            assert name in checks
+    assert "401" in report.log and "invalid_signature" in report.log
+    # Outbound requests fail at the namespace: no DNS, no route, not a WordPress setting.
+    assert "wp_remote_get failed" in report.log and "socket failed" in report.log
+
+
+def test_a_plugin_that_emits_a_notice_fails(spec: PluginSpec, tmp_path: Path) -> None:
+    noisy = "\nadd_action( 'init', static function () { trigger_error( 'forge sandbox probe', E_USER_NOTICE ); } );\n"
+    report = _sandbox(tmp_path, spec, _with_main_suffix(spec, noisy))
+    assert not report.ok
+    for row in _site_rows(report).values():
+        assert row["passed"] is False
+        assert _checks(row)["no_plugin_diagnostics"] is False
+    assert "PHP User notice" in report.log and "forge sandbox probe" in report.log
+
+
+def test_a_plugin_that_leaves_options_behind_fails_uninstall(spec: PluginSpec, tmp_path: Path) -> None:
+    sticky = "\nadd_action( 'init', static function () { update_option( 'molam_pay_for_woocommerce_sticky', 1 ); } );\n"
+    report = _sandbox(tmp_path, spec, _with_main_suffix(spec, sticky))
+    assert not report.ok
+    row = _site_rows(report)["wordpress-6.5+woocommerce-standin"]
+    assert _checks(row)["uninstall_clean"] is False
+    assert "molam_pay_for_woocommerce_sticky" in report.log
+
+
+def _activation_hook(body: str) -> str:
+    return f"\nregister_activation_hook( __FILE__, static function () {{ {body} }} );\n"
+
+
+def test_cpu_limit_stops_a_spinning_activation(spec: PluginSpec, tmp_path: Path) -> None:
+    report = _sandbox(tmp_path, spec, _with_main_suffix(spec, _activation_hook("while ( true ) {}")), cpu=3)
+    assert not report.ok
+    for row in _site_rows(report).values():
+        assert _checks(row)["activate_completed"] is False
+    # Killed by the kernel's CPU limit (SIGXCPU = -24, or SIGKILL at the hard limit), not by the wall clock.
+    assert "phase activate: exit -24" in report.log or "phase activate: exit -9" in report.log
+
+
+def test_memory_limit_stops_a_greedy_activation(spec: PluginSpec, tmp_path: Path) -> None:
+    greedy = "ini_set( 'memory_limit', '-1' ); $forge = str_repeat( 'x', 1536 * 1024 * 1024 ); echo strlen( $forge );"
+    report = _sandbox(tmp_path, spec, _with_main_suffix(spec, _activation_hook(greedy)), memory=512)
+    assert not report.ok
+    for row in _site_rows(report).values():
+        assert _checks(row)["activate_completed"] is False
+    assert "Out of memory" in report.log or "Cannot allocate memory" in report.log
+
+
+def test_wall_clock_limit_stops_a_sleeping_activation(spec: PluginSpec, tmp_path: Path) -> None:
+    report = _sandbox(tmp_path, spec, _with_main_suffix(spec, _activation_hook("sleep( 60 );")), wall=8)
+    assert not report.ok
+    assert "phase activate: timed out" in report.log
+    for row in _site_rows(report).values():
+        assert _checks(row)["activate_completed"] is False
+
+
+def test_missing_builds_fail_the_step_with_a_clear_message(
+    spec: PluginSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wordpress_site, "builds_source", lambda configured: None)
+    stage(tmp_path, spec.model_dump(mode="json"), dict(PLATFORM.render(spec)), Step.SANDBOX)
+    site = json.loads((tmp_path / "input.json").read_text())["site"]
+    assert "no WordPress builds" in site["error"]
+
+
+def test_only_the_ends_of_the_spec_range_are_run(spec: PluginSpec) -> None:
+    available = ["6.2", "6.3", "6.4", "6.5"]
+    assert wordpress_site.versions_for(spec, available) == ["6.2", "6.5"]
+    narrow = spec.model_copy(
+        update={
+            "compatibility": spec.compatibility.model_copy(
+                update={"wordpress": spec.compatibility.wordpress.model_copy(update={"min": "6.3", "tested": "6.3"})}
+            )
+        }
+    )
+    assert wordpress_site.versions_for(narrow, available) == ["6.3"]
+
+
+def test_a_range_without_builds_fails_the_step_with_a_clear_message(spec: PluginSpec, tmp_path: Path) -> None:
+    wordpress = spec.compatibility.wordpress.model_copy(update={"min": "6.7", "tested": "6.8"})
+    newer = spec.model_copy(update={"compatibility": spec.compatibility.model_copy(update={"wordpress": wordpress})})
+    stage(tmp_path, newer.model_dump(mode="json"), dict(PLATFORM.render(newer)), Step.SANDBOX)
+    site = json.loads((tmp_path / "input.json").read_text())["site"]
+    assert site["error"].startswith("no WordPress build within 6.7-6.8")

@@ -1,0 +1,71 @@
+"""Every rule against its own fixtures: the `bad` folder must raise it, the `good` folder must not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from forge.gates import scan
+from forge.gates.registry import rule_ids
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scan" / "rules"
+HOSTS = frozenset({"api.molam.com", "sandbox.api.molam.com"})
+# How many error findings each `bad` fixture holds: one per planted construct, so a rule that stops
+# seeing one of them fails here.
+EXPECTED_ERRORS = {
+    "exec.eval": 2,
+    "exec.create-function": 1,
+    "exec.preg-replace-e": 2,
+    "exec.backticks": 1,
+    "exec.shell": 3,
+    "exec.dynamic-call": 8,
+    "exec.decode-chain": 3,
+    "include.dynamic": 4,
+    "fs.write-php": 5,
+    "fs.self-updater": 2,
+    "priv.admin-user": 2,
+    "net.host-not-allowed": 5,
+    "net.request-data-exfiltration": 2,
+    "secret.hardcoded": 4,
+    "obfuscation": 3,
+    "files.hidden": 2,
+    "files.binary": 4,
+    "wporg.headers": 3,
+    "wporg.readme": 5,
+    "wporg.text-domain": 3,
+    "wporg.trademark": 2,
+    "phpcs": 3,
+}
+
+
+def test_every_registered_rule_has_fixtures() -> None:
+    assert sorted(EXPECTED_ERRORS) == sorted(rule_ids())
+    for rule in rule_ids():
+        assert (FIXTURES / rule / "bad").is_dir(), rule
+        assert (FIXTURES / rule / "good").is_dir(), rule
+
+
+def _errors(rule: str, kind: str) -> list[str]:
+    report = scan(FIXTURES / rule / kind, HOSTS, only=[rule])
+    return [f"{f.rule} {f.path}:{f.line} {f.message}" for f in report.errors]
+
+
+@pytest.mark.parametrize("rule", sorted(EXPECTED_ERRORS))
+def test_bad_fixture_is_caught(rule: str) -> None:
+    errors = _errors(rule, "bad")
+    assert len(errors) == EXPECTED_ERRORS[rule], "\n".join(errors)
+    assert all(e.split()[0] == rule or (rule == "phpcs" and e.startswith("phpcs.")) for e in errors), errors
+
+
+@pytest.mark.parametrize("rule", sorted(EXPECTED_ERRORS))
+def test_good_fixture_is_clean(rule: str) -> None:
+    assert _errors(rule, "good") == []
+
+
+def test_findings_carry_file_line_severity_and_message() -> None:
+    report = scan(FIXTURES / "exec.shell" / "bad", HOSTS, only=["exec.shell"])
+    first = report.findings[0]
+    assert (first.rule, first.path, first.line, first.severity) == ("exec.shell", "shell.php", 2, "error")
+    assert "shell_exec" in first.message
+    assert not report.ok

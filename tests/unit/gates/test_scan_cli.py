@@ -1,0 +1,43 @@
+"""`forge scan`: exit codes, text and JSON output, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from forge.cli.main import app
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scan"
+
+
+def test_exit_1_and_findings_on_errors() -> None:
+    result = CliRunner().invoke(app, ["scan", str(FIXTURES / "malicious"), "--rule", "exec."])
+    assert result.exit_code == 1
+    assert "exec.shell" in result.stdout and "webshell.php:6" in result.stdout
+
+
+def test_exit_0_when_only_warnings() -> None:
+    result = CliRunner().invoke(
+        app, ["scan", str(FIXTURES / "rules" / "files.hidden" / "good"), "--rule", "files.", "--all-files"]
+    )
+    assert result.exit_code == 0, result.stdout
+    assert "0 error(s), 1 warning(s)" in result.stdout
+
+
+def test_json_output() -> None:
+    result = CliRunner().invoke(
+        app, ["scan", str(FIXTURES / "rules" / "exec.eval" / "bad"), "--json", "--rule", "exec"]
+    )
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is False and payload["errors"] == 2
+    assert {"rule", "path", "line", "severity", "message"} <= set(payload["findings"][0])
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["scan", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "is not a folder" in result.output
+    assert "Traceback" not in result.output
