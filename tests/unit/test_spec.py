@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jsonschema_rs
 import pytest
 
 from forge.errors import SpecError
-from forge.models.spec import load_spec, parse_spec
+from forge.models.spec import load_spec, parse_spec, spec_json_schema, spec_json_schema_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "woocommerce.yaml"
 
@@ -75,3 +76,56 @@ def test_unreadable_and_missing_files(tmp_path: Path) -> None:
     scalar.write_text("just a string\n")
     with pytest.raises(SpecError):
         load_spec(scalar)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("slug", "woocommerce", "<brand>-for-woocommerce"),
+        ("slug", "molam--pay", "single hyphens"),
+        ("slug", "-molam", "lowercase letters"),
+        ("version", "1.0.0-", "SemVer"),
+        ("version", "01.0.0", "SemVer"),
+        ("compatibility", {"php": {"min": "8.3", "tested": "7.4"}}, "above tested"),
+        ("compatibility", {"platform": {"min": "eight", "tested": "9.3"}}, "pattern"),
+        ("payment_methods", ["card", "cheque"], "card"),
+        ("features", {"refunds": "maybe"}, "boolean"),
+        ("api_base_url", "https://api.molam.com:8443/v1", "port"),
+        ("api_base_url", "https://api.molam.com.evil.example/v1", "not allowlisted"),
+        ("settings", [{"key": "Bad Key", "label": "x"}], "pattern"),
+        ("description", "short", "at least 10"),
+    ],
+)
+def test_more_rules_name_their_field(field: str, value: object, expected: str) -> None:
+    found = problems(example() | {field: value})
+    assert any(p.startswith(field) and expected in p for p in found), found
+
+
+def test_semver_with_prerelease_and_build_is_accepted() -> None:
+    assert parse_spec(example() | {"version": "2.1.0-rc.1+build.5"}).version == "2.1.0-rc.1+build.5"
+
+
+def test_trailing_slash_of_the_api_url_is_dropped() -> None:
+    assert parse_spec(example() | {"api_base_url": "https://api.molam.com/v1/"}).api_base_url.endswith("/v1")
+
+
+def test_published_json_schema_matches_the_model() -> None:
+    """docs/plugin-spec.schema.json is generated: `python -m forge.models.spec > docs/plugin-spec.schema.json`."""
+    published = (EXAMPLE.parents[1] / "docs" / "plugin-spec.schema.json").read_text(encoding="utf-8")
+    assert published == spec_json_schema_text(), "regenerate docs/plugin-spec.schema.json"
+
+
+def test_json_schema_accepts_the_example_and_refuses_what_the_model_refuses() -> None:
+    validator = jsonschema_rs.Draft202012Validator(spec_json_schema())
+    assert validator.is_valid(example())
+    for bad in (
+        {"slug": "woo-molam"},
+        {"slug": "woocommerce-molam"},
+        {"slug": "Molam_Pay"},
+        {"version": "1.0"},
+        {"api_base_url": "http://api.molam.com"},
+        {"colour": "red"},
+        {"currencies": ["eur"]},
+        {"payment_methods": []},
+    ):
+        assert not validator.is_valid(example() | bad), bad

@@ -28,7 +28,8 @@ def test_every_task_has_a_catch_to_record_failure_except_the_recorders() -> None
         if state["Type"] != "Task" or name in ("RecordFailure", "RecordSuccess"):
             continue
         assert state["Catch"][0]["ErrorEquals"] == ["States.ALL"], name
-        assert state["Catch"][0]["Next"] == "RecordFailure", name
+        expected = "RepairOrFail" if name in ("Generate", "Build", "Test") else "RecordFailure"
+        assert state["Catch"][0]["Next"] == expected, name
         assert any("TransientError" in r["ErrorEquals"] for r in state["Retry"]), name
 
 
@@ -67,3 +68,75 @@ def test_every_function_named_by_the_definition_exists() -> None:
         if placeholder.endswith("TaskDefinitionArn"):
             name = placeholder.removesuffix("TaskDefinitionArn").lower()
             assert (function_dir(name) / "entrypoint.py").is_file(), name
+
+
+def test_repair_loop_goes_back_to_generate_only_for_an_llm_with_repairs_left() -> None:
+    s = states()
+    choice = s["RepairOrFail"]
+    assert choice["Type"] == "Choice" and choice["Default"] == "RecordFailure"
+    (rule,) = choice["Choices"]
+    assert rule["Next"] == "CountRepair"
+    conditions = rule["And"]
+    assert {"Not": {"Variable": "$.generation.provider", "StringEquals": "template"}} in conditions
+    assert {"Variable": "$.failure.Error", "StringEquals": "StepFailed"} in conditions
+    assert {"Variable": "$.generation.attempt", "NumericLessThanPath": "$.generation.max_repairs"} in conditions
+    count = s["CountRepair"]
+    assert count["Next"] == "Generate" and count["ResultPath"] == "$.generation"
+    assert count["Parameters"]["attempt.$"] == "States.MathAdd($.generation.attempt, 1)"
+
+
+def test_each_repair_attempt_gets_its_own_delivery_key() -> None:
+    """Otherwise a second Build in the same execution would find the first, failed run and reuse it."""
+    s = states()
+    build_env = s["Build"]["Parameters"]["Overrides"]["ContainerOverrides"][0]["Environment"]
+    deliveries = [
+        s["Generate"]["Parameters"]["Payload"]["delivery.$"],
+        s["Test"]["Parameters"]["Payload"]["delivery.$"],
+        next(e["Value.$"] for e in build_env if e["Name"] == "FORGE_DELIVERY"),
+    ]
+    assert all("$.generation.attempt" in d for d in deliveries), deliveries
+
+
+def _run_repair_choice(generation: dict[str, object], error: str) -> tuple[str, dict[str, object] | None]:
+    """The definition's own RepairOrFail and CountRepair states on moto's engine, with Generate and
+    RecordFailure replaced by end states so the path taken is the execution's outcome."""
+    import time
+
+    import boto3
+    from moto import mock_aws
+
+    s = states()
+    definition = {
+        "StartAt": "RepairOrFail",
+        "States": {
+            "RepairOrFail": s["RepairOrFail"],
+            "CountRepair": s["CountRepair"],
+            "Generate": {"Type": "Succeed"},
+            "RecordFailure": {"Type": "Fail", "Error": "Recorded"},
+        },
+    }
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        arn = sfn.create_state_machine(
+            name="repair", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/x"
+        )["stateMachineArn"]
+        payload = {"job_id": "j", "generation": generation, "failure": {"Error": error, "Cause": "c"}}
+        execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
+        for _ in range(100):
+            described = sfn.describe_execution(executionArn=execution)
+            if described["status"] != "RUNNING":
+                break
+            time.sleep(0.05)
+    output = json.loads(described["output"]) if described.get("output") else None
+    return described["status"], output
+
+
+def test_repair_choice_on_the_engine() -> None:
+    llm = {"provider": "openai", "max_repairs": 2, "attempt": 0}
+    status, output = _run_repair_choice(llm, "StepFailed")
+    assert status == "SUCCEEDED" and output is not None
+    assert output["generation"] == {"provider": "openai", "max_repairs": 2, "attempt": 1}
+    assert _run_repair_choice(llm | {"attempt": 2}, "StepFailed")[0] == "FAILED"
+    assert _run_repair_choice(llm, "States.Timeout")[0] == "FAILED"
+    assert _run_repair_choice(llm | {"max_repairs": 0}, "StepFailed")[0] == "FAILED"
+    assert _run_repair_choice({"provider": "template", "max_repairs": 2, "attempt": 0}, "StepFailed")[0] == "FAILED"

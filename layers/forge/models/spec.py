@@ -19,6 +19,8 @@ SEMVER = (
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
 DOTTED_VERSION = r"^\d+(\.\d+){0,2}$"
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SCHEMA_ID = "https://plugin-forge.molam.com/schemas/plugin-spec.schema.json"
 # WordPress.org refuses slugs that start with another company's trademark.
 TRADEMARK_PREFIXES = ("woocommerce", "woo-", "stripe-", "paypal-")
 
@@ -68,24 +70,48 @@ class SettingField(_Strict):
 class PluginSpec(_Strict):
     """A payment plugin request. `examples/woocommerce.yaml` is the reference instance."""
 
-    name: Annotated[str, Field(min_length=3, max_length=80)]
-    slug: Annotated[str, Field(min_length=3, max_length=60)]
-    version: Annotated[str, Field(max_length=40)]
-    description: Annotated[str, Field(min_length=10, max_length=150)]
-    brand: Annotated[str, Field(min_length=2, max_length=40)]
+    name: Annotated[str, Field(min_length=3, max_length=80, description="Plugin Name header and readme title")]
+    slug: Annotated[
+        str,
+        Field(
+            min_length=3,
+            max_length=60,
+            description="WordPress.org slug: lowercase letters, digits and single hyphens; may not start with "
+            "woocommerce, woo-, stripe- or paypal- (use <brand>-for-woocommerce)",
+            json_schema_extra={"pattern": SLUG, "not": {"pattern": "^(woocommerce|woo-|stripe-|paypal-)"}},
+        ),
+    ]
+    version: Annotated[
+        str, Field(max_length=40, description="SemVer 2.0.0 version", json_schema_extra={"pattern": SEMVER})
+    ]
+    description: Annotated[str, Field(min_length=10, max_length=150, description="Short description (one line)")]
+    brand: Annotated[str, Field(min_length=2, max_length=40, description="Payment brand customers see")]
     author: Annotated[str, Field(min_length=2, max_length=80)] = "Molam"
-    platform: Platform
-    compatibility: Compatibility = Compatibility()
+    platform: Annotated[Platform, Field(description="Target e-commerce platform")]
+    compatibility: Annotated[
+        Compatibility, Field(description="Supported version ranges: platform (WooCommerce), WordPress, PHP")
+    ] = Compatibility()
     payment_methods: Annotated[list[Literal["card", "mobile_money", "bank_transfer", "wallet"]], Field(min_length=1)]
-    currencies: Annotated[list[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]], Field(min_length=1, max_length=50)]
+    currencies: Annotated[
+        list[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]],
+        Field(min_length=1, max_length=50, description="ISO 4217 codes, no duplicates"),
+    ]
     features: Features = Features()
-    api_base_url: str
-    settings: Annotated[list[SettingField], Field(max_length=20)] = []
+    api_base_url: Annotated[
+        str,
+        Field(
+            description="https:// base URL of the Molam API; its host must be in FORGE_ALLOWED_API_HOSTS",
+            json_schema_extra={"format": "uri", "pattern": "^https://"},
+        ),
+    ]
+    settings: Annotated[
+        list[SettingField], Field(max_length=20, description="Extra gateway settings fields shown to the merchant")
+    ] = []
 
     @field_validator("slug")
     @classmethod
     def _slug_rules(cls, slug: str) -> str:
-        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+        if not re.fullmatch(SLUG, slug):
             raise ValueError("use lowercase letters, digits and single hyphens only")
         if slug.startswith(TRADEMARK_PREFIXES):
             raise ValueError(
@@ -161,3 +187,21 @@ def load_spec(path: Path) -> PluginSpec:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise SpecError(str(path), [f"not valid YAML/JSON{where}: {getattr(exc, 'problem', exc)}"]) from None
     return parse_spec(data, str(path))
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """The JSON Schema published as docs/plugin-spec.schema.json (a test keeps the two equal).
+
+    The API host allowlist is configuration, so the schema can only say https; the model checks the host."""
+    schema = PluginSpec.model_json_schema(mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+def spec_json_schema_text() -> str:
+    return json.dumps(spec_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # `python -m forge.models.spec > docs/plugin-spec.schema.json`
+    import sys
+
+    sys.stdout.write(spec_json_schema_text())

@@ -17,6 +17,12 @@ def _execution_input(deps: PipelineDeps, job_id: UUID, resume_from: Step) -> dic
         "job_id": str(job_id),
         "resume_from": resume_from.value,
         "approval_timeout_seconds": deps.settings.approval_timeout_seconds,
+        # Read by the repair loop's Choice: an LLM provider gets up to max_repairs more attempts.
+        "generation": {
+            "provider": deps.settings.generation_provider,
+            "max_repairs": deps.settings.max_repairs,
+            "attempt": 0,
+        },
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -12,11 +13,38 @@ from psycopg2.extras import Json
 from forge.db.connection import Database
 
 GENESIS = "0" * 64
+VERIFY_BATCH = 500
 
 
 def row_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     body = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def _chained_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The columns row_hash covers, as append() hashed them."""
+    return {
+        "job_id": str(row["job_id"]) if row["job_id"] else None,
+        "provider": row["provider"],
+        "model_version": row["model_version"],
+        "prompt_hash": row["prompt_hash"],
+        "response_hash": row["response_hash"],
+        "metadata": row["metadata"],
+    }
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    rows: int
+    # The first row that does not verify (None: the whole chain holds) and why.
+    broken_id: int | None = None
+    broken_audit_id: str | None = None
+    reason: str = ""
+    last_hash: str = GENESIS
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None
 
 
 class AuditRepository:
@@ -39,7 +67,8 @@ class AuditRepository:
             "model_version": model_version,
             "prompt_hash": hashlib.sha256(prompt.encode()).hexdigest(),
             "response_hash": hashlib.sha256(response.encode()).hexdigest(),
-            "metadata": metadata,
+            # Round-tripped through JSON so the hash covers exactly what jsonb gives back on verify.
+            "metadata": json.loads(json.dumps(metadata, default=str)),
         }
         with self.db.transaction() as cur:
             cur.execute("LOCK TABLE sira_generation_audit IN SHARE ROW EXCLUSIVE MODE")
@@ -58,9 +87,47 @@ class AuditRepository:
                     prompt,
                     fields["prompt_hash"],
                     fields["response_hash"],
-                    Json(metadata),
+                    Json(fields["metadata"]),
                     prev,
                     digest,
                 ),
             )
         return digest
+
+    def for_job(self, job_id: UUID) -> list[dict[str, Any]]:
+        return self.db.fetchall("SELECT * FROM sira_generation_audit WHERE job_id = %s ORDER BY id", (job_id,))
+
+    def verify(self) -> ChainReport:
+        """Walk the chain in id order; the first row whose links or hashes do not hold is named."""
+        expected_prev = GENESIS
+        rows = 0
+        after = 0
+        while True:
+            batch = self.db.fetchall(
+                "SELECT * FROM sira_generation_audit WHERE id > %s ORDER BY id LIMIT %s", (after, VERIFY_BATCH)
+            )
+            if not batch:
+                return ChainReport(rows=rows, last_hash=expected_prev)
+            for row in batch:
+                reason = self._problem(row, expected_prev)
+                if reason:
+                    return ChainReport(
+                        rows=rows,
+                        broken_id=row["id"],
+                        broken_audit_id=str(row["audit_id"]),
+                        reason=reason,
+                        last_hash=expected_prev,
+                    )
+                expected_prev = row["row_hash"]
+                rows += 1
+                after = row["id"]
+
+    @staticmethod
+    def _problem(row: dict[str, Any], expected_prev: str) -> str:
+        if row["prev_hash"] != expected_prev:
+            return f"prev_hash {row['prev_hash'][:12]}… does not match the previous row's hash {expected_prev[:12]}…"
+        if hashlib.sha256(row["prompt"].encode()).hexdigest() != row["prompt_hash"]:
+            return "prompt does not match prompt_hash (the prompt was changed)"
+        if row_hash(row["prev_hash"], _chained_fields(row)) != row["row_hash"]:
+            return "row_hash does not match the row's content (a field was changed)"
+        return ""
