@@ -25,16 +25,33 @@ class Settings(BaseSettings):
     artifact_bucket: str | None = Field(default=None, alias="S3_BUCKET")
     allowed_api_hosts: str = Field(default="api.molam.com,sandbox.api.molam.com", alias="FORGE_ALLOWED_API_HOSTS")
     generation_provider: str = Field(default="template", alias="FORGE_GENERATION_PROVIDER")
+    # LLM generation (issue 4): repairs after a failed build/test, the OpenAI-compatible endpoint, Bedrock.
+    max_repairs: int = Field(default=2, ge=0, le=10, alias="FORGE_MAX_REPAIRS")
+    sira_api_url: str | None = Field(default=None, alias="SIRA_API_URL")
+    sira_model: str = Field(default="sira-codegen", alias="SIRA_MODEL")
+    # Secrets Manager id of the endpoint's key in AWS; locally SIRA_API_KEY or FORGE_HOME/secrets/sira_api_key.
+    sira_api_key_secret_id: str | None = Field(default=None, alias="SIRA_API_KEY_SECRET_ID")
+    bedrock_model_id: str = Field(default="anthropic.claude-3-5-sonnet-20240620-v1:0", alias="FORGE_BEDROCK_MODEL_ID")
+    llm_timeout_seconds: int = Field(default=300, ge=5, le=900, alias="FORGE_LLM_TIMEOUT_SECONDS")
     signer: str = Field(default="pkcs11", alias="FORGE_SIGNER")
     pkcs11_module: str = Field(default="/usr/lib/softhsm/libsofthsm2.so", alias="FORGE_PKCS11_MODULE")
     pkcs11_token_label: str = Field(default="plugin-forge", alias="FORGE_PKCS11_TOKEN")
     pkcs11_pin: str | None = Field(default=None, alias="FORGE_PKCS11_PIN")
     kms_key_alias: str = Field(default="alias/plugin-forge-signing", alias="FORGE_KMS_KEY_ALIAS")
+    # FORGE_SIGNER=vault: a Vault Transit ecdsa-p256 key (VAULT_ADDR / VAULT_TOKEN as the Vault CLI reads them).
+    vault_addr: str | None = Field(default=None, alias="VAULT_ADDR")
+    vault_token: str | None = Field(default=None, alias="VAULT_TOKEN")
+    vault_transit_mount: str = Field(default="transit", alias="FORGE_VAULT_TRANSIT_MOUNT")
+    vault_transit_key: str = Field(default="plugin-forge-signing", alias="FORGE_VAULT_TRANSIT_KEY")
     # Locally, untrusted tools run in bubblewrap; in AWS the Fargate task or Lambda sandbox is the boundary.
     isolation: str = Field(default="bubblewrap", alias="FORGE_ISOLATION", pattern="^(bubblewrap|none)$")
     step_timeout_seconds: int = Field(default=600, ge=5, alias="FORGE_STEP_TIMEOUT_SECONDS")
     step_memory_mb: int = Field(default=1024, ge=64, alias="FORGE_STEP_MEMORY_MB")
     api_url: str = Field(default="http://127.0.0.1:8080", alias="FORGE_API_URL")
+    # The @wp-playground/wordpress-builds zips for the sandbox step (default: the bootstrap's .vendor/wp folder).
+    wordpress_builds: str | None = Field(default=None, alias="FORGE_WORDPRESS_BUILDS")
+    # base64 of the 32-byte AES key sealing approvers' TOTP seeds; unset: FORGE_HOME/auth/mfa.key.
+    mfa_key: str | None = Field(default=None, alias="FORGE_MFA_KEY")
 
     @property
     def artifacts_dir(self) -> Path:

@@ -37,6 +37,9 @@ def test_run_approve_and_inspect_through_the_cli(cli: CliRunner, tmp_path: Path)
     job_id = run.output.split("job ", 1)[1].split()[0]
     own = cli.invoke(app, ["approve", job_id, "--as", "erin"])
     assert own.exit_code == 1 and "cannot approve" in own.output
+    wrong = cli.invoke(app, ["approve", job_id, "--as", "alice", "--code", "000000"])
+    assert wrong.exit_code == 1 and ("not valid" in wrong.output or "no MFA enrolled" in wrong.output)
+    # Without --code, the local runtime's authenticator (FORGE_HOME) enrols alice and bob and supplies codes.
     for approver in ("alice", "bob"):
         done = cli.invoke(app, ["approve", job_id, "--as", approver, "--comment", "ok"])
         assert done.exit_code == 0, done.output
@@ -67,6 +70,16 @@ def test_run_approve_and_inspect_through_the_cli(cli: CliRunner, tmp_path: Path)
     (tampered / zip_file.name).write_bytes(bytes(data))
     result = cli.invoke(app, ["verify", str(tampered)])
     assert result.exit_code == 1 and "differs from the manifest" in result.output
+
+
+def test_approver_enroll_prints_the_otpauth_uri_once(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["approver", "enroll", "grace", "--as", "root"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].startswith("otpauth://totp/Plugin%20Forge:grace?secret=")
+    again = cli.invoke(app, ["approver", "enroll", "grace", "--as", "root"])
+    assert again.exit_code == 1 and "already enrolled" in again.output
+    assert cli.invoke(app, ["approver", "enroll", "grace", "--as", "root", "--replace"]).exit_code == 0
+    assert cli.invoke(app, ["approver", "enroll", "bad name!", "--as", "root"]).exit_code == 1
 
 
 def test_invalid_spec_exits_2_naming_each_field_and_writes_nothing(cli: CliRunner, tmp_path: Path) -> None:

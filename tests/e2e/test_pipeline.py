@@ -116,6 +116,8 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
     zip_name = f"{report.manifest['slug']}-{report.manifest['version']}.zip"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [zip_name, "SHA256SUMS", "manifest.json", "manifest.json.sig", "signing-key.pem"]
+        + [zip_name.removesuffix(".zip") + ".cdx.json", "provenance.intoto.json"]
+        + ["release-statement.json", "release-statement.json.sig"]
     )
     # What a merchant runs, with nothing of the forge installed.
     openssl = subprocess.run(

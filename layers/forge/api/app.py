@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -13,16 +14,18 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import forge
-from forge.api.auth import Unauthorized, WrongRole
+from forge.api.auth import Unauthorized, WrongRole, gate
 from forge.api.cursors import BadCursor
-from forge.api.routers import approvals, health, jobs
+from forge.api.routers import approvals, approvers, health, jobs, keys, packages, revocations
 from forge.errors import Conflict, Forbidden, ForgeError, NotFound, SpecError, TransientError
 from forge.observability import logger
 
 PREFIX = "/api/v1/forge"
 MAX_BODY_BYTES = 256 * 1024
+PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/docs")
 
 app = APIGatewayRestResolver(enable_validation=True)
+_resolve_lock = threading.Lock()
 app.enable_swagger(path=f"{PREFIX}/docs", title="Plugin Forge API", version=forge.__version__)
 
 
@@ -47,6 +50,31 @@ def body_problem(event: dict[str, Any]) -> tuple[int, str, str] | None:
         return 400, "malformed_json", f"the body is not valid JSON: {exc}"
     if not isinstance(parsed, dict):
         return 400, "malformed_json", "the body must be a JSON object"
+    if _holds_nul(parsed):
+        return 400, "invalid_request", "text in the body must not contain NUL (\\u0000) characters"
+    return None
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def parameter_problem(event: dict[str, Any]) -> tuple[int, str, str] | None:
+    """PostgreSQL text cannot hold NUL, and psycopg2 raises before the query runs: refuse it at the door."""
+    parts = (
+        event.get("path"),
+        event.get("queryStringParameters"),
+        event.get("multiValueQueryStringParameters"),
+        event.get("pathParameters"),
+    )
+    if any(_holds_nul(part) for part in parts):
+        return 400, "invalid_request", "the path and query must not contain NUL characters"
     return None
 
 
@@ -128,13 +156,15 @@ def _crash(exc: Exception) -> Response[dict]:
     return _error(500, "internal", "internal error; the request id is in the logs")
 
 
-for module in (jobs, approvals, health):
+for module in (jobs, packages, approvals, approvers, health, keys, revocations):
     app.include_router(module.router, prefix=PREFIX)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    problem = body_problem(event)
+    # Who is calling is settled first, as API Gateway's authorizer does: an anonymous request gets 401
+    # whatever its body, never a validation answer that would describe the endpoint to a stranger.
+    problem = gate(event, PUBLIC_PATHS) or parameter_problem(event) or body_problem(event)
     if problem is not None:
         status, code, message = problem
         return {
@@ -143,4 +173,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "isBase64Encoded": False,
             "body": json.dumps({"error": code, "message": message, "problems": []}),
         }
-    return app.resolve(event, context)
+    # The resolver keeps the current event on the app object. Lambda hands a container one event at a
+    # time; the loopback server's threads must queue here too, or one request would read another's body.
+    with _resolve_lock:
+        return app.resolve(event, context)

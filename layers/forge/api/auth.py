@@ -65,3 +65,20 @@ def admin_principal(principal: Annotated[Principal, Depends(current_principal)])
 
 Ops = Annotated[Principal, Depends(current_principal)]
 Admin = Annotated[Principal, Depends(admin_principal)]
+
+
+def gate(event: dict[str, object], public_paths: tuple[str, ...]) -> tuple[int, str, str] | None:
+    """(status, code, message) refusing a request with no principal (401) or no forge role (403)."""
+    path = str(event.get("path") or "")
+    if path.rstrip("/") in public_paths or path.startswith(tuple(p + "/" for p in public_paths)):
+        return None
+    context = event.get("requestContext")
+    authorizer = context.get("authorizer") if isinstance(context, dict) else None
+    claims = authorizer.get("claims") if isinstance(authorizer, dict) else None
+    try:
+        principal = principal_from_claims(claims if isinstance(claims, dict) else None)
+    except Unauthorized as exc:
+        return 401, "unauthorized", str(exc)
+    if not principal.roles:
+        return 403, "forbidden", f"{principal.user} has neither the {OPS} nor the {ADMIN} role"
+    return None

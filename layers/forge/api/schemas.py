@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from forge.models.job import Job, JobStatus, Run, RunStatus, Step
-from forge.models.package import Approval, ApprovalRequest, Package
+from forge.models.package import Approval, ApprovalRequest, Package, Publication
 from forge.models.spec import PluginSpec
 
 
@@ -24,7 +24,22 @@ class CreateJob(_In):
 
 class Decide(_In):
     comment: str | None = Field(default=None, max_length=2000)
-    mfa_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    mfa_code: str = Field(pattern=r"^\d{6}$", description="The approver's current TOTP code (RFC 6238)")
+
+
+class RequestApproval(_In):
+    package_id: UUID
+
+
+class EnrollApprover(_In):
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._@-]+$")
+    replace: bool = Field(default=False, description="Issue a new secret to an approver already enrolled")
+
+
+class EnrolmentView(BaseModel):
+    name: str
+    otpauth_uri: str
+    secret: str
 
 
 class RunView(BaseModel):
@@ -80,10 +95,15 @@ class JobView(BaseModel):
 
 
 class ApprovalView(BaseModel):
+    id: UUID
+    approval_request_id: UUID | None
     approver_id: str
     approver_role: str
     approved: bool
     comment: str | None
+    mfa_verified: bool
+    signature: str
+    signing_key_id: str | None = None
     created_at: datetime
 
     @classmethod
@@ -93,6 +113,9 @@ class ApprovalView(BaseModel):
 
 class ApprovalRequestView(BaseModel):
     id: UUID
+    plugin_package_id: UUID
+    job_id: UUID | None
+    requested_by: str
     status: str
     required_approvals: int
     created_at: datetime
@@ -116,10 +139,67 @@ class PackageView(BaseModel):
     manifest: dict[str, Any] | None
     revoked_at: datetime | None
     revocation_reason: str | None
+    created_by: str
+    created_at: datetime
 
     @classmethod
     def of(cls, package: Package) -> PackageView:
         return cls.model_validate(package.model_dump())
+
+
+class PackagePage(BaseModel):
+    items: list[PackageView]
+    next_cursor: str | None
+
+
+class SignatureView(BaseModel):
+    signature: str | None
+    signing_key_id: str | None
+    zip_sha256: str | None
+    manifest: dict[str, Any] | None
+
+
+class ContractTestView(BaseModel):
+    test_suite: str
+    test_name: str
+    result: str
+    details: dict[str, Any]
+    job_id: UUID | None
+    created_at: datetime
+
+
+class CompatibilityView(BaseModel):
+    cms: str
+    cms_version: str
+    php_version: str
+    tested: bool
+    test_result: str
+    details: dict[str, Any]
+    updated_at: datetime
+
+
+class PublicationView(BaseModel):
+    id: UUID
+    marketplace_connector_id: UUID
+    publication_status: str
+    external_id: str | None
+    url: str | None
+    error: str | None
+    published_at: datetime | None
+
+    @classmethod
+    def of(cls, publication: Publication) -> PublicationView:
+        return cls.model_validate(publication.model_dump())
+
+
+class PackageDetail(BaseModel):
+    package: PackageView
+    signature: SignatureView
+    contract_tests: list[ContractTestView]
+    compatibility: list[CompatibilityView]
+    approval_requests: list[ApprovalRequestView]
+    approvals: list[ApprovalView]
+    publications: list[PublicationView]
 
 
 class JobDetail(BaseModel):
@@ -146,6 +226,11 @@ class RunLog(BaseModel):
 class LogPage(BaseModel):
     runs: list[RunLog]
     cursor: str
+
+
+class ApprovalRequestCreated(BaseModel):
+    request: ApprovalRequestView
+    created: bool
 
 
 class DecisionView(BaseModel):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from forge.config import get_settings
 from forge.errors import ForgeError
+
+if TYPE_CHECKING:
+    from forge.auth.local_authenticator import LocalAuthenticator
 
 
 class ApiError(ForgeError):
@@ -35,6 +38,14 @@ def local_token(user: str, role: str = "ops") -> str:
     return LocalIssuer(get_settings().forge_home / "auth").mint(user, role)
 
 
+def local_authenticator() -> LocalAuthenticator:
+    from forge.auth.local_authenticator import LocalAuthenticator
+    from forge.auth.secret_box import secret_box
+
+    settings = get_settings()
+    return LocalAuthenticator(settings.forge_home / "auth", secret_box(settings))
+
+
 def default_user() -> str:
     return os.environ.get("FORGE_USER") or os.environ.get("USER") or "ops"
 
@@ -54,7 +65,11 @@ class ForgeClient:
                 f"{get_settings().forge_home}) or set FORGE_API_URL"
             )
         self.base = url.rstrip("/") + "/api/v1/forge"
-        self.token = token or os.environ.get("FORGE_TOKEN") or local_token(user or default_user(), role)
+        self.user = user or default_user()
+        explicit = token or os.environ.get("FORGE_TOKEN")
+        # A token minted from FORGE_HOME means the local runtime: FORGE_HOME also holds the local authenticator.
+        self.local = explicit is None
+        self.token = explicit or local_token(self.user, role)
         self.session = requests.Session()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -91,9 +106,49 @@ class ForgeClient:
     def retry(self, job_id: str) -> dict[str, Any]:
         return self._call("POST", f"/jobs/{job_id}/retry")
 
-    def decide(self, request_id: str, approve: bool, comment: str | None = None) -> dict[str, Any]:
+    def decide(
+        self, request_id: str, approve: bool, comment: str | None = None, mfa_code: str | None = None
+    ) -> dict[str, Any]:
         action = "approve" if approve else "reject"
-        return self._call("POST", f"/approvals/{request_id}/{action}", json={"comment": comment})
+        code = mfa_code or self._local_code()
+        return self._call("POST", f"/approvals/{request_id}/{action}", json={"comment": comment, "mfa_code": code})
+
+    def request_approval(self, package_id: str) -> dict[str, Any]:
+        return self._call("POST", "/approvals", json={"package_id": package_id})
+
+    def enroll(self, name: str, replace: bool = False) -> dict[str, Any]:
+        return self._call("POST", "/approvers", json={"name": name, "replace": replace})
+
+    def packages(self, **filters: Any) -> dict[str, Any]:
+        return self._call("GET", "/packages", params={k: v for k, v in filters.items() if v is not None})
+
+    def package(self, package_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/packages/{package_id}")
+
+    def stats(self, days: int = 7) -> dict[str, Any]:
+        return self._call("GET", "/stats", params={"days": days})
+
+    def _local_code(self) -> str:
+        """Against the local runtime, the TOTP code comes from FORGE_HOME's authenticator, enrolling the
+        approver on first use (an admin token is one `forge token` away locally anyway)."""
+        if not self.local:
+            raise ForgeError("approving needs your authenticator's code: pass --code NNNNNN")
+        authenticator = local_authenticator()
+        code = authenticator.next_code(self.user)
+        if code is None:
+            admin = ForgeClient(self.base.removesuffix("/api/v1/forge"), user=self.user, role="admin")
+            try:
+                enrolment = admin.enroll(self.user)
+            except ApiError as exc:
+                if exc.status == 409:
+                    raise ForgeError(
+                        f"{self.user} is enrolled but this FORGE_HOME holds no copy of the secret; pass --code"
+                    ) from None
+                raise
+            authenticator.remember(self.user, enrolment["secret"])
+            code = authenticator.next_code(self.user)
+        assert code is not None
+        return code
 
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/health")

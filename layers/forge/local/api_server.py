@@ -15,11 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from forge.api.app import MAX_BODY_BYTES, PREFIX
+from forge.api.app import MAX_BODY_BYTES, PUBLIC_PATHS
 from forge.errors import ForgeError
 from forge.local.tokens import LocalIssuer, TokenError
-
-PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/docs")
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -120,7 +118,7 @@ class ApiServer:
                 headers = {k: v for k, v in self.headers.items()}
                 path = urlsplit(self.path).path
                 claims = None
-                auth = self.headers.get("Authorization", "")
+                auth = "" if path.startswith(PUBLIC_PATHS) else self.headers.get("Authorization", "")
                 if auth:
                     scheme, _, token = auth.partition(" ")
                     try:

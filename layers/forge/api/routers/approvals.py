@@ -1,16 +1,26 @@
-"""/approvals: approvers approve or reject the package a job is waiting on."""
+"""/approvals: ask for a decision on a package; approvers approve or reject it with a TOTP code."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from forge.api.auth import Ops
-from forge.api.schemas import ApprovalRequestView, ApprovalView, Decide, DecisionView
-from forge.pipeline.approvals import decide
+from forge.api.schemas import (
+    ApprovalRequestCreated,
+    ApprovalRequestView,
+    ApprovalView,
+    Decide,
+    DecisionView,
+    RequestApproval,
+)
+from forge.auth import mfa
+from forge.auth.secret_box import secret_box
+from forge.pipeline.approvals import decide, request_for_package
 from forge.wiring import default_deps
 
 router = Router()
@@ -18,8 +28,15 @@ router = Router()
 RequestId = Annotated[UUID, Path(description="Approval request id")]
 
 
+def _verify_code(approver: str, code: str) -> None:
+    deps = default_deps()
+    mfa.verify(deps.repos.approvers, secret_box(deps.settings), approver, code)
+
+
 def _decide(request_id: UUID, principal: Ops, body: Decide, approved: bool) -> DecisionView:
-    result = decide(default_deps(), request_id, principal.user, principal.role, approved, body.comment)
+    result = decide(
+        default_deps(), request_id, principal.user, principal.role, approved, body.comment, body.mfa_code, _verify_code
+    )
     return DecisionView(
         approval=ApprovalView.of(result.approval),
         request=ApprovalRequestView.of(result.request),
@@ -27,7 +44,21 @@ def _decide(request_id: UUID, principal: Ops, body: Decide, approved: bool) -> D
     )
 
 
-@router.post("/approvals/<request_id>/approve", summary="Approve the package awaiting approval")
+@router.post(
+    "/approvals",
+    summary="Ask approvers to decide on a signed package (the pending request if one is open)",
+    responses={201: {"description": "Request opened"}, 200: {"description": "The request already pending"}},
+)
+def request_approval(body: RequestApproval, principal: Ops) -> Response[ApprovalRequestCreated]:
+    request, created = request_for_package(default_deps(), body.package_id, principal.user)
+    return Response(
+        status_code=201 if created else 200,
+        content_type="application/json",
+        body=ApprovalRequestCreated(request=ApprovalRequestView.of(request), created=created),
+    )
+
+
+@router.post("/approvals/<request_id>/approve", summary="Approve the package awaiting approval (TOTP code required)")
 def approve(request_id: RequestId, body: Decide, principal: Ops) -> DecisionView:
     return _decide(request_id, principal, body, approved=True)
 

@@ -25,7 +25,6 @@ from forge.api.schemas import (
 )
 from forge.models.job import JobStatus
 from forge.pipeline import jobs as job_service
-from forge.pipeline.approvals import pending_request
 from forge.wiring import default_deps
 
 router = Router()
@@ -38,7 +37,9 @@ def job_detail(job_id: UUID) -> JobDetail:
     job = repos.jobs.get(job_id)
     package = repos.packages.get(job.plugin_package_id) if job.plugin_package_id else None
     requests = repos.approvals.requests_for_job(job.id)
-    request = pending_request(default_deps(), job.id) or (requests[-1] if requests else None)
+    # The open request if there is one, else the latest decided one.
+    pending = [r for r in requests if r.status == "pending"]
+    request = pending[-1] if pending else (requests[-1] if requests else None)
     approvals = repos.approvals.approvals_for_package(package.id) if package else []
     return JobDetail(
         job=JobView.of(job),

@@ -51,6 +51,9 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         as_user: Annotated[str | None, typer.Option("--as", help="Approver name (local runtime)")] = None,
         reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve")] = False,
         comment: Annotated[str | None, typer.Option(help="Reason, recorded with the decision")] = None,
+        code: Annotated[
+            str | None, typer.Option("--code", help="TOTP code from your authenticator (local runtime: optional)")
+        ] = None,
     ) -> None:
         """Approve (or reject) the package a job is waiting on."""
         client = ForgeClient(user=as_user)
@@ -58,7 +61,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         request = detail.get("approval_request")
         if not request or request["status"] != "pending":
             raise typer.BadParameter(f"job {job_id} is {detail['job']['status']}; nothing awaits approval")
-        result = client.decide(request["id"], approve=not reject, comment=comment)
+        result = client.decide(request["id"], approve=not reject, comment=comment, mfa_code=code)
         verb = "rejected" if reject else "approved"
         console.print(
             f"{result['approval']['approver_id']} {verb} job {job_id}; request is "

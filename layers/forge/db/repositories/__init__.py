@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from forge.db.connection import Database
 from forge.db.repositories.approvals import ApprovalRepository
+from forge.db.repositories.approvers import ApproverRepository
 from forge.db.repositories.audit import AuditRepository
 from forge.db.repositories.jobs import JobRepository
 from forge.db.repositories.keys import KeyRepository
+from forge.db.repositories.package_views import PackageViews
 from forge.db.repositories.packages import PackageRepository
 from forge.db.repositories.publications import PublicationRepository
+from forge.db.repositories.revocations import RevocationListRepository
 from forge.db.repositories.runs import RunRepository
 
 
@@ -19,10 +22,13 @@ class Repositories:
     jobs: JobRepository
     runs: RunRepository
     packages: PackageRepository
+    package_views: PackageViews
     approvals: ApprovalRepository
+    approvers: ApproverRepository
     keys: KeyRepository
     publications: PublicationRepository
     audit: AuditRepository
+    revocations: RevocationListRepository
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -30,8 +36,11 @@ class Repositories:
             jobs=JobRepository(db),
             runs=RunRepository(db),
             packages=PackageRepository(db),
+            package_views=PackageViews(db),
             approvals=ApprovalRepository(db),
+            approvers=ApproverRepository(db),
             keys=KeyRepository(db),
             publications=PublicationRepository(db),
             audit=AuditRepository(db),
+            revocations=RevocationListRepository(db),
         )

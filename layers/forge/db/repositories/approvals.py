@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from forge.db.connection import Database
 from forge.errors import Conflict, NotFound
 from forge.models.package import Approval, ApprovalRequest
+
+
+class SignedApproval(Approval):
+    """An approval row with the key that signed its statement (added by migration 002)."""
+
+    signing_key_id: str | None = None
 
 
 class ApprovalRepository:
@@ -36,6 +43,27 @@ class ApprovalRepository:
         )
         return ApprovalRequest.model_validate(row)
 
+    def request_for_package(
+        self, package_id: UUID, job_id: UUID | None, requested_by: str, required: int
+    ) -> tuple[ApprovalRequest, bool]:
+        """The pending request for a package, opened now without a task token when there is none:
+        (request, True) when this call opened it. A wait task reaching the package later adds its token."""
+        row = self.db.fetchone(
+            """INSERT INTO approval_requests (plugin_package_id, job_id, requested_by, required_approvals)
+               VALUES (%s, %s, %s, %s)
+               ON CONFLICT (plugin_package_id) WHERE status = 'pending' DO NOTHING
+               RETURNING *""",
+            (package_id, job_id, requested_by, required),
+        )
+        if row is not None:
+            return ApprovalRequest.model_validate(row), True
+        row = self.db.fetchone(
+            "SELECT * FROM approval_requests WHERE plugin_package_id = %s AND status = 'pending'", (package_id,)
+        )
+        if row is None:  # decided between the two statements
+            raise Conflict(f"the approval request of package {package_id} was decided meanwhile; try again")
+        return ApprovalRequest.model_validate(row), False
+
     def get_request(self, request_id: UUID) -> ApprovalRequest:
         row = self.db.fetchone("SELECT * FROM approval_requests WHERE id = %s", (request_id,))
         if row is None:
@@ -55,48 +83,60 @@ class ApprovalRepository:
         comment: str | None,
         mfa_verified: bool,
         signature: str,
-    ) -> Approval:
-        with self.db.transaction() as cur:
-            cur.execute(
-                """INSERT INTO forge_approvals (plugin_package_id, approval_request_id, approver_id, approver_role,
-                                                approved, comment, mfa_verified, signature)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (plugin_package_id, approver_id) DO NOTHING
-                   RETURNING *""",
-                (
-                    request.plugin_package_id,
-                    request.id,
-                    approver_id,
-                    role,
-                    approved,
-                    comment,
-                    mfa_verified,
-                    signature,
-                ),
-            )
-            row = cur.fetchone()
+        signing_key_id: str,
+        signed_at: datetime,
+    ) -> SignedApproval:
+        row = self.db.fetchone(
+            """INSERT INTO forge_approvals (plugin_package_id, approval_request_id, approver_id, approver_role,
+                                            approved, comment, mfa_verified, signature, signing_key_id, created_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (plugin_package_id, approver_id) DO NOTHING
+               RETURNING *""",
+            (
+                request.plugin_package_id,
+                request.id,
+                approver_id,
+                role,
+                approved,
+                comment,
+                mfa_verified,
+                signature,
+                signing_key_id,
+                signed_at,
+            ),
+        )
         if row is None:
             raise Conflict(f"{approver_id} has already decided on this package")
-        return Approval.model_validate(row)
+        return SignedApproval.model_validate(row)
+
+    def has_decided(self, package_id: UUID, approver_id: str) -> bool:
+        return (
+            self.db.fetchone(
+                "SELECT 1 FROM forge_approvals WHERE plugin_package_id = %s AND approver_id = %s",
+                (package_id, approver_id),
+            )
+            is not None
+        )
 
     def has_minimum(self, package_id: UUID, required: int) -> bool:
         return self.db.fetchone("SELECT has_minimum_approvals(%s, %s) AS ok", (package_id, required))["ok"]
 
-    def decide(self, request_id: UUID, status: str) -> str | None:
-        """Close a pending request and return its task token. Exactly one caller wins: the UPDATE is the
-        lock, so two approvals landing together release the workflow once."""
+    def decide(self, request_id: UUID, status: str) -> tuple[bool, str | None]:
+        """Close a pending request: (True, its task token) for the one caller whose UPDATE closed it, so two
+        approvals landing together release the workflow once; (False, None) for everyone else. The token
+        is None for a request opened through the API before any workflow waited on the package."""
         row = self.db.fetchone(
             """UPDATE approval_requests SET status = %s, decided_at = now()
                WHERE id = %s AND status = 'pending' RETURNING task_token""",
             (status, request_id),
         )
-        return row["task_token"] if row else None
+        return (True, row["task_token"]) if row else (False, None)
 
-    def approvals_for_package(self, package_id: UUID) -> list[Approval]:
+    def approvals_for_package(self, package_id: UUID) -> list[SignedApproval]:
         rows = self.db.fetchall(
             "SELECT * FROM forge_approvals WHERE plugin_package_id = %s ORDER BY created_at", (package_id,)
         )
-        return [Approval.model_validate(r) for r in rows]
+        return [SignedApproval.model_validate(r) for r in rows]
 
     def cancel_pending_for_job(self, job_id: UUID, status: str = "cancelled") -> int:
         return self.db.execute(

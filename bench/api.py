@@ -1,0 +1,180 @@
+"""API latency benchmark: GET /jobs and GET /jobs/{id} on the loopback server over a large database.
+
+Creates a dedicated database (on DATABASE_URL's server, else an embedded PostgreSQL in a temporary
+folder), migrates it, bulk-inserts 100,000 jobs and 700,000 runs with generate_series, serves the API
+handler on 127.0.0.1 exactly as `forge up` does, and measures each endpoint from concurrent clients.
+
+    .venv/bin/python bench/api.py [--jobs 100000] [--runs-per-job 7] [--requests 2000] [--clients 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg2
+import requests
+
+STEPS = ("generate", "build", "test", "sandbox", "package", "sign", "approval", "publish")
+
+
+def admin_sql(dsn: str, sql: str) -> None:
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql)
+    conn.close()
+
+
+def fill(dsn: str, jobs: int, runs_per_job: int) -> float:
+    started = time.perf_counter()
+    conn = psycopg2.connect(dsn)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO forge_jobs (requested_by, params, cms, status, current_step, created_at, started_at,
+                                       finished_at)
+               SELECT 'user' || (i %% 50),
+                      jsonb_build_object('name', 'Molam Pay ' || i, 'slug', 'molam-pay-' || i, 'version', '1.0.0'),
+                      (ARRAY['woocommerce','prestashop','magento','shopify'])[1 + i %% 4],
+                      (ARRAY['success','failed','cancelled','success','running'])[1 + i %% 5],
+                      'publish',
+                      now() - make_interval(secs => i * 30),
+                      now() - make_interval(secs => i * 30),
+                      CASE WHEN i %% 5 = 4 THEN NULL ELSE now() - make_interval(secs => i * 30 - 20) END
+               FROM generate_series(1, %s) AS i""",
+            (jobs,),
+        )
+        cur.execute(
+            """INSERT INTO forge_runs (job_id, step, attempt, delivery_key, status, logs, started_at, finished_at)
+               SELECT j.id, (%s::text[])[1 + s %% 8], 1 + s / 8, 'bench:' || s, 'success',
+                      'ran step ' || s, j.created_at + make_interval(secs => s),
+                      j.created_at + make_interval(secs => s + 1)
+               FROM forge_jobs j CROSS JOIN generate_series(0, %s - 1) AS s""",
+            (list(STEPS), runs_per_job),
+        )
+        cur.execute("ANALYZE")
+    conn.close()
+    return time.perf_counter() - started
+
+
+def measure(
+    session_get: Callable[[str], requests.Response], urls: list[str], clients: int
+) -> tuple[float, float, float]:
+    latencies: list[float] = []
+
+    def one(url: str) -> None:
+        t0 = time.perf_counter()
+        response = session_get(url)
+        latencies.append(time.perf_counter() - t0)
+        assert response.status_code == 200, (url, response.status_code, response.text[:300])
+
+    wall0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, urls))
+    wall = time.perf_counter() - wall0
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered) * 1000, p99 * 1000, len(urls) / wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--runs-per-job", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="forge-bench-api-"))
+    home.chmod(0o755)
+    server = None
+    admin = os.environ.get("DATABASE_URL")
+    if not admin:
+        from forge.local.postgres import EmbeddedPostgres
+
+        server = EmbeddedPostgres(home / "pgdata")
+        admin = server.start("postgres")
+    name = f"forge_bench_api_{uuid.uuid4().hex[:8]}"
+    admin_sql(admin, f'CREATE DATABASE "{name}"')
+    params = psycopg2.extensions.parse_dsn(admin)
+    params["dbname"] = name
+    dsn = psycopg2.extensions.make_dsn(**params)
+    api = None
+    try:
+        from forge.db.migrate import migrate
+
+        migrate(dsn)
+        fill_s = fill(dsn, args.jobs, args.runs_per_job)
+        print(f"inserted {args.jobs:,} jobs and {args.jobs * args.runs_per_job:,} runs in {fill_s:.1f}s")
+
+        os.environ.update({"DATABASE_URL": dsn, "FORGE_HOME": str(home / "forge-home")})
+        from forge.api.app import handler
+        from forge.config import reset_settings
+        from forge.local.api_server import ApiServer
+        from forge.local.aws_emulator import LambdaContext
+        from forge.local.tokens import LocalIssuer
+        from forge.wiring import reset_deps
+
+        reset_settings()
+        reset_deps()
+        issuer = LocalIssuer(home / "forge-home" / "auth")
+        context = LambdaContext("forge-api", "arn:aws:lambda:us-east-1:123456789012:function:forge-api")
+        api = ApiServer(lambda event, _ctx: handler(event, context), issuer, 0)
+        api.start()
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {issuer.mint('bench', 'ops')}"
+        base = f"{api.url}/api/v1/forge"
+
+        conn = psycopg2.connect(dsn)
+        with conn.cursor() as cur:
+            cur.execute("SELECT id FROM forge_jobs ORDER BY random() LIMIT %s", (args.requests,))
+            ids = [str(r[0]) for r in cur.fetchall()]
+        conn.close()
+
+        def get(url: str) -> requests.Response:
+            return session.get(url, timeout=60)
+
+        get(f"{base}/jobs")  # warm the pool and the caches
+        cursors = []
+        page = get(f"{base}/jobs?limit=50").json()
+        for _ in range(20):
+            cursors.append(page["next_cursor"])
+            page = get(f"{base}/jobs?limit=50&cursor={page['next_cursor']}").json()
+        filters = ["", "status=failed&", "cms=magento&", "requested_by=user7&"]
+        list_urls = [
+            f"{base}/jobs?{random.choice(filters)}limit=50" + (f"&cursor={random.choice(cursors)}" if i % 2 else "")
+            for i in range(args.requests)
+        ]
+        detail_urls = [f"{base}/jobs/{i}" for i in ids]
+
+        rows = [
+            ("GET /jobs (50/page, filters, cursors)", *measure(get, list_urls, args.clients)),
+            ("GET /jobs/{id} (job + 7 runs)", *measure(get, detail_urls, args.clients)),
+        ]
+        print(f"\n{args.requests} requests per endpoint, {args.clients} concurrent clients, loopback server\n")
+        print(f"{'endpoint':<40} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+        for label, p50, p99, rps in rows:
+            print(f"{label:<40} {p50:8.1f} {p99:8.1f} {rps:8.0f}")
+    finally:
+        if api is not None:
+            api.stop()
+        from forge.db.connection import close_all
+
+        close_all()
+        admin_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if server is not None:
+            server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""/packages: list packages and show one with everything recorded against it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from forge.api.auth import Ops
+from forge.api.cursors import page_cursor, parse_page_cursor
+from forge.api.schemas import (
+    ApprovalRequestView,
+    ApprovalView,
+    CompatibilityView,
+    ContractTestView,
+    PackageDetail,
+    PackagePage,
+    PackageView,
+    PublicationView,
+    SignatureView,
+)
+from forge.wiring import default_deps
+
+router = Router()
+
+PackageId = Annotated[UUID, Path(description="Package id")]
+Cms = Literal["woocommerce", "prestashop", "magento", "shopify"]
+PackageStatus = Literal[
+    "building", "built", "signed", "awaiting_approval", "approved", "published", "rejected", "failed", "revoked"
+]
+
+
+@router.get("/packages", summary="List packages, newest first")
+def list_packages(
+    principal: Ops,
+    cms: Annotated[Cms | None, Query()] = None,
+    status: Annotated[PackageStatus | None, Query()] = None,
+    slug: Annotated[str | None, Query(max_length=200)] = None,
+    created_by: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> PackagePage:
+    before = parse_page_cursor(cursor) if cursor else None
+    packages = default_deps().repos.package_views.list(
+        cms=cms, status=status, slug=slug, created_by=created_by, before=before, limit=limit + 1
+    )
+    more = len(packages) > limit
+    packages = packages[:limit]
+    return PackagePage(
+        items=[PackageView.of(p) for p in packages],
+        next_cursor=page_cursor(packages[-1].created_at, packages[-1].id) if more else None,
+    )
+
+
+@router.get("/packages/<package_id>", summary="A package with its tests, compatibility, signature, approvals")
+def get_package(package_id: PackageId, principal: Ops) -> PackageDetail:
+    repos = default_deps().repos
+    package = repos.packages.get(package_id)
+    views = repos.package_views
+    return PackageDetail(
+        package=PackageView.of(package),
+        signature=SignatureView(
+            signature=package.signature,
+            signing_key_id=package.signing_key_id,
+            zip_sha256=package.zip_sha256,
+            manifest=package.manifest,
+        ),
+        contract_tests=[ContractTestView.model_validate(r) for r in views.contract_tests(package.id)],
+        compatibility=[CompatibilityView.model_validate(r) for r in views.compatibilities(package.id)],
+        approval_requests=[ApprovalRequestView.model_validate(r) for r in views.approval_requests(package.id)],
+        approvals=[ApprovalView.of(a) for a in repos.approvals.approvals_for_package(package.id)],
+        publications=[PublicationView.of(p) for p in repos.publications.for_package(package.id)],
+    )

@@ -1,0 +1,69 @@
+"""AES-256-GCM for secrets at rest (TOTP seeds in forge_secrets).
+
+The key comes from FORGE_MFA_KEY (base64 of 32 bytes; in AWS the stack injects it from Secrets
+Manager), else from FORGE_HOME/auth/mfa.key, created with mode 0600 on first use. The secret's name is
+bound as associated data, so a ciphertext copied onto another approver's row does not decrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from forge.config import Settings
+from forge.errors import ForgeError
+
+_VERSION = b"\x01"
+_NONCE_BYTES = 12
+
+
+class SecretBoxError(ForgeError):
+    pass
+
+
+class SecretBox:
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 32:
+            raise SecretBoxError("the secret key must be 32 bytes (AES-256)")
+        self._aead = AESGCM(key)
+
+    def seal(self, name: str, plaintext: bytes) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        return _VERSION + nonce + self._aead.encrypt(nonce, plaintext, name.encode())
+
+    def open(self, name: str, sealed: bytes) -> bytes:
+        if len(sealed) < 1 + _NONCE_BYTES + 16 or sealed[:1] != _VERSION:
+            raise SecretBoxError(f"secret {name} is not in a format this forge wrote")
+        nonce, body = sealed[1 : 1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES :]
+        try:
+            return self._aead.decrypt(nonce, body, name.encode())
+        except InvalidTag:
+            raise SecretBoxError(f"secret {name} does not decrypt with this key (wrong key or tampered)") from None
+
+
+def _key_file(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        tmp = path.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        tmp.write_bytes(base64.b64encode(AESGCM.generate_key(bit_length=256)))
+        with contextlib.suppress(FileExistsError):  # first writer wins; a concurrent creator reads its key
+            os.link(tmp, path)
+        tmp.unlink(missing_ok=True)
+    return base64.b64decode(path.read_bytes())
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    if settings.mfa_key:
+        try:
+            return SecretBox(base64.b64decode(settings.mfa_key, validate=True))
+        except (binascii.Error, ValueError):
+            raise SecretBoxError("FORGE_MFA_KEY must be the base64 of 32 random bytes") from None
+    return SecretBox(_key_file(settings.forge_home / "auth" / "mfa.key"))

@@ -1,0 +1,32 @@
+"""`forge approver enroll NAME`: an API client; an admin enrols an approver's TOTP secret."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from forge.cli.client import ForgeClient, default_user, local_authenticator
+from forge.cli.output import console, err, friendly
+
+
+def register(app: typer.Typer, db_app: typer.Typer) -> None:
+    approver_app = typer.Typer(help="Approvers' MFA (TOTP).", no_args_is_help=True)
+    app.add_typer(approver_app, name="approver")
+
+    @approver_app.command("enroll")
+    @friendly
+    def enroll(
+        name: Annotated[str, typer.Argument(help="The approver's user name (as in their token)")],
+        replace: Annotated[bool, typer.Option("--replace", help="Issue a new secret to an enrolled approver")] = False,
+        as_user: Annotated[str | None, typer.Option("--as", help="Admin doing the enrolment")] = None,
+    ) -> None:
+        """Enrol NAME for TOTP MFA and print the otpauth URI to scan into an authenticator app (once)."""
+        client = ForgeClient(user=as_user or default_user(), role="admin")
+        enrolment = client.enroll(name, replace)
+        if client.local:
+            local_authenticator().remember(name, enrolment["secret"])
+            err.print(f"the local runtime's authenticator (FORGE_HOME) also holds {name}'s secret")
+        err.print(f"enrolled {name}; scan the URI into an authenticator app. It is not shown again.")
+        console.print(f"secret: {enrolment['secret']}", markup=False)
+        typer.echo(enrolment["otpauth_uri"])

@@ -1,0 +1,68 @@
+"""Read-only queries behind GET /packages: filtered lists and the results recorded against a package."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from forge.db.connection import Database
+from forge.models.package import Package
+
+
+class PackageViews:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list(
+        self,
+        *,
+        cms: str | None = None,
+        status: str | None = None,
+        slug: str | None = None,
+        created_by: str | None = None,
+        before: tuple[datetime, UUID] | None = None,
+        limit: int = 50,
+    ) -> list[Package]:
+        """Newest first; `before` is the (created_at, id) of the last row of the previous page."""
+        clauses, params = [], []
+        for column, value in (("cms", cms), ("status", status), ("slug", slug), ("created_by", created_by)):
+            if value is not None:
+                clauses.append(f"{column} = %s")
+                params.append(value)
+        if before is not None:
+            clauses.append("(created_at, id) < (%s, %s)")
+            params.extend(before)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self.db.fetchall(
+            f"SELECT * FROM plugin_packages {where} ORDER BY created_at DESC, id DESC LIMIT %s", (*params, limit)
+        )
+        return [Package.model_validate(r) for r in rows]
+
+    def contract_tests(self, package_id: UUID) -> list[dict[str, Any]]:
+        return self.db.fetchall(
+            """SELECT test_suite, test_name, result, details, job_id, created_at FROM plugin_contract_tests
+               WHERE plugin_package_id = %s ORDER BY test_suite, test_name""",
+            (package_id,),
+        )
+
+    def compatibilities(self, package_id: UUID) -> list[dict[str, Any]]:
+        return self.db.fetchall(
+            """SELECT cms, cms_version, php_version, tested, test_result, details, updated_at
+               FROM plugin_compatibilities WHERE plugin_package_id = %s ORDER BY cms, cms_version, php_version""",
+            (package_id,),
+        )
+
+    def approval_requests(self, package_id: UUID) -> list[dict[str, Any]]:
+        return self.db.fetchall(
+            """SELECT id, plugin_package_id, job_id, requested_by, required_approvals, status, decided_at,
+                      expires_at, created_at
+               FROM approval_requests WHERE plugin_package_id = %s ORDER BY created_at""",
+            (package_id,),
+        )
+
+    def job_for(self, package_id: UUID) -> dict[str, Any] | None:
+        return self.db.fetchone(
+            "SELECT id, requested_by FROM forge_jobs WHERE plugin_package_id = %s ORDER BY created_at DESC LIMIT 1",
+            (package_id,),
+        )

@@ -1,0 +1,68 @@
+"""The pieces of approver MFA: sealed seeds, RFC 6238 codes, the local authenticator's step bookkeeping."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from forge.auth import totp
+from forge.auth.local_authenticator import LocalAuthenticator
+from forge.auth.secret_box import SecretBox, SecretBoxError, secret_box
+from forge.config import Settings
+
+
+def test_sealed_seeds_open_only_with_the_key_and_under_their_own_name() -> None:
+    box = SecretBox(os.urandom(32))
+    sealed = box.seal("mfa_seed/alice", b"JBSWY3DPEHPK3PXP")
+    assert b"JBSWY3DPEHPK3PXP" not in sealed
+    assert box.open("mfa_seed/alice", sealed) == b"JBSWY3DPEHPK3PXP"
+    with pytest.raises(SecretBoxError, match="does not decrypt"):
+        box.open("mfa_seed/mallory", sealed)  # moved onto another approver's row
+    with pytest.raises(SecretBoxError, match="does not decrypt"):
+        SecretBox(os.urandom(32)).open("mfa_seed/alice", sealed)
+    tampered = bytearray(sealed)
+    tampered[-1] ^= 1
+    with pytest.raises(SecretBoxError):
+        box.open("mfa_seed/alice", bytes(tampered))
+
+
+def test_the_key_comes_from_the_environment_or_a_private_file(tmp_path: Path) -> None:
+    key = base64.b64encode(os.urandom(32)).decode()
+    from_env = secret_box(Settings(FORGE_MFA_KEY=key, FORGE_HOME=tmp_path))
+    assert SecretBox(base64.b64decode(key)).open("x", from_env.seal("x", b"1")) == b"1"
+    with pytest.raises(SecretBoxError, match="base64"):
+        secret_box(Settings(FORGE_MFA_KEY="not base64!", FORGE_HOME=tmp_path))
+    first = secret_box(Settings(FORGE_HOME=tmp_path))
+    assert (tmp_path / "auth" / "mfa.key").stat().st_mode & 0o077 == 0
+    assert secret_box(Settings(FORGE_HOME=tmp_path)).open("y", first.seal("y", b"2")) == b"2"
+
+
+def test_codes_match_rfc6238_within_one_step_of_drift() -> None:
+    seed = totp.new_seed()
+    now = 1_700_000_000.0
+    step = totp.current_step(now)
+    assert totp.code_at_step(seed, step) == pyotp.TOTP(seed).at(now)  # what authenticator apps compute
+    for offset in (-1, 0, 1):
+        assert totp.matching_step(seed, totp.code_at_step(seed, step + offset), now) == step + offset
+    for offset in (-3, -2, 2, 3):
+        stale = totp.code_at_step(seed, step + offset)
+        if stale not in {totp.code_at_step(seed, step + o) for o in (-1, 0, 1)}:
+            assert totp.matching_step(seed, stale, now) is None
+    assert totp.provisioning_uri(seed, "alice").startswith(f"otpauth://totp/Plugin%20Forge:alice?secret={seed}")
+
+
+def test_the_local_authenticator_never_hands_out_a_step_twice(tmp_path: Path) -> None:
+    authenticator = LocalAuthenticator(tmp_path, SecretBox(os.urandom(32)))
+    assert authenticator.next_code("alice") is None
+    seed = totp.new_seed()
+    authenticator.remember("alice", seed)
+    first, second = authenticator.next_code("alice"), authenticator.next_code("alice")
+    now = totp.current_step()
+    steps = [totp.matching_step(seed, c) for c in (first, second)]  # type: ignore[arg-type]
+    assert steps[0] is not None and steps[1] is not None and steps[0] < steps[1] <= now + 1
+    assert b"alice" in (tmp_path / "authenticator.json").read_bytes()
+    assert seed.encode() not in (tmp_path / "authenticator.json").read_bytes()
