@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -26,6 +26,9 @@ REQUEST_METHODS = frozenset(
 )
 # Calls whose result no longer carries attacker-chosen text (an integer, a boolean).
 TAINT_BREAKERS = frozenset({"absint", "intval", "floatval", "boolval", "is_numeric", "isset", "empty", "count"})
+# WordPress's capability and nonce checks: an admin handler needs one of each before it acts.
+CAPABILITY_CHECKS = frozenset({"current_user_can", "user_can"})
+NONCE_CHECKS = frozenset({"check_admin_referer", "check_ajax_referer", "wp_verify_nonce"})
 # Calls that pass their first argument's literal prefix through (so a URL keeps its host).
 PREFIX_PRESERVING = frozenset(
     {
@@ -159,6 +162,24 @@ def enclosing_function(node: Node) -> Node | None:
     return None
 
 
+def built_from(node: Node, accept: Callable[[Node], bool], *, ternary_branches: bool = False) -> bool:
+    """True when `node` is accepted, or is parentheses or a binary expression (and, with `ternary_branches`, a
+    ternary's two outcomes) over parts that all are: "made only of X", as include paths and printed output ask."""
+    if node.type in ("parenthesized_expression", "binary_expression"):
+        return all(built_from(c, accept, ternary_branches=ternary_branches) for c in node.named_children)
+    if ternary_branches and node.type == "conditional_expression":
+        return all(built_from(c, accept, ternary_branches=True) for c in node.named_children[1:])
+    return accept(node)
+
+
+def missing_guards(scope: Node | None) -> list[str]:
+    """Which of "capability" and "nonce" checks the function `scope` never calls (both when there is none)."""
+    called = {call_name(n) for n in walk(scope)} if scope is not None else set()
+    return [
+        guard for guard, checks in (("capability", CAPABILITY_CHECKS), ("nonce", NONCE_CHECKS)) if not called & checks
+    ]
+
+
 @dataclass
 class PhpFile:
     path: str
@@ -188,7 +209,7 @@ class PhpFile:
             return text(first) if first is not None and first.type == "string_content" else None
         if node.type == "parenthesized_expression" and node.named_children:
             return self.resolve_prefix(node.named_children[0], depth + 1)
-        if node.type == "binary_expression" and _operator(node) == ".":
+        if node.type == "binary_expression" and binary_operator(node) == ".":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             if left is None:
                 return None
@@ -220,7 +241,7 @@ class PhpFile:
             return literal
         if node.type == "parenthesized_expression" and node.named_children:
             return self.resolve_value(node.named_children[0], depth + 1)
-        if node.type == "binary_expression" and _operator(node) == ".":
+        if node.type == "binary_expression" and binary_operator(node) == ".":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             parts = [self.resolve_value(n, depth + 1) if n is not None else None for n in (left, right)]
             return None if None in parts else "".join(p or "" for p in parts)
@@ -240,9 +261,10 @@ class PhpFile:
         return None
 
 
-def _operator(node: Node) -> str:
+def binary_operator(node: Node) -> str:
+    """A binary expression's operator, lower-cased (`and`, `xor`), else ""."""
     op = node.child_by_field_name("operator")
-    return text(op) if op is not None else ""
+    return text(op).lower() if op is not None else ""
 
 
 def is_tainted(node: Node, tainted: frozenset[str]) -> bool:

@@ -15,6 +15,11 @@ from forge.gates.registry import RULES
 MAX_FILE_BYTES = 8 * 1024 * 1024
 
 
+def _whole_file(rule: str, path: str, message: str, severity: Severity = Severity.ERROR) -> Finding:
+    """A finding about a file as a whole, reported at its first line."""
+    return Finding(rule=rule, path=path, line=1, severity=severity, message=message)
+
+
 def _read_tree(root: Path, exclude: tuple[str, ...]) -> tuple[dict[str, bytes], list[Finding]]:
     files: dict[str, bytes] = {}
     problems: list[Finding] = []
@@ -23,28 +28,12 @@ def _read_tree(root: Path, exclude: tuple[str, ...]) -> tuple[dict[str, bytes], 
         if any(fnmatch.fnmatch(relative, p) for p in exclude):
             continue
         if path.is_symlink():
-            problems.append(
-                Finding(
-                    rule="files.symlink",
-                    path=relative,
-                    line=1,
-                    severity=Severity.ERROR,
-                    message="symbolic link: it may point outside the plugin",
-                )
-            )
+            problems.append(_whole_file("files.symlink", relative, "symbolic link: it may point outside the plugin"))
             continue
         if not path.is_file():
             continue
         if path.stat().st_size > MAX_FILE_BYTES:
-            problems.append(
-                Finding(
-                    rule="files.binary",
-                    path=relative,
-                    line=1,
-                    severity=Severity.ERROR,
-                    message=f"file larger than {MAX_FILE_BYTES} bytes",
-                )
-            )
+            problems.append(_whole_file("files.binary", relative, f"file larger than {MAX_FILE_BYTES} bytes"))
             files[relative] = path.read_bytes()[:8192]
             continue
         files[relative] = path.read_bytes()
@@ -69,15 +58,8 @@ def scan(
     selected = tuple(only or ())
     for path, php in ctx.php.items():
         if php.has_syntax_errors:
-            findings.append(
-                Finding(
-                    rule="php.parse",
-                    path=path,
-                    line=1,
-                    severity=Severity.WARNING,
-                    message="tree-sitter could not parse all of this file; rules saw a partial tree",
-                )
-            )
+            message = "tree-sitter could not parse all of this file; rules saw a partial tree"
+            findings.append(_whole_file("php.parse", path, message, Severity.WARNING))
     for rule in RULES:
         if selected and not any(rule.id == s or rule.id.startswith(s) for s in selected):
             continue

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import io
+import shutil
 import stat
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from forge.errors import StepFailed
@@ -81,25 +82,59 @@ def unzip_tree(data: bytes, strip_prefix: str = "") -> dict[str, bytes]:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise StepFailed(f"not a zip archive: {exc}") from None
-    tree: dict[str, bytes] = {}
-    total = 0
     with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise StepFailed(f"archive has {len(infos)} entries (limit {MAX_ENTRIES})")
-        for info in infos:
-            path = safe_relative_path(info.filename)
-            if info.is_dir():
-                continue
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise StepFailed(f"symbolic link in archive: {info.filename}")
-            total += info.file_size
-            if total > MAX_UNCOMPRESSED:
-                raise StepFailed(f"archive expands beyond {MAX_UNCOMPRESSED} bytes")
-            name = path.as_posix()
-            if strip_prefix:
-                if not name.startswith(strip_prefix + "/"):
-                    raise StepFailed(f"entry {name!r} is outside the expected folder {strip_prefix}/")
-                name = name[len(strip_prefix) + 1 :]
-            tree[name] = archive.read(info)
-    return tree
+        return {name: archive.read(info) for name, info in _safe_members(archive, strip_prefix)}
+
+
+def unzip_to_dir(
+    source: Path,
+    target: Path,
+    strip_prefix: str = "",
+    max_entries: int = MAX_ENTRIES,
+    max_uncompressed: int = MAX_UNCOMPRESSED,
+) -> int:
+    """Extract the zip file `source` below `target`, streaming each entry to disk (large third-party builds
+    need not fit in memory), with the same refusals as unzip_tree. Returns the number of files written."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except zipfile.BadZipFile as exc:
+        raise StepFailed(f"not a zip archive: {source.name}: {exc}") from None
+    written = 0
+    with archive:
+        # Validate every entry before writing any, so a refused archive leaves nothing half-extracted.
+        members = list(_safe_members(archive, strip_prefix, max_entries, max_uncompressed))
+        for name, info in members:
+            out = target / name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, out.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1024 * 1024)
+            written += 1
+    return written
+
+
+def _safe_members(
+    archive: zipfile.ZipFile,
+    strip_prefix: str,
+    max_entries: int = MAX_ENTRIES,
+    max_uncompressed: int = MAX_UNCOMPRESSED,
+) -> Iterator[tuple[str, zipfile.ZipInfo]]:
+    """The archive's files as (relative name, entry); raises on zip-slip paths, links, and zip bombs."""
+    infos = archive.infolist()
+    if len(infos) > max_entries:
+        raise StepFailed(f"archive has {len(infos)} entries (limit {max_entries})")
+    total = 0
+    for info in infos:
+        path = safe_relative_path(info.filename)
+        if info.is_dir():
+            continue
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise StepFailed(f"symbolic link in archive: {info.filename}")
+        total += info.file_size
+        if total > max_uncompressed:
+            raise StepFailed(f"archive expands beyond {max_uncompressed} bytes")
+        name = path.as_posix()
+        if strip_prefix:
+            if not name.startswith(strip_prefix + "/"):
+                raise StepFailed(f"entry {name!r} is outside the expected folder {strip_prefix}/")
+            name = name[len(strip_prefix) + 1 :]
+        yield name, info

@@ -1,7 +1,8 @@
 """Golden test: the demo spec renders to a byte-identical tree, pinned by its digest.
 
 A template change moves the digest on purpose: review the rendered diff, then update GOLDEN. The
-stand-ins (tests/stubs.php) are the sandbox's file, pinned by their own test there, so they are left out.
+stand-ins (tests/stubs.php, tests/woocommerce-gateway-api.php) are the sandbox's files, pinned by their own test
+there, so they are left out.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from forge.models.spec import load_spec
 
 DEMO = Path(__file__).resolve().parents[3] / "examples" / "woocommerce.yaml"
 GOLDEN = "fa9a95d94e6daa34d30a9644b85180f72bef8994a6a9951798fb849d04a822db"
-FILES = 16
+FILES = 17
 
 
 def test_demo_tree_digest_is_pinned() -> None:
     tree = dict(TemplateProvider().generate(load_spec(DEMO)).tree)
     assert len(tree) == FILES
     assert tree.pop("tests/stubs.php") == (SANDBOX / "standins.php").read_bytes()
+    assert tree.pop("tests/woocommerce-gateway-api.php") == (SANDBOX / "woocommerce-gateway-api.php").read_bytes()
     assert tree_digest(tree) == GOLDEN
 
 

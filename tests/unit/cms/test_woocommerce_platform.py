@@ -132,7 +132,11 @@ def test_commands_are_the_documented_ones(demo: PluginSpec) -> None:
         ("php", "-l", "b.php"),
         ("composer", "validate", "--no-check-publish", "--no-check-lock", "--strict"),
     ]
-    assert set(PLATFORM.sandbox_files()) == {"sandbox/harness.php", "sandbox/standins.php"}
+    assert set(PLATFORM.sandbox_files()) == {
+        "sandbox/harness.php",
+        "sandbox/standins.php",
+        "sandbox/woocommerce-gateway-api.php",
+    }
 
 
 def test_render_is_deterministic(demo: PluginSpec) -> None:
@@ -158,10 +162,12 @@ def test_tree_has_the_plugin_files(demo: PluginSpec) -> None:
         "phpunit.xml.dist",
         "tests/bootstrap.php",
         "tests/stubs.php",
+        "tests/woocommerce-gateway-api.php",
     ):
         assert path in tree, path
     # The unit tests and the sandbox load the very same stand-ins.
     assert tree["tests/stubs.php"] == PLATFORM.sandbox_files()["sandbox/standins.php"]
+    assert tree["tests/woocommerce-gateway-api.php"] == PLATFORM.sandbox_files()["sandbox/woocommerce-gateway-api.php"]
 
 
 def test_dist_exclude_drops_dev_files_only(demo: PluginSpec) -> None:
@@ -345,7 +351,14 @@ def test_phpunit_passes_without_optional_features(demo: PluginSpec, features: di
 def test_php_is_php_7_4_compatible(demo: PluginSpec, tmp_path: Path) -> None:
     root = _plugin(demo, tmp_path)
     files = [str(root / f) for f in _php_files(root)]
-    sandbox = [str(PLATFORM.folder / "sandbox" / name) for name in ("harness.php", "standins.php")]
+    sandbox = [
+        str(PLATFORM.folder / "sandbox" / name)
+        for name in (
+            "harness.php",
+            "standins.php",
+            "woocommerce-gateway-api.php",
+        )
+    ]
     _assert_ok(_run(["php", str(HERE / "php74_compat.php"), *files, *sandbox], tmp_path), "PHP 7.4 check")
 
 

@@ -25,8 +25,10 @@ from forge.gates.php_ast import (
     REQUEST_SUPERGLOBALS,
     PhpFile,
     arguments,
+    built_from,
     call_name,
     line,
+    missing_guards,
     parse_php,
     string_value,
     text,
@@ -40,7 +42,6 @@ from forge.packaging.archive import write_tree
 Result = dict[str, Any]
 CONTRACTS_PHP = Path(__file__).resolve().parent / "sandbox" / "contracts.php"
 ADMIN_HOOK_PREFIXES = ("wp_ajax_", "admin_post_", "admin_action_")
-NONCE_CHECKS = frozenset({"check_admin_referer", "check_ajax_referer", "wp_verify_nonce"})
 SANITIZERS = frozenset(
     {
         "absint",
@@ -154,17 +155,11 @@ def _admin_handlers(files: dict[str, PhpFile]) -> Iterator[Result]:
                 continue
             handlers += 1
             body = _callback_body(args[1], functions)
-            called = {call_name(n) for n in walk(body)} if body is not None else set()
-            ok = "current_user_can" in called and bool(called & NONCE_CHECKS)
-            missing = [
-                w
-                for w, has in (("capability", "current_user_can" in called), ("nonce", bool(called & NONCE_CHECKS)))
-                if not has
-            ]
+            missing = missing_guards(body)
             yield _row(
                 "permissions",
                 f"admin_handler:{hook}",
-                ok,
+                not missing,
                 file=f"{path}:{line(node)}",
                 missing=missing or None,
                 found=body is not None,
@@ -198,17 +193,11 @@ def _inputs(files: dict[str, PhpFile]) -> Result:
     return _row("permissions", "request_input_sanitised", not raw, unsanitised=raw or None)
 
 
-def _escaped(node: Node) -> bool:
+def _escaped_part(node: Node) -> bool:
     if string_value(node) is not None or node.type in ("integer", "float", "name", "class_constant_access_expression"):
         return True
     if node.type == "cast_expression":
         return True
-    if node.type == "parenthesized_expression":
-        return all(_escaped(c) for c in node.named_children)
-    if node.type == "binary_expression":
-        return all(_escaped(c) for c in node.named_children)
-    if node.type == "conditional_expression":
-        return all(_escaped(c) for c in node.named_children[1:])
     name = call_name(node)
     if name is None:
         return False
@@ -217,6 +206,11 @@ def _escaped(node: Node) -> bool:
     if name in TRANSPARENT:
         return all(_escaped(a) for a in arguments(node))
     return False
+
+
+def _escaped(node: Node) -> bool:
+    """Printed output made only of literals, numbers and escaping calls (either outcome of a ternary)."""
+    return built_from(node, _escaped_part, ternary_branches=True)
 
 
 def _outputs(files: dict[str, PhpFile]) -> Result:

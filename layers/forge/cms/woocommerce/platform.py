@@ -173,6 +173,7 @@ def render(spec: PluginSpec) -> SourceTree:
     tree = {path: env.get_template(name).render(values).encode("utf-8") for name, path in _outputs(spec)}
     # The unit tests run against the same stand-ins the sandbox uses, so both agree on WordPress.
     tree["tests/stubs.php"] = _sandbox_file("standins.php")
+    tree["tests/woocommerce-gateway-api.php"] = _sandbox_file("woocommerce-gateway-api.php")  # stubs.php requires it
     return dict(sorted(tree.items()))
 
 
@@ -202,8 +203,11 @@ def _sandbox_file(name: str) -> bytes:
     return (SANDBOX / name).read_bytes()
 
 
+SANDBOX_FILES = ("harness.php", "standins.php", "woocommerce-gateway-api.php")
+
+
 def sandbox_files() -> Mapping[str, bytes]:
-    return {f"sandbox/{name}": _sandbox_file(name) for name in ("harness.php", "standins.php")}
+    return {f"sandbox/{name}": _sandbox_file(name) for name in SANDBOX_FILES}
 
 
 def sandbox_command(spec: PluginSpec) -> Command:

@@ -18,19 +18,23 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from forge.errors import ForgeError
 from forge.isolation.runner import Limits, apply_rlimits, run_bounded
 from forge.models.spec import PluginSpec
+from forge.packaging.archive import unzip_to_dir
 from forge.paths import repo_root
 
 ASSETS = Path(__file__).resolve().parent / "sandbox" / "wordpress"
+GATEWAY_API = "woocommerce-gateway-api.php"  # the gateway classes the stand-in shares with standins.php
 BUILDS = "wordpress-builds"  # in the working directory
 SQLITE_ZIP = "sqlite-database-integration.zip"
 WOOCOMMERCE_ZIP = "woocommerce.zip"  # downloads.wordpress.org/plugin/woocommerce.<version>.zip, when available
+# WordPress (~1,500 files, ~15 MB) fits the plugin limits; the real WooCommerce build is several times larger.
+BUILD_MAX_ENTRIES = 40_000
+BUILD_MAX_BYTES = 600 * 1024 * 1024
 # The Molam webhook protocol every generated plugin implements: hex HMAC-SHA256 of "{timestamp}.{body}".
 SIGNATURE_HEADER = "X-Molam-Signature"
 TIMESTAMP_HEADER = "X-Molam-Timestamp"
@@ -122,37 +126,32 @@ def staged_versions(workdir: Path) -> list[str]:
     return available_versions(workdir / BUILDS) if (workdir / BUILDS).is_dir() else []
 
 
-def _unzip(archive: Path, target: Path, strip: str = "") -> None:
-    with zipfile.ZipFile(archive) as z:
-        for info in z.infolist():
-            name = info.filename.removeprefix(strip)
-            if not name or name.endswith("/") or ".." in Path(name).parts or name.startswith("/"):
-                continue
-            out = target / name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(z.read(info))
+def _unpack(archive: Path, target: Path, strip_prefix: str = "") -> None:
+    """A zip-slip entry, a link or a bomb in a downloaded build fails the run rather than being skipped."""
+    unzip_to_dir(archive, target, strip_prefix, max_entries=BUILD_MAX_ENTRIES, max_uncompressed=BUILD_MAX_BYTES)
 
 
 def build_site(workdir: Path, version: str, plugin: Path, slug: str) -> Path:
     """A fresh site: WordPress, no database yet, the SQLite drop-in, the stand-in, the plugin."""
     site = workdir / f"site-{version}"
     shutil.rmtree(site, ignore_errors=True)
-    _unzip(workdir / BUILDS / f"wp-{version}.zip", site)
+    _unpack(workdir / BUILDS / f"wp-{version}.zip", site)
     # The playground build ships an installed database; a fresh install per run starts from none.
     shutil.rmtree(site / "wp-content" / "database", ignore_errors=True)
     (site / "wp-content" / "database").mkdir(parents=True)
     plugins = site / "wp-content" / "plugins"
-    _unzip(workdir / BUILDS / SQLITE_ZIP, plugins / "sqlite-database-integration", "sqlite-database-integration-main/")
+    _unpack(workdir / BUILDS / SQLITE_ZIP, plugins / "sqlite-database-integration", "sqlite-database-integration-main")
     shutil.copyfile(plugins / "sqlite-database-integration" / "db.copy", site / "wp-content" / "db.php")
     config = (ASSETS / "wp-config.php").read_text()
     for i in range(1, 9):
         config = config.replace(f"FORGE_SALT-{i}", secrets.token_hex(32))
     (site / "wp-config.php").write_text(config)
     if (workdir / BUILDS / WOOCOMMERCE_ZIP).is_file():
-        _unzip(workdir / BUILDS / WOOCOMMERCE_ZIP, plugins)
+        _unpack(workdir / BUILDS / WOOCOMMERCE_ZIP, plugins)
     else:
         (plugins / "woocommerce").mkdir(exist_ok=True)
         shutil.copyfile(ASSETS / "woocommerce-standin.php", plugins / "woocommerce" / "woocommerce.php")
+        shutil.copyfile(ASSETS.parent / GATEWAY_API, plugins / "woocommerce" / GATEWAY_API)
     shutil.copytree(plugin, plugins / slug)
     return site
 

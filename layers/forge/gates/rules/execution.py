@@ -9,7 +9,18 @@ from tree_sitter import Node
 
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
-from forge.gates.php_ast import arguments, call_name, line, string_value, text, walk
+from forge.gates.php_ast import (
+    TAINT_BREAKERS,
+    PhpFile,
+    arguments,
+    binary_operator,
+    call_name,
+    line,
+    method_name,
+    string_value,
+    text,
+    walk,
+)
 
 SHELL_FUNCTIONS = frozenset(
     {
@@ -70,14 +81,65 @@ CALLBACK_RUNNERS = frozenset(
 CALLBACK_POSITION = {"array_map": 0, "add_action": 1, "add_filter": 1, "usort": 1, "uasort": 1, "uksort": 1}
 CALLBACK_POSITION.update({"array_filter": 1, "array_walk": 1, "iterator_apply": 1})
 
+# Calls returning data stored in the database, a file or a remote response: whoever can write there (a SQL
+# injection, another plugin, the remote server) chooses what a function name read from it calls.
+STORED_OR_REMOTE = frozenset(
+    {
+        "get_option",
+        "get_site_option",
+        "get_transient",
+        "get_site_transient",
+        "get_post_meta",
+        "get_user_meta",
+        "get_metadata",
+        "get_theme_mod",
+        "wp_remote_retrieve_body",
+        "wp_remote_retrieve_header",
+        "file_get_contents",
+        "file",
+        "fgets",
+        "fread",
+        "stream_get_contents",
+        "unserialize",
+        "maybe_unserialize",
+    }
+)
+STORED_METHODS = frozenset({"get_var", "get_row", "get_col", "get_results"})  # $wpdb's readers
+COMPARISONS = frozenset({"==", "===", "!=", "!==", "<>", "<", ">", "<=", ">=", "<=>", "&&", "||", "and", "or", "xor"})
+
 STRINGISH = ("string", "encapsed_string", "heredoc", "nowdoc")
 
 
 def _stringish(node: Node) -> bool:
     if node.type == "binary_expression":
-        op = node.child_by_field_name("operator")
-        return op is not None and text(op) == "."
+        return binary_operator(node) == "."
     return node.type in STRINGISH or node.type == "variable_name"
+
+
+def _stored_or_remote(php: PhpFile, node: Node, depth: int = 0) -> str | None:
+    """The stored-or-remote reader whose result `node` evaluates to (in part), following variables through their
+    assignments. A value only compared, or used as an array index or a ternary's condition, selects among the
+    code's own values and does not count."""
+    if depth > 6:
+        return None
+    name = call_name(node) or method_name(node)
+    if name in STORED_OR_REMOTE or method_name(node) in STORED_METHODS:
+        return name
+    if name in TAINT_BREAKERS:
+        return None
+    if node.type == "variable_name":
+        children = php.assignments.get(text(node), [])
+    elif node.type == "subscript_expression":
+        children = node.named_children[:1]
+    elif node.type == "conditional_expression":
+        children = node.named_children[1:]
+    elif node.type == "binary_expression" and binary_operator(node) in COMPARISONS:
+        children = []
+    elif name is not None or method_name(node) is not None:
+        children = arguments(node)
+    else:
+        children = node.named_children
+    return next((found for c in children if (found := _stored_or_remote(php, c, depth + 1)) is not None), None)
 
 
 def _all_calls(ctx: ScanContext) -> Iterator[tuple[str, Node, str]]:
@@ -160,6 +222,9 @@ def _variable_calls(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
                     yield ctx.hit(
                         rule, path, line(node), f"request data passed to a variable function {text(fn)[:60]}()"
                     )
+                elif (source := _stored_or_remote(php, fn)) is not None:
+                    message = f"function name {text(fn)[:60]} read from stored or remote data ({source}())"
+                    yield ctx.hit(rule, path, line(node), message)
                 else:
                     yield ctx.hit(
                         rule,

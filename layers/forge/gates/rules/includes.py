@@ -8,7 +8,7 @@ from tree_sitter import Node
 
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
-from forge.gates.php_ast import call_name, line, string_value, text, walk
+from forge.gates.php_ast import built_from, call_name, line, string_value, text, walk
 
 INCLUDES = ("include_expression", "include_once_expression", "require_expression", "require_once_expression")
 REMOTE_SCHEMES = ("http://", "https://", "ftp://", "ftps://", "php://", "data:", "phar://", "zip://", "expect://")
@@ -17,22 +17,18 @@ SAFE_ANCHORS = frozenset({"__dir__", "__file__", "abspath", "wpinc", "wp_plugin_
 SAFE_ANCHOR_CALLS = frozenset({"dirname", "plugin_dir_path", "trailingslashit", "untrailingslashit", "realpath"})
 
 
-def _static_path(node: Node) -> bool:
-    """A path made only of literals, magic constants, constants and dirname()/plugin_dir_path() of those."""
-    if string_value(node) is not None:
-        return True
-    if node.type == "name":
-        return True  # a constant: defined once, not changeable at run time
-    if node.type == "class_constant_access_expression":
-        return True
-    if node.type == "parenthesized_expression":
-        return all(_static_path(c) for c in node.named_children)
-    if node.type == "binary_expression":
-        return all(_static_path(c) for c in node.named_children)
+def _static_part(node: Node) -> bool:
+    if string_value(node) is not None or node.type in ("name", "class_constant_access_expression"):
+        return True  # a literal, or a constant: defined once, not changeable at run time
     if call_name(node) in SAFE_ANCHOR_CALLS:
         args = node.child_by_field_name("arguments")
         return args is None or all(_static_path(a.named_children[-1]) for a in args.named_children if a.named_children)
     return False
+
+
+def _static_path(node: Node) -> bool:
+    """A path made only of literals, magic constants, constants and dirname()/plugin_dir_path() of those."""
+    return built_from(node, _static_part)
 
 
 def _paths(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tree_sitter import Node
-
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
-from forge.gates.php_ast import call_name, enclosing_function, line, method_name, string_literals, walk
+from forge.gates.php_ast import call_name, enclosing_function, line, method_name, missing_guards, string_literals, walk
 
 USER_WRITERS = frozenset({"wp_insert_user", "wp_update_user", "wp_create_user", "set_role", "add_role", "add_cap"})
 USER_WRITERS = USER_WRITERS | {"update_user_meta", "add_user_meta", "grant_super_admin"}
 ADMIN_MARKERS = ("administrator", "wp_capabilities", "manage_options", "promote_users", "edit_users")
-GUARDS = frozenset({"current_user_can", "user_can"})
-NONCE_CHECKS = frozenset({"check_admin_referer", "wp_verify_nonce", "check_ajax_referer"})
-
-
-def _guarded(scope: Node | None) -> bool:
-    """A function that checks both a capability and a nonce before acting: an admin screen handler."""
-    if scope is None:
-        return False
-    called = {call_name(n) for n in walk(scope)}
-    return bool(called & GUARDS) and bool(called & NONCE_CHECKS)
 
 
 def _admin_users(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
@@ -35,7 +23,8 @@ def _admin_users(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
             # The role is often set through a variable: look in the whole function (or file) for the marker.
             values = [v.lower() for _, v in string_literals(scope or node)]
             grants_admin = name == "grant_super_admin" or any(m in v for v in values for m in ADMIN_MARKERS)
-            if grants_admin and not _guarded(scope):
+            # Only an admin screen handler (a function checking capability and nonce first) may do this.
+            if grants_admin and missing_guards(scope):
                 message = f"{name}() grants administrator rights without a capability and nonce check"
                 yield ctx.hit(rule, path, line(node), message)
 

@@ -1,4 +1,5 @@
-"""Hard-coded credentials: API-key-shaped literals, private keys, and long random values in secret-named slots."""
+"""Hard-coded credentials: API-key-shaped literals, private keys, and long random values in secret-named slots or,
+whatever their slot's name, used as a credential (an auth header, an HMAC key, a secret-named field)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tree_sitter import Node
 
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
-from forge.gates.php_ast import line, string_value, text, walk
+from forge.gates.php_ast import PhpFile, arguments, call_name, line, string_value, text, walk
 
 KNOWN_FORMATS = (
     (re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}"), "a Stripe-style secret key"),
@@ -23,6 +24,11 @@ KNOWN_FORMATS = (
     (re.compile(r"\beyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}"), "a JSON Web Token"),
 )
 SECRET_NAME = re.compile(r"(secret|api_?key|apikey|passw(or)?d|token|private_?key|auth|bearer|credential)", re.I)
+# Header and field names a credential is sent under (`X-Api-Key`, `Authorization`).
+CREDENTIAL_KEY = re.compile(r"(authorization|api[-_]?key|x-auth|secret|token|passw(or)?d)", re.I)
+AUTH_SCHEMES = ("bearer ", "basic ", "token ")
+# Calls whose argument at this position is a key: what is passed there is a secret.
+KEY_ARGUMENTS = {"hash_hmac": 2, "hash_hmac_file": 2, "openssl_encrypt": 2, "openssl_decrypt": 2}
 # Names that hold the *name* of where a secret lives, not the secret.
 NAME_OF_SECRET = re.compile(r"(_NAME|_ENV|_OPTION|_FIELD|_LABEL|_HEADER)$", re.I)
 
@@ -61,6 +67,36 @@ def _slot_name(node: Node) -> str | None:
     return None
 
 
+def _credential_use(holder: Node) -> bool:
+    """`holder` (a variable or constant) is sent as a credential or used as a key where it appears."""
+    current = holder
+    while current.parent is not None and current.parent.type in ("binary_expression", "parenthesized_expression"):
+        current = current.parent
+        if any((string_value(c) or "").lower().startswith(AUTH_SCHEMES) for c in current.named_children):
+            return True
+    parent = current.parent
+    if parent is None:
+        return False
+    pair = parent.named_children
+    if parent.type == "array_element_initializer" and len(pair) == 2 and pair[1] == current:
+        key = string_value(pair[0])
+        return key is not None and bool(CREDENTIAL_KEY.search(key)) and not NAME_OF_SECRET.search(key)
+    call = parent.parent.parent if parent.type == "argument" and parent.parent is not None else None
+    name = call_name(call) if call is not None else None
+    if name in KEY_ARGUMENTS and call is not None:
+        args = arguments(call)
+        position = KEY_ARGUMENTS[name]
+        return len(args) > position and args[position] == current
+    return False
+
+
+def _used_as_credential(php: PhpFile, slot: str) -> bool:
+    """Any use of the variable or constant `slot` (whatever its name) in a credential position."""
+    kinds = ("variable_name",) if slot.startswith("$") else ("name",)
+    bare = slot.strip("'\"")
+    return any(n.type in kinds and text(n) == bare and _credential_use(n) for n in walk(php.root))
+
+
 def _secrets(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
         for node in walk(php.root):
@@ -72,8 +108,12 @@ def _secrets(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
                 yield ctx.hit(rule, path, line(node), f"hard-coded credential: {known}")
                 continue
             slot = _slot_name(node)
-            if slot and SECRET_NAME.search(slot) and not NAME_OF_SECRET.search(slot) and _random_looking(value):
+            if not slot or NAME_OF_SECRET.search(slot) or not _random_looking(value):
+                continue
+            if SECRET_NAME.search(slot):
                 yield ctx.hit(rule, path, line(node), f"hard-coded credential in {slot.strip(chr(39))}")
+            elif _used_as_credential(php, slot):
+                yield ctx.hit(rule, path, line(node), f"hard-coded credential in {slot.strip(chr(39))}, used as one")
 
 
 RULES = (Rule("secret.hardcoded", Severity.ERROR, "hard-coded secrets (API-key-like literals)", _secrets),)

@@ -14,6 +14,10 @@
 
 error_reporting( E_ALL );
 
+// Forge_Harness's helpers only (the harness returns before running): plugins load as in the sandbox harness.
+define( 'FORGE_HARNESS_AS_LIBRARY', true );
+require __DIR__ . '/harness.php';
+
 final class Forge_Contracts {
 	/** @var array<int, array{suite: string, name: string, result: string, details: array<string, mixed>}> */
 	public static $results = array();
@@ -81,13 +85,7 @@ if ( false === $forge_main || ! is_array( $forge_contract ) ) {
 }
 $forge_plugin_dir = dirname( $forge_main );
 
-define( 'ABSPATH', __DIR__ . '/wordpress/' );
-define( 'WPINC', 'wp-includes' );
-define( 'WP_CONTENT_DIR', dirname( $forge_plugin_dir, 2 ) );
-define( 'WP_PLUGIN_DIR', dirname( $forge_plugin_dir ) );
-define( 'WP_DEBUG', true );
-
-require __DIR__ . '/standins.php';
+Forge_Harness::load_standins( $forge_plugin_dir );
 
 ob_start();
 include_once $forge_main;

@@ -117,6 +117,18 @@ final class Forge_Harness {
 	}
 
 	/**
+	 * The constants WordPress defines before it loads a plugin from `$plugin_dir`, then the stand-ins.
+	 */
+	public static function load_standins( string $plugin_dir ): void {
+		define( 'ABSPATH', __DIR__ . '/wordpress/' );
+		define( 'WPINC', 'wp-includes' );
+		define( 'WP_CONTENT_DIR', dirname( $plugin_dir, 2 ) );
+		define( 'WP_PLUGIN_DIR', dirname( $plugin_dir ) );
+		define( 'WP_DEBUG', true );
+		require_once __DIR__ . '/standins.php';
+	}
+
+	/**
 	 * Fire an action the way WordPress would, if the plugin listens to it.
 	 *
 	 * @param mixed ...$args
@@ -128,6 +140,12 @@ final class Forge_Harness {
 		self::$facts['hooks_fired'][] = $hook;
 		do_action( $hook, ...$args );
 	}
+}
+
+// contracts.php (for load_standins) and wordpress/capture.php (for error_type) include this file for Forge_Harness
+// alone, so each exists once; the run below belongs to `php harness.php`.
+if ( defined( 'FORGE_HARNESS_AS_LIBRARY' ) ) {
+	return;
 }
 
 set_error_handler( array( 'Forge_Harness', 'on_error' ) );
@@ -147,13 +165,7 @@ if ( false === $forge_main || ! is_file( $forge_main ) ) {
 $forge_plugin_dir = dirname( $forge_main );
 $forge_slug       = basename( $forge_main, '.php' );
 
-define( 'ABSPATH', __DIR__ . '/wordpress/' );
-define( 'WPINC', 'wp-includes' );
-define( 'WP_CONTENT_DIR', dirname( $forge_plugin_dir, 2 ) );
-define( 'WP_PLUGIN_DIR', dirname( $forge_plugin_dir ) );
-define( 'WP_DEBUG', true );
-
-require __DIR__ . '/standins.php';
+Forge_Harness::load_standins( $forge_plugin_dir );
 
 // WordPress includes active plugins at global scope and buffers nothing; output during load is what
 // WordPress reports as "unexpected output" on activation.

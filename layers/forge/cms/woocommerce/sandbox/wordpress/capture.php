@@ -9,35 +9,17 @@
 
 error_reporting( E_ALL );
 
-final class Forge_Sandbox_Capture {
-	const FATALS = array( E_ERROR, E_PARSE, E_CORE_ERROR, E_COMPILE_ERROR, E_USER_ERROR, E_RECOVERABLE_ERROR );
+// The stand-in harness's class only (it returns before running), for the one table of diagnostic names.
+define( 'FORGE_HARNESS_AS_LIBRARY', true );
+require_once dirname( __DIR__ ) . '/harness.php';
 
+final class Forge_Sandbox_Capture {
 	/** @var string */
 	public static $log = '';
 	/** @var string */
 	public static $plugin_dir = '';
 	/** @var string */
 	public static $phase = '';
-
-	public static function type( int $errno ): string {
-		$names = array(
-			E_ERROR             => 'Fatal error',
-			E_WARNING           => 'Warning',
-			E_PARSE             => 'Parse error',
-			E_NOTICE            => 'Notice',
-			E_CORE_ERROR        => 'Core error',
-			E_CORE_WARNING      => 'Core warning',
-			E_COMPILE_ERROR     => 'Compile error',
-			E_COMPILE_WARNING   => 'Compile warning',
-			E_USER_ERROR        => 'User error',
-			E_USER_WARNING      => 'User warning',
-			E_USER_NOTICE       => 'User notice',
-			E_RECOVERABLE_ERROR => 'Recoverable error',
-			E_DEPRECATED        => 'Deprecated',
-			E_USER_DEPRECATED   => 'User deprecated',
-		);
-		return isset( $names[ $errno ] ) ? $names[ $errno ] : 'Error ' . $errno;
-	}
 
 	private static function in_plugin( string $file ): bool {
 		return '' !== self::$plugin_dir && 0 === strpos( $file, self::$plugin_dir );
@@ -68,15 +50,15 @@ final class Forge_Sandbox_Capture {
 				}
 			}
 		}
-		self::write( self::type( $errno ), $errstr, $errfile, $errline, $plugin, in_array( $errno, self::FATALS, true ) );
+		self::write( Forge_Harness::error_type( $errno ), $errstr, $errfile, $errline, $plugin, in_array( $errno, Forge_Harness::FATALS, true ) );
 		return true;
 	}
 
 	public static function on_shutdown(): void {
 		$last = error_get_last();
-		if ( is_array( $last ) && in_array( $last['type'], self::FATALS, true ) ) {
+		if ( is_array( $last ) && in_array( $last['type'], Forge_Harness::FATALS, true ) ) {
 			$file = (string) $last['file'];
-			self::write( self::type( (int) $last['type'] ), (string) $last['message'], $file, (int) $last['line'], self::in_plugin( $file ), true );
+			self::write( Forge_Harness::error_type( (int) $last['type'] ), (string) $last['message'], $file, (int) $last['line'], self::in_plugin( $file ), true );
 		}
 	}
 }
