@@ -1,4 +1,5 @@
-"""Where step outputs live between steps (forge.artifacts.s3), and the write-once audit of prompts and responses."""
+"""Where step outputs live between steps (forge.artifacts.s3), the internal marketplace (forge.publishing.
+s3_marketplace), and the write-once audit of prompts and responses."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from infra.nag import acknowledge, acknowledge_wildcards, logical_id
 # The spec keeps every generation prompt and response as WORM evidence; seven years is the usual retention for
 # payment records. Compliance mode: not even the account root can shorten it or delete an object early.
 AUDIT_RETENTION_DAYS = 7 * 365
+# What forge.pipeline.revocation writes at the marketplace root for merchants to verify against.
+TRUST_FILES = ("keys.json", "keys/*", "revocations.json", "revocations.json.sig")
 
 
 class Artifacts(Construct):
@@ -57,6 +60,26 @@ class Artifacts(Construct):
                 )
             ],
         )
+        # Published releases and the trust files. Its own bucket: unlike the artifact bucket nothing here is
+        # scratch, and a front for merchants (CloudFront with an origin access control) can be given exactly it.
+        self.marketplace = s3.Bucket(
+            self,
+            "MarketplaceBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            # A retraction deletes a release; the versions stay, as evidence of what merchants were offered.
+            versioned=True,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="marketplace/",
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(7)
+                )
+            ],
+        )
         self.audit_bucket = s3.Bucket(
             self,
             "AuditBucket",
@@ -82,6 +105,51 @@ class Artifacts(Construct):
         principal.add_to_principal_policy(
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
         )
+
+    def marketplace_environment(self) -> dict[str, str]:
+        return {"FORGE_MARKETPLACE": "s3", "FORGE_MARKETPLACE_BUCKET": self.marketplace.bucket_name}
+
+    def grant_marketplace_publish(self, grantee: lambda_.IFunction) -> None:
+        """The publish step: read a release's zip (a re-run compares bytes), write the release and the trust
+        files. ListBucket makes a missing zip a 404 rather than a 403. No delete."""
+        principal = grantee.grant_principal
+        principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject"], resources=[self.marketplace.arn_for_objects("*")]
+            )
+        )
+        principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.marketplace.bucket_arn])
+        )
+        self._acknowledge_marketplace(grantee, "Release keys are <slug>/<version>/<file>, known only at run time.")
+
+    def grant_marketplace_revoke(self, grantee: lambda_.IFunction) -> None:
+        """The API's revoke: list and delete a release's objects (retraction), rewrite the trust files. No read."""
+        principal = grantee.grant_principal
+        principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[self.marketplace.arn_for_objects("*")])
+        )
+        principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.marketplace.bucket_arn])
+        )
+        self.grant_marketplace_trust_files(grantee)
+        self._acknowledge_marketplace(grantee, "A retraction deletes <slug>/<version>/*, known only at run time.")
+
+    def grant_marketplace_trust_files(self, grantee: lambda_.IFunction) -> None:
+        """Key rotation: put keys.json, keys/<id>.pem and revocations.json(.sig), nothing else."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject"], resources=[self.marketplace.arn_for_objects(name) for name in TRUST_FILES]
+            )
+        )
+        acknowledge_wildcards(
+            grantee,
+            (f"Resource::<{logical_id(self.marketplace)}.Arn>/keys/*",),
+            "keys/<key id>.pem: one public key per signing key, ids known only after a rotation.",
+        )
+
+    def _acknowledge_marketplace(self, grantee: lambda_.IFunction, why: str) -> None:
+        acknowledge_wildcards(grantee, (f"Resource::<{logical_id(self.marketplace)}.Arn>/*",), why)
 
     def grant_audit_write(self, grantee: lambda_.IFunction) -> None:
         """Append-only: put objects, never read, overwrite-delete or change retention."""

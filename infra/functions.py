@@ -66,9 +66,13 @@ MIGRATE_SPEC = FunctionSpec(timeout_seconds=600)
 # API serves logs and packages; the migration touches only the database.
 # Key rotation republishes the trust files (keys.json) merchants verify against.
 USES_ARTIFACTS = frozenset({*LIGHT_STEPS, API, "rotate_keys"})
+# Who writes the marketplace bucket (a Lambda's disk is gone after the call), and for what: publish writes
+# releases, the API's revoke retracts them, key rotation rewrites keys.json; all three rewrite the trust files.
+MARKETPLACE_WRITERS: dict[str, str] = {"publish": "publish", API: "revoke", "rotate_keys": "trust files"}
 # A zip Lambda has no PKCS#11 module to load (SoftHSM locally; CloudHSM needs its client, i.e. a container
-# image), so AWS signs, and rotates, with the KMS key of infra/signing.py.
-KMS_SIGNERS = frozenset({"sign", "rotate_keys"})
+# image), so AWS signs, and rotates, with the KMS key of infra/signing.py. Besides packages (sign), publish signs
+# the release statement and the API signs the revocation list a revocation publishes.
+KMS_SIGNERS = frozenset({"sign", "publish", API, "rotate_keys"})
 
 # What an image build may see: the library, its pins and one function's folder (as for the Fargate images).
 IMAGE_CONTEXT_EXCLUDE = DOCKER_CONTEXT_EXCLUDE
@@ -174,8 +178,20 @@ class Functions(Construct):
             function.add_environment("FORGE_SIGNER", "kms")
         if name in USES_ARTIFACTS:
             self._artifacts.grant_objects(function)
+        if name in MARKETPLACE_WRITERS:
+            self._grant_marketplace(function, MARKETPLACE_WRITERS[name])
         self._acknowledge(function)
         return function
+
+    def _grant_marketplace(self, function: lambda_.Function, purpose: str) -> None:
+        for key, value in self._artifacts.marketplace_environment().items():
+            function.add_environment(key, value)
+        grant = {
+            "publish": self._artifacts.grant_marketplace_publish,
+            "revoke": self._artifacts.grant_marketplace_revoke,
+            "trust files": self._artifacts.grant_marketplace_trust_files,
+        }[purpose]
+        grant(function)
 
     def _acknowledge(self, function: lambda_.Function) -> None:
         acknowledge_managed_policies(

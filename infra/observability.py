@@ -21,6 +21,9 @@ from constructs import Construct
 from infra.context import METRICS_NAMESPACE, SERVICE, ForgeContext
 
 HOUR = Duration.hours(1)
+MINUTE = Duration.minutes(1)
+# The levels forge.pipeline.gauges emits every minute (functions/gauges on the schedule of infra/schedules.py).
+GAUGES = ("forge_jobs_queued", "forge_jobs_running", "forge_approvals_pending")
 
 
 @dataclass(frozen=True)
@@ -138,4 +141,14 @@ class Observability(Construct):
                 ],
                 width=8,
             ),
+        )
+        # Maximum per minute: one reading a minute, and the peak is what a queue or an approval backlog looks like.
+        self.gauges = {name: forge_metric(name, "Maximum", period=MINUTE) for name in GAUGES}
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Jobs queued / running",
+                left=[self.gauges["forge_jobs_queued"], self.gauges["forge_jobs_running"]],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(title="Approvals pending", left=[self.gauges["forge_approvals_pending"]], width=12),
         )

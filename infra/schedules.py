@@ -1,4 +1,5 @@
-"""EventBridge Scheduler: key rotation (functions/rotate_keys) and database secret rotation, planned in one place."""
+"""EventBridge Scheduler: key rotation (functions/rotate_keys), database secret rotation and the every-minute gauges
+(functions/gauges), planned in one place."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra.functions import FunctionSpec
 from infra.nag import acknowledge_wildcards, logical_id
 
 # The Lambda handler rotation runs (issue 6); the stack names this path and the tests check it exists.
@@ -22,6 +24,10 @@ KEY_ROTATION = scheduler.ScheduleExpression.cron(
 )
 # Monthly database password rotation through the secret's hosted rotation function (infra/database.py).
 SECRET_ROTATION = scheduler.ScheduleExpression.rate(Duration.days(30))
+# The queue and approval gauges (forge.pipeline.gauges): levels read from Postgres, so they need a clock.
+GAUGES_FUNCTION = "gauges"
+GAUGES_SPEC = FunctionSpec(timeout_seconds=30, memory_mb=256)
+GAUGES = scheduler.ScheduleExpression.rate(Duration.minutes(1))
 
 
 class Schedules(Construct):
@@ -32,37 +38,37 @@ class Schedules(Construct):
         *,
         database_secret: secretsmanager.ISecret,
         key_rotation: lambda_.IFunction | None,
+        gauges: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
-        # One role for both schedules, with exactly their two targets (the default is a stack-wide shared role).
+        # One role for the schedules, with exactly their targets (the default is a stack-wide shared role).
         self.role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
             ),
-            description="Plugin Forge schedules: rotate the signing key and the database secret",
+            description="Plugin Forge schedules: rotate the signing key and the database secret, emit the gauges",
         )
         self.key_rotation: scheduler.Schedule | None = None
         if key_rotation is not None:
-            self.key_rotation = scheduler.Schedule(
-                self,
+            self.key_rotation = self._invoke(
                 "KeyRotation",
-                description="Plugin Forge: rotate the package signing key",
-                schedule=KEY_ROTATION,
-                target=targets.LambdaInvoke(
-                    key_rotation,
-                    input=scheduler.ScheduleTargetInput.from_object({"reason": "scheduled"}),
-                    retry_attempts=3,
-                    max_event_age=Duration.hours(6),
-                    role=self.role,
-                ),
+                key_rotation,
+                KEY_ROTATION,
+                "rotate the package signing key",
+                retry_attempts=3,
+                max_event_age=Duration.hours(6),
             )
-            acknowledge_wildcards(
-                self.role,
-                (f"Resource::<{logical_id(key_rotation)}.Arn>:*",),
-                "Invoking any version of the key rotation function, and only that function.",
-            )
+        # A missed reading is superseded by the next one a minute later: retrying it would report a stale level.
+        self.gauges = self._invoke(
+            "Gauges",
+            gauges,
+            GAUGES,
+            "emit the queue and approval gauges",
+            retry_attempts=0,
+            max_event_age=Duration.minutes(1),
+        )
         self.secret_rotation = scheduler.Schedule(
             self,
             "SecretRotation",
@@ -77,6 +83,36 @@ class Schedules(Construct):
                     iam.PolicyStatement(actions=["secretsmanager:RotateSecret"], resources=[database_secret.secret_arn])
                 ],
                 retry_attempts=3,
+                role=self.role,
+            ),
+        )
+
+    def _invoke(
+        self,
+        construct_id: str,
+        function: lambda_.IFunction,
+        schedule: scheduler.ScheduleExpression,
+        what: str,
+        *,
+        retry_attempts: int,
+        max_event_age: Duration,
+    ) -> scheduler.Schedule:
+        """A schedule that invokes one function with the shared role, allowed to invoke that function only."""
+        acknowledge_wildcards(
+            self.role,
+            (f"Resource::<{logical_id(function)}.Arn>:*",),
+            f"Invoking any version of the function that does this ({what}), and only that function.",
+        )
+        return scheduler.Schedule(
+            self,
+            construct_id,
+            description=f"Plugin Forge: {what}",
+            schedule=schedule,
+            target=targets.LambdaInvoke(
+                function,
+                input=scheduler.ScheduleTargetInput.from_object({"reason": "scheduled"}),
+                retry_attempts=retry_attempts,
+                max_event_age=max_event_age,
                 role=self.role,
             ),
         )

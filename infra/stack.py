@@ -9,6 +9,7 @@ from constructs import Construct
 
 from infra.api import Api
 from infra.artifacts import Artifacts
+from infra.concurrency import reserve_step_concurrency
 from infra.containers import Containers
 from infra.context import ForgeContext
 from infra.database import Database, Migrations
@@ -16,7 +17,7 @@ from infra.functions import Functions, FunctionSpec
 from infra.network import Network
 from infra.observability import Observability
 from infra.pipeline import Pipeline
-from infra.schedules import KEY_ROTATION_HANDLER, Schedules
+from infra.schedules import GAUGES_FUNCTION, GAUGES_SPEC, KEY_ROTATION_HANDLER, Schedules
 from infra.signing import Signing
 
 # The checkout this file is in: the stack packages ITS functions/, layers/ and statemachine/, whatever
@@ -51,7 +52,9 @@ class PluginForgeStack(Stack):
             network=self.network,
             database=self.database,
         )
-        self.signing.grant_sign(self.functions.steps["sign"])
+        reserve_step_concurrency(self.functions.steps, context.worker_concurrency)
+        for signer in (self.functions.steps["sign"], self.functions.steps["publish"], self.functions.api):
+            self.signing.grant_sign(signer)
         # Prompts and responses, write-once (the spec's WORM audit).
         self.functions.steps["generate"].add_environment("FORGE_AUDIT_BUCKET", self.artifacts.audit_bucket.bucket_name)
         self.artifacts.grant_audit_write(self.functions.steps["generate"])
@@ -93,6 +96,7 @@ class PluginForgeStack(Stack):
         CfnOutput(self, "UserPoolClientId", value=self.api.client.user_pool_client_id)
         CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
         CfnOutput(self, "ArtifactBucket", value=self.artifacts.bucket.bucket_name)
+        CfnOutput(self, "MarketplaceBucket", value=self.artifacts.marketplace.bucket_name)
         CfnOutput(self, "DatabaseSecretArn", value=self.database.secret.secret_arn)
 
     def _schedules(self, repo_root: Path) -> Schedules:
@@ -106,4 +110,5 @@ class PluginForgeStack(Stack):
                 "forge:no-key-rotation",
                 f"{KEY_ROTATION_HANDLER} does not exist yet: no key rotation function and no key rotation schedule",
             )
-        return Schedules(self, "Schedules", database_secret=self.database.secret, key_rotation=rotate)
+        gauges = self.functions.add(GAUGES_FUNCTION, GAUGES_SPEC)
+        return Schedules(self, "Schedules", database_secret=self.database.secret, key_rotation=rotate, gauges=gauges)

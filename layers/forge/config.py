@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     api_url: str = Field(default="http://127.0.0.1:8080", alias="FORGE_API_URL")
     # The @wp-playground/wordpress-builds zips for the sandbox step (default: the bootstrap's .vendor/wp folder).
     wordpress_builds: str | None = Field(default=None, alias="FORGE_WORDPRESS_BUILDS")
+    # The Object Lock bucket that keeps every generation prompt and response (unset: the database chain only).
+    audit_bucket: str | None = Field(default=None, alias="FORGE_AUDIT_BUCKET")
+    # Where published releases and the trust files live: FORGE_HOME/marketplace, or (AWS) an S3 bucket and prefix.
+    marketplace: str = Field(default="folder", alias="FORGE_MARKETPLACE", pattern="^(folder|s3)$")
+    marketplace_bucket: str | None = Field(default=None, alias="FORGE_MARKETPLACE_BUCKET")
+    marketplace_prefix: str = Field(default="", alias="FORGE_MARKETPLACE_PREFIX")
     # base64 of the 32-byte AES key sealing approvers' TOTP seeds; unset: FORGE_HOME/auth/mfa.key.
     mfa_key: str | None = Field(default=None, alias="FORGE_MFA_KEY")
 

@@ -30,11 +30,12 @@ def default_deps() -> PipelineDeps:
             from forge.db.connection import database
             from forge.db.dsn import resolve_dsn
             from forge.db.repositories import Repositories
+            from forge.generation.audit_archive import audit_archive
             from forge.signing.backends import active_signer
             from forge.workflow.client import StepFunctionsWorkflow
 
             settings = get_settings()
-            repos = Repositories.on(database(resolve_dsn()))
+            repos = Repositories.on(database(resolve_dsn()), audit_archive(settings))
             _deps = PipelineDeps(
                 settings=settings,
                 repos=repos,

@@ -54,8 +54,9 @@ def test_each_function_holds_only_the_permissions_its_code_uses(synth: Synth) ->
     functions = synth.stack.functions.all
     roles = {name: synth.logical_id(f.role) for name, f in functions.items()}
     granted = {name: _granted(synth, role) for name, role in roles.items()}
-    # Signing keys: the sign step, and rotation.
-    assert {n for n, g in granted.items() if "kms:Sign" in g} == {"sign"} | ({"rotate_keys"} & set(functions))
+    # Signing keys: the sign step, publish (release statement), the API (revocation lists), and rotation.
+    signers = {"sign", "publish", "api"} | ({"rotate_keys"} & set(functions))
+    assert {n for n, g in granted.items() if "kms:Sign" in g} == signers
     assert {n for n, g in granted.items() if "kms:CreateKey" in g} == {"rotate_keys"} & set(functions)
     # Task tokens: the API (approve/reject), approval and finish.
     assert {n for n, g in granted.items() if "states:SendTaskSuccess" in g} == {"api", "approval", "finish"}
@@ -69,9 +70,17 @@ def test_each_function_holds_only_the_permissions_its_code_uses(synth: Synth) ->
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
     }
-    # Nobody deletes artifacts (versioned bucket, writers overwrite).
+    # Nobody deletes artifacts (versioned bucket, writers overwrite); only the API's revoke deletes, and only
+    # marketplace releases (a retraction; the versions stay).
     for name, actions_granted in granted.items():
-        assert not {a for a in actions_granted if a.startswith("s3:Delete")}, name
+        deletes = {a for a in actions_granted if a.startswith("s3:Delete")}
+        assert deletes == ({"s3:DeleteObject"} if name == "api" else set()), name
+    marketplace = synth.logical_id(synth.stack.artifacts.marketplace)
+    for statement in synth.statements(roles["api"]):
+        if "s3:DeleteObject" in actions(statement):
+            assert marketplace in str(statement["Resource"]) and synth.logical_id(
+                synth.stack.artifacts.bucket
+            ) not in str(statement["Resource"])
 
 
 def test_only_the_state_machine_scheduler_and_provider_invoke_functions(synth: Synth) -> None:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from infra.context import METRICS_NAMESPACE, SERVICE
+from infra.observability import GAUGES
 from infra.stack import REPO_ROOT
 from tests.infra.synthesis import Synth
 
@@ -80,3 +81,14 @@ def test_dashboard_shows_the_slos_and_the_executions(synth: Synth) -> None:
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
     for metric in ("forge_jobs_total", "forge_jobs_duration_seconds", "forge_approval_seconds", "ExecutionsFailed"):
         assert metric in body, metric
+
+
+def test_dashboard_graphs_the_three_gauges_the_library_emits(synth: Synth) -> None:
+    emitted = _emitted()
+    (dashboard,) = synth.of_type("AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for gauge in GAUGES:
+        # Emitted with `service` only, which is the dimension set the dashboard asks for.
+        assert emitted[gauge] == set(), gauge
+        assert f'\\"{gauge}\\",\\"service\\",\\"{SERVICE}\\"' in body, gauge
+    assert set(GAUGES) == {"forge_jobs_queued", "forge_jobs_running", "forge_approvals_pending"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from infra.schedules import KEY_ROTATION_HANDLER
+from infra.schedules import GAUGES_FUNCTION, KEY_ROTATION_HANDLER
 from infra.signing import ALIAS
 from infra.stack import REPO_ROOT, ROTATE_KEYS
 from tests.infra.synthesis import Synth, actions
@@ -23,7 +23,7 @@ def test_signing_key_is_p256_sign_verify_behind_the_alias(synth: Synth) -> None:
     assert alias["AliasName"] == ALIAS
 
 
-def test_only_sign_and_rotation_may_use_the_key_and_only_through_the_alias(synth: Synth) -> None:
+def test_only_signers_and_rotation_may_use_the_key_and_only_through_the_alias(synth: Synth) -> None:
     users: set[str] = set()
     for policy in synth.of_type("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
@@ -31,7 +31,8 @@ def test_only_sign_and_rotation_may_use_the_key_and_only_through_the_alias(synth
                 assert statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ALIAS}}
                 users |= {r["Ref"] for r in policy["Properties"]["Roles"]}
     functions = synth.stack.functions.all
-    expected = {synth.logical_id(functions["sign"].role)}
+    # sign: packages; publish: release statements; api: revocation lists.
+    expected = {synth.logical_id(functions[name].role) for name in ("sign", "publish", "api")}
     if ROTATE_KEYS in functions:
         expected.add(synth.logical_id(functions[ROTATE_KEYS].role))
     assert users == expected
@@ -74,3 +75,25 @@ def test_secret_rotation_rotates_exactly_the_database_secret(synth: Synth) -> No
     (rotation,) = synth.of_type("AWS::SecretsManager::RotationSchedule").values()
     assert rotation["Properties"]["HostedRotationLambda"]["RotationType"] == "PostgreSQLSingleUser"
     assert rotation["Properties"]["HostedRotationLambda"]["VpcSubnetIds"]
+
+
+def test_gauges_run_every_minute_with_database_access_only(synth: Synth) -> None:
+    handler = REPO_ROOT / "functions" / GAUGES_FUNCTION / "handler.py"
+    gauges = synth.stack.functions.all[GAUGES_FUNCTION]
+    assert synth.stack.functions.code_paths[GAUGES_FUNCTION] == handler.parent and handler.is_file()
+    schedules = {
+        s["Properties"]["Description"]: s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
+    }
+    schedule = schedules["Plugin Forge: emit the queue and approval gauges"]
+    assert schedule["ScheduleExpression"] == "rate(1 minute)"
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": [synth.logical_id(gauges), "Arn"]}
+    assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 0
+    role = schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]
+    invoke = [s for s in synth.statements(role) if "lambda:InvokeFunction" in actions(s)]
+    assert any(synth.logical_id(gauges) in json.dumps(s["Resource"]) for s in invoke)
+    # Least privilege: it reads the database secret and writes traces, nothing else (no bucket, no key).
+    granted = set().union(*(actions(s) for s in synth.statements(synth.logical_id(gauges.role))))
+    assert not {a for a in granted if a.startswith(("s3:", "kms:Sign", "kms:Create", "states:"))}, granted
+    assert "secretsmanager:GetSecretValue" in granted
+    props = synth.resources[synth.logical_id(gauges)]["Properties"]
+    assert "ReservedConcurrentExecutions" not in props

@@ -70,3 +70,45 @@ def test_artifact_access_is_get_put_and_list_only(synth: Synth) -> None:
             if bucket_id in str(statement["Resource"]):
                 granted |= actions(statement)
     assert granted == {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
+
+
+def test_marketplace_bucket_is_encrypted_versioned_private_logged_and_kept(synth: Synth) -> None:
+    bucket_id, props = _bucket(synth, synth.stack.artifacts.marketplace)
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["LoggingConfiguration"]["LogFilePrefix"] == "marketplace/"
+    assert _tls_only(synth, bucket_id)
+    assert synth.resources[bucket_id]["DeletionPolicy"] == "Retain"
+
+
+def test_only_publish_revoke_and_rotation_write_the_marketplace_each_with_its_own_actions(synth: Synth) -> None:
+    bucket_id = synth.logical_id(synth.stack.artifacts.marketplace)
+    functions = synth.stack.functions.all
+    by_role = {synth.logical_id(f.role): name for name, f in functions.items()}
+    granted: dict[str, set[str]] = {}
+    resources: dict[str, list[Any]] = {}
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if bucket_id in str(statement["Resource"]):
+                for role in policy["Properties"]["Roles"]:
+                    name = by_role.get(role["Ref"], role["Ref"])
+                    granted.setdefault(name, set()).update(actions(statement))
+                    resources.setdefault(name, []).append(statement["Resource"])
+    assert granted == {
+        "publish": {"s3:GetObject", "s3:PutObject", "s3:ListBucket"},
+        "api": {"s3:DeleteObject", "s3:ListBucket", "s3:PutObject"},
+        "rotate_keys": {"s3:PutObject"},
+    }
+    # Rotation may put the trust files only, not a release.
+    rotation = str(resources["rotate_keys"])
+    for name in ("/keys.json", "/keys/*", "/revocations.json", "/revocations.json.sig"):
+        assert name in rotation
+    assert "/*'" not in rotation.replace("/keys/*'", "")
+    for name, function in functions.items():
+        env = synth.resources[synth.logical_id(function)]["Properties"]["Environment"]["Variables"]
+        if name in granted:
+            assert env["FORGE_MARKETPLACE"] == "s3"
+            assert env["FORGE_MARKETPLACE_BUCKET"] == {"Ref": bucket_id}
+        else:
+            assert "FORGE_MARKETPLACE_BUCKET" not in env

@@ -120,8 +120,9 @@ def test_one_lambda_per_light_step_zip_ones_python_312_with_the_layer(synth: Syn
         assert env["S3_BUCKET"] == {"Ref": bucket}
         assert env["FORGE_DATABASE_SECRET_ARN"] == secret
         assert env["POWERTOOLS_SERVICE_NAME"] == "plugin-forge"
-    sign = synth.substituted(placeholder("sign"))["Properties"]["Environment"]["Variables"]
-    assert sign["FORGE_SIGNER"] == "kms"
+    for signer in ("sign", "publish"):
+        env = synth.substituted(placeholder(signer))["Properties"]["Environment"]["Variables"]
+        assert env["FORGE_SIGNER"] == "kms", signer
 
 
 def test_test_step_is_a_container_image_lambda_with_php(synth: Synth) -> None:

@@ -140,3 +140,18 @@ def test_repair_choice_on_the_engine() -> None:
     assert _run_repair_choice(llm, "States.Timeout")[0] == "FAILED"
     assert _run_repair_choice(llm | {"max_repairs": 0}, "StepFailed")[0] == "FAILED"
     assert _run_repair_choice({"provider": "template", "max_repairs": 2, "attempt": 0}, "StepFailed")[0] == "FAILED"
+
+
+def test_a_throttled_lambda_step_waits_for_a_worker_instead_of_failing_the_job() -> None:
+    # Reserved concurrency (FORGE_WORKER_CONCURRENCY) throttles a burst of jobs; 3 quick retries would fail them.
+    lambda_tasks = {n: s for n, s in states().items() if s.get("Resource") == "arn:aws:states:::lambda:invoke"}
+    assert {"Generate", "Test", "Package", "Sign", "Publish"} <= set(lambda_tasks)
+    for name, state in lambda_tasks.items():
+        throttle = [r for r in state["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]]
+        assert len(throttle) == 1, name
+        rule = throttle[0]
+        waited = sum(
+            min(rule["IntervalSeconds"] * rule["BackoffRate"] ** i, rule["MaxDelaySeconds"])
+            for i in range(rule["MaxAttempts"])
+        )
+        assert waited >= 1800, (name, waited)

@@ -14,7 +14,9 @@ class S3ArtifactStore:
         self.client = client or boto3.client("s3")
 
     def put(self, key: str, data: bytes) -> str:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        # A checksum on every put: S3 verifies the bytes it stored, and Object Lock buckets (the audit bucket)
+        # refuse a put without one.
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ChecksumAlgorithm="SHA256")
         return f"s3://{self.bucket}/{key}"
 
     def get(self, key: str) -> bytes:

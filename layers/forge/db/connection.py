@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,7 +12,6 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
-import psycopg2.pool
 
 from forge.errors import TransientError
 
@@ -21,25 +22,89 @@ Cursor = psycopg2.extras.RealDictCursor
 
 # SQLSTATE classes worth a retry: serialization failure, deadlock, connection trouble, too many connections.
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "53300", "57P01", "57P03"}
+_PING_AFTER_IDLE_SECONDS = 10.0
 
 
 class Database:
+    """Up to `max_connections` connections; idle ones are kept open and reused (LIFO, so a quiet process ends
+    up using few of them) because opening one costs a few ms per query. A connection never crosses a fork:
+    a child process starts with an empty pool of its own."""
+
     def __init__(self, dsn: str, max_connections: int = 16) -> None:
         self.dsn = dsn
-        self._pool = psycopg2.pool.ThreadedConnectionPool(0, max_connections, dsn)
-        # psycopg2's pool raises when all connections are out; callers wait for one instead.
+        self.max_connections = max_connections
+        self._lock = threading.Lock()
+        # (connection, monotonic time it was put back)
+        self._idle: list[tuple[psycopg2.extensions.connection, float]] = []
+        # Callers wait for a free connection instead of failing when all are out.
         self._slots = threading.BoundedSemaphore(max_connections)
+        self._pid = os.getpid()
+        self._closed = False
+
+    def _after_fork(self) -> None:
+        """In a forked child the inherited sockets belong to the parent's sessions: closing them here would
+        end the parent's sessions too, so they are only forgotten (kept referenced so no finaliser runs)."""
+        _inherited.extend(conn for conn, _ in self._idle)
+        self._idle = []
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def _acquire(self) -> psycopg2.extensions.connection:
+        if self._pid != os.getpid():
+            self._after_fork()
+        if not self._slots.acquire(timeout=30):
+            raise TransientError("no database connection free within 30 s")
+        with self._lock:
+            conn, since = self._idle.pop() if self._idle else (None, 0.0)
+        if conn is not None and self._alive(conn, time.monotonic() - since):
+            return conn
+        try:
+            return psycopg2.connect(self.dsn)
+        except psycopg2.OperationalError as exc:
+            self._slots.release()
+            raise TransientError(f"database unavailable: {exc}".strip()) from exc
+
+    @staticmethod
+    def _alive(conn: psycopg2.extensions.connection, idle_seconds: float) -> bool:
+        """A connection idle for a while may have been dropped by the server (restart, RDS idle timeout, a
+        Lambda container thawed after minutes): ping it first; a stale one is closed and replaced."""
+        if conn.closed:
+            return False
+        if idle_seconds < _PING_AFTER_IDLE_SECONDS:
+            return True
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            conn.rollback()
+            return True
+        except psycopg2.Error:
+            conn.close()
+            return False
+
+    def _release(self, conn: psycopg2.extensions.connection, broken: bool) -> None:
+        keep = (
+            not broken
+            and not conn.closed
+            and conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+            and self._pid == os.getpid()
+        )
+        with self._lock:
+            if keep and not self._closed:
+                self._idle.append((conn, time.monotonic()))
+                conn = None
+        if conn is not None and not conn.closed:
+            conn.close()
+        self._slots.release()
+
+    def idle_connections(self) -> int:
+        with self._lock:
+            return len(self._idle)
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg2.extras.RealDictCursor]:
         """A cursor inside one transaction: committed on success, rolled back on any error."""
-        if not self._slots.acquire(timeout=30):
-            raise TransientError("no database connection free within 30 s")
-        try:
-            conn = self._pool.getconn()
-        except psycopg2.OperationalError as exc:
-            self._slots.release()
-            raise TransientError(f"database unavailable: {exc}".strip()) from exc
+        conn = self._acquire()
         broken = False
         try:
             with conn.cursor(cursor_factory=Cursor) as cur:
@@ -48,6 +113,10 @@ class Database:
         except psycopg2.OperationalError as exc:
             broken = True
             raise TransientError(f"database unavailable: {exc}".strip()) from exc
+        except psycopg2.InterfaceError as exc:
+            # The connection was closed under us (a server restart seen only now): drop it, retry later.
+            broken = True
+            raise TransientError(f"database connection lost: {exc}".strip()) from exc
         except psycopg2.Error as exc:
             conn.rollback()
             if exc.pgcode in _TRANSIENT_SQLSTATES:
@@ -55,11 +124,13 @@ class Database:
             raise
         except BaseException:
             if not conn.closed:
-                conn.rollback()
+                try:
+                    conn.rollback()
+                except psycopg2.Error:
+                    broken = True
             raise
         finally:
-            self._pool.putconn(conn, close=broken or bool(conn.closed))
-            self._slots.release()
+            self._release(conn, broken)
 
     def fetchone(self, sql: str, params: Any = None) -> dict[str, Any] | None:
         with self.transaction() as cur:
@@ -77,7 +148,17 @@ class Database:
             return cur.rowcount
 
     def close(self) -> None:
-        self._pool.closeall()
+        with self._lock:
+            idle, self._idle, self._closed = [conn for conn, _ in self._idle], [], True
+        if self._pid == os.getpid():
+            for conn in idle:
+                conn.close()
+        else:
+            _inherited.extend(idle)
+
+
+# Connections a forked child inherited: referenced forever so that garbage collection never closes them.
+_inherited: list[psycopg2.extensions.connection] = []
 
 
 _databases: dict[str, Database] = {}

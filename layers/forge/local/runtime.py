@@ -15,6 +15,7 @@ from typing import Any
 from forge.config import Settings, get_settings, reset_settings
 from forge.errors import ForgeError
 from forge.isolation.runner import Limits
+from forge.local.gauge_ticker import DEFAULT_INTERVAL_SECONDS, GaugeTicker
 from forge.observability import logger
 
 STATE_MACHINE_NAME = "plugin-forge"
@@ -58,9 +59,13 @@ def running_runtime(settings: Settings) -> dict[str, Any] | None:
 
 
 class LocalRuntime:
-    def __init__(self, port: int = 8080, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, port: int = 8080, host: str = "127.0.0.1", gauge_interval_seconds: float = DEFAULT_INTERVAL_SECONDS
+    ) -> None:
         self.port = port
         self.host = host
+        self.gauge_interval_seconds = gauge_interval_seconds
+        self.gauges: GaugeTicker | None = None
         self._pg: Any = None
         self._mock: Any = None
         self._emulator: Any = None
@@ -101,6 +106,7 @@ class LocalRuntime:
         from forge.local.aws_emulator import AwsEmulator, LambdaContext, function_arn
         from forge.local.postgres import EmbeddedPostgres
         from forge.local.tokens import LocalIssuer
+        from forge.pipeline.gauges import emit_gauges
         from forge.pipeline.jobs import reconcile
         from forge.signing.softhsm import prepare_softhsm
         from forge.wiring import default_deps, reset_deps
@@ -157,6 +163,8 @@ class LocalRuntime:
         reset_deps()
 
         self.reconciled = reconcile(default_deps())
+        self.gauges = GaugeTicker(lambda: emit_gauges(default_deps()), self.gauge_interval_seconds)
+        self.gauges.start()
 
         api_context = LambdaContext("forge-api", function_arn("api"))
         self._api = ApiServer(
@@ -189,10 +197,10 @@ class LocalRuntime:
         from forge.db.connection import close_all
         from forge.wiring import reset_deps
 
-        for part in (self._api, self._emulator):
+        for part in (self.gauges, self._api, self._emulator):
             if part is not None:
                 part.stop()
-        self._api = self._emulator = None
+        self.gauges = self._api = self._emulator = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None

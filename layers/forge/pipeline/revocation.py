@@ -15,7 +15,7 @@ from forge.errors import Conflict, ForgeError, StepFailed
 from forge.models.package import Package, SigningKey
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
-from forge.publishing.folder_marketplace import FolderMarketplace
+from forge.publishing.marketplace import marketplace
 from forge.signing.keyset import keyset_bytes, keyset_of
 from forge.signing.revocation_list import RevocationList, RevokedPackage
 from forge.signing.signer import key_id as key_id_of
@@ -47,7 +47,7 @@ def keyset_files(keys: list[SigningKey]) -> dict[str, bytes]:
 
 
 def publish_keyset(deps: PipelineDeps) -> None:
-    FolderMarketplace(deps.settings.marketplace_dir).write_root_files(keyset_files(deps.repos.keys.all()))
+    marketplace(deps.settings).write_root_files(keyset_files(deps.repos.keys.all()))
 
 
 def sign_revocation_list(deps: PipelineDeps) -> tuple[RevocationList, bytes]:
@@ -96,7 +96,7 @@ def publish_trust_files(deps: PipelineDeps, new_list: bool = False) -> int:
     files = keyset_files(deps.repos.keys.all())
     files[REVOCATIONS] = body
     files[REVOCATIONS_SIG] = signature
-    FolderMarketplace(deps.settings.marketplace_dir).write_root_files(files)
+    marketplace(deps.settings).write_root_files(files)
     return version
 
 
@@ -125,7 +125,7 @@ def revoke_package(deps: PipelineDeps, package_id: UUID, reason: str, actor: str
         _fail_waiting_workflow(deps, token, reason)
     retracted = 0
     if "molam" in repos.publications.connector_types(package_id).values():
-        retracted += FolderMarketplace(deps.settings.marketplace_dir).retract(package.slug, package.version)
+        retracted += marketplace(deps.settings).retract(package.slug, package.version)
     version = publish_trust_files(deps, new_list=True)
     emit_metric("forge_packages_revoked_total", 1)
     logger.warning(

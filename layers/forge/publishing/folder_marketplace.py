@@ -14,6 +14,7 @@ from pathlib import Path
 
 from forge.errors import StepFailed
 from forge.packaging.archive import safe_relative_path
+from forge.publishing.marketplace import PublishedRelease
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -32,7 +33,7 @@ class FolderMarketplace:
     def release_dir(self, slug: str, version: str) -> Path:
         return self.root / safe_relative_path(slug) / safe_relative_path(version)
 
-    def publish(self, slug: str, version: str, files: Mapping[str, bytes], zip_file: str) -> Path:
+    def publish(self, slug: str, version: str, files: Mapping[str, bytes], zip_file: str) -> PublishedRelease:
         """Publish slug@version. Re-publishing identical zip bytes is a no-op success (a re-run of a
         reproducible build); different bytes under a published version are refused."""
         target = self.release_dir(slug, version)
@@ -52,7 +53,7 @@ class FolderMarketplace:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, target)
-        return target
+        return PublishedRelease(uri=target.as_uri(), folder=target)
 
     def retract(self, slug: str, version: str) -> bool:
         """Stop offering slug@version; True when a release folder was removed. Merchants who already have it

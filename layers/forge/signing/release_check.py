@@ -19,6 +19,7 @@ from forge.errors import StepFailed
 from forge.packaging.checksums import parse_sha256sums
 from forge.signing.dsse import DsseEnvelope, verify_envelope
 from forge.signing.keyset import Keyset, parse_keyset
+from forge.signing.revocation_floor import load_floor, locked, save_floor
 from forge.signing.revocation_list import RevocationList, RevokedPackage, parse_revocations
 from forge.signing.verify import sha256_hex, verify_signature
 
@@ -106,6 +107,25 @@ def _load_revocations(path: Path | None, keyset: Keyset | None) -> tuple[Revocat
     return document, Check("revocations", True, f"revocation list v{document.version} signature verifies")
 
 
+def _rollback_check(revocations: RevocationList, keyset: Keyset, state: Path) -> Check | None:
+    """None when the list is at least as new as any accepted before from this forge (and it is remembered);
+    else the failed check. Only a list whose signature verified gets here."""
+    key_ids = list(keyset.by_id())
+    with locked(state):
+        floor = load_floor(state)
+        highest = floor.highest(key_ids)
+        if highest is not None and revocations.version < highest.version:
+            return Check(
+                "revocations",
+                False,
+                f"revocation list v{revocations.version} is OLDER than v{highest.version} accepted on "
+                f"{highest.seen_at} (a replayed list could hide a revocation); fetch the current revocations.json",
+            )
+        floor.remember(key_ids, revocations.version)
+        save_floor(state, floor)
+    return None
+
+
 def _zip_check(folder: Path, target: Path, manifest: dict[str, object]) -> Check:
     zip_name = str(manifest.get("zip_name", ""))
     zip_path = folder / zip_name
@@ -183,9 +203,15 @@ def _statement_check(folder: Path, keyset: Keyset | None, manifest_body: bytes) 
     return Check("release statement", True, f"approved by {names}")
 
 
-def check_release(target: Path, keys_path: Path | None = None, revocations_path: Path | None = None) -> ReleaseReport:
+def check_release(
+    target: Path,
+    keys_path: Path | None = None,
+    revocations_path: Path | None = None,
+    state_path: Path | None = None,
+) -> ReleaseReport:
     """`target` is the release folder, or the zip inside it. keys.json and revocations.json are looked for in
-    the release folder and its parents unless given."""
+    the release folder and its parents unless given. With `state_path`, a revocation list older than one
+    accepted before is refused (forge.signing.revocation_floor)."""
     folder = target.parent if target.is_file() else target
     checks: list[Check] = []
     missing = [n for n in REQUIRED if not (folder / n).is_file()]
@@ -223,6 +249,8 @@ def check_release(target: Path, keys_path: Path | None = None, revocations_path:
             checks.append(optional)
 
     revocations, loaded = _load_revocations(revocations_path or find_near(folder, "revocations.json"), keyset)
+    if revocations is not None and keyset is not None and state_path is not None:
+        loaded = _rollback_check(revocations, keyset, state_path) or loaded
     checks.append(loaded)
     revoked = None
     if revocations is not None:

@@ -3,6 +3,7 @@ flipped byte, a key the keyset does not publish, and a revoked package each stop
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -63,6 +64,8 @@ def test_the_documented_commands_verify_a_release(deps: PipelineDeps, tmp_path: 
     assert done.stdout.count("Verified OK") == 3
     for line in ("zip matches the manifest", "is in the forge keyset", "not revoked", "approved manifest"):
         assert line in done.stdout
+    listed = json.loads((deps.settings.marketplace_dir / "revocations.json").read_bytes())
+    assert f"revocation list version {listed['version']} (" in done.stdout
 
 
 @pytest.mark.parametrize("target", ["zip", "manifest.json", "release-statement.json"])

@@ -59,3 +59,50 @@ def test_verify_without_trust_files_or_with_missing_ones_is_a_clear_failure(deps
     assert result.exit_code == 1 and "keys.json not found" in result.output
     missing = CliRunner().invoke(app, ["verify", str(copy), "--keys", str(tmp_path / "nope.json")])
     assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_verify_refuses_a_revocation_list_older_than_one_it_accepted(deps: PipelineDeps, tmp_path: Path) -> None:
+    from forge.pipeline.key_rotation import rotate_keys
+    from forge.pipeline.revocation import publish_trust_files
+
+    _job, folder = released(deps)
+    root = deps.settings.marketplace_dir
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("revocations.json", "revocations.json.sig"):
+        shutil.copy(root / name, old / name)
+    newer = publish_trust_files(deps, new_list=True)
+    runner = CliRunner()
+    state = deps.settings.forge_home / "verify" / "revocations-seen.json"
+
+    accepted = runner.invoke(app, ["verify", str(folder)])
+    assert accepted.exit_code == 0, accepted.output
+    assert f"revocation list v{newer} signature verifies" in accepted.output
+    assert {s["version"] for s in json.loads(state.read_text())["keys"].values()} == {newer}
+
+    replayed = runner.invoke(app, ["verify", str(folder), "--revocations", str(old / "revocations.json")])
+    assert replayed.exit_code == 1, replayed.output
+    assert f"v{newer - 1} is OLDER than v{newer}" in replayed.output and "NOT VERIFIED" in replayed.output
+
+    # A rotation keeps the old key in keys.json: the memory holds across it.
+    rotate_keys(deps)
+    after_rotation = runner.invoke(app, ["verify", str(folder), "--revocations", str(old / "revocations.json")])
+    assert after_rotation.exit_code == 1 and "OLDER" in after_rotation.output
+
+    # Another state file has seen nothing yet; the same list verifies there.
+    fresh = tmp_path / "fresh-state.json"
+    elsewhere = runner.invoke(
+        app, ["verify", str(folder), "--revocations", str(old / "revocations.json"), "--state", str(fresh)]
+    )
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert fresh.is_file()
+
+
+def test_verify_with_a_damaged_state_file_fails_closed_with_a_message(deps: PipelineDeps, tmp_path: Path) -> None:
+    _job, folder = released(deps)
+    state = tmp_path / "state.json"
+    state.write_text("{not json")
+    result = CliRunner().invoke(app, ["verify", str(folder), "--state", str(state)])
+    assert result.exit_code == 1
+    assert "is not a revocation state file; delete it to start over" in result.output
+    assert "Traceback" not in result.output

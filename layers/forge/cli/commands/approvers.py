@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 
 from forge.cli.client import ForgeClient, default_user, local_authenticator
+from forge.cli.groups import command_group
 from forge.cli.output import console, err, friendly
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
-    approver_app = typer.Typer(help="Approvers' MFA (TOTP).", no_args_is_help=True)
-    app.add_typer(approver_app, name="approver")
+    approver_app = command_group(app, "approver", "Approvers' MFA (TOTP).")
 
     @approver_app.command("enroll")
     @friendly

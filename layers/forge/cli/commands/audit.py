@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from forge.cli.groups import command_group
 from forge.cli.output import console, err, friendly
 from forge.errors import ForgeError
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
-    audit_app = typer.Typer(help="The generation audit (sira_generation_audit).", no_args_is_help=True)
-    app.add_typer(audit_app, name="audit")
+    audit_app = command_group(app, "audit", "The generation audit (sira_generation_audit).")
 
     @audit_app.command("verify")
     @friendly
@@ -18,18 +18,11 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         """Check every row's link and hashes; name the first broken row. Exit 0 only when the chain holds."""
         import psycopg2.errors
 
-        from forge.config import get_settings
+        from forge.cli.database import command_dsn
         from forge.db.connection import Database
         from forge.db.repositories.audit import AuditRepository
-        from forge.local.postgres import EmbeddedPostgres
 
-        settings = get_settings()
-        server = None
-        dsn = settings.database_url
-        if not dsn:
-            server = EmbeddedPostgres(settings.forge_home / "pgdata")
-            dsn = server.start()
-        try:
+        with command_dsn() as dsn:
             db = Database(dsn, max_connections=1)
             try:
                 report = AuditRepository(db).verify()
@@ -37,9 +30,6 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                 raise ForgeError("the database has no sira_generation_audit table; run `forge db migrate`") from None
             finally:
                 db.close()
-        finally:
-            if server is not None:
-                server.stop()
         if report.ok:
             console.print(f"audit chain intact: {report.rows} rows, head {report.last_hash}")
             return

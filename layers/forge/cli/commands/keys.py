@@ -2,59 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import typer
 
+from forge.cli.database import local_deps
+from forge.cli.groups import command_group
 from forge.cli.output import console, friendly
-from forge.config import get_settings, reset_settings
-from forge.pipeline.deps import PipelineDeps
-
-
-@contextmanager
-def local_deps() -> Iterator[PipelineDeps]:
-    """The forge's own wiring, on DATABASE_URL or the embedded Postgres in FORGE_HOME, with the SoftHSM token
-    prepared the way the local runtime prepares it."""
-    from forge.db.migrate import migrate
-    from forge.local.postgres import EmbeddedPostgres
-    from forge.wiring import default_deps, reset_deps
-
-    settings = get_settings()
-    server = None
-    dsn = settings.database_url
-    if not dsn:
-        server = EmbeddedPostgres(settings.forge_home / "pgdata")
-        dsn = server.start()
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "FORGE_PKCS11_PIN")}
-    try:
-        migrate(dsn)
-        os.environ["DATABASE_URL"] = dsn
-        if settings.signer == "pkcs11" and not settings.pkcs11_pin:
-            from forge.signing.softhsm import prepare_softhsm
-
-            os.environ["FORGE_PKCS11_PIN"] = prepare_softhsm(
-                settings.forge_home / "softhsm", settings.pkcs11_token_label
-            )
-        reset_settings()
-        reset_deps()
-        yield default_deps()
-    finally:
-        reset_deps()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_settings()
-        if server is not None:
-            server.stop()
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
-    keys_app = typer.Typer(help="The signing keyset: list keys, rotate the active key.", no_args_is_help=True)
-    app.add_typer(keys_app, name="keys")
+    keys_app = command_group(app, "keys", "The signing keyset: list keys, rotate the active key.")
 
     @keys_app.command("list")
     @friendly

@@ -149,6 +149,11 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                     f"job {job_id} ended {detail['job']['status']}: {detail['job']['error']}; see `forge job {job_id}`"
                 )
             publish = next(r for r in reversed(detail["runs"]) if r["step"] == "publish" and r["status"] == "success")
+            if "folder" not in publish["artifacts"]:
+                raise ForgeError(
+                    f"the demo checks a release folder, but this forge published to {publish['artifacts']['location']}"
+                    " (FORGE_MARKETPLACE=s3); download it and run `forge verify DIR`"
+                )
             folder = Path(publish["artifacts"]["folder"])
         finally:
             if runtime is not None:
@@ -170,20 +175,11 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
     @friendly
     def db_migrate() -> None:
         """Apply pending migrations (DATABASE_URL, else the embedded Postgres in FORGE_HOME)."""
+        from forge.cli.database import command_dsn
         from forge.db.migrate import available_migrations, migrate
-        from forge.local.postgres import EmbeddedPostgres
 
-        settings = get_settings()
-        server = None
-        dsn = settings.database_url
-        if not dsn:
-            server = EmbeddedPostgres(settings.forge_home / "pgdata")
-            dsn = server.start()
-        try:
+        with command_dsn() as dsn:
             applied = migrate(dsn)
-        finally:
-            if server is not None:
-                server.stop()
         for m in applied:
             console.print(f"applied {m.version:03d}_{m.name}")
         console.print(f"database at version {available_migrations()[-1].version:03d} ({len(applied)} applied now)")

@@ -73,17 +73,28 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         revocations: Annotated[
             Path | None, typer.Option("--revocations", help="revocations.json (default: found like keys.json)")
         ] = None,
+        state: Annotated[
+            Path | None,
+            typer.Option(
+                "--state",
+                help="Where the highest revocation list version seen is remembered "
+                "(default: FORGE_HOME/verify/revocations-seen.json)",
+            ),
+        ] = None,
     ) -> None:
         """Check a release: signature, key in the keyset, zip and SBOM digests, provenance, approvals statement,
-        revocation. Exit 0 only when everything verifies; a revoked package exits 3."""
+        revocation. Exit 0 only when everything verifies; a revoked package exits 3. A revocation list older
+        than one already accepted (a rollback) fails the check."""
+        from forge.config import get_settings
         from forge.signing.release_check import check_release
+        from forge.signing.revocation_floor import STATE_FILE
 
         if not target.exists():
             raise ForgeError(f"{target} does not exist")
         for given in (keys, revocations):
             if given is not None and not given.is_file():
                 raise ForgeError(f"{given} does not exist")
-        report = check_release(target, keys, revocations)
+        report = check_release(target, keys, revocations, state or get_settings().forge_home / STATE_FILE)
         for check in report.checks:
             console.print(f"{'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.name}: {check.detail}")
         if report.revoked is not None:

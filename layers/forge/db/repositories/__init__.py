@@ -8,6 +8,7 @@ from forge.db.connection import Database
 from forge.db.repositories.approvals import ApprovalRepository
 from forge.db.repositories.approvers import ApproverRepository
 from forge.db.repositories.audit import AuditRepository
+from forge.db.repositories.gauges import GaugeQueries
 from forge.db.repositories.jobs import JobRepository
 from forge.db.repositories.keys import KeyRepository
 from forge.db.repositories.package_views import PackageViews
@@ -15,6 +16,7 @@ from forge.db.repositories.packages import PackageRepository
 from forge.db.repositories.publications import PublicationRepository
 from forge.db.repositories.revocations import RevocationListRepository
 from forge.db.repositories.runs import RunRepository
+from forge.generation.audit_archive import AuditArchive
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,10 @@ class Repositories:
     publications: PublicationRepository
     audit: AuditRepository
     revocations: RevocationListRepository
+    gauges: GaugeQueries
 
     @classmethod
-    def on(cls, db: Database) -> Repositories:
+    def on(cls, db: Database, audit_archive: AuditArchive | None = None) -> Repositories:
         return cls(
             jobs=JobRepository(db),
             runs=RunRepository(db),
@@ -41,6 +44,7 @@ class Repositories:
             approvers=ApproverRepository(db),
             keys=KeyRepository(db),
             publications=PublicationRepository(db),
-            audit=AuditRepository(db),
+            audit=AuditRepository(db, audit_archive),
             revocations=RevocationListRepository(db),
+            gauges=GaugeQueries(db),
         )

@@ -11,6 +11,7 @@ from uuid import UUID
 from psycopg2.extras import Json
 
 from forge.db.connection import Database
+from forge.generation.audit_archive import METADATA_KEY, AuditArchive, archive_object, store
 
 GENESIS = "0" * 64
 VERIFY_BATCH = 500
@@ -48,8 +49,10 @@ class ChainReport:
 
 
 class AuditRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, archive: AuditArchive | None = None) -> None:
         self.db = db
+        # The write-once audit bucket (FORGE_AUDIT_BUCKET), when there is one.
+        self.archive = archive
 
     def append(
         self,
@@ -60,7 +63,12 @@ class AuditRepository:
         response: str,
         metadata: dict[str, Any],
     ) -> str:
-        """Append one row chained to the previous one; the table lock keeps the chain linear."""
+        """Append one row chained to the previous one; the table lock keeps the chain linear. With an archive,
+        the full prompt and response are stored there first and the row's metadata names the object."""
+        if self.archive is not None:
+            key, body = archive_object(job_id, provider, model_version, prompt, response, metadata)
+            store(self.archive, key, body)
+            metadata = {**metadata, METADATA_KEY: key}
         fields = {
             "job_id": str(job_id) if job_id else None,
             "provider": provider,

@@ -9,6 +9,7 @@ from uuid import UUID
 from psycopg2.extras import Json
 
 from forge.db.connection import Database
+from forge.db.repositories.keyset_page import newest_first
 from forge.errors import NotFound
 from forge.models.job import Job, JobStatus, Step
 from forge.models.spec import PluginSpec
@@ -61,18 +62,8 @@ class JobRepository:
         limit: int = 50,
     ) -> list[Job]:
         """Newest first; `before` is the (created_at, id) of the last row of the previous page."""
-        clauses, params = [], []
-        for column, value in (("status", status), ("cms", cms), ("requested_by", requested_by)):
-            if value is not None:
-                clauses.append(f"{column} = %s")
-                params.append(value)
-        if before is not None:
-            clauses.append("(created_at, id) < (%s, %s)")
-            params.extend(before)
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        rows = self.db.fetchall(
-            f"SELECT * FROM forge_jobs {where} ORDER BY created_at DESC, id DESC LIMIT %s", (*params, limit)
-        )
+        filters = {"status": status, "cms": cms, "requested_by": requested_by}
+        rows = newest_first(self.db, "forge_jobs", filters, before, limit)
         return [Job.model_validate(r) for r in rows]
 
     def started(self, job_id: UUID, execution_arn: str) -> None:

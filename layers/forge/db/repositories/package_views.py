@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from forge.db.connection import Database
+from forge.db.repositories.keyset_page import newest_first
 from forge.models.package import Package
 
 
@@ -25,18 +26,8 @@ class PackageViews:
         limit: int = 50,
     ) -> list[Package]:
         """Newest first; `before` is the (created_at, id) of the last row of the previous page."""
-        clauses, params = [], []
-        for column, value in (("cms", cms), ("status", status), ("slug", slug), ("created_by", created_by)):
-            if value is not None:
-                clauses.append(f"{column} = %s")
-                params.append(value)
-        if before is not None:
-            clauses.append("(created_at, id) < (%s, %s)")
-            params.extend(before)
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        rows = self.db.fetchall(
-            f"SELECT * FROM plugin_packages {where} ORDER BY created_at DESC, id DESC LIMIT %s", (*params, limit)
-        )
+        filters = {"cms": cms, "status": status, "slug": slug, "created_by": created_by}
+        rows = newest_first(self.db, "plugin_packages", filters, before, limit)
         return [Package.model_validate(r) for r in rows]
 
     def contract_tests(self, package_id: UUID) -> list[dict[str, Any]]:

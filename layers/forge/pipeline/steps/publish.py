@@ -11,7 +11,7 @@ from forge.pipeline.bookkeeping import StepContext, StepOutcome
 from forge.pipeline.revocation import publish_trust_files
 from forge.pipeline.steps.package import bundle_file_key
 from forge.publishing import release
-from forge.publishing.folder_marketplace import FolderMarketplace
+from forge.publishing.marketplace import marketplace
 from forge.publishing.release_statement import ReleaseStatement, approvers_of
 from forge.signing.signer import key_id
 from forge.signing.verify import sha256_hex, verify_signature
@@ -58,11 +58,13 @@ def publish(ctx: StepContext) -> StepOutcome:
         files[signed] = store.get(artifacts_layout.release_file(ctx.job.id, signed))
     statement, signature = _statement(ctx, files[release.MANIFEST], package.zip_sha256, package.signing_key_id)
     files[release.STATEMENT], files[release.STATEMENT_SIG] = statement, signature
-    marketplace = FolderMarketplace(ctx.deps.settings.marketplace_dir)
-    folder = marketplace.publish(slug, version, files, name)
+    released = marketplace(ctx.deps.settings).publish(slug, version, files, name)
     publish_trust_files(ctx.deps)
     connector = repos.publications.connector("molam")
-    repos.publications.record(package.id, connector["id"], f"{slug}@{version}", folder.as_uri())
+    repos.publications.record(package.id, connector["id"], f"{slug}@{version}", released.uri)
     repos.packages.set_status(package.id, "published")
-    ctx.log(f"published to {connector['name']}: {folder}")
-    return StepOutcome(summary=f"published {name}", artifacts={"folder": str(folder)})
+    ctx.log(f"published to {connector['name']}: {released.folder or released.uri}")
+    artifacts = {"location": released.uri}
+    if released.folder is not None:
+        artifacts["folder"] = str(released.folder)
+    return StepOutcome(summary=f"published {name}", artifacts=artifacts)
