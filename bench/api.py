@@ -10,6 +10,7 @@ handler on 127.0.0.1 exactly as `forge up` does, and measures each endpoint from
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -19,10 +20,13 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg2
 import requests
+
+ROOT = Path(__file__).resolve().parent.parent
 
 STEPS = ("generate", "build", "test", "sandbox", "package", "sign", "approval", "publish")
 
@@ -92,6 +96,12 @@ def main() -> None:
     parser.add_argument("--runs-per-job", type=int, default=7)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "bench" / "results" / "api.json",
+        help="where the figures are written as JSON (default: %(default)s)",
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="forge-bench-api-"))
@@ -164,6 +174,26 @@ def main() -> None:
         print(f"{'endpoint':<40} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
         for label, p50, p99, rps in rows:
             print(f"{label:<40} {p50:8.1f} {p99:8.1f} {rps:8.0f}")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            json.dumps(
+                {
+                    "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "jobs": args.jobs,
+                    "runs": args.jobs * args.runs_per_job,
+                    "requests_per_endpoint": args.requests,
+                    "clients": args.clients,
+                    "cpus": os.cpu_count(),
+                    "endpoints": [
+                        {"endpoint": label, "p50_ms": round(p50, 1), "p99_ms": round(p99, 1), "req_per_s": round(rps)}
+                        for label, p50, p99, rps in rows
+                    ],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+        print(f"\nwritten to {args.out}")
     finally:
         if api is not None:
             api.stop()

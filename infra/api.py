@@ -8,10 +8,11 @@ which does its own routing, validation and role checks (forge.api.auth reads the
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
@@ -19,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from forge.api.auth import ADMIN, OPS
+from infra.context import ForgeContext
 from infra.nag import acknowledge, acknowledge_managed_policies
 
 OPENAPI = Path("docs") / "openapi.json"
@@ -43,8 +45,25 @@ def openapi_routes(document: dict[str, Any]) -> dict[str, list[str]]:
     return routes
 
 
+def default_prefix(scope: Construct) -> str:
+    """<stack name>-<account id>: unique per account and stack, as Cognito domain prefixes must be per region."""
+    stack = Stack.of(scope)
+    name = re.sub(r"[^a-z0-9]+", "-", stack.stack_name.lower()).strip("-") or "forge"
+    for word in ("aws", "amazon", "cognito"):  # reserved in prefixes
+        name = name.replace(word, "x")
+    return f"{name[:40]}-{stack.account}"
+
+
 class Api(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, repo_root: Path, function: lambda_.IFunction) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        repo_root: Path,
+        function: lambda_.IFunction,
+        context: ForgeContext,
+    ) -> None:
         super().__init__(scope, construct_id)
         document = json.loads((repo_root / OPENAPI).read_text(encoding="utf-8"))
         self.routes = openapi_routes(document)
@@ -72,9 +91,26 @@ class Api(Construct):
                 ((OPS, "Plugin Forge operators: submit, follow, approve"), (ADMIN, "Payments admins: also revoke"))
             )
         }
+        # The hosted sign-in (password + TOTP on Cognito's own page) is how an operator gets an ID token for
+        # FORGE_TOKEN (docs/api.md): no password-based API flow is enabled, so passwords only ever go to that page.
+        self.domain = self.user_pool.add_domain(
+            "Domain",
+            cognito_domain=cognito.CognitoDomainOptions(
+                domain_prefix=context.cognito_domain_prefix or default_prefix(self)
+            ),
+        )
         self.client = self.user_pool.add_client(
             "OpsClient",
             auth_flows=cognito.AuthFlow(user_srp=True),
+            # Authorization code only (a public client: the operator's machine redeems the code with a PKCE
+            # verifier); no implicit flow, which would hand tokens over in the browser's address bar.
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True, implicit_code_grant=False),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=[context.callback_url],
+                logout_urls=[context.callback_url],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             generate_secret=False,
             id_token_validity=Duration.hours(1),
             access_token_validity=Duration.hours(1),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import IgnoreMode, Stack
+from aws_cdk import Annotations, IgnoreMode, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
@@ -18,6 +18,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.artifact_access import ARTIFACT_ACCESS, grant_artifacts
 from infra.artifacts import Artifacts
 from infra.context import ForgeContext
 from infra.database import SECRET_ENV, Database
@@ -37,9 +38,25 @@ DOCKER_CONTEXT_EXCLUDE = [
 
 # Written by the task: /tmp for the tools (SubprocessRunner gives them HOME=/tmp) and /work, where the
 # reporter stages each job (TMPDIR; tempfile.TemporaryDirectory in forge.pipeline.container.reporter). The
-# Dockerfiles declare both as VOLUMEs owned by the task's user, which is how a Fargate bind mount gets
+# Dockerfiles declare both as VOLUMEs with their modes (1777, 0711), which is how a Fargate bind mount gets
 # permissions other than root 0755.
 SCRATCH = {"tmp": "/tmp", "work": "/work"}
+
+# The trusted reporter runs as root (Fargate has no user namespaces, so a separate uid is the only boundary between
+# it and the plugin code) and keeps only what it needs to hand the job to the unprivileged child and clean up:
+# start it as 65534 (SETUID, SETGID), give it the staged folder (CHOWN), kill it on timeout (KILL) and remove what
+# it wrote (DAC_OVERRIDE, FOWNER). The child itself ends up with none (forge.isolation.runner).
+REPORTER_USER = "0:0"
+REPORTER_CAPABILITIES = frozenset(
+    {
+        ecs.Capability.SETUID,
+        ecs.Capability.SETGID,
+        ecs.Capability.CHOWN,
+        ecs.Capability.KILL,
+        ecs.Capability.DAC_OVERRIDE,
+        ecs.Capability.FOWNER,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -75,12 +92,26 @@ class Containers(Construct):
             # (Security groups and subnets are not part of a task definition: the ASL's RunTask passes them.)
             "sandbox": TaskSpec(cpu=512, memory_mb=1024),
         }
+        if not context.woocommerce_sha256:
+            Annotations.of(self).add_warning_v2(
+                "forge:woocommerceSha256",
+                "the sandbox image will not build: pass -c forge:woocommerceSha256=<sha256 of the WooCommerce zip>",
+            )
+        build_args = {"sandbox": {"WOOCOMMERCE_SHA256": context.woocommerce_sha256}}
         for step, spec in specs.items():
-            self.task_definitions[step] = self._task(repo_root, step, spec, environment, artifacts)
+            self.task_definitions[step] = self._task(
+                repo_root, step, spec, environment, artifacts, build_args.get(step, {})
+            )
             database.grant_connect(self.task_definitions[step].task_role)
 
     def _task(
-        self, repo_root: Path, step: str, spec: TaskSpec, environment: dict[str, str], artifacts: Artifacts
+        self,
+        repo_root: Path,
+        step: str,
+        spec: TaskSpec,
+        environment: dict[str, str],
+        artifacts: Artifacts,
+        build_args: dict[str, str],
     ) -> ecs.FargateTaskDefinition:
         dockerfile = repo_root / "functions" / step / "Dockerfile"
         if not dockerfile.is_file():
@@ -107,6 +138,7 @@ class Containers(Construct):
                 exclude=[p.format(step=step) for p in DOCKER_CONTEXT_EXCLUDE],
                 ignore_mode=IgnoreMode.DOCKER,
                 platform=ecr_assets.Platform.LINUX_AMD64,
+                build_args=build_args or None,
             ),
             environment=environment,
             logging=ecs.LogDrivers.aws_logs(
@@ -117,17 +149,17 @@ class Containers(Construct):
             # (forge.isolation.runner rlimits) live inside them.
             cpu=spec.cpu,
             memory_limit_mib=spec.memory_mb,
-            # Both tasks run tools over untrusted code: nothing may change the image, and no capability is needed.
+            # Both tasks run tools over untrusted code: nothing may change the image.
             readonly_root_filesystem=True,
             privileged=False,
-            user="10001:10001",
+            user=REPORTER_USER,
             linux_parameters=self._linux_parameters(prefix),
             essential=True,
         )
         for name, path in SCRATCH.items():
             task.add_volume(name=name)
             container.add_mount_points(ecs.MountPoint(source_volume=name, container_path=path, read_only=False))
-        artifacts.grant_objects(task.task_role)
+        grant_artifacts(artifacts, task.task_role, ARTIFACT_ACCESS[step])
         acknowledge(
             task,
             "AwsSolutions-ECS2",
@@ -145,9 +177,15 @@ class Containers(Construct):
         return task
 
     def _linux_parameters(self, prefix: str) -> ecs.LinuxParameters:
-        # An init process reaps the PHP children the checks leave behind; no Linux capability is needed.
+        # An init process reaps the PHP children the checks leave behind. Fargate can add no capability but
+        # SYS_PTRACE, so "drop ALL, add back" is impossible: every other capability is dropped by name.
         params = ecs.LinuxParameters(self, f"{prefix}LinuxParameters", init_process_enabled=True)
-        params.drop_capabilities(ecs.Capability.ALL)
+        params.drop_capabilities(
+            *sorted(
+                (c for c in ecs.Capability if c is not ecs.Capability.ALL and c not in REPORTER_CAPABILITIES),
+                key=lambda c: c.value,
+            )
+        )
         return params
 
     @property

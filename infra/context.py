@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from constructs import Node
 
@@ -11,6 +13,18 @@ WORKER_CONCURRENCY = "forge:workerConcurrency"
 DELETION_PROTECTION = "forge:databaseDeletionProtection"
 MULTI_AZ = "forge:databaseMultiAz"
 ALARM_EMAIL = "forge:alarmEmail"
+COGNITO_DOMAIN_PREFIX = "forge:cognitoDomainPrefix"
+CALLBACK_URL = "forge:callbackUrl"
+# The sha256 of the WooCommerce zip the sandbox image installs (functions/sandbox/Dockerfile refuses to build without
+# it): the forge cannot fetch WooCommerce to pin it here, so whoever deploys supplies it.
+WOOCOMMERCE_SHA256 = "forge:woocommerceSha256"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Where the hosted sign-in sends the authorization code: a port on the operator's own machine (docs/api.md).
+DEFAULT_CALLBACK_URL = "http://localhost:8765/callback"
+# Cognito's rules for a domain prefix: lowercase letters, digits and inner hyphens, at most 63 characters, and
+# none of the reserved words.
+_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
 
 # The Powertools names the library also defaults to (forge.observability); set here so every function and
 # container logs and emits metrics under the same service whatever imports first.
@@ -31,6 +45,33 @@ def _int(node: Node, key: str, default: int, low: int, high: int) -> int:
     # The same bounds forge.config.Settings enforces, so a bad value fails the synth, not the first invocation.
     if not low <= value <= high:
         raise ValueError(f"context {key} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _domain_prefix(node: Node) -> str:
+    prefix = str(node.try_get_context(COGNITO_DOMAIN_PREFIX) or "").strip()
+    if prefix and (not _PREFIX.match(prefix) or any(word in prefix for word in _RESERVED_IN_PREFIX)):
+        raise ValueError(
+            f"context {COGNITO_DOMAIN_PREFIX} must be 1-63 lowercase letters, digits and inner hyphens without "
+            f"{', '.join(_RESERVED_IN_PREFIX)}, got {prefix!r}"
+        )
+    return prefix
+
+
+def _callback_url(node: Node) -> str:
+    url = str(node.try_get_context(CALLBACK_URL) or DEFAULT_CALLBACK_URL).strip()
+    parts = urlsplit(url)
+    # Cognito accepts plain http only for localhost; anything else must be https.
+    local = parts.scheme == "http" and parts.hostname == "localhost"
+    if not (parts.scheme == "https" or local) or not parts.hostname or parts.fragment:
+        raise ValueError(f"context {CALLBACK_URL} must be an https URL (or http://localhost...), got {url!r}")
+    return url
+
+
+def _sha256(node: Node, key: str) -> str:
+    value = str(node.try_get_context(key) or "").strip().lower()
+    if value and not _SHA256.match(value):
+        raise ValueError(f"context {key} must be a sha256 in hex (64 characters), got {value!r}")
     return value
 
 
@@ -57,6 +98,11 @@ class ForgeContext:
     database_multi_az: bool = False
     # Where alarm notifications go (an SNS e-mail subscription); none when empty.
     alarm_email: str = ""
+    # The hosted sign-in's domain prefix (<prefix>.auth.<region>.amazoncognito.com); empty: derived from the stack
+    # name and account (infra/api.py), unique per account without anyone choosing one.
+    cognito_domain_prefix: str = ""
+    callback_url: str = DEFAULT_CALLBACK_URL
+    woocommerce_sha256: str = ""
 
     @classmethod
     def from_node(cls, node: Node) -> ForgeContext:
@@ -69,6 +115,9 @@ class ForgeContext:
             database_deletion_protection=_bool(node, DELETION_PROTECTION, cls.database_deletion_protection),
             database_multi_az=_bool(node, MULTI_AZ, cls.database_multi_az),
             alarm_email=email,
+            cognito_domain_prefix=_domain_prefix(node),
+            callback_url=_callback_url(node),
+            woocommerce_sha256=_sha256(node, WOOCOMMERCE_SHA256),
         )
 
     def environment(self, bucket_name: str) -> dict[str, str]:
@@ -79,7 +128,8 @@ class ForgeContext:
             "FORGE_HOME": FORGE_HOME,
             "S3_BUCKET": bucket_name,
             "FORGE_MIN_APPROVALS": str(self.min_approvals),
-            # Read by Settings but not a throttle in AWS (yet): see docs/aws.md.
+            # Locally it bounds the container steps running at once; in AWS the working step Lambdas get it as
+            # reserved concurrency (infra/concurrency.py, docs/aws.md).
             "FORGE_WORKER_CONCURRENCY": str(self.worker_concurrency),
             "POWERTOOLS_SERVICE_NAME": SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,

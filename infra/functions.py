@@ -12,6 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.artifact_access import ARTIFACT_ACCESS, grant_artifacts
 from infra.artifacts import Artifacts
 from infra.containers import DOCKER_CONTEXT_EXCLUDE
 from infra.context import ForgeContext
@@ -62,10 +63,6 @@ API_SPEC = FunctionSpec(timeout_seconds=29)
 # The custom resource that applies the migrations on deploy (infra/database.py).
 MIGRATE = "migrate"
 MIGRATE_SPEC = FunctionSpec(timeout_seconds=600)
-# Which functions read or write the artifact bucket: every step records its run's artifacts (bookkeeping), the
-# API serves logs and packages; the migration touches only the database.
-# Key rotation republishes the trust files (keys.json) merchants verify against.
-USES_ARTIFACTS = frozenset({*LIGHT_STEPS, API, "rotate_keys"})
 # Who writes the marketplace bucket (a Lambda's disk is gone after the call), and for what: publish writes
 # releases, the API's revoke retracts them, key rotation rewrites keys.json; all three rewrite the trust files.
 MARKETPLACE_WRITERS: dict[str, str] = {"publish": "publish", API: "revoke", "rotate_keys": "trust files"}
@@ -122,6 +119,9 @@ class Functions(Construct):
             SECRET_ENV: database.secret.secret_arn,
         }
         database.allow_from(network.function_security_group, "the Lambda functions")
+        # The functions and the Fargate tasks reach S3 only through the VPC's gateway endpoint; its policy admits
+        # these buckets (this is the construct that holds both the network and the buckets).
+        network.restrict_s3_to([artifacts.bucket, artifacts.marketplace, artifacts.audit_bucket])
         self.code_paths: dict[str, Path] = {}
         self.all: dict[str, lambda_.Function] = {}
         self.steps: dict[str, lambda_.Function] = {step: self.add(step, spec) for step, spec in LIGHT_STEPS.items()}
@@ -176,11 +176,11 @@ class Functions(Construct):
         self._database.grant_connect(function)
         if name in KMS_SIGNERS:
             function.add_environment("FORGE_SIGNER", "kms")
-        if name in USES_ARTIFACTS:
-            self._artifacts.grant_objects(function)
+        if name in ARTIFACT_ACCESS:
+            grant_artifacts(self._artifacts, function, ARTIFACT_ACCESS[name])
         if name in MARKETPLACE_WRITERS:
             self._grant_marketplace(function, MARKETPLACE_WRITERS[name])
-        self._acknowledge(function)
+        self._acknowledge(name, function)
         return function
 
     def _grant_marketplace(self, function: lambda_.Function, purpose: str) -> None:
@@ -193,7 +193,7 @@ class Functions(Construct):
         }[purpose]
         grant(function)
 
-    def _acknowledge(self, function: lambda_.Function) -> None:
+    def _acknowledge(self, name: str, function: lambda_.Function) -> None:
         acknowledge_managed_policies(
             function,
             (LAMBDA_BASIC, LAMBDA_VPC),
@@ -203,11 +203,12 @@ class Functions(Construct):
         acknowledge_wildcards(
             function, (NO_RESOURCE_LEVEL,), "X-Ray tracing (PutTraceSegments) has no resource-level permissions."
         )
-        acknowledge_wildcards(
-            function,
-            (f"Resource::<{logical_id(self._artifacts.bucket)}.Arn>/*",),
-            "Object keys in this stack's artifact bucket are per job (jobs/<id>/...), known only at run time.",
-        )
+        if name in ARTIFACT_ACCESS:
+            acknowledge_wildcards(
+                function,
+                (f"Resource::<{logical_id(self._artifacts.bucket)}.Arn>/*",),
+                "Object keys in this stack's artifact bucket are per job (jobs/<id>/...), known only at run time.",
+            )
         if isinstance(function.runtime, lambda_.Runtime) and function.runtime.name == RUNTIME.name:
             acknowledge(
                 function,

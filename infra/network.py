@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Aws, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct
@@ -24,6 +27,10 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "Ecs": ec2.InterfaceVpcEndpointAwsService.ECS,
 }
 HTTPS = ec2.Port.tcp(443)
+# Where ECR keeps image layers: a Fargate task in an isolated subnet pulls them through the S3 gateway endpoint.
+ECR_LAYER_BUCKET_OBJECTS = Fn.join("", ["arn:aws:s3:::prod-", Aws.REGION, "-starport-layer-bucket/*"])
+# The union of what the stack's roles are granted on its buckets (infra/artifacts.py, infra/artifact_access.py).
+STACK_BUCKET_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket")
 AWS_CUSTOM_RESOURCE_SINGLETON = "AWS679f53fac002430cb0da5b7982bd2287"
 
 
@@ -44,7 +51,16 @@ class Network(Construct):
         )
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 
-        s3 = self.vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+        self.s3_endpoint = self.vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+        # Until restrict_s3_to() names the buckets, the gateway admits only image layer pulls.
+        self.s3_endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="EcrImageLayers",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:GetObject"],
+                resources=[ECR_LAYER_BUCKET_OBJECTS],
+            )
+        )
         self.endpoint_security_group = ec2.SecurityGroup(
             self,
             "EndpointSecurityGroup",
@@ -99,7 +115,22 @@ class Network(Construct):
         )
         self.sandbox_security_group.add_egress_rule(self.endpoint_security_group, HTTPS, "AWS interface endpoints")
         self.sandbox_security_group.add_egress_rule(
-            ec2.Peer.prefix_list(self._s3_prefix_list_id()), HTTPS, f"S3 through {s3.node.id} gateway endpoint"
+            ec2.Peer.prefix_list(self._s3_prefix_list_id()),
+            HTTPS,
+            f"S3 through {self.s3_endpoint.node.id} gateway endpoint",
+        )
+
+    def restrict_s3_to(self, buckets: Sequence[s3.IBucket]) -> None:
+        """The S3 gateway's endpoint policy: whatever credentials are used inside this VPC (stolen ones included),
+        S3 answers only for this stack's buckets, with the actions the roles hold (forge.artifacts.s3, the
+        marketplace's revoke), and for ECR's image layers. Any other bucket, e.g. one to exfiltrate to, is refused."""
+        self.s3_endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="ThisStacksBuckets",
+                principals=[iam.AnyPrincipal()],
+                actions=list(STACK_BUCKET_ACTIONS),
+                resources=[arn for b in buckets for arn in (b.bucket_arn, b.arn_for_objects("*"))],
+            )
         )
 
     def _s3_prefix_list_id(self) -> str:

@@ -18,6 +18,7 @@ from infra.network import Network
 from infra.observability import Observability
 from infra.pipeline import Pipeline
 from infra.schedules import GAUGES_FUNCTION, GAUGES_SPEC, KEY_ROTATION_HANDLER, Schedules
+from infra.secrets import MfaKey
 from infra.signing import Signing
 
 # The checkout this file is in: the stack packages ITS functions/, layers/ and statemachine/, whatever
@@ -85,7 +86,9 @@ class PluginForgeStack(Stack):
             functions=self.functions,
             containers=self.containers,
         )
-        self.api = Api(self, "Api", repo_root=repo_root, function=self.functions.api)
+        self.api = Api(self, "Api", repo_root=repo_root, function=self.functions.api, context=context)
+        self.mfa_key = MfaKey(self, "MfaKey")
+        self.mfa_key.grant_to(self.functions.api)
         self.observability = Observability(
             self, "Observability", state_machine=self.pipeline.state_machine, context=context
         )
@@ -94,6 +97,8 @@ class PluginForgeStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.api.client.user_pool_client_id)
+        # The hosted sign-in an operator gets an ID token from (docs/api.md, "Signing in to a deployed forge").
+        CfnOutput(self, "SignInDomain", value=self.api.domain.base_url())
         CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
         CfnOutput(self, "ArtifactBucket", value=self.artifacts.bucket.bucket_name)
         CfnOutput(self, "MarketplaceBucket", value=self.artifacts.marketplace.bucket_name)

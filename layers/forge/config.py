@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from forge.errors import ForgeError
+
+# The names forge.generation.get_provider dispatches on; a typo fails when settings load, not in the repair loop.
+GenerationProvider = Literal["template", "openai", "bedrock"]
+
+
+class ConfigError(ForgeError):
+    """An environment variable holds a value the forge cannot use; `problems` names each variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 def _default_home() -> Path:
@@ -24,7 +38,7 @@ class Settings(BaseSettings):
     state_machine_arn: str | None = Field(default=None, alias="FORGE_STATE_MACHINE_ARN")
     artifact_bucket: str | None = Field(default=None, alias="S3_BUCKET")
     allowed_api_hosts: str = Field(default="api.molam.com,sandbox.api.molam.com", alias="FORGE_ALLOWED_API_HOSTS")
-    generation_provider: str = Field(default="template", alias="FORGE_GENERATION_PROVIDER")
+    generation_provider: GenerationProvider = Field(default="template", alias="FORGE_GENERATION_PROVIDER")
     # LLM generation (issue 4): repairs after a failed build/test, the OpenAI-compatible endpoint, Bedrock.
     max_repairs: int = Field(default=2, ge=0, le=10, alias="FORGE_MAX_REPAIRS")
     sira_api_url: str | None = Field(default=None, alias="SIRA_API_URL")
@@ -58,6 +72,9 @@ class Settings(BaseSettings):
     marketplace_prefix: str = Field(default="", alias="FORGE_MARKETPLACE_PREFIX")
     # base64 of the 32-byte AES key sealing approvers' TOTP seeds; unset: FORGE_HOME/auth/mfa.key.
     mfa_key: str | None = Field(default=None, alias="FORGE_MFA_KEY")
+    # AWS: the Secrets Manager secret whose string the MFA key is derived from (forge.auth.secret_box); when set,
+    # an unreadable secret is an error, never a fallback to a per-instance key file.
+    mfa_key_secret_arn: str | None = Field(default=None, alias="FORGE_MFA_KEY_SECRET_ARN")
 
     @property
     def artifacts_dir(self) -> Path:
@@ -72,9 +89,22 @@ class Settings(BaseSettings):
         return frozenset(h.strip().lower() for h in self.allowed_api_hosts.split(",") if h.strip())
 
 
+def _config_problem(err: dict) -> str:
+    # pydantic names the field by its alias, which is the environment variable.
+    variable = ".".join(str(p) for p in err["loc"]) or "(settings)"
+    secret = any(word in variable.upper() for word in ("KEY", "TOKEN", "PIN", "SECRET", "PASSWORD"))
+    shown = "(hidden)" if secret else repr(err.get("input"))
+    return f"{variable}={shown}: {err['msg']}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings; ConfigError (not pydantic's ValidationError, a ValueError) so that no caller, such as a
+    spec validator, mistakes a bad environment variable for bad input of its own."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError([_config_problem(e) for e in exc.errors()]) from None
 
 
 def reset_settings() -> None:

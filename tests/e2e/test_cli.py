@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forge.cli.main import app
+from forge.cli.output import console
 from forge.config import get_settings
 from forge.db.connection import Database
 from forge.local.runtime import LocalRuntime
@@ -30,7 +31,9 @@ def jobs_count() -> int:
     return Database(get_settings().database_url or "").fetchone("SELECT count(*) AS n FROM forge_jobs")["n"]
 
 
-def test_run_approve_and_inspect_through_the_cli(cli: CliRunner, tmp_path: Path) -> None:
+def test_run_approve_and_inspect_through_the_cli(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = cli.invoke(app, ["run", str(EXAMPLE)])
     assert run.exit_code == 0, run.output
     assert "✓ sandbox" in run.output and "Waiting for 2 approvals" in run.output
@@ -52,6 +55,10 @@ def test_run_approve_and_inspect_through_the_cli(cli: CliRunner, tmp_path: Path)
     assert "publish" in shown.output and "published" in shown.output
     listed = cli.invoke(app, ["jobs"])
     assert job_id in listed.output
+    # A narrow terminal squeezes the other columns, never the id `forge job` needs whole.
+    monkeypatch.setattr(console, "width", 80)
+    narrow = cli.invoke(app, ["jobs"])
+    assert narrow.exit_code == 0 and job_id in narrow.output, narrow.output
 
     folder = Path(
         next(
@@ -77,7 +84,7 @@ def test_approver_enroll_prints_the_otpauth_uri_once(cli: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1].startswith("otpauth://totp/Plugin%20Forge:grace?secret=")
     again = cli.invoke(app, ["approver", "enroll", "grace", "--as", "root"])
-    assert again.exit_code == 1 and "already enrolled" in again.output
+    assert again.exit_code == 1 and "already enrolled" in again.output and "pass --replace" in again.output
     assert cli.invoke(app, ["approver", "enroll", "grace", "--as", "root", "--replace"]).exit_code == 0
     assert cli.invoke(app, ["approver", "enroll", "bad name!", "--as", "root"]).exit_code == 1
 

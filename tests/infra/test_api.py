@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 
 from forge.api.auth import ADMIN, OPS
+from forge.auth.mfa_key_secret import MIN_SECRET_CHARS
 from infra.api import OPENAPI, PUBLIC_PATHS, THROTTLE_BURST, THROTTLE_RATE, openapi_routes
+from infra.context import CALLBACK_URL, COGNITO_DOMAIN_PREFIX, DEFAULT_CALLBACK_URL, ForgeContext
+from infra.secrets import MFA_KEY_SECRET_ENV, SECRET_LENGTH
 from infra.stack import REPO_ROOT
-from tests.infra.synthesis import Synth
+from tests.infra.synthesis import Synth, actions
 
 DOCUMENT = json.loads((REPO_ROOT / OPENAPI).read_text())
 
@@ -106,3 +110,64 @@ def test_an_openapi_document_without_paths_is_refused() -> None:
     with pytest.raises(ValueError, match="no paths"):
         openapi_routes({"openapi": "3.0.3", "paths": {}})
     assert openapi_routes({"paths": {"/a": {"get": {}, "parameters": []}}}) == {"/a": ["GET"]}
+
+
+def test_ops_sign_in_with_the_code_flow_on_a_hosted_domain(synth: Synth) -> None:
+    (client,) = synth.of_type("AWS::Cognito::UserPoolClient").values()
+    props = client["Properties"]
+    assert props["AllowedOAuthFlows"] == ["code"]  # no implicit flow
+    assert props["AllowedOAuthFlowsUserPoolClient"] is True
+    assert props["CallbackURLs"] == [DEFAULT_CALLBACK_URL]
+    assert set(props["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert props["SupportedIdentityProviders"] == ["COGNITO"]
+    assert "GenerateSecret" not in props or props["GenerateSecret"] is False  # public: PKCE, no client secret
+    # SRP for SDK clients; no password flow that would send a password anywhere but the hosted page.
+    assert set(props["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    (domain,) = synth.of_type("AWS::Cognito::UserPoolDomain").values()
+    assert domain["Properties"]["UserPoolId"] == {"Ref": synth.logical_id(synth.stack.api.user_pool)}
+    # <stack name>-<account>: unique per account without anyone picking a name.
+    assert domain["Properties"]["Domain"] == {"Fn::Join": ["", ["pluginforge-", {"Ref": "AWS::AccountId"}]]}
+    domain_id = synth.logical_id(synth.stack.api.domain)
+    outputs = synth.template.to_json()["Outputs"]
+    assert {"Ref": domain_id} in outputs["SignInDomain"]["Value"]["Fn::Join"][1]  # https://<prefix>.auth.<region>...
+
+
+def _context(**values: str) -> ForgeContext:
+    app = cdk.App(context=values)
+    return ForgeContext.from_node(cdk.Stack(app, "S").node)
+
+
+def test_domain_prefix_and_callback_url_come_from_context_and_are_checked() -> None:
+    chosen = _context(**{COGNITO_DOMAIN_PREFIX: "acme-forge", CALLBACK_URL: "https://ops.example.org/cb"})
+    assert (chosen.cognito_domain_prefix, chosen.callback_url) == ("acme-forge", "https://ops.example.org/cb")
+    assert _context().callback_url == DEFAULT_CALLBACK_URL
+    for bad in ("Acme", "my-aws-forge", "-x", "a" * 64):
+        with pytest.raises(ValueError, match=COGNITO_DOMAIN_PREFIX):
+            _context(**{COGNITO_DOMAIN_PREFIX: bad})
+    for bad in ("http://ops.example.org/cb", "ftp://localhost/cb", "localhost:8765", "https://x.org/#f"):
+        with pytest.raises(ValueError, match=CALLBACK_URL):
+            _context(**{CALLBACK_URL: bad})
+
+
+def test_the_mfa_key_is_a_generated_secret_only_the_api_function_reads(synth: Synth) -> None:
+    secret_id = synth.logical_id(synth.stack.mfa_key.secret)
+    secret = synth.resources[secret_id]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    generator = secret["Properties"]["GenerateSecretString"]
+    assert generator["PasswordLength"] == SECRET_LENGTH >= MIN_SECRET_CHARS
+    assert generator["ExcludePunctuation"] is True
+    assert secret["DeletionPolicy"] == "Retain"  # losing it orphans every sealed seed
+    api_function = synth.logical_id(synth.stack.functions.api)
+    env = synth.resources[api_function]["Properties"]["Environment"]["Variables"]
+    assert env[MFA_KEY_SECRET_ENV] == {"Ref": secret_id}
+    readers = set()
+    for function_id, function in synth.of_type("AWS::Lambda::Function").items():
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        for statement in synth.statements(role):
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if {"Ref": secret_id} in resources:
+                assert actions(statement) <= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+                readers.add(function_id)
+        if function_id != api_function:
+            assert MFA_KEY_SECRET_ENV not in function["Properties"].get("Environment", {}).get("Variables", {})
+    assert readers == {api_function}

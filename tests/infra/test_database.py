@@ -36,7 +36,8 @@ def test_postgres_is_encrypted_private_protected_and_its_password_is_a_secret(sy
     assert instance["DeletionPolicy"] == "Snapshot"
     # The password is resolved from Secrets Manager at deploy time, never a literal in the template.
     assert "secretsmanager" in str(props["MasterUserPassword"]) and "resolve" in str(props["MasterUserPassword"])
-    (secret,) = synth.of_type("AWS::SecretsManager::Secret").values()
+    # The database's secret, not the approvers' MFA key secret (infra/secrets.py).
+    (secret,) = (s for s in synth.of_type("AWS::SecretsManager::Secret").values() if "GenerateStringKey" in str(s))
     assert secret["Properties"]["GenerateSecretString"]["GenerateStringKey"] == "password"
     (subnets,) = synth.of_type("AWS::RDS::DBSubnetGroup").values()
     isolated = {synth.stack.resolve(s.subnet_id)["Ref"] for s in synth.stack.network.vpc.isolated_subnets}
@@ -80,11 +81,17 @@ def test_only_the_forge_functions_tasks_and_rotation_reach_postgres(synth: Synth
 
 def test_every_function_and_task_reads_the_database_secret_and_nothing_else_does(synth: Synth) -> None:
     secret = synth.stack.resolve(synth.stack.database.secret.secret_arn)
+    # The api function alone also reads the approvers' MFA key secret (tests/infra/test_api.py).
+    mfa_key = synth.stack.resolve(synth.stack.mfa_key.secret.secret_arn)
+    api_role = {"Ref": synth.logical_id(synth.stack.functions.api.role)}
     readers = set()
     for policy in synth.of_type("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             if "secretsmanager:GetSecretValue" in str(statement["Action"]):
-                assert statement["Resource"] == secret, statement
+                resource = statement["Resource"]
+                resources = resource if isinstance(resource, list) else [resource]
+                allowed = [secret, mfa_key] if policy["Properties"]["Roles"] == [api_role] else [secret]
+                assert secret in resources and all(r in allowed for r in resources), statement
                 readers |= {r["Ref"] for r in policy["Properties"]["Roles"]}
     roles = {synth.logical_id(f.role) for f in synth.stack.functions.all.values()}
     roles |= {synth.logical_id(t.task_role) for t in synth.stack.containers.task_definitions.values()}

@@ -101,8 +101,39 @@ def test_more_rules_name_their_field(field: str, value: object, expected: str) -
     assert any(p.startswith(field) and expected in p for p in found), found
 
 
-def test_semver_with_prerelease_and_build_is_accepted() -> None:
-    assert parse_spec(example() | {"version": "2.1.0-rc.1+build.5"}).version == "2.1.0-rc.1+build.5"
+@pytest.mark.parametrize("version", ["1.0.0-rc.1+b.2", "2.1.0-rc.1", "1.0.0+build.5"])
+def test_semver_suffixes_the_build_gate_refuses_are_refused_with_a_hint(version: str) -> None:
+    found = problems(example() | {"version": version})
+    assert any(p.startswith("version") and "dotted number such as 1.2.3" in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("slug", "term"),
+    [
+        ("wordpress-molam-pay", "wordpress"),
+        ("wp-molam-pay", "wp"),
+        ("google-pay-for-woocommerce", "google"),
+        ("molam-woocommerce", "woocommerce"),
+        ("woocommerce-molam-for-woocommerce", "woocommerce"),
+    ],
+)
+def test_slugs_the_trademark_gate_refuses_are_refused(slug: str, term: str) -> None:
+    found = problems(example() | {"slug": slug})
+    assert any(p.startswith("slug") and f"trademark '{term}'" in p and "<brand>-for-woocommerce" in p for p in found)
+
+
+def test_the_spec_and_the_build_gate_share_one_trademark_rule() -> None:
+    from forge.gates.rules.plugin_check import trademark_in
+
+    for slug in ("molam-pay-for-woocommerce", "molam-pay", "acme-checkout"):
+        assert trademark_in(slug) is None
+        assert parse_spec(example() | {"slug": slug}).slug == slug
+
+
+def test_a_trademarked_plugin_name_is_refused() -> None:
+    found = problems(example() | {"name": "WordPress Molam Pay"})
+    assert any(p.startswith("name") and "trademark 'wordpress'" in p for p in found), found
+    assert parse_spec(example() | {"name": "Molam Pay for WooCommerce"}).name == "Molam Pay for WooCommerce"
 
 
 def test_trailing_slash_of_the_api_url_is_dropped() -> None:
@@ -118,11 +149,17 @@ def test_published_json_schema_matches_the_model() -> None:
 def test_json_schema_accepts_the_example_and_refuses_what_the_model_refuses() -> None:
     validator = jsonschema_rs.Draft202012Validator(spec_json_schema())
     assert validator.is_valid(example())
+    assert validator.is_valid(example() | {"slug": "acme-checkout", "version": "10.20.30"})
     for bad in (
         {"slug": "woo-molam"},
         {"slug": "woocommerce-molam"},
         {"slug": "Molam_Pay"},
         {"version": "1.0"},
+        {"version": "1.0.0-rc.1+b.2"},
+        {"slug": "wordpress-molam-pay"},
+        {"slug": "wp-molam-pay"},
+        {"slug": "google-pay-for-woocommerce"},
+        {"slug": "molam-woocommerce"},
         {"api_base_url": "http://api.molam.com"},
         {"colour": "red"},
         {"currencies": ["eur"]},

@@ -48,10 +48,15 @@ def body_problem(event: dict[str, Any]) -> tuple[int, str, str] | None:
         parsed = json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
     except ValueError as exc:
         return 400, "malformed_json", f"the body is not valid JSON: {exc}"
+    except RecursionError:
+        return 400, "malformed_json", "the body nests JSON too deeply"
     if not isinstance(parsed, dict):
         return 400, "malformed_json", "the body must be a JSON object"
-    if _holds_nul(parsed):
-        return 400, "invalid_request", "text in the body must not contain NUL (\\u0000) characters"
+    try:
+        if _holds_nul(parsed):
+            return 400, "invalid_request", "text in the body must not contain NUL (\\u0000) characters"
+    except RecursionError:
+        return 400, "malformed_json", "the body nests JSON too deeply"
     return None
 
 

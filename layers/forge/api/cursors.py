@@ -22,7 +22,7 @@ def _encode(data: Any) -> str:
 def _decode(cursor: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: a cursor forged as deeply nested JSON
         raise BadCursor("cursor is not one this API issued") from None
 
 

@@ -1,7 +1,9 @@
 """AES-256-GCM for secrets at rest (TOTP seeds in forge_secrets).
 
-The key comes from FORGE_MFA_KEY (base64 of 32 bytes; in AWS the stack injects it from Secrets
-Manager), else from FORGE_HOME/auth/mfa.key, created with mode 0600 on first use. The secret's name is
+The key comes from FORGE_MFA_KEY (base64 of 32 bytes), else (AWS) from the Secrets Manager secret named by
+FORGE_MFA_KEY_SECRET_ARN (forge.auth.mfa_key_secret; never a fallback: a key file in a Lambda's /tmp would differ
+per execution environment and seeds sealed in one would not open in another), else from FORGE_HOME/auth/mfa.key,
+created with mode 0600 on first use. The secret's name is
 bound as associated data, so a ciphertext copied onto another approver's row does not decrypt.
 """
 
@@ -16,6 +18,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from forge.auth.mfa_key_secret import key_from_secret
 from forge.config import Settings
 from forge.errors import ForgeError
 
@@ -66,4 +69,6 @@ def secret_box(settings: Settings) -> SecretBox:
             return SecretBox(base64.b64decode(settings.mfa_key, validate=True))
         except (binascii.Error, ValueError):
             raise SecretBoxError("FORGE_MFA_KEY must be the base64 of 32 random bytes") from None
+    if settings.mfa_key_secret_arn:
+        return SecretBox(key_from_secret(settings.mfa_key_secret_arn))
     return SecretBox(_key_file(settings.forge_home / "auth" / "mfa.key"))

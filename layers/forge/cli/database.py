@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from forge.cli.telemetry_file import telemetry_to_file
 from forge.config import get_settings, reset_settings
 from forge.pipeline.deps import PipelineDeps
 
@@ -30,12 +31,13 @@ def command_dsn() -> Iterator[str]:
 @contextmanager
 def local_deps() -> Iterator[PipelineDeps]:
     """The forge's own wiring on the command's database, migrated, with the SoftHSM token prepared the way the
-    local runtime prepares it."""
+    local runtime prepares it. Logs and metrics of the work go to FORGE_HOME/logs/cli.log, not the terminal: print
+    the command's output after this block."""
     from forge.db.migrate import migrate
     from forge.wiring import default_deps, reset_deps
 
     settings = get_settings()
-    with command_dsn() as dsn:
+    with telemetry_to_file(settings.forge_home), command_dsn() as dsn:
         saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "FORGE_PKCS11_PIN")}
         try:
             migrate(dsn)

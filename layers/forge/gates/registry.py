@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from forge.gates.context import Rule
 from forge.gates.rules import (
     execution,
@@ -22,3 +24,10 @@ RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.R
 
 def rule_ids() -> list[str]:
     return [rule.id for rule in RULES]
+
+
+def unknown_selections(selected: Iterable[str]) -> list[str]:
+    """The entries of a `--rule` selection that match no rule id or id prefix (a typo would otherwise run nothing
+    and pass)."""
+    ids = rule_ids()
+    return [s for s in selected if not any(rule_id == s or rule_id.startswith(s) for rule_id in ids)]

@@ -9,7 +9,7 @@ from pathlib import Path
 from forge.errors import ForgeError
 from forge.gates.context import ScanContext
 from forge.gates.findings import Finding, ScanReport, Severity
-from forge.gates.registry import RULES
+from forge.gates.registry import RULES, rule_ids, unknown_selections
 
 # Anything bigger is not plugin source; it is reported, not read whole into memory.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -56,6 +56,8 @@ def scan(
         root=root, files=files, allowed_hosts=frozenset(h.lower() for h in allowed_hosts), slug_override=slug
     )
     selected = tuple(only or ())
+    if unknown := unknown_selections(selected):
+        raise ForgeError(f"unknown rule id or prefix: {', '.join(unknown)} (known: {', '.join(rule_ids())})")
     for path, php in ctx.php.items():
         if php.has_syntax_errors:
             message = "tree-sitter could not parse all of this file; rules saw a partial tree"

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, get_args
 
 from forge.cms.base import SourceTree
+from forge.config import GenerationProvider
 from forge.models.spec import PluginSpec
 
 if TYPE_CHECKING:
     from forge.config import Settings
     from forge.isolation.runner import Runner
 
-PROVIDERS = ("template", "openai", "bedrock")
+PROVIDERS: tuple[str, ...] = get_args(GenerationProvider)
 
 
 @dataclass(frozen=True)

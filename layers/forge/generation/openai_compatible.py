@@ -7,7 +7,9 @@ structured output (response_format json_schema) and validated by the forge regar
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import urllib3
 
@@ -20,6 +22,24 @@ from forge.generation.secrets import sira_api_key
 
 MAX_TOKENS = 32_000
 _TRANSIENT_STATUSES = {408, 409, 429, 500, 502, 503, 504}
+# The whole authority, not a parsed hostname: urlsplit reads "[::1].evil.example" as host ::1.
+_LOOPBACK_AUTHORITY = re.compile(r"(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?", re.I)
+
+
+def check_endpoint_url(url: str) -> None:
+    """The key travels in a header: plain HTTP only to loopback (a local model server or a test).
+
+    The host is parsed, not prefix-matched: http://localhost.evil.example would otherwise pass."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a malformed port
+        if parts.scheme == "https" and parts.hostname:
+            return
+        if parts.scheme == "http" and parts.hostname and _LOOPBACK_AUTHORITY.fullmatch(parts.netloc):
+            return
+    except ValueError:  # a malformed IPv6 literal or port
+        pass
+    raise ForgeError(f"SIRA_API_URL must be https:// (or http on 127.0.0.1, localhost or [::1]), got {url!r}")
 
 
 def completions_url(base: str) -> str:
@@ -29,9 +49,7 @@ def completions_url(base: str) -> str:
 
 class OpenAICompatibleModel:
     def __init__(self, url: str, model: str, api_key: str, timeout_seconds: float) -> None:
-        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
-            # The key travels in a header: plain HTTP only to loopback (a local model server or a test).
-            raise ForgeError(f"SIRA_API_URL must be https:// (or http on loopback), got {url!r}")
+        check_endpoint_url(url)
         self.url = completions_url(url)
         self.model = model
         self.api_key = api_key

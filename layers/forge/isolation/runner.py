@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import signal
@@ -22,6 +23,21 @@ class Limits:
     memory_mb: int = 1024
     wall_seconds: int = 600
     max_processes: int = 256
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a child runs as once it has dropped the launcher's privileges."""
+
+    uid: int
+    gid: int
+
+
+# The kernel's overflow user: owns nothing, so a child running as it can read no other process's /proc/<pid>/environ
+# and no file of the (root) launcher. bubblewrap maps the local children to the same ids.
+NOBODY = Identity(uid=65534, gid=65534)
+
+_PR_SET_NO_NEW_PRIVS = 38
 
 
 @dataclass(frozen=True)
@@ -71,15 +87,36 @@ def apply_rlimits(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def forbid_new_privileges() -> None:
+    """Called in the child before exec: no setuid binary or file capability can raise it again."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+
+
+def _prepare_child(limits: Limits, drop_to: Identity | None) -> None:
+    # Runs after Popen has already switched to `drop_to` (setgroups([]), setregid, setreuid happen before
+    # preexec_fn), so a uid change from root has cleared every capability by now.
+    apply_rlimits(limits)
+    if drop_to is not None:
+        forbid_new_privileges()
+
+
 def run_bounded(
     argv: Sequence[str],
     cwd: Path | None,
     limits: Limits,
     env: Mapping[str, str] | None,
     on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    drop_to: Identity | None = None,
 ) -> Completed:
     """Run with rlimits and a wall-clock deadline; the whole process group is killed on timeout.
-    `on_start` receives the process (so a canceller can kill it)."""
+    `on_start` receives the process (so a canceller can kill it). With `drop_to` the child gives up the launcher's
+    uid, gid, supplementary groups and capabilities before exec and sets no_new_privs (the launcher must be root
+    or hold CAP_SETUID/CAP_SETGID)."""
+    identity: dict[str, object] = (
+        {"user": drop_to.uid, "group": drop_to.gid, "extra_groups": []} if drop_to is not None else {}
+    )
     started = time.monotonic()
     proc = subprocess.Popen(
         list(argv),
@@ -88,7 +125,8 @@ def run_bounded(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=lambda: apply_rlimits(limits),  # noqa: PLW1509 - single-threaded child before exec
+        preexec_fn=lambda: _prepare_child(limits, drop_to),  # noqa: PLW1509 - single-threaded child before exec
+        **identity,
     )
     if on_start is not None:
         on_start(proc)

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from forge.api.app import MAX_BODY_BYTES, PUBLIC_PATHS
 from forge.errors import ForgeError
 from forge.local.tokens import LocalIssuer, TokenError
+from forge.observability import logger
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -102,7 +103,24 @@ class ApiServer:
                 self._reply(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
 
             def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    self._serve()
+                except Exception:
+                    # The handler maps every error it knows; anything else is a bug, logged here, and the caller
+                    # still gets an answer rather than a dropped connection.
+                    logger.exception("loopback adapter failed a request")
+                    self.close_connection = True
+                    answer = {"error": "internal", "message": "internal error; see the server log", "problems": []}
+                    self._json(500, answer)
+
+            def _serve(self) -> None:
+                raw_length = (self.headers.get("Content-Length") or "0").strip()
+                if not raw_length.isdigit():
+                    self.close_connection = True
+                    message = f"Content-Length must be a number of bytes, not {raw_length[:40]!r}"
+                    self._json(400, {"error": "bad_request", "message": message, "problems": []})
+                    return
+                length = int(raw_length)
                 if length > MAX_BODY_BYTES:
                     self.close_connection = True
                     self._json(

@@ -13,6 +13,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from forge.errors import SpecError
+from forge.gates.rules.plugin_check import FOR_USE_EXCEPTIONS, PORTMANTEAUS, TRADEMARKS, trademark_in
+from forge.gates.rules.plugin_check import VERSION as WPORG_VERSION
 
 SEMVER = (
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -21,8 +23,27 @@ SEMVER = (
 DOTTED_VERSION = r"^\d+(\.\d+){0,2}$"
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SCHEMA_ID = "https://plugin-forge.molam.com/schemas/plugin-spec.schema.json"
-# WordPress.org refuses slugs that start with another company's trademark.
-TRADEMARK_PREFIXES = ("woocommerce", "woo-", "stripe-", "paypal-")
+# The Build gate (wporg.headers) wants a dotted number in the Version header, so of SemVer only
+# MAJOR.MINOR.PATCH survives: a pre-release or build suffix would be refused after generation.
+RELEASE_VERSION = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
+
+
+def _trademark_pattern() -> str:
+    """The gate's trademark rule (forge.gates plugin_check) as one JSON Schema regex, for the published schema."""
+    # The terms are slug characters only, so they go in unescaped: "\-" is not valid in ECMA-262 unicode regexes.
+    if not all(re.fullmatch(r"[a-z0-9-]+", t) for t in (*TRADEMARKS, *PORTMANTEAUS)):
+        raise ValueError("trademark terms must be slug characters")
+    prefixes = [t for t in TRADEMARKS if t.endswith("-")] + list(PORTMANTEAUS)
+    anywhere = [t for t in TRADEMARKS if not t.endswith("-") and t not in FOR_USE_EXCEPTIONS]
+    # A for-use term may only close the slug as "-for-<term>" and appear nowhere else.
+    for_use = [f"{t}(?!$)|(?<!-for-){t}$" for t in FOR_USE_EXCEPTIONS]
+    return f"^(?:{'|'.join(prefixes)})|{'|'.join(anywhere + for_use)}"
+
+
+def _sanitize_title(name: str) -> str:
+    # WordPress's sanitize_title(), as the gate applies it to the Plugin Name header.
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
 
 Platform = Literal["woocommerce"]
 
@@ -76,13 +97,20 @@ class PluginSpec(_Strict):
         Field(
             min_length=3,
             max_length=60,
-            description="WordPress.org slug: lowercase letters, digits and single hyphens; may not start with "
-            "woocommerce, woo-, stripe- or paypal- (use <brand>-for-woocommerce)",
-            json_schema_extra={"pattern": SLUG, "not": {"pattern": "^(woocommerce|woo-|stripe-|paypal-)"}},
+            description="WordPress.org slug: lowercase letters, digits and single hyphens; no trademarked term "
+            "of WordPress.org Plugin Check (woo..., wp-, wordpress, google-, stripe-, ...) except a closing "
+            "'-for-woocommerce' (use <brand>-for-woocommerce)",
+            json_schema_extra={"pattern": SLUG, "not": {"pattern": _trademark_pattern()}},
         ),
     ]
     version: Annotated[
-        str, Field(max_length=40, description="SemVer 2.0.0 version", json_schema_extra={"pattern": SEMVER})
+        str,
+        Field(
+            max_length=40,
+            description="Release version MAJOR.MINOR.PATCH (SemVer without pre-release or build suffix: "
+            "WordPress.org wants a dotted number)",
+            json_schema_extra={"pattern": RELEASE_VERSION},
+        ),
     ]
     description: Annotated[str, Field(min_length=10, max_length=150, description="Short description (one line)")]
     brand: Annotated[str, Field(min_length=2, max_length=40, description="Payment brand customers see")]
@@ -113,17 +141,34 @@ class PluginSpec(_Strict):
     def _slug_rules(cls, slug: str) -> str:
         if not re.fullmatch(SLUG, slug):
             raise ValueError("use lowercase letters, digits and single hyphens only")
-        if slug.startswith(TRADEMARK_PREFIXES):
+        term = trademark_in(slug)
+        if term:
             raise ValueError(
-                f"'{slug}' starts with a trademark WordPress.org refuses; name it '<brand>-for-woocommerce'"
+                f"'{slug}' uses the trademark '{term.strip('-')}' WordPress.org refuses; "
+                "name it '<brand>-for-woocommerce'"
             )
         return slug
+
+    @field_validator("name")
+    @classmethod
+    def _name_rules(cls, name: str) -> str:
+        term = trademark_in(_sanitize_title(name))
+        if term:
+            raise ValueError(
+                f"'{name}' uses the trademark '{term.strip('-')}' WordPress.org refuses; "
+                "name it '<Brand> for WooCommerce'"
+            )
+        return name
 
     @field_validator("version")
     @classmethod
     def _semver(cls, version: str) -> str:
         if not re.fullmatch(SEMVER, version):
             raise ValueError(f"'{version}' is not a SemVer version such as 1.2.3")
+        if not re.fullmatch(RELEASE_VERSION, version) or not WPORG_VERSION.match(version):
+            raise ValueError(
+                f"'{version}' has a pre-release or build suffix; WordPress.org needs a dotted number such as 1.2.3"
+            )
         return version
 
     @field_validator("currencies", "payment_methods")

@@ -38,7 +38,8 @@ def _start(deps: PipelineDeps, job: Job, resume_from: Step, name: str) -> Job:
 
 
 def submit(deps: PipelineDeps, spec: PluginSpec, requested_by: str, idempotency_key: str | None) -> tuple[Job, bool]:
-    """Create the job and start its execution; a known idempotency key returns the existing job."""
+    """Create the job and start its execution. An idempotency key this requester already used returns the existing
+    job (same spec) or raises Conflict (different spec); keys are scoped per requester."""
     job, created = deps.repos.jobs.create(spec, requested_by, idempotency_key)
     if not created:
         return job, False

@@ -1,4 +1,5 @@
-"""Key rotation: a new key becomes active, the previous one stays in the keyset as verify-only.
+"""Key rotation: a new key becomes active, the previous one stays in the keyset as verify-only. And compromise:
+an admin marks a key never to be trusted again.
 
 What the EventBridge schedule calls (functions/rotate_keys) and what `forge keys rotate` does locally. KMS
 cannot rotate asymmetric keys: there it is a new key and UpdateAlias; PKCS#11 generates a new key on the
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from forge.errors import ForgeError
 from forge.models.package import SigningKey
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
@@ -20,6 +22,18 @@ from forge.signing.backends import create_key
 class Rotation:
     active: SigningKey
     previous: SigningKey | None
+
+
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Compromise:
+    key: SigningKey
+    reason: str
+    # The key that replaced it when the compromised key was the active one.
+    replacement: SigningKey | None
+    revocation_list_version: int
 
 
 def rotate_keys(deps: PipelineDeps) -> Rotation:
@@ -36,3 +50,25 @@ def rotate_keys(deps: PipelineDeps) -> Rotation:
         extra={"key_id": active.key_id, "previous_key_id": previous.key_id if previous else None},
     )
     return Rotation(active=active, previous=previous)
+
+
+def compromise_key(deps: PipelineDeps, key_id: str, reason: str) -> Compromise:
+    """Mark `key_id` compromised and republish keys.json, so merchant checks refuse everything it signed. If it was
+    the active key, a new key takes over first: the forge keeps signing, and the revocation list is signed again
+    by a key merchants still trust (the current list may carry the compromised key's signature)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ForgeError("marking a key compromised needs a reason")
+    if len(reason) > MAX_REASON:
+        raise ForgeError(f"the reason is longer than {MAX_REASON} characters")
+    keys = deps.repos.keys
+    target = keys.get(key_id)
+    replacement = create_key(keys, deps.settings, new=True) if target.status == "active" else None
+    deps.repos.key_compromises.mark(key_id, reason)
+    version = publish_trust_files(deps, new_list=True)
+    emit_metric("forge_signing_key_compromises_total", 1, backend=target.backend)
+    logger.warning(
+        "signing key marked compromised",
+        extra={"key_id": key_id, "reason": reason, "replacement_key_id": replacement.key_id if replacement else None},
+    )
+    return Compromise(key=keys.get(key_id), reason=reason, replacement=replacement, revocation_list_version=version)

@@ -177,3 +177,28 @@ def test_schemathesis_against_the_committed_document(server: tuple[str, LocalIss
 
     for _ in range(len(operations)):
         fuzz()
+
+
+def _raw_request(url: str, request: bytes) -> bytes:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_the_loopback_adapter_answers_malformed_requests(server: tuple[str, LocalIssuer]) -> None:
+    url, issuer = server
+    token = issuer.mint("carol", "ops")
+    reply = _raw_request(
+        url,
+        b"POST /api/v1/forge/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode() + b"\r\n"
+        b"Content-Type: application/json\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
+    )
+    assert reply.startswith(b"HTTP/1.0 400") or reply.startswith(b"HTTP/1.1 400"), reply[:200]
+    assert b"Content-Length" in reply

@@ -34,6 +34,41 @@ def test_same_idempotency_key_same_job_and_100_concurrent_submissions_create_one
     assert api.started.count(str(results[0][0].id)) == 1
 
 
+def test_idempotency_key_is_scoped_to_its_requester_and_bound_to_its_spec(api: WorkflowSpy) -> None:
+    status, mine = call("POST", "/jobs", spec_body(), user="carol", headers={"Idempotency-Key": "k-shared"})
+    assert status == 201
+    other_spec = {"spec": {**spec_body()["spec"], "version": "2.0.0"}}
+    # Another requester's key is another request: dan gets his own job for his own spec.
+    status, his = call("POST", "/jobs", other_spec, user="dan", headers={"Idempotency-Key": "k-shared"})
+    assert status == 201 and his["id"] != mine["id"] and his["requested_by"] == "dan"
+    assert his["version"] == "2.0.0"
+    # The same requester reusing the key for a different spec is told so, not handed the earlier job.
+    status, refused = call("POST", "/jobs", other_spec, user="carol", headers={"Idempotency-Key": "k-shared"})
+    assert status == 409 and "k-shared" in refused["message"] and mine["id"] in refused["message"]
+    # Same requester, same key, same spec: the same job, as before.
+    status, again = call("POST", "/jobs", spec_body(), user="carol", headers={"Idempotency-Key": "k-shared"})
+    assert status == 200 and again["id"] == mine["id"]
+    deps = default_deps()
+    rows = deps.repos.jobs.db.fetchall(
+        "SELECT requested_by, spec_digest FROM forge_jobs WHERE idempotency_key = 'k-shared' ORDER BY requested_by"
+    )
+    spec = load_spec(EXAMPLE)
+    assert rows == [
+        {"requested_by": "carol", "spec_digest": spec.digest()},
+        {"requested_by": "dan", "spec_digest": spec.model_copy(update={"version": "2.0.0"}).digest()},
+    ]
+    assert api.started.count(mine["id"]) == 1
+
+
+def test_a_job_from_before_migration_006_still_matches_its_spec(api: WorkflowSpy) -> None:
+    status, first = call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})
+    deps = default_deps()
+    deps.repos.jobs.db.execute("UPDATE forge_jobs SET spec_digest = NULL WHERE id = %s", (first["id"],))
+    assert call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})[0] == 200
+    other_spec = {"spec": {**spec_body()["spec"], "version": "2.0.0"}}
+    assert call("POST", "/jobs", other_spec, headers={"Idempotency-Key": "k-legacy"})[0] == 409
+
+
 def test_job_filters_and_keyset_pagination(api: WorkflowSpy) -> None:
     for i in range(5):
         call("POST", "/jobs", spec_body(), user="carol" if i % 2 else "dan")

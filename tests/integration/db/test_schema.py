@@ -472,14 +472,19 @@ def test_a_good_slug_is_accepted(tx: RollbackDatabase, slug: str) -> None:
     assert package(tx, slug=slug)["slug"] == slug
 
 
-def test_forge_jobs_idempotency_key_is_unique(db: Database) -> None:
+def test_forge_jobs_idempotency_key_is_unique_per_requester(db: Database) -> None:
     job(db, idempotency_key="req-1")
-    with pytest.raises(psycopg2.errors.UniqueViolation):
-        job(db, idempotency_key="req-1", requested_by="user-2")
+    with pytest.raises(psycopg2.errors.UniqueViolation) as duplicate:
+        job(db, idempotency_key="req-1")
+    assert duplicate.value.diag.constraint_name == "forge_jobs_requester_idempotency_key_idx"
+    # Migration 006: another requester's key is another request.
+    job(db, idempotency_key="req-1", requested_by="user-2")
     # Jobs without a key are not each other's duplicates.
     job(db)
     job(db)
-    assert count(db, "forge_jobs") == 3
+    assert count(db, "forge_jobs") == 4
+    with pytest.raises(psycopg2.errors.CheckViolation):
+        job(db, spec_digest="not-a-digest")
     with pytest.raises(psycopg2.errors.CheckViolation):
         job(db, idempotency_key="")
 

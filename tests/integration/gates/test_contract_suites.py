@@ -51,6 +51,8 @@ def test_generated_plugin_passes_every_suite(spec: PluginSpec, tmp_path: Path) -
         "events:payment_succeeded",
         "events:payment_failed",
         "events:refund_succeeded",
+        "events:refund_declined",
+        "events:payment_unreachable",
         "webhooks:forged_signature_refused",
         "webhooks:expired_timestamp_refused",
         "webhooks:valid_delivery_updates_order",
@@ -111,6 +113,32 @@ def test_calls_to_another_host_fail_the_allowlist_contract(spec: PluginSpec, tmp
 
 def test_not_completing_the_order_fails_the_events_suite(spec: PluginSpec, tmp_path: Path) -> None:
     edit = _replace(GATEWAY, "$order->payment_complete( $payment_id );", "")
+    assert _suites(spec, tmp_path, edit)["events:payment_succeeded"] == "fail"
+
+
+def test_missing_telemetry_actions_fail_the_events_suite(spec: PluginSpec, tmp_path: Path) -> None:
+    prefix = "do_action( 'molam_pay_for_woocommerce_"
+
+    def silence(tree: dict[str, str]) -> None:
+        for path in (GATEWAY, WEBHOOK):
+            assert prefix in tree[path], "the template changed, update this test"
+            tree[path] = tree[path].replace(prefix, "do_action( 'untracked_")
+
+    results = _suites(spec, tmp_path, silence)
+    for name in (
+        "events:payment_succeeded",
+        "events:payment_failed",
+        "events:payment_unreachable",
+        "events:refund_succeeded",
+        "events:refund_declined",
+        "webhooks:valid_delivery_updates_order",
+    ):
+        assert results[name] == "fail", name
+
+
+def test_a_telemetry_action_carrying_a_secret_fails(spec: PluginSpec, tmp_path: Path) -> None:
+    old = "$payload['amount'], $currency, $payment_id );"
+    edit = _replace(GATEWAY, old, "$payload['amount'], $currency, $payment_id, $this->get_api_key() );")
     assert _suites(spec, tmp_path, edit)["events:payment_succeeded"] == "fail"
 
 

@@ -131,3 +131,32 @@ def test_forge_audit_verify_on_an_unmigrated_database_says_what_to_do(
         admin_sql(pg_admin_dsn, f'DROP DATABASE "{name}"')
     assert result.exit_code == 1
     assert "run `forge db migrate`" in result.output
+
+
+def test_removing_the_newest_rows_fails_against_an_expected_head(forge_env: Path, db: Database, db_dsn: str) -> None:
+    repo = AuditRepository(db)
+    hashes = fill(repo, 4)
+    cli = CliRunner()
+    first = cli.invoke(app, ["audit", "verify"])
+    assert first.exit_code == 0 and f"audit chain intact: 4 rows, head {hashes[-1]}" in first.output
+    assert repo.verify(hashes[-1]).expected_head_at == 4
+    assert repo.verify(GENESIS).expected_head_at == 0
+
+    fill(repo, 1)  # appended since the head was recorded: still fine
+    grown = cli.invoke(app, ["audit", "verify", "--expect-head", hashes[-1].upper()])
+    assert grown.exit_code == 0, grown.output
+    assert "expected head found at row 4; 1 rows appended since" in grown.output
+
+    tamper(db_dsn, f"DELETE FROM sira_generation_audit WHERE id >= {ids(db)[3]}")
+    assert repo.verify().ok  # a chain cut short still verifies on its own
+    assert repo.verify(hashes[-1]).expected_head_at is None
+    cut = cli.invoke(app, ["audit", "verify", "--expect-head", hashes[-1]])
+    assert cut.exit_code == 1
+    assert "audit chain TRUNCATED: its 3 rows verify but never reach the expected head" in cut.output
+    assert hashes[2] in cut.output
+
+
+def test_a_malformed_expected_head_is_refused(forge_env: Path, db: Database) -> None:
+    result = CliRunner().invoke(app, ["audit", "verify", "--expect-head", "abc"])
+    assert result.exit_code == 2
+    assert "64-character hex" in result.output

@@ -1,5 +1,5 @@
 """docs/verify.md's commands, verbatim, with nothing of the forge on PATH: a published release passes; a
-flipped byte, a key the keyset does not publish, and a revoked package each stop the check."""
+flipped byte, a key the keyset does not publish or marks compromised, and a revoked package each stop the check."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from forge.pipeline.deps import PipelineDeps
+from forge.pipeline.key_rotation import compromise_key, rotate_keys
 from forge.pipeline.revocation import revoke_package
 from tests.integration.supply_chain.flow import released
 
@@ -62,7 +63,7 @@ def test_the_documented_commands_verify_a_release(deps: PipelineDeps, tmp_path: 
     done = run(merchant_copy(deps, folder, tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("Verified OK") == 3
-    for line in ("zip matches the manifest", "is in the forge keyset", "not revoked", "approved manifest"):
+    for line in ("zip matches the manifest", "is in the forge keyset (active)", "not revoked", "approved manifest"):
         assert line in done.stdout
     listed = json.loads((deps.settings.marketplace_dir / "revocations.json").read_bytes())
     assert f"revocation list version {listed['version']} (" in done.stdout
@@ -106,3 +107,36 @@ def test_a_revoked_package_stops_the_check(deps: PipelineDeps, tmp_path: Path) -
         shutil.copy(deps.settings.marketplace_dir / name, release.parents[1] / name)
     done = run(release)
     assert done.returncode != 0 and "REVOKED: do not install" in done.stdout
+
+
+def test_a_key_marked_compromised_stops_the_check(deps: PipelineDeps, tmp_path: Path) -> None:
+    _job, folder = released(deps)
+    signed_by = json.loads((folder / "manifest.json").read_bytes())["key_id"]
+    done = compromise_key(deps, signed_by, "HSM PIN leaked")
+    assert done.replacement is not None  # it was the active key
+    release = merchant_copy(deps, folder, tmp_path)
+    # The PEM is still published under its id, so `cmp` alone would pass: keys.json's status must stop it.
+    assert (release.parents[1] / "keys" / f"{signed_by}.pem").is_file()
+    result = run(release)
+    assert result.returncode != 0
+    assert "KEY compromised: do not install" in result.stdout
+    assert "is in the forge keyset" not in result.stdout and "approved manifest" not in result.stdout
+
+
+def test_a_key_missing_from_keys_json_stops_the_check(deps: PipelineDeps, tmp_path: Path) -> None:
+    _job, folder = released(deps)
+    release = merchant_copy(deps, folder, tmp_path)
+    keys_json = release.parents[1] / "keys.json"
+    keyset = json.loads(keys_json.read_bytes())
+    keyset["keys"] = []
+    keys_json.write_text(json.dumps(keyset))
+    result = run(release)
+    assert result.returncode != 0 and "KEY MISSING FROM keys.json: do not install" in result.stdout
+
+
+def test_a_package_signed_before_a_rotation_still_passes(deps: PipelineDeps, tmp_path: Path) -> None:
+    _job, folder = released(deps)
+    rotate_keys(deps)
+    result = run(merchant_copy(deps, folder, tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is in the forge keyset (retired)" in result.stdout

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +116,55 @@ def test_forge_keys_rotate_and_list(forge_env: Path, softhsm: str) -> None:
     assert "is now retired (verify-only)" in second.output
     listed = runner.invoke(app, ["keys", "list"]).output.splitlines()
     assert [line.split()[1] for line in listed] == ["active", "retired"]
+
+
+def test_forge_keys_compromise_marks_replaces_and_republishes(forge_env: Path, softhsm: str) -> None:
+    from forge.config import get_settings as settings_now
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["keys", "rotate"]).exit_code == 0
+    assert runner.invoke(app, ["keys", "rotate"]).exit_code == 0
+    active, retired = [line.split()[0] for line in runner.invoke(app, ["keys", "list"]).output.splitlines()]
+
+    done = runner.invoke(app, ["keys", "compromise", retired, "--reason", "backup tape lost"])
+    assert done.exit_code == 0, done.output
+    assert f"key {retired} is now compromised: backup tape lost" in done.output
+    # The active key was compromised: a new key takes over before keys.json is republished.
+    done = runner.invoke(app, ["keys", "compromise", active, "--reason", "HSM PIN leaked"])
+    assert done.exit_code == 0, done.output
+    replacement = done.output.split("active key ")[1].split()[0]
+    assert replacement not in (active, retired)
+    listed = {line.split()[0]: line.split()[1] for line in runner.invoke(app, ["keys", "list"]).output.splitlines()}
+    assert listed == {replacement: "active", active: "compromised", retired: "compromised"}
+
+    root = settings_now().marketplace_dir
+    keyset = json.loads((root / "keys.json").read_text())
+    assert {k["key_id"]: k["status"] for k in keyset["keys"]} == listed
+    revocations = json.loads((root / "revocations.json").read_text())
+    assert revocations["key_id"] == replacement  # never left signed by a key merchants now refuse
+
+    for args, message in (
+        ([active, "--reason", "again"], "already marked compromised"),
+        (["f" * 64, "--reason", "typo"], "is not in the keyset"),
+        ([replacement, "--reason", "   "], "needs a reason"),
+    ):
+        refused = runner.invoke(app, ["keys", "compromise", *args])
+        assert refused.exit_code == 1 and message in refused.output, refused.output
+    assert runner.invoke(app, ["keys", "compromise", replacement]).exit_code == 2  # --reason is required
+
+
+def test_keys_commands_keep_logs_and_metrics_out_of_the_terminal(forge_env: Path, softhsm: str) -> None:
+    # A real process: CliRunner swaps sys.stdout after the logger's handler already holds the real one.
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "forge"), "keys", "rotate"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("active key "), done.stdout
+    assert "{" not in done.stdout + done.stderr
+    logged = (forge_env / "logs" / "cli.log").read_text()
+    assert '"signing key rotated"' in logged and "forge_signing_key_rotations_total" in logged

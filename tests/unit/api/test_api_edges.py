@@ -84,3 +84,21 @@ def test_nul_in_query_or_path_is_refused_before_postgres_sees_it() -> None:
     # psycopg2 raises on NUL before the query runs; schemathesis found this as a 500.
     status, body = call("GET", "/jobs?requested_by=a%00b")
     assert status == 400 and "NUL" in body["message"]
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash() -> None:
+    # json.loads raises RecursionError, not ValueError, past about a thousand levels.
+    deep = b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    status, body = call("POST", "/jobs", deep)
+    assert status == 400 and "deeply" in body["message"]
+
+
+def test_a_forged_deeply_nested_log_cursor_is_a_400() -> None:
+    # `since` has no length limit of its own; a review found this as a 500 through GET /jobs/{id}/logs.
+    import base64
+
+    from forge.api.cursors import BadCursor, parse_log_cursor
+
+    cursor = base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode().rstrip("=")
+    with pytest.raises(BadCursor):
+        parse_log_cursor(cursor)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pyotp
 import pytest
+from aws_lambda_powertools.utilities.parameters import base as parameters_base
+from moto import mock_aws
 
 from forge.auth import totp
 from forge.auth.local_authenticator import LocalAuthenticator
+from forge.auth.mfa_key_secret import MfaKeySecretError, derive_key, key_from_secret
 from forge.auth.secret_box import SecretBox, SecretBoxError, secret_box
 from forge.config import Settings
 
@@ -66,3 +72,43 @@ def test_the_local_authenticator_never_hands_out_a_step_twice(tmp_path: Path) ->
     assert steps[0] is not None and steps[1] is not None and steps[0] < steps[1] <= now + 1
     assert b"alice" in (tmp_path / "authenticator.json").read_bytes()
     assert seed.encode() not in (tmp_path / "authenticator.json").read_bytes()
+
+
+@pytest.fixture
+def secrets_manager(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Secrets Manager on moto, with Powertools' cached client and our per-ARN key cache emptied around it."""
+    for name, value in (
+        ("AWS_DEFAULT_REGION", "eu-west-1"),
+        ("AWS_ACCESS_KEY_ID", "x"),
+        ("AWS_SECRET_ACCESS_KEY", "x"),
+    ):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SECRETSMANAGER", raising=False)
+    monkeypatch.setattr(parameters_base, "DEFAULT_PROVIDERS", {})
+    key_from_secret.cache_clear()
+    with mock_aws():
+        yield boto3.client("secretsmanager")
+    key_from_secret.cache_clear()
+
+
+def test_in_aws_the_key_is_derived_from_the_secret_and_survives_a_cold_start(
+    secrets_manager: Any, tmp_path: Path
+) -> None:
+    arn = secrets_manager.create_secret(Name="forge-mfa", SecretString="s3cr3t" * 11)["ARN"]
+    sealed = secret_box(Settings(FORGE_MFA_KEY_SECRET_ARN=arn, FORGE_HOME=tmp_path / "one")).seal("x", b"seed")
+    key_from_secret.cache_clear()  # another execution environment: a different /tmp, the same secret
+    reopened = secret_box(Settings(FORGE_MFA_KEY_SECRET_ARN=arn, FORGE_HOME=tmp_path / "two"))
+    assert reopened.open("x", sealed) == b"seed"
+    assert SecretBox(derive_key("s3cr3t" * 11)).open("x", sealed) == b"seed"
+    assert not list(tmp_path.rglob("mfa.key"))  # the secret, never a key file, in AWS
+
+
+def test_an_unreadable_or_weak_secret_is_an_error_never_a_random_key(secrets_manager: Any, tmp_path: Path) -> None:
+    missing = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:forge-mfa-gone-AbCdEf"
+    with pytest.raises(MfaKeySecretError, match="cannot read the MFA key secret"):
+        secret_box(Settings(FORGE_MFA_KEY_SECRET_ARN=missing, FORGE_HOME=tmp_path))
+    weak = secrets_manager.create_secret(Name="forge-mfa-weak", SecretString="short")["ARN"]
+    with pytest.raises(MfaKeySecretError, match="at least 32 characters"):
+        secret_box(Settings(FORGE_MFA_KEY_SECRET_ARN=weak, FORGE_HOME=tmp_path))
+    assert not (tmp_path / "auth" / "mfa.key").exists()

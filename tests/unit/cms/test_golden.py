@@ -14,7 +14,7 @@ from forge.generation.template_provider import TemplateProvider, tree_digest
 from forge.models.spec import load_spec
 
 DEMO = Path(__file__).resolve().parents[3] / "examples" / "woocommerce.yaml"
-GOLDEN = "fa9a95d94e6daa34d30a9644b85180f72bef8994a6a9951798fb849d04a822db"
+GOLDEN = "960a06b650790c7ecd717b7860502cc3a5797babdbb9c8f323c74e1c7936d56e"
 FILES = 17
 
 

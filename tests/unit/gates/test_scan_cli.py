@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from forge.cli.main import app
+from forge.errors import ForgeError
+from forge.gates import scan
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scan"
 
@@ -38,6 +41,30 @@ def test_json_output() -> None:
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["scan", str(tmp_path / "nope")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "is not a folder" in result.output
     assert "Traceback" not in result.output
+
+
+def test_unknown_rule_is_refused_not_a_silent_pass() -> None:
+    result = CliRunner().invoke(app, ["scan", str(FIXTURES / "malicious"), "--rule", "bogus"])
+    assert result.exit_code == 2
+    assert "unknown rule id or prefix: bogus" in result.output
+    assert "0 error(s)" not in result.output and "Traceback" not in result.output
+
+
+def test_one_unknown_rule_among_known_ones_is_refused() -> None:
+    result = CliRunner().invoke(app, ["scan", str(FIXTURES / "malicious"), "--rule", "exec.", "--rule", "net.hots"])
+    assert result.exit_code == 2
+    assert "net.hots" in result.output
+
+
+def test_unknown_platform_is_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["scan", str(FIXTURES / "malicious"), "--platform", "drupal9"])
+    assert result.exit_code == 2
+    assert "no platform 'drupal9'" in result.output and "Traceback" not in result.output
+
+
+def test_scan_api_refuses_an_unknown_rule() -> None:
+    with pytest.raises(ForgeError, match="unknown rule id or prefix: exec.nope"):
+        scan(FIXTURES / "malicious", ["api.molam.com"], only=["exec.nope"])

@@ -72,9 +72,33 @@ def test_unreadable_completion_and_unreachable_endpoint() -> None:
     assert down.value.transient is True
 
 
-def test_plain_http_is_refused_except_on_loopback() -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://models.example.com/v1",
+        "http://localhost.evil.example/v1",
+        "http://127.0.0.1.nip.io/v1",
+        "http://[::1].evil.example/v1",
+        "http://localhost@evil.example/v1",
+        "http://127.0.0.1:notaport/v1",
+        "http://[::1/v1",
+        "ftp://127.0.0.1/v1",
+        "https:///v1",
+    ],
+)
+def test_plain_http_is_refused_except_on_loopback(url: str) -> None:
     with pytest.raises(ForgeError, match="https"):
-        model("http://models.example.com/v1")
+        model(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000/v1", "http://localhost/v1", "http://[::1]:9/v1", "https://models.example.com/v1"]
+)
+def test_https_and_exact_loopback_hosts_are_accepted(url: str) -> None:
+    assert model(url).url == url + "/chat/completions"
+
+
+def test_completions_url() -> None:
     assert completions_url("https://x.example/v1/") == "https://x.example/v1/chat/completions"
     assert completions_url("https://x.example/v1/chat/completions") == "https://x.example/v1/chat/completions"
 

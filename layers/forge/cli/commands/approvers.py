@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from forge.cli.client import ForgeClient, default_user, local_authenticator
+from forge.cli.client import ApiError, ForgeClient, default_user, local_authenticator
 from forge.cli.groups import command_group
 from forge.cli.output import console, err, friendly
+from forge.errors import ForgeError
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
@@ -23,7 +24,13 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
     ) -> None:
         """Enrol NAME for TOTP MFA and print the otpauth URI to scan into an authenticator app (once)."""
         client = ForgeClient(user=as_user or default_user(), role="admin")
-        enrolment = client.enroll(name, replace)
+        try:
+            enrolment = client.enroll(name, replace)
+        except ApiError as exc:
+            # The API speaks of its body field `replace`; on the command line that is the --replace flag.
+            if exc.status == 409 and not replace:
+                raise ForgeError(f"{name} is already enrolled; pass --replace to issue a new secret") from None
+            raise
         if client.local:
             local_authenticator().remember(name, enrolment["secret"])
             err.print(f"the local runtime's authenticator (FORGE_HOME) also holds {name}'s secret")

@@ -76,7 +76,11 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
     ) -> None:
         """List recent jobs, newest first."""
         page = ForgeClient().jobs(status=status, limit=limit)
-        table = Table("job", "plugin", "status", "step", "requested by", "created")
+        table = Table()
+        # The id is what `forge job ID` needs whole: never ellipsised or folded, whatever the terminal width.
+        table.add_column("job", no_wrap=True, min_width=36)
+        for header in ("plugin", "status", "step", "requested by", "created"):
+            table.add_column(header, overflow="fold")  # wrapped onto more lines rather than cut off
         for job in page["items"]:
             table.add_row(
                 job["id"],

@@ -1,6 +1,8 @@
-"""`forge keys list` / `forge keys rotate`: the signing keyset, against the local forge's database and HSM."""
+"""`forge keys list` / `rotate` / `compromise`: the signing keyset, against the local forge's database and HSM."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
@@ -10,7 +12,7 @@ from forge.cli.output import console, friendly
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
-    keys_app = command_group(app, "keys", "The signing keyset: list keys, rotate the active key.")
+    keys_app = command_group(app, "keys", "The signing keyset: list, rotate, mark a key compromised.")
 
     @keys_app.command("list")
     @friendly
@@ -38,3 +40,23 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         if rotation.previous is not None:
             console.print(f"previous key {rotation.previous.key_id} is now {rotation.previous.status} (verify-only)")
         console.print(f"active key {rotation.active.key_id} ({rotation.active.backend})")
+
+    @keys_app.command("compromise")
+    @friendly
+    def compromise(
+        key_id: Annotated[str, typer.Argument(help="The key id (sha256 of its DER public key), as `forge keys list`")],
+        reason: Annotated[str, typer.Option("--reason", help="Why the key is no longer trusted (recorded)")],
+    ) -> None:
+        """Mark a key compromised: keys.json says so, and merchants refuse everything it signed. An active key is
+        replaced by a new one first."""
+        from forge.pipeline.key_rotation import compromise_key
+
+        with local_deps() as deps:
+            done = compromise_key(deps, key_id, reason)
+        console.print(f"key {done.key.key_id} is now {done.key.status}: {done.reason}")
+        if done.replacement is not None:
+            console.print(f"active key {done.replacement.key_id} ({done.replacement.backend})")
+        console.print(
+            f"keys.json republished; revocation list v{done.revocation_list_version} signed by the active key. "
+            "Everything this key signed fails merchant checks: rebuild and republish what is still wanted."
+        )

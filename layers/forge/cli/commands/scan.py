@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
-from forge.cli.output import console, friendly
+from forge.cli.output import console, err, friendly
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
@@ -24,15 +24,23 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         slug: Annotated[str | None, typer.Option(help="Plugin slug (default: the main file's name)")] = None,
         rule: Annotated[list[str] | None, typer.Option(help="Run only these rule ids or prefixes")] = None,
     ) -> None:
-        """Static analysis for malicious or non-compliant code. Exit 1 if any error-level finding exists."""
+        """Static analysis for malicious or non-compliant code. Exit 1 if any error-level finding exists, 2 on a
+        usage error (no such folder, unknown --platform or --rule)."""
         from forge.cms import get_platform
         from forge.config import get_settings
         from forge.errors import ForgeError
         from forge.gates import scan as run_scan
+        from forge.gates.registry import rule_ids, unknown_selections
 
+        # Usage errors exit 2 (click's convention), so that 1 always means "error findings".
         if not folder.is_dir():
-            raise ForgeError(f"{folder} is not a folder")
-        exclude = () if all_files else get_platform(platform).dist_exclude
+            _usage_error(f"{folder} is not a folder")
+        if unknown := unknown_selections(rule or ()):
+            _usage_error(f"unknown rule id or prefix: {', '.join(unknown)} (known: {', '.join(rule_ids())})")
+        try:
+            exclude = () if all_files else get_platform(platform).dist_exclude
+        except ForgeError as exc:
+            _usage_error(str(exc))
         report = run_scan(folder, get_settings().allowed_hosts, slug=slug, only=rule, exclude=exclude)
         if as_json:
             payload = {**report.model_dump(mode="json"), "ok": report.ok, "errors": len(report.errors)}
@@ -44,3 +52,8 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             console.print(report.summary(), style="green" if report.ok else "red", markup=False)
         if not report.ok:
             raise typer.Exit(1)
+
+
+def _usage_error(message: str) -> NoReturn:
+    err.print(f"error: {message}", style="red", markup=False)
+    raise typer.Exit(2)

@@ -7,8 +7,21 @@ from typing import Annotated
 
 import typer
 
-from forge.cli.output import console, friendly
+from forge.cli.output import console, err, friendly
+from forge.config import ConfigError, Settings, get_settings
 from forge.errors import ForgeError
+
+
+def settings_or_exit() -> Settings:
+    """Load the environment's settings first, so a bad variable is reported as such (exit 2, like bad input),
+    not as a problem of whatever the command reads next."""
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        err.print("error: invalid configuration (environment variables)", style="red", markup=False)
+        for problem in exc.problems:
+            err.print(f"  - {problem}", markup=False)
+        raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
@@ -24,6 +37,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         from forge.models.spec import load_spec
         from forge.packaging.archive import write_tree
 
+        settings_or_exit()
         parsed = load_spec(spec)
         if out.exists() and any(out.iterdir()) and not force:
             raise ForgeError(f"{out} is not empty; choose another folder or pass --force")
@@ -85,7 +99,6 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         """Check a release: signature, key in the keyset, zip and SBOM digests, provenance, approvals statement,
         revocation. Exit 0 only when everything verifies; a revoked package exits 3. A revocation list older
         than one already accepted (a rollback) fails the check."""
-        from forge.config import get_settings
         from forge.signing.release_check import check_release
         from forge.signing.revocation_floor import STATE_FILE
 

@@ -72,8 +72,12 @@ EXCLUDED = ("tests/", "vendor/")
 
 
 def contract_file(spec: PluginSpec, allowed_hosts: list[str]) -> bytes:
+    from forge.cms.woocommerce.platform import telemetry_prefix
+
     payload = {
         "allowed_hosts": allowed_hosts,
+        # The plugin's telemetry actions are <prefix>_payment_succeeded, ..._failed, _refund_succeeded, ..._failed.
+        "event_prefix": telemetry_prefix(spec),
         "currency": spec.currencies[0],
         "features": spec.features.model_dump(),
     }

@@ -110,7 +110,7 @@ def context(spec: PluginSpec) -> dict[str, Any]:
         "spec": spec,
         "slug": spec.slug,
         "prefix": prefix,
-        "fn": base,
+        "fn": base,  # also telemetry_prefix(spec)
         "const": const,
         "gateway_id": base,
         "env_prefix": _env_prefix(spec.brand, const),
@@ -175,6 +175,11 @@ def render(spec: PluginSpec) -> SourceTree:
     tree["tests/stubs.php"] = _sandbox_file("standins.php")
     tree["tests/woocommerce-gateway-api.php"] = _sandbox_file("woocommerce-gateway-api.php")  # stubs.php requires it
     return dict(sorted(tree.items()))
+
+
+def telemetry_prefix(spec: PluginSpec) -> str:
+    """Prefix of the telemetry actions the gateway fires (`<prefix>_payment_succeeded`, ...); readme.txt lists them."""
+    return _identifier_base(spec.slug)
 
 
 def main_file(spec: PluginSpec) -> str:

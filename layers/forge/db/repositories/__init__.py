@@ -10,6 +10,7 @@ from forge.db.repositories.approvers import ApproverRepository
 from forge.db.repositories.audit import AuditRepository
 from forge.db.repositories.gauges import GaugeQueries
 from forge.db.repositories.jobs import JobRepository
+from forge.db.repositories.key_compromise import KeyCompromiseRepository
 from forge.db.repositories.keys import KeyRepository
 from forge.db.repositories.package_views import PackageViews
 from forge.db.repositories.packages import PackageRepository
@@ -28,6 +29,7 @@ class Repositories:
     approvals: ApprovalRepository
     approvers: ApproverRepository
     keys: KeyRepository
+    key_compromises: KeyCompromiseRepository
     publications: PublicationRepository
     audit: AuditRepository
     revocations: RevocationListRepository
@@ -43,6 +45,7 @@ class Repositories:
             approvals=ApprovalRepository(db),
             approvers=ApproverRepository(db),
             keys=KeyRepository(db),
+            key_compromises=KeyCompromiseRepository(db),
             publications=PublicationRepository(db),
             audit=AuditRepository(db, audit_archive),
             revocations=RevocationListRepository(db),

@@ -42,6 +42,9 @@ class ChainReport:
     broken_audit_id: str | None = None
     reason: str = ""
     last_hash: str = GENESIS
+    # With verify(expect_head=...): how many rows the chain held up to and including that hash (0 for the
+    # genesis hash), None when the verified chain never reaches it (rows at or before it were removed).
+    expected_head_at: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -105,17 +108,21 @@ class AuditRepository:
     def for_job(self, job_id: UUID) -> list[dict[str, Any]]:
         return self.db.fetchall("SELECT * FROM sira_generation_audit WHERE job_id = %s ORDER BY id", (job_id,))
 
-    def verify(self) -> ChainReport:
-        """Walk the chain in id order; the first row whose links or hashes do not hold is named."""
+    def verify(self, expect_head: str | None = None) -> ChainReport:
+        """Walk the chain in id order; the first row whose links or hashes do not hold is named.
+
+        A chain cut short is still a valid chain, so removing the newest rows only shows against a head recorded
+        earlier: `expect_head` is looked for among the verified rows (later appends are fine)."""
         expected_prev = GENESIS
         rows = 0
         after = 0
+        head_at = 0 if expect_head == GENESIS else None
         while True:
             batch = self.db.fetchall(
                 "SELECT * FROM sira_generation_audit WHERE id > %s ORDER BY id LIMIT %s", (after, VERIFY_BATCH)
             )
             if not batch:
-                return ChainReport(rows=rows, last_hash=expected_prev)
+                return ChainReport(rows=rows, last_hash=expected_prev, expected_head_at=head_at)
             for row in batch:
                 reason = self._problem(row, expected_prev)
                 if reason:
@@ -129,6 +136,8 @@ class AuditRepository:
                 expected_prev = row["row_hash"]
                 rows += 1
                 after = row["id"]
+                if expect_head is not None and row["row_hash"] == expect_head:
+                    head_at = rows
 
     @staticmethod
     def _problem(row: dict[str, Any], expected_prev: str) -> str:

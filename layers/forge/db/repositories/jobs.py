@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,11 +12,20 @@ from psycopg2.extras import Json
 
 from forge.db.connection import Database
 from forge.db.repositories.keyset_page import newest_first
-from forge.errors import NotFound
+from forge.errors import Conflict, NotFound
 from forge.models.job import Job, JobStatus, Step
 from forge.models.spec import PluginSpec
 
 _FINISHED = ("success", "failed", "cancelled")
+
+
+def _stored_digest(row: dict[str, Any]) -> str:
+    """The job's spec digest; jobs created before migration 006 have none, so hash their params the same way
+    PluginSpec.digest() does (params is that very model_dump)."""
+    if row["spec_digest"]:
+        return str(row["spec_digest"])
+    canonical = json.dumps(row["params"], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class JobRepository:
@@ -22,21 +33,32 @@ class JobRepository:
         self.db = db
 
     def create(self, spec: PluginSpec, requested_by: str, idempotency_key: str | None) -> tuple[Job, bool]:
-        """Insert the job and its package in one transaction. With a known idempotency key, return the
-        existing job and False instead: concurrent identical requests create exactly one job (the unique
-        index makes the losers wait for the winner's commit, then find its row)."""
+        """Insert the job and its package in one transaction. With an idempotency key this requester already
+        used, return the existing job and False instead: concurrent identical requests create exactly one job
+        (the unique index makes the losers wait for the winner's commit, then find its row). The same key with a
+        different spec is refused (Conflict): silently answering with the earlier job would drop this request."""
+        digest = spec.digest()
         with self.db.transaction() as cur:
             cur.execute(
-                """INSERT INTO forge_jobs (requested_by, params, cms, idempotency_key)
-                   VALUES (%s, %s, %s, %s)
-                   ON CONFLICT (idempotency_key) DO NOTHING
+                """INSERT INTO forge_jobs (requested_by, params, cms, idempotency_key, spec_digest)
+                   VALUES (%s, %s, %s, %s, %s)
+                   ON CONFLICT (requested_by, idempotency_key) DO NOTHING
                    RETURNING id""",
-                (requested_by, Json(spec.model_dump(mode="json")), spec.platform, idempotency_key),
+                (requested_by, Json(spec.model_dump(mode="json")), spec.platform, idempotency_key, digest),
             )
             inserted = cur.fetchone()
             if inserted is None:
-                cur.execute("SELECT * FROM forge_jobs WHERE idempotency_key = %s", (idempotency_key,))
-                return Job.model_validate(cur.fetchone()), False
+                cur.execute(
+                    "SELECT * FROM forge_jobs WHERE requested_by = %s AND idempotency_key = %s",
+                    (requested_by, idempotency_key),
+                )
+                existing = cur.fetchone()
+                if _stored_digest(existing) != digest:
+                    raise Conflict(
+                        f"Idempotency-Key {idempotency_key!r} was already used by {requested_by} for a different "
+                        f"spec (job {existing['id']}); use a new key for a new request"
+                    )
+                return Job.model_validate(existing), False
             cur.execute(
                 """WITH pkg AS (
                      INSERT INTO plugin_packages (name, slug, version, cms, created_by)

@@ -23,6 +23,15 @@ class RevocationListRepository:
                FROM plugin_packages WHERE status = 'revoked' ORDER BY revoked_at, id"""
         )
 
+    def revoked_zip(self, zip_sha256: str) -> dict[str, object] | None:
+        """The earliest revoked package whose zip has these exact bytes: a reproducible build of the same spec
+        yields the same sha256, and merchants reject that zip by its hash whichever package carried it."""
+        return self.db.fetchone(
+            """SELECT id, slug, version, revoked_at, revocation_reason FROM plugin_packages
+               WHERE status = 'revoked' AND zip_sha256 = %s ORDER BY revoked_at, id LIMIT 1""",
+            (zip_sha256,),
+        )
+
     def next_version(self) -> int:
         return int(self.db.fetchone("SELECT coalesce(max(version), 0) + 1 AS v FROM revocation_lists")["v"])
 

@@ -75,11 +75,21 @@ CALLBACK_RUNNERS = frozenset(
         "iterator_apply",
         "add_action",
         "add_filter",
+        # Output buffers, autoloaders, reducers and regex callbacks call a named function too.
+        "ob_start",
+        "spl_autoload_register",
+        "header_register_callback",
+        "array_reduce",
+        "array_walk_recursive",
+        "preg_replace_callback",
+        "mb_ereg_replace_callback",
     }
 )
 # Where the callback sits in each callback runner's arguments (0-based).
 CALLBACK_POSITION = {"array_map": 0, "add_action": 1, "add_filter": 1, "usort": 1, "uasort": 1, "uksort": 1}
 CALLBACK_POSITION.update({"array_filter": 1, "array_walk": 1, "iterator_apply": 1})
+CALLBACK_POSITION.update({"array_reduce": 1, "array_walk_recursive": 1})
+CALLBACK_POSITION.update({"preg_replace_callback": 1, "mb_ereg_replace_callback": 1})
 
 # Calls returning data stored in the database, a file or a remote response: whoever can write there (a SQL
 # injection, another plugin, the remote server) chooses what a function name read from it calls.

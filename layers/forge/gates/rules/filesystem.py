@@ -8,7 +8,17 @@ from tree_sitter import Node
 
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
-from forge.gates.php_ast import PhpFile, arguments, call_name, line, method_name, string_literals, text, walk
+from forge.gates.php_ast import (
+    PhpFile,
+    arguments,
+    binary_operator,
+    call_name,
+    line,
+    method_name,
+    string_literals,
+    text,
+    walk,
+)
 
 WRITERS = {"file_put_contents": 0, "fopen": 0, "copy": 1, "rename": 1, "move_uploaded_file": 1, "symlink": 1}
 WRITE_MODES = ("w", "a", "x", "c")
@@ -19,11 +29,42 @@ UNPACKERS = frozenset({"unzip_file", "extractto", "gzdecode", "gzinflate", "phar
 UPDATE_HOOKS = ("pre_set_site_transient_update_plugins", "site_transient_update_plugins", "plugins_api")
 
 
+def _concat_pieces(node: Node) -> list[Node]:
+    """The operands of a `.` chain, left to right, parentheses dropped."""
+    if node.type == "parenthesized_expression" and node.named_children:
+        return _concat_pieces(node.named_children[0])
+    if node.type == "binary_expression" and binary_operator(node) == ".":
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        return [*(_concat_pieces(left) if left else []), *(_concat_pieces(right) if right else [])]
+    return [node]
+
+
+def _literal_runs(node: Node, php: PhpFile, depth: int = 0) -> Iterator[str]:
+    """Each run of adjacent statically known pieces of a path, joined (`'.ph' . 'p'` gives `.php`), with variables
+    followed into the expressions assigned to them: `$q = plugin_dir_path( __FILE__ ) . 'cache.php'` names a PHP
+    file although the whole path is not known statically."""
+    run = ""
+    for piece in _concat_pieces(node):
+        value = php.resolve_value(piece)
+        if value is not None:
+            run += value
+            continue
+        if run:
+            yield run
+            run = ""
+        if piece.type == "variable_name":
+            if depth < 4:
+                for assigned in php.assignments.get(text(piece), []):
+                    yield from _literal_runs(assigned, php, depth + 1)
+        else:
+            # Literals inside calls: `trailingslashit( $dir . 'x.php' )`, `sprintf( '%s.php', $n )`.
+            yield from (v for _, v in string_literals(piece))
+    if run:
+        yield run
+
+
 def _names_php_file(node: Node, php: PhpFile) -> bool:
-    values = [v for _, v in string_literals(node)]
-    # A file name often sits in a variable: `$name = 'x.php'; file_put_contents( $dir . $name, ... )`.
-    values += [v for n in walk(node) if n.type == "variable_name" and (v := php.resolve_value(n)) is not None]
-    return any(v.lower().rstrip("'\" ").endswith(PHP_EXTENSIONS) for v in values)
+    return any(v.lower().rstrip("'\" ").endswith(PHP_EXTENSIONS) for v in _literal_runs(node, php))
 
 
 def _writes_php(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:

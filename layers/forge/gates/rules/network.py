@@ -45,6 +45,14 @@ HTTP_FUNCTIONS = {
 LOCAL_OR_REMOTE = frozenset({"file_get_contents", "fopen", "get_headers"})
 # Methods of HTTP clients (WP_Http, Requests, Guzzle) -> index of the URL argument.
 HTTP_METHODS = {"request": 0, "get": 0, "post": 0, "head": 0}
+# WordPress's and Requests' client classes (Requests 1 and 2 names): their methods below open a connection.
+HTTP_CLIENT_CLASSES = frozenset({"wp_http", "requests", "requests_session", "wporg\\requests\\requests"})
+HTTP_CLIENT_CLASSES = HTTP_CLIENT_CLASSES | {"wporg\\requests\\session"}
+CLIENT_METHODS = frozenset({*HTTP_METHODS, "put", "patch", "delete", "options", "request_multiple"})
+# Raw sockets take a host, not a URL; their writers send data over the connection.
+SOCKET_FUNCTIONS = frozenset({"fsockopen", "pfsockopen", "stream_socket_client"})
+SOCKET_WRITERS = frozenset({"fwrite", "fputs", "stream_socket_sendto"})
+SOCKET_SCHEME = re.compile(r"^(?:ssl|tls|tcp|udp|sslv[23]|tlsv1\.[0-3])://", re.I)
 URL = re.compile(r"^(?:https?|ftps?|wss?|tcp|ssl|tls|udp)://", re.I)
 # Constants holding an endpoint are outbound targets even when the flow to the call is not traced.
 ENDPOINT_NAME = re.compile(r"(URL|URI|ENDPOINT|HOST|BASE|API|SERVER)$", re.I)
@@ -57,6 +65,45 @@ def _host(value: str) -> str | None:
         return (urlsplit(value.strip()).hostname or "").lower() or None
     except ValueError:
         return None
+
+
+def _socket_host(value: str) -> str | None:
+    """The host of a socket target: `evil.example`, `ssl://evil.example`, `tcp://evil.example:80`, `[::1]:80`."""
+    bare = SOCKET_SCHEME.sub("", value.strip())
+    if not bare or URL.match(bare):
+        return _host(bare) if bare else None
+    try:
+        return (urlsplit(f"//{bare}").hostname or "").lower() or None
+    except ValueError:
+        return None
+
+
+def _target_host(php: PhpFile, name: str, target: Node) -> str | None:
+    """The host a call connects to, when its URL (or, for sockets, its whole host argument) is known statically."""
+    if name in SOCKET_FUNCTIONS:
+        # A bare host name has no scheme to anchor a prefix on: only the whole value tells the host.
+        whole = php.resolve_value(target)
+        if whole is not None:
+            return _socket_host(whole)
+    prefix = php.resolve_prefix(target)
+    return _host(prefix) if prefix else None
+
+
+def _client_receiver(php: PhpFile, receiver: Node, depth: int = 0) -> bool:
+    """The object or class a method is called on is a known HTTP client: `Requests::get()`, `( new WP_Http() )`,
+    or a variable assigned `new WP_Http()`."""
+    if depth > 4:
+        return False
+    if receiver.type == "parenthesized_expression" and receiver.named_children:
+        return _client_receiver(php, receiver.named_children[0], depth + 1)
+    if receiver.type in ("name", "qualified_name"):
+        return text(receiver).lstrip("\\").lower() in HTTP_CLIENT_CLASSES
+    if receiver.type == "object_creation_expression":
+        cls = next((c for c in receiver.named_children if c.type in ("name", "qualified_name")), None)
+        return cls is not None and text(cls).lstrip("\\").lower() in HTTP_CLIENT_CLASSES
+    if receiver.type == "variable_name":
+        return any(_client_receiver(php, n, depth + 1) for n in php.assignments.get(text(receiver), []))
+    return False
 
 
 def _outbound_calls(php: PhpFile) -> Iterator[tuple[Node, str, Node | None]]:
@@ -78,9 +125,15 @@ def _outbound_calls(php: PhpFile) -> Iterator[tuple[Node, str, Node | None]]:
                         yield node, name, named[1]
         elif node.type in ("member_call_expression", "scoped_call_expression"):
             method = method_name(node)
-            receiver = text(node.named_children[0]).lower() if node.named_children else ""
-            # Only clients: `$http->request()`, `Requests::get()`, `$client->post()`; not `$order->get_id()`.
-            if method in HTTP_METHODS and any(k in receiver for k in ("http", "request", "client", "guzzle")):
+            if method is None or not node.named_children:
+                continue
+            receiver = node.named_children[0]
+            known_client = method in CLIENT_METHODS and _client_receiver(php, receiver)
+            # Otherwise only client-named receivers: `$http->request()`, `$client->post()`; not `$order->get_id()`.
+            named_client = method in HTTP_METHODS and any(
+                k in text(receiver).lower() for k in ("http", "request", "client", "guzzle")
+            )
+            if known_client or named_client:
                 args = arguments(node)
                 yield node, method, args[0] if args else None
 
@@ -90,8 +143,7 @@ def _hosts(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
         for node, name, target in _outbound_calls(php):
             if target is None:
                 continue
-            prefix = php.resolve_prefix(target)
-            host = _host(prefix) if prefix else None
+            host = _target_host(php, name, target)
             if host and not ctx.host_allowed(host):
                 yield ctx.hit(rule, path, line(node), f"{name}() calls {host}, which is not an allowlisted API host")
         for node in walk(php.root):
@@ -117,6 +169,7 @@ def _curl_targets(php: PhpFile, setopt: Node) -> list[Node | None]:
 
 def _exfiltration(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
+        yield from _socket_exfiltration(rule, ctx, path, php)
         for node in walk(php.root):
             if call_name(node) not in ("curl_setopt", "curl_setopt_array"):
                 continue
@@ -134,12 +187,36 @@ def _exfiltration(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
                 continue
             if not any(php.is_request_data(arg) for arg in arguments(node)):
                 continue
-            prefix = php.resolve_prefix(target) if target is not None else None
-            host = _host(prefix) if prefix else None
+            host = _target_host(php, name, target) if target is not None else None
             if (host is not None and ctx.host_allowed(host)) or (host is None and name in LOCAL_OR_REMOTE):
                 continue
             where = host or "a host not known statically"
             yield ctx.hit(rule, path, line(node), f"{name}() sends request data to {where}")
+
+
+def _socket_sends(php: PhpFile) -> Iterator[tuple[Node, str, Node | None]]:
+    """(writer call, socket function, host argument) for `fwrite( $s, … )` on `$s = fsockopen( host, … )`."""
+    for node in walk(php.root):
+        if call_name(node) not in SOCKET_WRITERS:
+            continue
+        args = arguments(node)
+        if len(args) < 2 or args[0].type != "variable_name":
+            continue
+        for assigned in php.assignments.get(text(args[0]), []):
+            opener = next((n for n in walk(assigned) if call_name(n) in SOCKET_FUNCTIONS), None)
+            if opener is not None:
+                yield node, call_name(opener) or "", (arguments(opener) or [None])[0]
+                break
+
+
+def _socket_exfiltration(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
+    for node, opener, target in _socket_sends(php):
+        if not any(php.is_request_data(arg) for arg in arguments(node)[1:]):
+            continue
+        host = _target_host(php, opener, target) if target is not None else None
+        if host is None or not ctx.host_allowed(host):
+            where = host or "a host not known statically"
+            yield ctx.hit(rule, path, line(node), f"{call_name(node)}() sends request data over a socket to {where}")
 
 
 RULES = (

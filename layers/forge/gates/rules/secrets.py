@@ -14,15 +14,20 @@ from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
 from forge.gates.php_ast import PhpFile, arguments, call_name, line, string_value, text, walk
 
+# The random part of a key format sits in group 1: a placeholder (`sk_test_xxxxxxxx…`) has a fixed prefix but no
+# entropy after it.
 KNOWN_FORMATS = (
-    (re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}"), "a Stripe-style secret key"),
-    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key id"),
-    (re.compile(r"\bgh[pousr]_[0-9A-Za-z]{30,}"), "a GitHub token"),
-    (re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}"), "a Slack token"),
-    (re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), "a Google API key"),
+    (re.compile(r"\b(?:sk|rk)_(?:live|test)_([0-9A-Za-z]{16,})"), "a Stripe-style secret key"),
+    (re.compile(r"\bAKIA([0-9A-Z]{16})\b"), "an AWS access key id"),
+    (re.compile(r"\bgh[pousr]_([0-9A-Za-z]{30,})"), "a GitHub token"),
+    (re.compile(r"\bxox[abposr]-([0-9A-Za-z-]{10,})"), "a Slack token"),
+    (re.compile(r"\bAIza([0-9A-Za-z_\-]{35})\b"), "a Google API key"),
     (re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"), "a private key"),
     (re.compile(r"\beyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}"), "a JSON Web Token"),
 )
+# Bits per character below which a key's random part is a placeholder (`xxxx…`, `0000…`, `abab…`); real keys
+# score 3.5 and more, the AWS documentation key `AKIAIOSFODNN7EXAMPLE` 3.6.
+PLACEHOLDER_ENTROPY = 2.5
 SECRET_NAME = re.compile(r"(secret|api_?key|apikey|passw(or)?d|token|private_?key|auth|bearer|credential)", re.I)
 # Header and field names a credential is sent under (`X-Api-Key`, `Authorization`).
 CREDENTIAL_KEY = re.compile(r"(authorization|api[-_]?key|x-auth|secret|token|passw(or)?d)", re.I)
@@ -38,9 +43,29 @@ def _entropy(value: str) -> float:
     return -sum(c / len(value) * math.log2(c / len(value)) for c in counts.values())
 
 
+def _real_key(match: re.Match[str] | None) -> bool:
+    """A known key format whose random part is random: not a documentation placeholder."""
+    if match is None:
+        return False
+    random_part = match.group(1) if match.re.groups else None
+    return random_part is None or _entropy(random_part) >= PLACEHOLDER_ENTROPY
+
+
+def _has_key_segment(value: str) -> bool:
+    """A `_`/`-` separated piece of 16+ characters mixing letters and digits: the random part of a prefixed key
+    (`mk_live_9f8e7d6c5b4a3928…`), which no identifier or option name has."""
+    return any(
+        len(part) >= 16 and any(c.isdigit() for c in part) and any(c.isalpha() for c in part)
+        for part in re.split(r"[-_]", value)
+    )
+
+
 def _random_looking(value: str) -> bool:
     """Long, no spaces, mixed letters and digits, high entropy: a key, not a word or an identifier."""
-    if len(value) < 16 or " " in value or re.fullmatch(r"[A-Z0-9_]+|[A-Za-z_]+|[a-z]+(?:[-_][a-z0-9]+)+", value):
+    if len(value) < 16 or " " in value:
+        return False
+    identifier = re.fullmatch(r"[A-Z0-9_]+|[A-Za-z_]+|[a-z]+(?:[-_][a-z0-9]+)+", value)
+    if identifier and not _has_key_segment(value):
         return False
     has_digit, has_alpha = any(c.isdigit() for c in value), any(c.isalpha() for c in value)
     return has_digit and has_alpha and _entropy(value) >= 3.5
@@ -103,7 +128,7 @@ def _secrets(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
             value = string_value(node)
             if not value:
                 continue
-            known = next((label for pattern, label in KNOWN_FORMATS if pattern.search(value)), None)
+            known = next((label for pattern, label in KNOWN_FORMATS if _real_key(pattern.search(value))), None)
             if known:
                 yield ctx.hit(rule, path, line(node), f"hard-coded credential: {known}")
                 continue

@@ -6,9 +6,13 @@ emulator runs it on the host and launches the checks inside bubblewrap.
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from forge.errors import ForgeError, StepFailed, TransientError
 from forge.isolation.runner import Completed
@@ -20,8 +24,25 @@ from forge.pipeline.bookkeeping import StepContext, StepOutcome, run_step
 from forge.pipeline.container.checks import RESULT, CheckReport, stage
 from forge.pipeline.deps import PipelineDeps
 
+# A check report is a few KB of logs; anything far larger is not one.
+MAX_RESULT_BYTES = 8 * 1024 * 1024
+
 # Launch the isolated checks in a staged working directory; return how the process ended.
 Launcher = Callable[[Step, Path], Completed]
+
+
+def read_result(path: Path) -> bytes | None:
+    """The isolated half's result file, or None. The launcher may be root and the file is written by untrusted code:
+    never follow a symlink it planted (e.g. to /proc/self/environ) and read only a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        # Cut off, an oversized file is no longer valid JSON and fails validation as "not a check report".
+        return handle.read(MAX_RESULT_BYTES)
 
 
 def run_container_step(
@@ -36,12 +57,16 @@ def run_container_step(
             stage(workdir, ctx.job.params, tree, step)
             ctx.log(f"running the {step.value} checks in an isolated container")
             completed = launch(step, workdir)
-            result_file = workdir / RESULT
-            if not result_file.is_file():
+            raw = read_result(workdir / RESULT)
+            if raw is None:
                 ctx.log(completed.describe())
                 how = "timed out" if completed.timed_out else f"exited {completed.returncode}"
                 raise StepFailed(f"the {step.value} container {how} without a result")
-            report = CheckReport.model_validate_json(result_file.read_text())
+            try:
+                report = CheckReport.model_validate_json(raw)
+            except ValidationError:
+                # Not echoed: the text came from untrusted code and the error would carry it into logs.
+                raise StepFailed(f"the {step.value} container wrote a result that is not a check report") from None
         ctx.log(report.log)
         for c in report.compatibility:
             deps.repos.packages.record_compatibility(

@@ -9,6 +9,7 @@ from forge.errors import StepFailed
 from forge.pipeline import artifacts_layout
 from forge.pipeline.bookkeeping import StepContext, StepOutcome
 from forge.pipeline.revocation import publish_trust_files
+from forge.pipeline.revoked_zip import refuse_revoked_zip
 from forge.pipeline.steps.package import bundle_file_key
 from forge.publishing import release
 from forge.publishing.marketplace import marketplace
@@ -49,6 +50,8 @@ def publish(ctx: StepContext) -> StepOutcome:
         raise StepFailed(f"package {package.id} lacks {ctx.deps.settings.min_approvals} approvals")
     if package.status == "revoked" or not package.zip_sha256 or not package.signature or not package.signing_key_id:
         raise StepFailed(f"package {package.id} is {package.status}; only signed packages are published")
+    # Checked again after Sign: the same bytes may have been revoked while this package awaited approval.
+    refuse_revoked_zip(repos.revocations, package.zip_sha256)
     slug, version = ctx.spec.slug, ctx.spec.version
     name = release.zip_name(slug, version)
     files = {name: store.get(artifacts_layout.package_zip(ctx.job.id, slug, version))}

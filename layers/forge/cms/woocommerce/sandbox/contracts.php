@@ -6,9 +6,11 @@
  *
  * Runs the plugin against the stand-ins (standins.php), as the sandbox harness does, but drives it through
  * payments, refunds and webhook deliveries and checks what it does: the calls it makes (API requests, order
- * transitions, WooCommerce hooks), what it refuses, and where it connects. These are the forge's own tests; the
- * plugin's PHPUnit suite is not trusted to cover them. contract.json: {"allowed_hosts": [...], "currency": "XOF",
- * "features": {"refunds": true, "webhooks": true}}. Prints a JSON list of
+ * transitions, WooCommerce hooks, its own telemetry actions), what it refuses, and where it connects. These are the
+ * forge's own tests; the plugin's PHPUnit suite is not trusted to cover them. contract.json: {"allowed_hosts": [...],
+ * "currency": "XOF", "event_prefix": "molam_pay", "features": {"refunds": true, "webhooks": true}}: the plugin must
+ * fire <event_prefix>_payment_succeeded, _payment_failed, _refund_succeeded and _refund_failed with the order id,
+ * the amount in minor units and the currency first, and no secret anywhere. Prints a JSON list of
  * {suite, name, result: pass|fail|skip, details} on stdout.
  */
 
@@ -111,18 +113,27 @@ foreach ( array_keys( Forge_Standins::$rest_routes ) as $forge_route ) {
 }
 const FORGE_SECRET = 'whsec_forge_contract';
 
-// Record what the plugin makes WooCommerce announce (once: hooks survive Forge_Standins::reset()).
-foreach ( array( 'woocommerce_payment_complete', 'woocommerce_order_status_changed' ) as $forge_hook ) {
+$forge_event_prefix = (string) ( $forge_contract['event_prefix'] ?? '' );
+const FORGE_TELEMETRY = array( 'payment_succeeded', 'payment_failed', 'refund_succeeded', 'refund_failed' );
+
+// Record what the plugin makes WooCommerce announce and what it announces itself (once: hooks survive
+// Forge_Standins::reset()).
+$forge_recorded = array( 'woocommerce_payment_complete', 'woocommerce_order_status_changed' );
+foreach ( FORGE_TELEMETRY as $forge_event ) {
+	$forge_recorded[] = $forge_event_prefix . '_' . $forge_event;
+}
+foreach ( $forge_recorded as $forge_hook ) {
 	add_action(
 		$forge_hook,
 		static function ( ...$args ) use ( $forge_hook ) {
 			Forge_Contracts::$events[] = array(
 				'hook' => $forge_hook,
-				'args' => array_map( 'strval', array_filter( $args, 'is_scalar' ) ),
+				'args' => array_values( array_map( 'strval', array_filter( $args, 'is_scalar' ) ) ),
 			);
 		},
 		10,
-		4
+		// Every argument, so a secret in an extra one is seen too.
+		99
 	);
 }
 $forge_currency = (string) $forge_contract['currency'];
@@ -178,6 +189,29 @@ function forge_contracts_minor( string $total, string $currency ): int {
 	return (int) round( (float) $total * ( 10 ** $exponent ) );
 }
 
+/**
+ * The plugin fired <event_prefix>_<event> exactly once, for this order and amount, and no telemetry action carried a
+ * secret (the API key or webhook secret the contracts configure).
+ */
+function forge_contracts_telemetry( string $event, int $order_id, int $amount ): bool {
+	global $forge_event_prefix, $forge_currency;
+	$hook  = $forge_event_prefix . '_' . $event;
+	$fired = array_values( array_filter( Forge_Contracts::$events, static function ( $e ) use ( $hook ) {
+		return $e['hook'] === $hook;
+	} ) );
+	$telemetry = (string) json_encode( array_filter( Forge_Contracts::$events, static function ( $e ) use ( $forge_event_prefix ) {
+		return 0 === strpos( $e['hook'], $forge_event_prefix . '_' );
+	} ) );
+	$no_secret = false === strpos( $telemetry, 'forge-contract-key' ) && false === strpos( $telemetry, FORGE_SECRET );
+	return '' !== $forge_event_prefix && $no_secret && 1 === count( $fired )
+		&& array( (string) $order_id, (string) $amount, $forge_currency ) === array_slice( $fired[0]['args'], 0, 3 );
+}
+
+function forge_contracts_fired( string $event ): bool {
+	global $forge_event_prefix;
+	return in_array( $forge_event_prefix . '_' . $event, array_column( Forge_Contracts::$events, 'hook' ), true );
+}
+
 function forge_contracts_body( array $request ): array {
 	$body = isset( $request['args']['body'] ) ? $request['args']['body'] : '';
 	$data = is_string( $body ) ? json_decode( $body, true ) : $body;
@@ -203,25 +237,30 @@ Forge_Contracts::run( 'events', 'payment_succeeded', static function ( array &$d
 	$d      = array( 'result' => $result, 'status' => $order->get_status(), 'events' => $hooks, 'request' => $sent ? $sent['url'] : null );
 	return 'success' === ( $result['result'] ?? '' ) && $order->is_paid() && 'pay_contract' === $order->get_transaction_id()
 		&& in_array( 'woocommerce_payment_complete', $hooks, true )
-		&& isset( $body['amount'] ) && forge_contracts_minor( '1500.00', $forge_currency ) === $body['amount'];
+		&& isset( $body['amount'] ) && forge_contracts_minor( '1500.00', $forge_currency ) === $body['amount']
+		&& forge_contracts_telemetry( 'payment_succeeded', $order->get_id(), forge_contracts_minor( '1500.00', $forge_currency ) )
+		&& ! forge_contracts_fired( 'payment_failed' );
 } );
 
-Forge_Contracts::run( 'events', 'payment_failed', static function ( array &$d ) {
+Forge_Contracts::run( 'events', 'payment_failed', static function ( array &$d ) use ( $forge_currency ) {
 	$order = forge_contracts_order();
 	Forge_Standins::queue_response( 200, array( 'id' => 'pay_declined', 'status' => 'failed', 'failure_message' => 'Insufficient funds' ) );
 	$result = forge_contracts_gateway()->process_payment( $order->get_id() );
 	$hooks  = array_column( Forge_Contracts::$events, 'hook' );
 	$d      = array( 'result' => $result, 'status' => $order->get_status(), 'events' => $hooks, 'notices' => Forge_Standins::$notices );
 	return 'failure' === ( $result['result'] ?? '' ) && 'failed' === $order->get_status() && ! $order->is_paid()
-		&& ! in_array( 'woocommerce_payment_complete', $hooks, true ) && count( Forge_Standins::$notices ) > 0;
+		&& ! in_array( 'woocommerce_payment_complete', $hooks, true ) && count( Forge_Standins::$notices ) > 0
+		&& forge_contracts_telemetry( 'payment_failed', $order->get_id(), forge_contracts_minor( '1500.00', $forge_currency ) )
+		&& ! forge_contracts_fired( 'payment_succeeded' );
 } );
 
-Forge_Contracts::run( 'events', 'payment_unreachable', static function ( array &$d ) {
+Forge_Contracts::run( 'events', 'payment_unreachable', static function ( array &$d ) use ( $forge_currency ) {
 	$order = forge_contracts_order();
 	Forge_Standins::queue_http_error( 'cURL error 28: Operation timed out' );
 	$result = forge_contracts_gateway()->process_payment( $order->get_id() );
-	$d      = array( 'result' => $result, 'status' => $order->get_status(), 'logs' => Forge_Standins::$logs );
-	return 'failure' === ( $result['result'] ?? '' ) && ! $order->is_paid() && count( Forge_Standins::$logs ) > 0;
+	$d      = array( 'result' => $result, 'status' => $order->get_status(), 'logs' => Forge_Standins::$logs, 'events' => Forge_Contracts::$events );
+	return 'failure' === ( $result['result'] ?? '' ) && ! $order->is_paid() && count( Forge_Standins::$logs ) > 0
+		&& forge_contracts_telemetry( 'payment_failed', $order->get_id(), forge_contracts_minor( '1500.00', $forge_currency ) );
 } );
 
 if ( ! empty( $forge_features['refunds'] ) ) {
@@ -231,16 +270,20 @@ if ( ! empty( $forge_features['refunds'] ) ) {
 		$result = forge_contracts_gateway()->process_refund( $order->get_id(), '5.00', 'contract' );
 		$sent   = Forge_Standins::last_request();
 		$body   = $sent ? forge_contracts_body( $sent ) : array();
-		$d      = array( 'result' => $result, 'request' => $sent ? $sent['url'] : null, 'body' => $body );
+		$d      = array( 'result' => $result, 'request' => $sent ? $sent['url'] : null, 'body' => $body, 'events' => Forge_Contracts::$events );
 		return true === $result && $sent && false !== strpos( $sent['url'], '/refunds' )
-			&& isset( $body['amount'] ) && forge_contracts_minor( '5.00', $forge_currency ) === $body['amount'];
+			&& isset( $body['amount'] ) && forge_contracts_minor( '5.00', $forge_currency ) === $body['amount']
+			&& forge_contracts_telemetry( 'refund_succeeded', $order->get_id(), forge_contracts_minor( '5.00', $forge_currency ) )
+			&& ! forge_contracts_fired( 'refund_failed' );
 	} );
-	Forge_Contracts::run( 'events', 'refund_declined', static function ( array &$d ) {
+	Forge_Contracts::run( 'events', 'refund_declined', static function ( array &$d ) use ( $forge_currency ) {
 		$order = forge_contracts_order( array( 'transaction_id' => 'pay_contract', 'status' => 'processing' ) );
 		Forge_Standins::queue_response( 200, array( 'id' => 're_contract', 'status' => 'failed', 'failure_message' => 'Too late' ) );
 		$result = forge_contracts_gateway()->process_refund( $order->get_id(), '5.00', 'contract' );
-		$d      = array( 'result' => is_wp_error( $result ) ? $result->get_error_code() : $result );
-		return is_wp_error( $result );
+		$d      = array( 'result' => is_wp_error( $result ) ? $result->get_error_code() : $result, 'events' => Forge_Contracts::$events );
+		return is_wp_error( $result )
+			&& forge_contracts_telemetry( 'refund_failed', $order->get_id(), forge_contracts_minor( '5.00', $forge_currency ) )
+			&& ! forge_contracts_fired( 'refund_succeeded' );
 	} );
 } else {
 	Forge_Contracts::skip( 'events', 'refund_succeeded', 'the spec disables refunds' );
@@ -305,13 +348,14 @@ if ( empty( $forge_features['webhooks'] ) ) {
 		$d        = array( 'status' => $response->get_status(), 'order_status' => $order->get_status() );
 		return $response->get_status() >= 400 && $response->get_status() < 500 && ! $order->is_paid();
 	} );
-	Forge_Contracts::run( 'webhooks', 'valid_delivery_updates_order', static function ( array &$d ) {
+	Forge_Contracts::run( 'webhooks', 'valid_delivery_updates_order', static function ( array &$d ) use ( $forge_currency ) {
 		$order    = forge_contracts_order( array( 'transaction_id' => 'pay_contract' ) );
 		$body     = forge_contracts_event( $order, 'evt_valid' );
 		$now      = (string) time();
 		$response = forge_contracts_deliver( $body, $now, forge_contracts_sign( $now, $body ) );
-		$d        = array( 'status' => $response->get_status(), 'order_status' => $order->get_status() );
-		return 200 === $response->get_status() && $order->is_paid();
+		$d        = array( 'status' => $response->get_status(), 'order_status' => $order->get_status(), 'events' => Forge_Contracts::$events );
+		return 200 === $response->get_status() && $order->is_paid()
+			&& forge_contracts_telemetry( 'payment_succeeded', $order->get_id(), forge_contracts_minor( '1500.00', $forge_currency ) );
 	} );
 	Forge_Contracts::run( 'webhooks', 'replay_has_no_second_effect', static function ( array &$d ) {
 		$order = forge_contracts_order( array( 'transaction_id' => 'pay_contract' ) );
