@@ -37,21 +37,12 @@ class Artifacts(Construct):
             "AwsSolutions-S1",
             "This is the access-log bucket; logging its own access would recurse.",
         )
-        self.bucket = s3.Bucket(
-            self,
+        self.bucket = self._private_bucket(
             "Bucket",
-            # SSE-S3: the objects are public packages and reports; a customer key would add cost, not secrecy.
-            encryption=s3.BucketEncryption.S3_MANAGED,
+            "artifacts/",
+            # Published packages are what merchants verify against: deleting the stack must not delete them.
             # Versioned: a signed package that was published must stay retrievable even if a retried step
             # overwrites its key (every writer overwrites, relying on idempotency).
-            versioned=True,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix="artifacts/",
-            # Published packages are what merchants verify against: deleting the stack must not delete them.
-            removal_policy=RemovalPolicy.RETAIN,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-superseded-versions",
@@ -62,48 +53,39 @@ class Artifacts(Construct):
         )
         # Published releases and the trust files. Its own bucket: unlike the artifact bucket nothing here is
         # scratch, and a front for merchants (CloudFront with an origin access control) can be given exactly it.
-        self.marketplace = s3.Bucket(
-            self,
+        # A retraction deletes a release; the versions stay, as evidence of what merchants were offered.
+        self.marketplace = self._private_bucket(
             "MarketplaceBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            # A retraction deletes a release; the versions stay, as evidence of what merchants were offered.
-            versioned=True,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix="marketplace/",
-            removal_policy=RemovalPolicy.RETAIN,
+            "marketplace/",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(7)
                 )
             ],
         )
-        self.audit_bucket = s3.Bucket(
-            self,
+        self.audit_bucket = self._private_bucket(
             "AuditBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            versioned=True,
+            "audit/",
             object_lock_enabled=True,
             object_lock_default_retention=s3.ObjectLockRetention.compliance(Duration.days(AUDIT_RETENTION_DAYS)),
+        )
+
+    def _private_bucket(self, construct_id: str, logs_prefix: str, **extra: object) -> s3.Bucket:
+        """The settings the three data buckets share: SSE-S3 (the objects are packages, reports and evidence; a
+        customer key would add cost, not secrecy), versioned, TLS only, no public access, owner-enforced objects,
+        access-logged, and kept when the stack is deleted."""
+        return s3.Bucket(
+            self,
+            construct_id,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            versioned=True,
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix="audit/",
+            server_access_logs_prefix=logs_prefix,
             removal_policy=RemovalPolicy.RETAIN,
-        )
-
-    def grant_objects(self, grantee: iam.IGrantable) -> None:
-        """What forge.artifacts.s3 does: put, get and head objects. ListBucket makes a missing key a 404 rather
-        than a 403, which the adapter's exists() relies on. No delete: every writer overwrites (versioned)."""
-        principal = grantee.grant_principal
-        principal.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[self.bucket.arn_for_objects("*")])
-        )
-        principal.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
+            **extra,
         )
 
     def marketplace_environment(self) -> dict[str, str]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from forge.cli.client import ForgeClient
@@ -17,22 +19,37 @@ from forge.local.runtime import LocalRuntime
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "woocommerce.yaml"
 
 
+@contextmanager
+def local_runtime(home: Path, database_url: str, **env: str) -> Iterator[LocalRuntime]:
+    """A started runtime on its own FORGE_HOME and database, with `env` set while it runs."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FORGE_HOME", str(home))
+    mp.setenv("DATABASE_URL", database_url)
+    for name, value in env.items():
+        mp.setenv(name, value)
+    reset_settings()
+    rt = LocalRuntime(port=0)
+    rt.start()
+    try:
+        yield rt
+    finally:
+        rt.stop()
+        mp.undo()
+        reset_settings()
+
+
 @pytest.fixture(scope="module")
 def runtime(
     tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str], softhsm: str
 ) -> Iterator[LocalRuntime]:
-    mp = pytest.MonkeyPatch()
-    home = tmp_path_factory.mktemp("forge-home")
-    mp.setenv("FORGE_HOME", str(home))
-    mp.setenv("DATABASE_URL", new_database())
-    mp.setenv("FORGE_MIN_APPROVALS", "2")
-    reset_settings()
-    rt = LocalRuntime(port=0)
-    rt.start()
-    yield rt
-    rt.stop()
-    mp.undo()
-    reset_settings()
+    with local_runtime(tmp_path_factory.mktemp("forge-home"), new_database(), FORGE_MIN_APPROVALS="2") as rt:
+        yield rt
+
+
+def entered_states(execution_arn: str) -> list[str]:
+    """The states an execution entered, in order, from its history."""
+    events = boto3.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)
+    return [e["stateEnteredEventDetails"]["name"] for e in events["events"] if "stateEnteredEventDetails" in e]
 
 
 def client_for(rt: LocalRuntime, user: str, role: str = "ops") -> ForgeClient:

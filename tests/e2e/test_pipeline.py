@@ -16,7 +16,7 @@ from forge.db.connection import Database
 from forge.generation.template_provider import TemplateProvider
 from forge.local.runtime import LocalRuntime
 from forge.signing.release_check import check_release
-from tests.e2e.conftest import EXAMPLE, client_for, wait_for
+from tests.e2e.conftest import EXAMPLE, client_for, entered_states, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +32,6 @@ HAPPY_PATH = [
     "Publish",
     "RecordSuccess",
 ]
-
-
-def entered_states(execution_arn: str) -> list[str]:
-    sfn = boto3.client("stepfunctions")
-    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
 
 
 def execution_status(execution_arn: str, until: str, timeout: float = 10) -> str:

@@ -8,18 +8,17 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from forge.cli.client import spec_payload
-from forge.config import get_settings, reset_settings
+from forge.config import get_settings
 from forge.db.connection import Database
 from forge.db.repositories.audit import AuditRepository
 from forge.generation.llm_provider import FORGE_OWNED
 from forge.generation.template_provider import TemplateProvider
 from forge.local.runtime import LocalRuntime
 from forge.models.spec import load_spec
-from tests.e2e.conftest import EXAMPLE, client_for, wait_for
+from tests.e2e.conftest import EXAMPLE, client_for, entered_states, local_runtime, wait_for
 from tests.unit.generation.fake_openai import FakeOpenAI, Reply, completion, files_reply
 
 pytestmark = pytest.mark.e2e
@@ -57,25 +56,9 @@ def model() -> Iterator[FakeOpenAI]:
 def runtime(
     tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str], softhsm: str, model: FakeOpenAI
 ) -> Iterator[LocalRuntime]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("FORGE_HOME", str(tmp_path_factory.mktemp("forge-home")))
-    mp.setenv("DATABASE_URL", new_database())
-    mp.setenv("FORGE_GENERATION_PROVIDER", "openai")
-    mp.setenv("SIRA_API_URL", model.url)
-    mp.setenv("SIRA_API_KEY", "sk-e2e")
-    mp.setenv("FORGE_MAX_REPAIRS", "2")
-    reset_settings()
-    rt = LocalRuntime(port=0)
-    rt.start()
-    yield rt
-    rt.stop()
-    mp.undo()
-    reset_settings()
-
-
-def entered_states(execution_arn: str) -> list[str]:
-    events = boto3.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)
-    return [e["stateEnteredEventDetails"]["name"] for e in events["events"] if "stateEnteredEventDetails" in e]
+    env = {"FORGE_GENERATION_PROVIDER": "openai", "SIRA_API_URL": model.url, "SIRA_API_KEY": "sk-e2e"}
+    with local_runtime(tmp_path_factory.mktemp("forge-home"), new_database(), FORGE_MAX_REPAIRS="2", **env) as rt:
+        yield rt
 
 
 def wait_for_states(execution_arn: str, last: str, timeout: float = 10) -> list[str]:
