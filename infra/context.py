@@ -110,7 +110,7 @@ class ForgeContext:
         if email and "@" not in email:
             raise ValueError(f"context {ALARM_EMAIL} must be an e-mail address, got {email!r}")
         return cls(
-            min_approvals=_int(node, MIN_APPROVALS, cls.min_approvals, 1, 10),
+            min_approvals=_int(node, MIN_APPROVALS, cls.min_approvals, 2, 10),
             worker_concurrency=_int(node, WORKER_CONCURRENCY, cls.worker_concurrency, 1, 64),
             database_deletion_protection=_bool(node, DELETION_PROTECTION, cls.database_deletion_protection),
             database_multi_az=_bool(node, MULTI_AZ, cls.database_multi_az),

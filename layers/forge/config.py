@@ -32,7 +32,8 @@ class Settings(BaseSettings):
 
     forge_home: Path = Field(default_factory=_default_home, alias="FORGE_HOME")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
-    min_approvals: int = Field(default=2, ge=1, le=10, alias="FORGE_MIN_APPROVALS")
+    # Never below the two-person rule (APPROVAL_FLOOR): merchants refuse a release statement naming fewer.
+    min_approvals: int = Field(default=2, ge=2, le=10, alias="FORGE_MIN_APPROVALS")
     worker_concurrency: int = Field(default=3, ge=1, le=64, alias="FORGE_WORKER_CONCURRENCY")
     approval_timeout_seconds: int = Field(default=72 * 3600, ge=1, alias="FORGE_APPROVAL_TIMEOUT_SECONDS")
     state_machine_arn: str | None = Field(default=None, alias="FORGE_STATE_MACHINE_ARN")

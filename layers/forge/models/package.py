@@ -9,6 +9,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The two-person rule: the fewest distinct approvers any release may carry, whatever FORGE_MIN_APPROVALS says.
+APPROVAL_FLOOR = 2
+
 
 class _Row(BaseModel):
     model_config = ConfigDict(from_attributes=True, extra="ignore")

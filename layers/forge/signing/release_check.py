@@ -16,7 +16,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 
 from forge.errors import StepFailed
+from forge.models.package import APPROVAL_FLOOR
 from forge.packaging.checksums import parse_sha256sums
+from forge.publishing.release import STATEMENT, STATEMENT_SIG
+from forge.publishing.release_statement import ReleaseStatement
 from forge.signing.dsse import DsseEnvelope, verify_envelope
 from forge.signing.keyset import Keyset, parse_keyset
 from forge.signing.revocation_floor import load_floor, locked, save_floor
@@ -76,19 +79,31 @@ def _when(text: object) -> datetime | None:
         return None
 
 
+def usable_key(keyset: Keyset | None, key_id: str, signed_at: object) -> tuple[bytes | None, str]:
+    """The PEM of a keyset key that may vouch for a document issued at `signed_at`, or (None, why not). One rule
+    for every signature a release carries (manifest, release statement, revocation list): the key is listed,
+    not compromised, and, when retired, was retired after it signed."""
+    if keyset is None:
+        return None, "no keyset to check the key against"
+    entry = keyset.by_id().get(key_id)
+    if entry is None:
+        return None, f"key {key_id[:16]}… is NOT in the forge keyset"
+    if entry.status == "compromised":
+        return None, f"key {key_id[:16]}… is marked COMPROMISED in the keyset"
+    signed = _when(signed_at)
+    if entry.retired_at and (signed is None or signed > entry.retired_at):
+        return None, f"key {key_id[:16]}… was retired at {entry.retired_at} but signed {signed_at}"
+    return entry.public_pem.encode(), f"key {key_id[:16]}… is in the keyset ({entry.status})"
+
+
 def _keyset_check(keyset: Keyset | None, where: Path | None, key_id: str, issued_at: object) -> Check:
     if keyset is None:
         detail = f"{where} is not a keyset" if where and where.is_file() else "keys.json not found; pass --keys"
         return Check("keyset", False, detail)
-    entry = keyset.by_id().get(key_id)
-    if entry is None:
-        return Check("keyset", False, f"key {key_id[:16]}… is NOT in the forge keyset ({where})")
-    if entry.status == "compromised":
-        return Check("keyset", False, f"key {key_id[:16]}… is marked COMPROMISED in the keyset")
-    signed = _when(issued_at)
-    if entry.retired_at and (signed is None or signed > entry.retired_at):
-        return Check("keyset", False, f"key {key_id[:16]}… was retired at {entry.retired_at} but signed {issued_at}")
-    return Check("keyset", True, f"key {key_id[:16]}… is in the keyset ({entry.status})")
+    pem, detail = usable_key(keyset, key_id, issued_at)
+    if pem is None and "NOT in the forge keyset" in detail:
+        detail += f" ({where})"
+    return Check("keyset", pem is not None, detail)
 
 
 def _load_revocations(path: Path | None, keyset: Keyset | None) -> tuple[RevocationList | None, Check]:
@@ -99,9 +114,9 @@ def _load_revocations(path: Path | None, keyset: Keyset | None) -> tuple[Revocat
     document = parse_revocations(body)
     if document is None:
         return None, Check("revocations", False, f"{path} is not a revocation list")
-    pem = (keyset.pems() if keyset else {}).get(document.key_id)
+    pem, why = usable_key(keyset, document.key_id, document.issued_at)
     if pem is None:
-        return None, Check("revocations", False, f"revocation list signed by key {document.key_id[:16]}… not in keyset")
+        return None, Check("revocations", False, f"revocation list not trusted: {why}")
     if not sig_path.is_file() or not verify_signature(body, sig_path.read_bytes(), pem):
         return None, Check("revocations", False, f"{path.name} signature does NOT verify")
     return document, Check("revocations", True, f"revocation list v{document.version} signature verifies")
@@ -184,23 +199,35 @@ def _provenance_check(folder: Path, keyset: Keyset | None, manifest_body: bytes)
     return Check("provenance", same, detail)
 
 
-def _statement_check(folder: Path, keyset: Keyset | None, manifest_body: bytes) -> Check | None:
-    path, sig = folder / "release-statement.json", folder / "release-statement.json.sig"
+def _statement_check(
+    folder: Path, keyset: Keyset | None, manifest_body: bytes, manifest: dict[str, object], min_approvals: int
+) -> Check:
+    """Required: a release without a statement was never approved for release, however valid its manifest."""
+    path, sig = folder / STATEMENT, folder / STATEMENT_SIG
     if not path.is_file():
-        return None
+        return Check("release statement", False, f"no release statement ({STATEMENT}): the package was never approved")
     body = path.read_bytes()
     try:
-        statement = json.loads(body)
-        key = str(statement["key_id"])
-    except (ValueError, KeyError, TypeError):
-        return Check("release statement", False, "release-statement.json is not a statement")
-    pem = (keyset.pems() if keyset else {}).get(key)
-    if pem is None or not sig.is_file() or not verify_signature(body, sig.read_bytes(), pem):
-        return Check("release statement", False, "release statement signature does NOT verify with a keyset key")
-    if statement.get("manifest_sha256") != sha256_hex(manifest_body):
+        statement = ReleaseStatement.model_validate_json(body)
+    except ValueError:
+        return Check("release statement", False, f"{STATEMENT} is not a release statement")
+    pem, why = usable_key(keyset, statement.key_id, statement.issued_at)
+    if pem is None:
+        return Check("release statement", False, f"release statement not trusted: {why}")
+    if not sig.is_file() or not verify_signature(body, sig.read_bytes(), pem):
+        return Check("release statement", False, "release statement signature does NOT verify with its keyset key")
+    if statement.manifest_sha256 != sha256_hex(manifest_body) or statement.zip_sha256 != manifest.get("zip_sha256"):
         return Check("release statement", False, "the release statement names another manifest")
-    names = ", ".join(a.get("approver_id", "?") for a in statement.get("approvers", []))
-    return Check("release statement", True, f"approved by {names}")
+    names = [a.approver_id for a in statement.approvers]
+    distinct = sorted(set(names))
+    required = max(statement.required_approvals, min_approvals)
+    if len(distinct) != len(names) or len(distinct) < required:
+        return Check(
+            "release statement",
+            False,
+            f"NOT APPROVED: {len(distinct)} distinct approver(s) ({', '.join(names) or 'none'}), {required} required",
+        )
+    return Check("release statement", True, f"approved by {', '.join(distinct)} ({required} required)")
 
 
 def check_release(
@@ -208,10 +235,12 @@ def check_release(
     keys_path: Path | None = None,
     revocations_path: Path | None = None,
     state_path: Path | None = None,
+    min_approvals: int = APPROVAL_FLOOR,
 ) -> ReleaseReport:
     """`target` is the release folder, or the zip inside it. keys.json and revocations.json are looked for in
     the release folder and its parents unless given. With `state_path`, a revocation list older than one
-    accepted before is refused (forge.signing.revocation_floor)."""
+    accepted before is refused (forge.signing.revocation_floor). A release needs its signed statement naming at
+    least `min_approvals` distinct approvers (never fewer than the forge's two-person rule)."""
     folder = target.parent if target.is_file() else target
     checks: list[Check] = []
     missing = [n for n in REQUIRED if not (folder / n).is_file()]
@@ -244,9 +273,10 @@ def check_release(
     keys_file = keys_path or find_near(folder, "keys.json")
     keyset = parse_keyset(keys_file.read_bytes()) if keys_file and keys_file.is_file() else None
     checks.append(_keyset_check(keyset, keys_file, key_id, manifest.get("issued_at")))
-    for optional in (_provenance_check(folder, keyset, body), _statement_check(folder, keyset, body)):
-        if optional is not None:
-            checks.append(optional)
+    provenance = _provenance_check(folder, keyset, body)
+    if provenance is not None:
+        checks.append(provenance)
+    checks.append(_statement_check(folder, keyset, body, manifest, max(min_approvals, APPROVAL_FLOOR)))
 
     revocations, loaded = _load_revocations(revocations_path or find_near(folder, "revocations.json"), keyset)
     if revocations is not None and keyset is not None and state_path is not None:

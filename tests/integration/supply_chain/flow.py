@@ -7,10 +7,13 @@ import json
 from pathlib import Path
 from uuid import UUID
 
+from forge.auth import mfa, totp
+from forge.auth.secret_box import secret_box
 from forge.models.job import Job, Step, StepEvent
 from forge.models.spec import load_spec
 from forge.packaging.archive import zip_tree
 from forge.pipeline import artifacts_layout
+from forge.pipeline.approvals import decide, request_for_package
 from forge.pipeline.bookkeeping import run_step
 from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.steps.package import package
@@ -46,14 +49,34 @@ def step(deps: PipelineDeps, job: Job, which: Step) -> None:
     run_step(deps, which, StepEvent(job_id=job.id, delivery=f"test:{which.value}"), body)
 
 
+_seeds: dict[tuple[str, str], str] = {}
+
+
+def enrolled(deps: PipelineDeps, name: str) -> str:
+    """The approver's TOTP seed (what their authenticator app holds), enrolling them on first use."""
+    key = (deps.repos.approvers.db.dsn, name)
+    if key not in _seeds:
+        _seeds[key] = mfa.enroll(deps.repos.approvers, secret_box(deps.settings), name, "admin", replace=True).seed
+    return _seeds[key]
+
+
+def fresh_code(deps: PipelineDeps, name: str) -> str:
+    """A code the server has not seen from this approver yet (the next step when the current one was used)."""
+    used = deps.repos.approvers.get(name)
+    step = max(totp.current_step(), (used.last_used_step + 1) if used else 0)
+    return totp.code_at_step(enrolled(deps, name), step)
+
+
 def approve(deps: PipelineDeps, package_id: UUID, *approvers: str) -> None:
+    """Real approvals: each approver enrolled for TOTP decides through the domain with a valid code, so each
+    row is signed by the forge signer like one made through the API."""
+    request, _ = request_for_package(deps, package_id, "tester")
+
+    def check(approver: str, code: str) -> None:
+        mfa.verify(deps.repos.approvers, secret_box(deps.settings), approver, code)
+
     for who in approvers:
-        deps.repos.packages.db.execute(
-            """INSERT INTO forge_approvals (plugin_package_id, approver_id, approver_role, approved, comment,
-                                            mfa_verified, signature)
-               VALUES (%s, %s, 'plugin_forge_ops', true, 'ok', true, 'recorded-by-test')""",
-            (package_id, who),
-        )
+        decide(deps, request.id, who, "plugin_forge_ops", True, "ok", fresh_code(deps, who), check)
 
 
 def released(deps: PipelineDeps, version: str | None = None) -> tuple[Job, Path]:

@@ -10,6 +10,7 @@ import typer
 from forge.cli.output import console, err, friendly
 from forge.config import ConfigError, Settings, get_settings
 from forge.errors import ForgeError
+from forge.models.package import APPROVAL_FLOOR
 
 
 def settings_or_exit() -> Settings:
@@ -95,6 +96,15 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                 "(default: FORGE_HOME/verify/revocations-seen.json)",
             ),
         ] = None,
+        min_approvals: Annotated[
+            int,
+            typer.Option(
+                "--min-approvals",
+                min=APPROVAL_FLOOR,
+                max=10,
+                help="Distinct approvers the release statement must name, if more than it requires itself",
+            ),
+        ] = APPROVAL_FLOOR,
     ) -> None:
         """Check a release: signature, key in the keyset, zip and SBOM digests, provenance, approvals statement,
         revocation. Exit 0 only when everything verifies; a revoked package exits 3. A revocation list older
@@ -107,7 +117,9 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         for given in (keys, revocations):
             if given is not None and not given.is_file():
                 raise ForgeError(f"{given} does not exist")
-        report = check_release(target, keys, revocations, state or get_settings().forge_home / STATE_FILE)
+        report = check_release(
+            target, keys, revocations, state or get_settings().forge_home / STATE_FILE, min_approvals
+        )
         for check in report.checks:
             console.print(f"{'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.name}: {check.detail}")
         if report.revoked is not None:
