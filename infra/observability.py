@@ -74,6 +74,15 @@ def forge_metric(name: str, statistic: str, period: Duration = HOUR, **dimension
     )
 
 
+# Signs of an attack rather than a missed objective: one occurrence in five minutes pages someone.
+SECURITY_SIGNALS = {
+    "forge_approval_verification_failures_total": (
+        "ApprovalVerificationFailure",
+        "Approval rows that do not verify (forged, copied or tampered) reached an approval or Publish: investigate",
+    ),
+}
+
+
 class Observability(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, *, state_machine: sfn.IStateMachine, context: ForgeContext
@@ -118,10 +127,25 @@ class Observability(Construct):
             )
             alarm.add_alarm_action(actions.SnsAction(self.topic))
             self.alarms[key] = alarm
+        for metric_name, (name, description) in SECURITY_SIGNALS.items():
+            alarm = cloudwatch.Alarm(
+                self,
+                f"{name}Alarm",
+                alarm_description=description,
+                metric=forge_metric(metric_name, "Sum", period=Duration.minutes(5)),
+                threshold=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(actions.SnsAction(self.topic))
+            self.alarms[metric_name] = alarm
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name="PluginForge")
         self.dashboard.add_widgets(
-            cloudwatch.AlarmStatusWidget(title="SLO alarms", alarms=list(self.alarms.values()), width=24, height=3)
+            cloudwatch.AlarmStatusWidget(
+                title="SLO and security alarms", alarms=list(self.alarms.values()), width=24, height=3
+            )
         )
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(title="Job success rate (%)", left=[success_rate], width=8),

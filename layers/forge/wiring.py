@@ -31,7 +31,7 @@ def default_deps() -> PipelineDeps:
             from forge.db.dsn import resolve_dsn
             from forge.db.repositories import Repositories
             from forge.generation.audit_archive import audit_archive
-            from forge.signing.backends import active_signer
+            from forge.signing.backends import active_signer, signer_for
             from forge.workflow.client import StepFunctionsWorkflow
 
             settings = get_settings()
@@ -42,6 +42,7 @@ def default_deps() -> PipelineDeps:
                 artifacts=artifact_store(settings),
                 workflow=StepFunctionsWorkflow(settings.state_machine_arn or ""),
                 signer=lambda: active_signer(repos.keys, settings),
+                key_signer=lambda key: signer_for(key, settings),
                 isolated_runner=_isolated_runner,
             )
         return _deps

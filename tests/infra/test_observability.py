@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from infra.context import METRICS_NAMESPACE, SERVICE
-from infra.observability import GAUGES
+from infra.observability import GAUGES, SECURITY_SIGNALS, SLOS
 from infra.stack import REPO_ROOT
 from tests.infra.synthesis import Synth
 
@@ -36,7 +36,7 @@ def _metric_stats(alarm: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_one_alarm_per_slo_with_the_seeds_thresholds(synth: Synth) -> None:
     alarms = _alarms(synth)
-    assert len(alarms) == 4
+    assert len(alarms) == len(SLOS) + len(SECURITY_SIGNALS) == 5
     by_metric = {}
     for alarm in alarms.values():
         for stat in _metric_stats(alarm):
@@ -51,6 +51,9 @@ def test_one_alarm_per_slo_with_the_seeds_thresholds(synth: Synth) -> None:
     assert duration["ComparisonOperator"] == "GreaterThanThreshold" and duration["Period"] == 3600
     approval = by_metric["forge_approval_seconds"]
     assert approval["ExtendedStatistic"] == "p95" and approval["Threshold"] == 4 * 3600
+    forged = by_metric["forge_approval_verification_failures_total"]
+    assert forged["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" and forged["Threshold"] == 1
+    assert forged["Statistic"] == "Sum" and forged["Period"] == 300
     signing = by_metric["forge_signing_failures_total"]
     assert signing["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" and signing["Threshold"] == 1
     for alarm in alarms.values():

@@ -1,26 +1,29 @@
-"""Approvers' decisions. The threshold releases the waiting workflow exactly once.
+"""Approvers' decisions. The threshold of verified approvals releases the waiting workflow exactly once.
 
-Each decision is signed by the forge signer (the HSM/KMS key that signs packages) over the package
-digest, the approver, their role, the decision and the instant. An asymmetric signature rather than an
-HMAC: anyone holding the public keyset (auditors, GET /keys) can check a row, and nobody who can read
-the database or the Lambda's environment can mint a valid one, because the private key never leaves
-the HSM.
+Each decision is signed by the forge signer (the HSM/KMS key that signs packages) over the package's manifest
+digest, the approver, their role, the decision and the instant (forge.pipeline.approval_statement). An asymmetric
+signature rather than an HMAC: anyone holding the public keyset (auditors, GET /keys) can check a row, and nobody
+who can read the database or the Lambda's environment can mint a valid one, because the private key never leaves
+the HSM. Publish counts only rows that verify (forge.pipeline.approval_verification).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 from uuid import UUID
 
 from forge.errors import Conflict, Forbidden
+from forge.models.callback import CallbackMessage
 from forge.models.job import RunStatus, Step
-from forge.models.package import Approval, ApprovalRequest, Package
+from forge.models.package import Approval, ApprovalRequest
 from forge.observability import emit_metric, logger
+from forge.pipeline.approval_statement import approval_statement
+from forge.pipeline.approval_verification import audit_approvals, requesters_of
 from forge.pipeline.deps import PipelineDeps
+from forge.pipeline.workflow_callbacks import deliver
 
 # The package has been signed and nothing has decided its fate yet.
 _APPROVABLE = ("signed", "awaiting_approval")
@@ -35,38 +38,8 @@ class MfaCheck(Protocol):
 class Decision:
     approval: Approval
     request: ApprovalRequest
+    # This call closed the request; its workflow callback is committed and delivered now or by the sweeper.
     released: bool
-
-
-def approval_statement(package: Package, approver: str, role: str, approved: bool, at: datetime) -> bytes:
-    """The exact bytes an approval signature covers; rebuilt from the row and its package to verify."""
-    return json.dumps(
-        {
-            "package_id": str(package.id),
-            "zip_sha256": package.zip_sha256,
-            "key_id": package.signing_key_id,
-            "approver": approver,
-            "role": role,
-            "decision": "approve" if approved else "reject",
-            "at": at.astimezone(UTC).isoformat(),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    ).encode()
-
-
-def verify_approval(approval: Approval, package: Package, public_pem: str) -> bool:
-    """True when the row's signature covers what the row and the package say now."""
-    from forge.signing.verify import verify_signature
-
-    statement = approval_statement(
-        package, approval.approver_id, approval.approver_role, approval.approved, approval.created_at
-    )
-    try:
-        signature = base64.b64decode(approval.signature, validate=True)
-    except ValueError:
-        return False
-    return verify_signature(statement, signature, public_pem.encode())
 
 
 def pending_request(deps: PipelineDeps, job_id: UUID) -> ApprovalRequest | None:
@@ -100,41 +73,42 @@ def decide(
     request = repos.approvals.get_request(request_id)
     if request.status != "pending":
         raise Conflict(f"approval request {request_id} is already {request.status}")
-    job = repos.package_views.job_for(request.plugin_package_id)
-    if approver in (request.requested_by, job["requested_by"] if job else None):
+    package = repos.packages.get(request.plugin_package_id)
+    requesters = requesters_of(deps, package)
+    if approver in requesters:
         raise Forbidden("the person who requested the job cannot approve it")
     if repos.approvals.has_decided(request.plugin_package_id, approver):
         raise Conflict(f"{approver} has already decided on this package")
     # Checked after the cheap refusals so a code is not spent on a request that would fail anyway.
     mfa(approver, mfa_code)
-    package = repos.packages.get(request.plugin_package_id)
     at = datetime.now(UTC)
     key, signer = deps.signer()
     signature = base64.b64encode(signer.sign(approval_statement(package, approver, role, approved, at))).decode()
     approval = repos.approvals.record(request, approver, role, approved, comment, True, signature, key.key_id, at)
     logger.info("approval recorded", extra={"job_id": str(request.job_id), "approver": approver, "approved": approved})
 
-    released = False
+    closed, callback = False, None
     if not approved:
+        # Final: the package is rejected for good (retry refuses it); the way forward is a new job, a new version.
         reason = f"rejected by {approver}: {comment or 'no reason given'}"
-        closed, token = repos.approvals.decide(request.id, "rejected")
+        message = CallbackMessage.failure("ApprovalRejected", reason)
+        closed, callback = repos.approvals.close(request.id, "rejected", "rejected", message)
         if closed:
-            repos.packages.set_status(package.id, "rejected")
             _close_wait(deps, request, RunStatus.FAILED, reason)
-            if token:
-                deps.workflow.send_failure(token, "ApprovalRejected", reason)
-            released = True
-    elif repos.approvals.has_minimum(package.id, request.required_approvals):
-        closed, token = repos.approvals.decide(request.id, "approved")
-        if closed:  # only the caller whose UPDATE closed the request gets here
-            approvers = [a.approver_id for a in repos.approvals.approvals_for_package(package.id) if a.approved]
-            repos.packages.set_status(package.id, "approved")
-            _close_wait(deps, request, RunStatus.SUCCESS, f"approved by {', '.join(approvers)}")
-            if token:
-                deps.workflow.send_success(token, {"approved_by": approvers, "request_id": str(request.id)})
-            emit_metric("forge_approval_seconds", (datetime.now(UTC) - request.created_at).total_seconds(), "Seconds")
-            released = True
-    return Decision(approval, repos.approvals.get_request(request.id), released)
+    else:
+        # Only approvals that verify count toward the threshold; forged rows are reported (metric, error log).
+        approvers = audit_approvals(deps, package, requesters).approvers
+        if len(approvers) >= max(request.required_approvals, deps.settings.min_approvals):
+            message = CallbackMessage.success({"approved_by": approvers, "request_id": str(request.id)})
+            closed, callback = repos.approvals.close(request.id, "approved", "approved", message)
+            if closed:  # only the caller whose UPDATE closed the request gets here
+                _close_wait(deps, request, RunStatus.SUCCESS, f"approved by {', '.join(approvers)}")
+                emit_metric(
+                    "forge_approval_seconds", (datetime.now(UTC) - request.created_at).total_seconds(), "Seconds"
+                )
+    if callback is not None:
+        deliver(deps, callback)
+    return Decision(approval, repos.approvals.get_request(request.id), closed)
 
 
 def _close_wait(deps: PipelineDeps, request: ApprovalRequest, status: RunStatus, message: str) -> None:

@@ -24,5 +24,7 @@ class PipelineDeps:
     artifacts: ArtifactStore
     workflow: WorkflowClient
     signer: Callable[[], tuple[SigningKey, Signer]]
+    # The signer for any keyset key, to read its public key back from the HSM/KMS: proof the key is the forge's.
+    key_signer: Callable[[SigningKey], Signer]
     # Builds the runner for untrusted tools in a working directory (bubblewrap locally).
     isolated_runner: Callable[..., Runner]

@@ -10,7 +10,8 @@ from uuid import UUID
 from forge.auth import mfa
 from forge.auth.secret_box import secret_box
 from forge.errors import Conflict
-from forge.pipeline.approvals import decide, verify_approval
+from forge.pipeline.approval_verification import verify_approval
+from forge.pipeline.approvals import decide
 from forge.wiring import default_deps
 from tests.integration.api.conftest import WorkflowSpy, call, code, enroll, signed_package_awaiting
 

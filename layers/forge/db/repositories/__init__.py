@@ -8,6 +8,7 @@ from forge.db.connection import Database
 from forge.db.repositories.approvals import ApprovalRepository
 from forge.db.repositories.approvers import ApproverRepository
 from forge.db.repositories.audit import AuditRepository
+from forge.db.repositories.callbacks import CallbackRepository
 from forge.db.repositories.gauges import GaugeQueries
 from forge.db.repositories.jobs import JobRepository
 from forge.db.repositories.key_compromise import KeyCompromiseRepository
@@ -28,6 +29,7 @@ class Repositories:
     package_views: PackageViews
     approvals: ApprovalRepository
     approvers: ApproverRepository
+    callbacks: CallbackRepository
     keys: KeyRepository
     key_compromises: KeyCompromiseRepository
     publications: PublicationRepository
@@ -44,6 +46,7 @@ class Repositories:
             package_views=PackageViews(db),
             approvals=ApprovalRepository(db),
             approvers=ApproverRepository(db),
+            callbacks=CallbackRepository(db),
             keys=KeyRepository(db),
             key_compromises=KeyCompromiseRepository(db),
             publications=PublicationRepository(db),

@@ -6,7 +6,9 @@ from datetime import datetime
 from uuid import UUID
 
 from forge.db.connection import Database
+from forge.db.repositories.callbacks import enqueue
 from forge.errors import Conflict, NotFound
+from forge.models.callback import CallbackMessage
 from forge.models.package import Approval, ApprovalRequest
 
 
@@ -118,19 +120,38 @@ class ApprovalRepository:
             is not None
         )
 
-    def has_minimum(self, package_id: UUID, required: int) -> bool:
-        return self.db.fetchone("SELECT has_minimum_approvals(%s, %s) AS ok", (package_id, required))["ok"]
+    def close(
+        self, request_id: UUID, status: str, package_status: str, message: CallbackMessage
+    ) -> tuple[bool, UUID | None]:
+        """Close a pending request, set its package's status and queue the callback that tells the waiting workflow,
+        all in one transaction: (True, the callback id) for the one caller whose UPDATE closed it, so two approvals
+        landing together release the workflow once; (False, None) for everyone else. The callback id is None for a
+        request opened through the API before any workflow waited on the package (no task token)."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                """UPDATE approval_requests SET status = %s, decided_at = now()
+                   WHERE id = %s AND status = 'pending' RETURNING job_id, plugin_package_id, task_token""",
+                (status, request_id),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return False, None
+            cur.execute(
+                "UPDATE plugin_packages SET status = %s WHERE id = %s AND status <> 'revoked'",
+                (package_status, row["plugin_package_id"]),
+            )
+            if not row["task_token"]:
+                return True, None
+            return True, enqueue(cur, request_id, row["job_id"], row["task_token"], message)
 
-    def decide(self, request_id: UUID, status: str) -> tuple[bool, str | None]:
-        """Close a pending request: (True, its task token) for the one caller whose UPDATE closed it, so two
-        approvals landing together release the workflow once; (False, None) for everyone else. The token
-        is None for a request opened through the API before any workflow waited on the package."""
+    def decided(self, package_id: UUID, status: str) -> ApprovalRequest | None:
+        """The newest request of this package closed with `status` (approved, rejected), if any."""
         row = self.db.fetchone(
-            """UPDATE approval_requests SET status = %s, decided_at = now()
-               WHERE id = %s AND status = 'pending' RETURNING task_token""",
-            (status, request_id),
+            """SELECT * FROM approval_requests WHERE plugin_package_id = %s AND status = %s
+               ORDER BY decided_at DESC LIMIT 1""",
+            (package_id, status),
         )
-        return (True, row["task_token"]) if row else (False, None)
+        return ApprovalRequest.model_validate(row) if row else None
 
     def approvals_for_package(self, package_id: UUID) -> list[SignedApproval]:
         rows = self.db.fetchall(

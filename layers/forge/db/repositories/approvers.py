@@ -74,5 +74,9 @@ class ApproverRepository:
             == 1
         )
 
+    def is_active(self, name: str) -> bool:
+        """Enrolled (and so able to approve); what Publish requires of every approver it counts."""
+        return self.db.fetchone("SELECT 1 FROM approvers WHERE name = %s", (name,)) is not None
+
     def names(self) -> list[str]:
         return [r["name"] for r in self.db.fetchall("SELECT name FROM approvers ORDER BY name")]

@@ -36,6 +36,14 @@ class PublicationRepository:
         )
         return Publication.model_validate(row)
 
+    def retract(self, package_id: UUID) -> int:
+        """Mark every publication of the package retracted (its release was taken down)."""
+        return self.db.execute(
+            """UPDATE plugin_publications SET publication_status = 'retracted', retracted_at = now()
+               WHERE plugin_package_id = %s AND publication_status <> 'retracted'""",
+            (package_id,),
+        )
+
     def connector_types(self, package_id: UUID) -> dict[UUID, str]:
         """{publication id: connector type} for a package's publications (which marketplace to retract from)."""
         rows = self.db.fetchall(

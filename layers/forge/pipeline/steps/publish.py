@@ -1,12 +1,19 @@
-"""Publish: only an approved, signed package goes to the internal marketplace, with a signed release statement
-naming its approvers, and the marketplace's keys.json / revocations.json brought up to date."""
+"""Publish: only a signed package whose approvals verify goes to the internal marketplace, with a signed release
+statement naming its approvers, and the marketplace's keys.json / revocations.json brought up to date.
+
+Publication is gated on cryptographic facts, not rows: every approval row is verified (forge.pipeline.
+approval_verification) and any row that does not verify fails the job. A revocation racing this step wins: the
+package is checked again after the release is written, and taken down if it was revoked meanwhile."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from forge.errors import StepFailed
+from forge.models.package import APPROVAL_FLOOR, Approval, Package
 from forge.pipeline import artifacts_layout
+from forge.pipeline.approval_statement import manifest_sha256
+from forge.pipeline.approval_verification import audit_approvals, requesters_of
 from forge.pipeline.bookkeeping import StepContext, StepOutcome
 from forge.pipeline.revocation import publish_trust_files
 from forge.pipeline.revoked_zip import refuse_revoked_zip
@@ -18,8 +25,26 @@ from forge.signing.signer import key_id
 from forge.signing.verify import sha256_hex, verify_signature
 
 
-def _statement(ctx: StepContext, manifest_body: bytes, zip_sha256: str, manifest_key: str) -> tuple[bytes, bytes]:
-    approvers = approvers_of(ctx.deps.repos.approvals.approvals_for_package(ctx.package_id))
+def verified_approvals(ctx: StepContext, package: Package, manifest_body: bytes) -> list[Approval]:
+    """The approvals that release this manifest; StepFailed (loud: metric, error log) for anything less."""
+    if sha256_hex(manifest_body) != manifest_sha256(package):
+        raise StepFailed("the stored manifest is not the one recorded for the package; publication refused")
+    audit = audit_approvals(ctx.deps, package, requesters_of(ctx.deps, package))
+    if audit.refused:
+        raise StepFailed(f"publication refused, approval rows do not verify (tampering?): {audit.describe_refused()}")
+    if audit.rejections:
+        names = ", ".join(sorted({a.approver_id for a in audit.rejections}))
+        raise StepFailed(f"package {package.id} was rejected by {names}; a rejection is final")
+    required = max(ctx.deps.settings.min_approvals, APPROVAL_FLOOR)
+    if len(audit.approvers) < required:
+        raise StepFailed(f"package {package.id} has {len(audit.approvers)} verified approval(s), {required} required")
+    return audit.approvals
+
+
+def _statement(
+    ctx: StepContext, manifest_body: bytes, approvals: list[Approval], zip_sha256: str, manifest_key: str
+) -> tuple[bytes, bytes]:
+    approvers = approvers_of(approvals)
     key, signer = ctx.deps.signer()
     if key_id(signer.public_key_der()) != key.key_id:
         raise StepFailed(f"the HSM key {signer.key_ref} does not match keyset entry {key.key_id}")
@@ -30,7 +55,7 @@ def _statement(ctx: StepContext, manifest_body: bytes, zip_sha256: str, manifest
         manifest_sha256=sha256_hex(manifest_body),
         zip_sha256=zip_sha256,
         manifest_key_id=manifest_key,
-        required_approvals=ctx.deps.settings.min_approvals,
+        required_approvals=max(ctx.deps.settings.min_approvals, APPROVAL_FLOOR),
         approvers=approvers,
         key_id=key.key_id,
         issued_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -42,12 +67,21 @@ def _statement(ctx: StepContext, manifest_body: bytes, zip_sha256: str, manifest
     return body, signature
 
 
+def _revoked_meanwhile(ctx: StepContext, package: Package) -> str | None:
+    """Why the package may no longer be offered (revoked, or its exact bytes revoked as another package), or None."""
+    current = ctx.deps.repos.packages.get(package.id)
+    if current.status == "revoked":
+        return f"package {package.id} was revoked while it was being published: {current.revocation_reason}"
+    try:
+        refuse_revoked_zip(ctx.deps.repos.revocations, package.zip_sha256 or "")
+    except StepFailed as exc:
+        return str(exc)
+    return None
+
+
 def publish(ctx: StepContext) -> StepOutcome:
     repos, store = ctx.deps.repos, ctx.deps.artifacts
     package = repos.packages.get(ctx.package_id)
-    # Checked again here, not only in the API: the workflow must never publish past the gate.
-    if not repos.approvals.has_minimum(package.id, ctx.deps.settings.min_approvals):
-        raise StepFailed(f"package {package.id} lacks {ctx.deps.settings.min_approvals} approvals")
     if package.status == "revoked" or not package.zip_sha256 or not package.signature or not package.signing_key_id:
         raise StepFailed(f"package {package.id} is {package.status}; only signed packages are published")
     # Checked again after Sign: the same bytes may have been revoked while this package awaited approval.
@@ -59,12 +93,25 @@ def publish(ctx: StepContext) -> StepOutcome:
         files[extra] = store.get(bundle_file_key(ctx.job.id, extra))
     for signed in release.SIGNED_FILES:
         files[signed] = store.get(artifacts_layout.release_file(ctx.job.id, signed))
-    statement, signature = _statement(ctx, files[release.MANIFEST], package.zip_sha256, package.signing_key_id)
+    # Checked here, not only in the API: the workflow must never publish past the gate.
+    approvals = verified_approvals(ctx, package, files[release.MANIFEST])
+    statement, signature = _statement(
+        ctx, files[release.MANIFEST], approvals, package.zip_sha256, package.signing_key_id
+    )
     files[release.STATEMENT], files[release.STATEMENT_SIG] = statement, signature
-    released = marketplace(ctx.deps.settings).publish(slug, version, files, name)
-    publish_trust_files(ctx.deps)
+    shop = marketplace(ctx.deps.settings)
+    released = shop.publish(slug, version, files, name)
     connector = repos.publications.connector("molam")
     repos.publications.record(package.id, connector["id"], f"{slug}@{version}", released.uri)
+    # A revocation commits before it looks for publications to retract; this step records its publication before it
+    # looks again. Whatever the interleaving, one of the two sees the other and the release comes down.
+    revoked = _revoked_meanwhile(ctx, package)
+    if revoked is not None:
+        shop.retract(slug, version)
+        repos.publications.retract(package.id)
+        ctx.log(f"taken down again: {revoked}")
+        raise StepFailed(revoked)
+    publish_trust_files(ctx.deps)
     repos.packages.set_status(package.id, "published")
     ctx.log(f"published to {connector['name']}: {released.folder or released.uri}")
     artifacts = {"location": released.uri}
