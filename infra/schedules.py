@@ -1,5 +1,5 @@
-"""EventBridge Scheduler: key rotation (functions/rotate_keys), database secret rotation and the every-minute gauges
-(functions/gauges), planned in one place."""
+"""EventBridge Scheduler: key rotation (functions/rotate_keys), database secret rotation, the every-minute gauges
+(functions/gauges) and workflow-callback sweeper (functions/workflow_callbacks), planned in one place."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ SECRET_ROTATION = scheduler.ScheduleExpression.rate(Duration.days(30))
 GAUGES_FUNCTION = "gauges"
 GAUGES_SPEC = FunctionSpec(timeout_seconds=30, memory_mb=256)
 GAUGES = scheduler.ScheduleExpression.rate(Duration.minutes(1))
+# The outbox of answers to waiting workflows (forge.pipeline.workflow_callbacks): what the deciding request could not
+# deliver at once goes out within a minute.
+WORKFLOW_CALLBACKS_FUNCTION = "workflow_callbacks"
+WORKFLOW_CALLBACKS_SPEC = FunctionSpec(timeout_seconds=50, memory_mb=256)
+WORKFLOW_CALLBACKS = scheduler.ScheduleExpression.rate(Duration.minutes(1))
 
 
 class Schedules(Construct):
@@ -39,6 +44,7 @@ class Schedules(Construct):
         database_secret: secretsmanager.ISecret,
         key_rotation: lambda_.IFunction | None,
         gauges: lambda_.IFunction,
+        workflow_callbacks: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         # One role for the schedules, with exactly their targets (the default is a stack-wide shared role).
@@ -48,7 +54,8 @@ class Schedules(Construct):
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
             ),
-            description="Plugin Forge schedules: rotate the signing key and the database secret, emit the gauges",
+            description="Plugin Forge schedules: rotate the signing key and the database secret, emit the gauges, "
+            "deliver workflow callbacks",
         )
         self.key_rotation: scheduler.Schedule | None = None
         if key_rotation is not None:
@@ -66,6 +73,15 @@ class Schedules(Construct):
             gauges,
             GAUGES,
             "emit the queue and approval gauges",
+            retry_attempts=0,
+            max_event_age=Duration.minutes(1),
+        )
+        # The next run a minute later is the retry; the callbacks' own backoff lives in the table.
+        self.workflow_callbacks = self._invoke(
+            "WorkflowCallbacks",
+            workflow_callbacks,
+            WORKFLOW_CALLBACKS,
+            "deliver the approval and revocation callbacks still due",
             retry_attempts=0,
             max_event_age=Duration.minutes(1),
         )

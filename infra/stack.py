@@ -17,7 +17,14 @@ from infra.functions import Functions, FunctionSpec
 from infra.network import Network
 from infra.observability import Observability
 from infra.pipeline import Pipeline
-from infra.schedules import GAUGES_FUNCTION, GAUGES_SPEC, KEY_ROTATION_HANDLER, Schedules
+from infra.schedules import (
+    GAUGES_FUNCTION,
+    GAUGES_SPEC,
+    KEY_ROTATION_HANDLER,
+    WORKFLOW_CALLBACKS_FUNCTION,
+    WORKFLOW_CALLBACKS_SPEC,
+    Schedules,
+)
 from infra.secrets import MfaKey
 from infra.signing import Signing
 
@@ -116,4 +123,13 @@ class PluginForgeStack(Stack):
                 f"{KEY_ROTATION_HANDLER} does not exist yet: no key rotation function and no key rotation schedule",
             )
         gauges = self.functions.add(GAUGES_FUNCTION, GAUGES_SPEC)
-        return Schedules(self, "Schedules", database_secret=self.database.secret, key_rotation=rotate, gauges=gauges)
+        callbacks = self.functions.add(WORKFLOW_CALLBACKS_FUNCTION, WORKFLOW_CALLBACKS_SPEC)
+        self.pipeline.reference.grant_task_response(callbacks)
+        return Schedules(
+            self,
+            "Schedules",
+            database_secret=self.database.secret,
+            key_rotation=rotate,
+            gauges=gauges,
+            workflow_callbacks=callbacks,
+        )

@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from forge.config import reset_settings
 from forge.db.connection import Database, close_all
 from forge.db.migrate import migrate
+from forge.wiring import default_deps, reset_deps
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = "forge_test_template"
@@ -111,3 +113,16 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> str:
     os.environ["FORGE_PKCS11_TOKEN"] = "plugin-forge-test"
     reset_settings()
     return pin
+
+
+@pytest.fixture
+def api(forge_env: Path, softhsm: str) -> Iterator[Any]:
+    """The API's dependencies on this test's database and SoftHSM, with a spy for the workflow port
+    (tests/integration/api/conftest.py: WorkflowSpy, and `call` to send API Gateway events)."""
+    from tests.integration.api.conftest import WorkflowSpy
+
+    reset_deps()
+    spy = WorkflowSpy()
+    default_deps().workflow = spy
+    yield spy
+    reset_deps()

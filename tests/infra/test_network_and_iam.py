@@ -58,8 +58,9 @@ def test_each_function_holds_only_the_permissions_its_code_uses(synth: Synth) ->
     signers = {"sign", "publish", "api"} | ({"rotate_keys"} & set(functions))
     assert {n for n, g in granted.items() if "kms:Sign" in g} == signers
     assert {n for n, g in granted.items() if "kms:CreateKey" in g} == {"rotate_keys"} & set(functions)
-    # Task tokens: the API (approve/reject), approval and finish.
-    assert {n for n, g in granted.items() if "states:SendTaskSuccess" in g} == {"api", "approval", "finish"}
+    # Task tokens: the API (approve/reject), approval, finish, and the sweeper of the workflow-callback outbox.
+    released_by = {"api", "approval", "finish", "workflow_callbacks"}
+    assert {n for n, g in granted.items() if "states:SendTaskSuccess" in g} == released_by
     # Starting, stopping executions and stopping Fargate tasks: the API only.
     for action in ("states:StartExecution", "states:StopExecution", "ecs:StopTask"):
         assert {n for n, g in granted.items() if action in g} == {"api"}, action

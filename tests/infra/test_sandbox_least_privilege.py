@@ -26,6 +26,7 @@ EXPECTED_FUNCTION_ACCESS: dict[str, set[str]] = {
     "migrate": set(),
     "rotate_keys": set(),
     "gauges": set(),
+    "workflow_callbacks": set(),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from infra.schedules import GAUGES_FUNCTION, KEY_ROTATION_HANDLER
+from infra.schedules import GAUGES_FUNCTION, KEY_ROTATION_HANDLER, WORKFLOW_CALLBACKS_FUNCTION
 from infra.signing import ALIAS
 from infra.stack import REPO_ROOT, ROTATE_KEYS
 from tests.infra.synthesis import Synth, actions
@@ -97,3 +97,18 @@ def test_gauges_run_every_minute_with_database_access_only(synth: Synth) -> None
     assert "secretsmanager:GetSecretValue" in granted
     props = synth.resources[synth.logical_id(gauges)]["Properties"]
     assert "ReservedConcurrentExecutions" not in props
+
+
+def test_the_workflow_callback_sweeper_runs_every_minute_and_may_only_answer_tasks(synth: Synth) -> None:
+    handler = REPO_ROOT / "functions" / WORKFLOW_CALLBACKS_FUNCTION / "handler.py"
+    sweeper = synth.stack.functions.all[WORKFLOW_CALLBACKS_FUNCTION]
+    assert synth.stack.functions.code_paths[WORKFLOW_CALLBACKS_FUNCTION] == handler.parent and handler.is_file()
+    schedules = {
+        s["Properties"]["Description"]: s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
+    }
+    schedule = schedules["Plugin Forge: deliver the approval and revocation callbacks still due"]
+    assert schedule["ScheduleExpression"] == "rate(1 minute)"
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": [synth.logical_id(sweeper), "Arn"]}
+    granted = set().union(*(actions(s) for s in synth.statements(synth.logical_id(sweeper.role))))
+    assert {"states:SendTaskSuccess", "states:SendTaskFailure", "secretsmanager:GetSecretValue"} <= granted
+    assert not {a for a in granted if a.startswith(("s3:", "kms:Sign", "kms:Create", "states:Start"))}, granted

@@ -15,10 +15,12 @@ from typing import Any
 from forge.config import Settings, get_settings, reset_settings
 from forge.errors import ForgeError
 from forge.isolation.runner import Limits
-from forge.local.gauge_ticker import DEFAULT_INTERVAL_SECONDS, GaugeTicker
+from forge.local.ticker import DEFAULT_INTERVAL_SECONDS, Ticker
 from forge.observability import logger
 
 STATE_MACHINE_NAME = "plugin-forge"
+# Locally the sweeper can run often: it is one indexed query when nothing is due.
+CALLBACK_SWEEP_SECONDS = 5.0
 ROLE_ARN = "arn:aws:iam::123456789012:role/plugin-forge-local"
 
 
@@ -65,7 +67,8 @@ class LocalRuntime:
         self.port = port
         self.host = host
         self.gauge_interval_seconds = gauge_interval_seconds
-        self.gauges: GaugeTicker | None = None
+        self.gauges: Ticker | None = None
+        self.callbacks: Ticker | None = None
         self._pg: Any = None
         self._mock: Any = None
         self._emulator: Any = None
@@ -108,6 +111,7 @@ class LocalRuntime:
         from forge.local.tokens import LocalIssuer
         from forge.pipeline.gauges import emit_gauges
         from forge.pipeline.jobs import reconcile
+        from forge.pipeline.workflow_callbacks import sweep
         from forge.signing.softhsm import prepare_softhsm
         from forge.wiring import default_deps, reset_deps
         from forge.workflow.definition import substitute
@@ -163,8 +167,11 @@ class LocalRuntime:
         reset_deps()
 
         self.reconciled = reconcile(default_deps())
-        self.gauges = GaugeTicker(lambda: emit_gauges(default_deps()), self.gauge_interval_seconds)
+        self.gauges = Ticker(lambda: emit_gauges(default_deps()), self.gauge_interval_seconds)
         self.gauges.start()
+        # Answers to waiting workflows that could not be delivered at once (functions/workflow_callbacks in AWS).
+        self.callbacks = Ticker(lambda: sweep(default_deps()), CALLBACK_SWEEP_SECONDS, "workflow-callbacks")
+        self.callbacks.start()
 
         api_context = LambdaContext("forge-api", function_arn("api"))
         self._api = ApiServer(
@@ -197,10 +204,10 @@ class LocalRuntime:
         from forge.db.connection import close_all
         from forge.wiring import reset_deps
 
-        for part in (self.gauges, self._api, self._emulator):
+        for part in (self.gauges, self.callbacks, self._api, self._emulator):
             if part is not None:
                 part.stop()
-        self.gauges = self._api = self._emulator = None
+        self.gauges = self.callbacks = self._api = self._emulator = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None

@@ -74,10 +74,30 @@ def resume_step(deps: PipelineDeps, job: Job) -> Step:
     return job.current_step or PIPELINE[0]
 
 
+def final_verdict(deps: PipelineDeps, job: Job) -> str | None:
+    """Why nothing may resume this job's package (rejected or revoked: both final), or None."""
+    if job.plugin_package_id is None:
+        return None
+    package = deps.repos.packages.get(job.plugin_package_id)
+    if package.status == "rejected":
+        rejecters = [a for a in deps.repos.approvals.approvals_for_package(package.id) if not a.approved]
+        by = "".join(f"; rejected by {a.approver_id}: {a.comment or 'no reason given'}" for a in rejecters)
+        return f"package {package.id} was rejected{by}. A rejection is final: submit a new job (bump the version)"
+    if package.status == "revoked":
+        return (
+            f"package {package.id} was revoked: {package.revocation_reason}. "
+            "Revocation is final: submit a new job (bump the version)"
+        )
+    return None
+
+
 def retry(deps: PipelineDeps, job_id: UUID) -> Job:
     job = deps.repos.jobs.get(job_id)
     if job.status is not JobStatus.FAILED:
         raise Conflict(f"only failed jobs can be retried; job {job_id} is {job.status.value}")
+    verdict = final_verdict(deps, job)
+    if verdict is not None:
+        raise Conflict(verdict)
     step = resume_step(deps, job)
     if not deps.repos.jobs.reopen(job.id):
         raise Conflict(f"job {job_id} changed meanwhile")
@@ -96,7 +116,7 @@ def reconcile(deps: PipelineDeps) -> list[tuple[UUID, str]]:
         status = deps.workflow.status(job.execution_arn) if job.execution_arn else None
         if status == "RUNNING":
             continue
-        if job.status is JobStatus.AWAITING_APPROVAL:
+        if job.status is JobStatus.AWAITING_APPROVAL and final_verdict(deps, job) is None:
             deps.repos.runs.close_running(job.id, RunStatus.CANCELLED, "runtime restarted; waiting again")
             _start(deps, job, Step.APPROVAL, f"{job.id}-reattach{len(deps.repos.runs.for_job(job.id))}")
             actions.append((job.id, "re-attached to a new approval wait"))

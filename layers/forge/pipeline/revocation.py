@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from forge.errors import Conflict, ForgeError, StepFailed
+from forge.models.callback import CallbackMessage
 from forge.models.package import Package, SigningKey
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
+from forge.pipeline.workflow_callbacks import deliver
 from forge.publishing.marketplace import marketplace
 from forge.signing.keyset import keyset_bytes, keyset_of
 from forge.signing.revocation_list import RevocationList, RevokedPackage
@@ -100,13 +103,14 @@ def publish_trust_files(deps: PipelineDeps, new_list: bool = False) -> int:
     return version
 
 
-def _fail_waiting_workflow(deps: PipelineDeps, task_token: str, reason: str) -> None:
-    """A job waiting for approvals of a now revoked package fails at once instead of waiting for its timeout.
-    Best effort: the revocation stands even when the workflow cannot be reached (the wait then times out)."""
-    try:
-        deps.workflow.send_failure(task_token, "PackageRevoked", f"package revoked: {reason}")
-    except Exception as exc:  # noqa: BLE001 - the revocation is already committed; never undo it for this
-        logger.warning("could not fail the workflow waiting on the revoked package", extra={"error": str(exc)})
+def _fail_waiting_workflows(deps: PipelineDeps, waiting: list[dict[str, Any]], reason: str) -> None:
+    """A job waiting for approvals of a now revoked package fails at once instead of waiting for its timeout. Through
+    the outbox: delivered now, or by the sweeper if Step Functions cannot be reached; the revocation stands anyway."""
+    message = CallbackMessage.failure("PackageRevoked", f"package revoked: {reason}")
+    for request in waiting:
+        callback = deps.repos.callbacks.enqueue(request["id"], request["job_id"], request["task_token"], message)
+        if callback is not None:
+            deliver(deps, callback)
 
 
 def revoke_package(deps: PipelineDeps, package_id: UUID, reason: str, actor: str) -> Revocation:
@@ -119,10 +123,9 @@ def revoke_package(deps: PipelineDeps, package_id: UUID, reason: str, actor: str
     current = repos.packages.get(package_id)
     if current.status == "revoked":
         raise Conflict(f"package {package_id} was already revoked at {current.revoked_at}: {current.revocation_reason}")
-    waiting = repos.packages.pending_approval_tokens(package_id)
+    waiting = repos.packages.pending_approval_requests(package_id)
     package = repos.packages.revoke(package_id, reason)
-    for token in waiting:
-        _fail_waiting_workflow(deps, token, reason)
+    _fail_waiting_workflows(deps, waiting, reason)
     retracted = 0
     if "molam" in repos.publications.connector_types(package_id).values():
         retracted += marketplace(deps.settings).retract(package.slug, package.version)

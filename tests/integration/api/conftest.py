@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
-
-import pytest
 
 from forge.api.app import handler
 from forge.auth import mfa, totp
@@ -23,7 +20,7 @@ from forge.local.api_server import proxy_event
 from forge.local.aws_emulator import LambdaContext
 from forge.models.spec import load_spec
 from forge.pipeline.deps import PipelineDeps
-from forge.wiring import default_deps, reset_deps
+from forge.wiring import default_deps
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "woocommerce.yaml"
 CONTEXT = LambdaContext("forge-api", "arn:aws:lambda:us-east-1:123456789012:function:forge-api")
@@ -58,15 +55,6 @@ class WorkflowSpy:
 
     def stop_task(self, cluster: str, task_arn: str, reason: str) -> None:
         pass
-
-
-@pytest.fixture
-def api(forge_env: Path, softhsm: str) -> Iterator[WorkflowSpy]:
-    reset_deps()
-    spy = WorkflowSpy()
-    default_deps().workflow = spy
-    yield spy
-    reset_deps()
 
 
 def call(

@@ -44,7 +44,7 @@ SPEC_TABLES = {
     "marketplace_connectors",
     "plugin_publications",
 }
-EXTRA_TABLES = {"approval_requests", "signing_keys", "revocation_lists", "approvers"}
+EXTRA_TABLES = {"approval_requests", "signing_keys", "revocation_lists", "approvers", "workflow_callbacks"}
 SPEC_FUNCTIONS = {
     "has_minimum_approvals",
     "get_forge_job_stats",
@@ -924,3 +924,23 @@ def test_the_four_marketplace_connectors_exist(db: Database) -> None:
     assert by_type["prestashop_addons"]["cms"] == ["prestashop"]
     with pytest.raises(psycopg2.errors.UniqueViolation):
         connector(db, name="Molam Marketplace")
+
+
+def test_workflow_callbacks_hold_one_well_formed_answer_per_request(db: Database) -> None:
+    package_id = db.fetchone(
+        "INSERT INTO plugin_packages (name, slug, version, cms, created_by)"
+        " VALUES ('P', 'p', '1.0.0', 'woocommerce', 'u') RETURNING id"
+    )["id"]
+    request_id = db.fetchone(
+        "INSERT INTO approval_requests (plugin_package_id, requested_by, required_approvals) VALUES (%s, 'u', 2)"
+        " RETURNING id",
+        (package_id,),
+    )["id"]
+    insert = """INSERT INTO workflow_callbacks (approval_request_id, task_token, outcome, output, error)
+                VALUES (%s, 'token', %s, %s, %s)"""
+    for outcome, output, error in (("success", None, None), ("failure", None, None), ("maybe", '{"a": 1}', None)):
+        with pytest.raises(psycopg2.errors.CheckViolation):
+            db.execute(insert, (request_id, outcome, output, error))
+    db.execute(insert, (request_id, "success", '{"approved_by": ["a", "b"]}', None))
+    with pytest.raises(psycopg2.errors.UniqueViolation):
+        db.execute(insert, (request_id, "failure", None, "ApprovalRejected"))

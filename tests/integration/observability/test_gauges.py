@@ -15,7 +15,7 @@ import pytest
 from forge.db.connection import Database
 from forge.db.repositories import Repositories
 from forge.db.repositories.gauges import GaugeReadings
-from forge.local.gauge_ticker import GaugeTicker
+from forge.local.ticker import Ticker
 from forge.models.job import JobStatus, Step
 from forge.models.spec import PluginSpec, load_spec
 from forge.pipeline.gauges import emit_gauges
@@ -106,7 +106,7 @@ def test_the_ticker_reads_at_once_then_on_its_interval_and_survives_a_failed_rea
         if len(calls) >= 3:
             third.set()
 
-    ticker = GaugeTicker(tick, interval_seconds=0.05)
+    ticker = Ticker(tick, interval_seconds=0.05)
     ticker.start()
     try:
         assert third.wait(5), f"only {len(calls)} readings"
@@ -121,4 +121,4 @@ def test_the_ticker_reads_at_once_then_on_its_interval_and_survives_a_failed_rea
 
 def test_a_non_positive_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="positive"):
-        GaugeTicker(lambda: None, interval_seconds=0)
+        Ticker(lambda: None, interval_seconds=0)

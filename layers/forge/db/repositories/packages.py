@@ -62,14 +62,13 @@ class PackageRepository:
             raise ForgeError("a revocation needs a reason") from None
         return Package.model_validate(row)
 
-    def pending_approval_tokens(self, package_id: UUID) -> list[str]:
-        """Task tokens of workflows waiting on this package's approval (read-only here; issue 3 owns them)."""
-        rows = self.db.fetchall(
-            """SELECT task_token FROM approval_requests
+    def pending_approval_requests(self, package_id: UUID) -> list[dict[str, Any]]:
+        """{id, job_id, task_token} of the requests whose workflows wait on this package's approval."""
+        return self.db.fetchall(
+            """SELECT id, job_id, task_token FROM approval_requests
                WHERE plugin_package_id = %s AND status = 'pending' AND task_token IS NOT NULL""",
             (package_id,),
         )
-        return [r["task_token"] for r in rows]
 
     def record_test_results(self, package_id: UUID, job_id: UUID, results: list[dict[str, Any]]) -> None:
         """Upsert one plugin_contract_tests row per (suite, test): a re-run replaces the earlier result."""

@@ -1,4 +1,5 @@
-"""The local stand-in for the every-minute gauge schedule: one daemon thread that emits the gauges on a clock."""
+"""The local stand-in for EventBridge Scheduler: a daemon thread that runs one task on a clock (the gauges, the
+workflow-callback sweeper)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from forge.observability import logger
 DEFAULT_INTERVAL_SECONDS = 60.0
 
 
-class GaugeTicker:
-    def __init__(self, tick: Callable[[], object], interval_seconds: float = DEFAULT_INTERVAL_SECONDS) -> None:
+class Ticker:
+    def __init__(
+        self, tick: Callable[[], object], interval_seconds: float = DEFAULT_INTERVAL_SECONDS, name: str = "gauges"
+    ) -> None:
         if interval_seconds <= 0:
-            raise ValueError(f"gauge interval must be positive, got {interval_seconds}")
+            raise ValueError(f"{name} interval must be positive, got {interval_seconds}")
+        self.name = name
         self._tick = tick
         self._interval = interval_seconds
         self._stopped = threading.Event()
@@ -22,7 +26,7 @@ class GaugeTicker:
         self.ticks = 0
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="forge-gauges", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"forge-{self.name}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -32,11 +36,11 @@ class GaugeTicker:
             self._thread = None
 
     def _run(self) -> None:
-        # First reading at once, so a dashboard has a value as soon as the runtime is up.
+        # First run at once, so a dashboard has a value (and a due callback goes out) as soon as the runtime is up.
         while not self._stopped.is_set():
             try:
                 self._tick()
                 self.ticks += 1
-            except Exception:  # a failed reading (database restarting) must not end the ticker
-                logger.exception("gauge reading failed")
+            except Exception:  # a failed run (database restarting) must not end the ticker
+                logger.exception(f"{self.name} run failed")
             self._stopped.wait(self._interval)
