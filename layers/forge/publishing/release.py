@@ -28,4 +28,11 @@ def merchant_commands(folder: Path, slug: str, version: str) -> list[str]:
         f'grep -q "\\"zip_sha256\\":\\"$(sha256sum {name} | cut -d\' \' -f1)\\"" {MANIFEST} '
         "&& echo 'zip matches the signed manifest'",
         f"openssl pkey -pubin -in {SIGNING_KEY} -outform DER | sha256sum   # = key_id in {MANIFEST}",
+        # Approval: the statement, signed by a forge key from the keyset two levels up, names this manifest.
+        "openssl dgst -sha256 -verify "
+        f'../../keys/$(grep -o \'"key_id":"[0-9a-f]*"\' {STATEMENT} | cut -d\'"\' -f4).pem'
+        f" -signature {STATEMENT_SIG} {STATEMENT}",
+        f'grep -q "\\"manifest_sha256\\":\\"$(sha256sum {MANIFEST} | cut -d\' \' -f1)\\"" {STATEMENT} '
+        f'&& grep -o \'"approver_id":"[^"]*"\' {STATEMENT} | sort -u   # two or more distinct approvers',
+        "# the complete check (every key's status in keys.json, revocation, approver count): docs/verify.md",
     ]

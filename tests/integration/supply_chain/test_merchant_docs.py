@@ -140,3 +140,24 @@ def test_a_package_signed_before_a_rotation_still_passes(deps: PipelineDeps, tmp
     result = run(merchant_copy(deps, folder, tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is in the forge keyset (retired)" in result.stdout
+
+
+def test_the_commands_the_demo_prints_verify_a_release_and_name_its_approvers(
+    deps: PipelineDeps, tmp_path: Path
+) -> None:
+    from forge.publishing.release import merchant_commands
+
+    _job, folder = released(deps)
+    release = merchant_copy(deps, folder, tmp_path)
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    lines = merchant_commands(release, manifest["slug"], manifest["version"])
+    done = subprocess.run(
+        ["sh", "-e", "-c", "\n".join(lines)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("Verified OK") == 2
+    assert '"approver_id":"alice"' in done.stdout and '"approver_id":"bob"' in done.stdout
