@@ -99,7 +99,12 @@ def only_alice(folder: Path) -> list[Approver]:
 
 @pytest.mark.parametrize(
     "case",
-    ["one approver, one required", "the same approver twice", "fewer approvers than the statement requires"],
+    [
+        "one approver, one required",
+        "the same approver twice",
+        "fewer approvers than the statement requires",
+        "the requester among the approvers",
+    ],
 )
 def test_a_statement_naming_too_few_distinct_approvers_does_not_verify(
     deps: PipelineDeps, tmp_path: Path, case: str
@@ -111,6 +116,7 @@ def test_a_statement_naming_too_few_distinct_approvers_does_not_verify(
         "one approver, one required": {"approvers": alice, "required_approvals": 1},
         "the same approver twice": {"approvers": alice + alice},
         "fewer approvers than the statement requires": {"required_approvals": 3},
+        "the requester among the approvers": {"requested_by": "alice"},
     }[case]
     resign_statement(deps, folder, **changes)
     report = check_release(folder, state_path=tmp_path / "seen.json")

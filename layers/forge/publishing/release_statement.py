@@ -36,6 +36,8 @@ class ReleaseStatement(BaseModel):
     zip_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     manifest_key_id: str = Field(pattern=r"^[0-9a-f]{64}$")
     required_approvals: int = Field(ge=1)
+    # Who asked for the job: never one of the approvers (the two-person rule a merchant can check).
+    requested_by: str | None = None
     approvers: list[Approver]
     key_id: str = Field(pattern=r"^[0-9a-f]{64}$")
     issued_at: str

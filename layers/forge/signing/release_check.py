@@ -221,6 +221,8 @@ def _statement_check(
     names = [a.approver_id for a in statement.approvers]
     distinct = sorted(set(names))
     required = max(statement.required_approvals, min_approvals)
+    if statement.requested_by in distinct:
+        return Check("release statement", False, f"NOT APPROVED: {statement.requested_by} approved their own job")
     if len(distinct) != len(names) or len(distinct) < required:
         return Check(
             "release statement",

@@ -56,6 +56,7 @@ def _statement(
         zip_sha256=zip_sha256,
         manifest_key_id=manifest_key,
         required_approvals=max(ctx.deps.settings.min_approvals, APPROVAL_FLOOR),
+        requested_by=ctx.job.requested_by,
         approvers=approvers,
         key_id=key.key_id,
         issued_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
