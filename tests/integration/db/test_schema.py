@@ -44,7 +44,7 @@ SPEC_TABLES = {
     "marketplace_connectors",
     "plugin_publications",
 }
-EXTRA_TABLES = {"approval_requests", "signing_keys", "revocation_lists", "approvers"}
+EXTRA_TABLES = {"approval_requests", "signing_keys", "revocation_lists", "approvers", "approver_security_events"}
 SPEC_FUNCTIONS = {
     "has_minimum_approvals",
     "get_forge_job_stats",
