@@ -64,6 +64,13 @@ SLOS = {
 }
 
 
+# Not an SLO: a signal that someone may be guessing an approver's TOTP codes (forge.auth.mfa locks after 5).
+MFA_LOCKOUT_ALARM = (
+    "An approver was locked after failed MFA codes: someone may be guessing their codes. "
+    "Check `forge approver events NAME` with the approver before `forge approver unlock NAME`"
+)
+
+
 def forge_metric(name: str, statistic: str, period: Duration = HOUR, **dimensions: str) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace=METRICS_NAMESPACE,
@@ -119,9 +126,28 @@ class Observability(Construct):
             alarm.add_alarm_action(actions.SnsAction(self.topic))
             self.alarms[key] = alarm
 
+        mfa_failures = forge_metric("forge_mfa_failures_total", "Sum", period=Duration.minutes(5))
+        mfa_lockouts = forge_metric("forge_mfa_lockouts_total", "Sum", period=Duration.minutes(5))
+        self.mfa_lockout_alarm = cloudwatch.Alarm(
+            self,
+            "MfaLockoutAlarm",
+            alarm_description=MFA_LOCKOUT_ALARM,
+            metric=mfa_lockouts,
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.mfa_lockout_alarm.add_alarm_action(actions.SnsAction(self.topic))
+
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name="PluginForge")
         self.dashboard.add_widgets(
-            cloudwatch.AlarmStatusWidget(title="SLO alarms", alarms=list(self.alarms.values()), width=24, height=3)
+            cloudwatch.AlarmStatusWidget(
+                title="SLO and security alarms",
+                alarms=[*self.alarms.values(), self.mfa_lockout_alarm],
+                width=24,
+                height=3,
+            )
         )
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(title="Job success rate (%)", left=[success_rate], width=8),
@@ -151,4 +177,9 @@ class Observability(Construct):
                 width=12,
             ),
             cloudwatch.GraphWidget(title="Approvals pending", left=[self.gauges["forge_approvals_pending"]], width=12),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Failed MFA codes / approvers locked", left=[mfa_failures, mfa_lockouts], width=12
+            )
         )
