@@ -51,7 +51,7 @@ def test_guessing_locks_the_approver_and_then_even_the_right_code_is_refused(api
     )
 
 
-def test_concurrent_guesses_cannot_exceed_the_limit(api: WorkflowSpy) -> None:
+def test_concurrent_guesses_cannot_exceed_the_limit(api: WorkflowSpy, monkeypatch: pytest.MonkeyPatch) -> None:
     """However many guesses race, at most LIMIT codes are ever checked: each takes its attempt from one atomic
     UPDATE before the code is looked at. Threads, not API calls: the handler serialises requests inside one
     process, while in AWS each concurrent request is its own Lambda container racing in Postgres."""
@@ -60,6 +60,14 @@ def test_concurrent_guesses_cannot_exceed_the_limit(api: WorkflowSpy) -> None:
     guesses = wrong_codes(alice, 48)
     barrier = threading.Barrier(len(guesses))
     box = secret_box(deps.settings)
+    checked: list[str] = []
+    matching_step = totp.matching_step
+
+    def counted(seed: str, mfa_code: str, now: float | None = None) -> int | None:
+        checked.append(mfa_code)  # list.append is atomic under the GIL
+        return matching_step(seed, mfa_code, now)
+
+    monkeypatch.setattr(totp, "matching_step", counted)
 
     def guess(mfa_code: str) -> str:
         barrier.wait()
@@ -71,6 +79,7 @@ def test_concurrent_guesses_cannot_exceed_the_limit(api: WorkflowSpy) -> None:
 
     with ThreadPoolExecutor(len(guesses)) as pool:
         outcomes = list(pool.map(guess, guesses))
+    assert len(checked) <= LIMIT, f"{len(checked)} codes checked"
     # The failure that locks answers "locked" too: at most LIMIT - 1 plain refusals, and LIMIT codes checked.
     assert outcomes.count("checked") <= LIMIT - 1, outcomes
     assert set(outcomes) == {"checked", "locked"}, outcomes
@@ -176,3 +185,29 @@ def test_a_deactivated_approver_cannot_approve_until_re_enrolled(api: WorkflowSp
     assert status == 201
     assert deps.repos.approvers.is_active("alice")
     assert approve(request_id, "alice", totp.code_at_step(body["secret"], totp.current_step()))[0] == 200
+
+
+def test_a_replayed_code_neither_passes_nor_resets_the_count(api: WorkflowSpy) -> None:
+    """A code seen once (shoulder-surfed, logged) is not a key to more guesses: replaying it counts as a failure
+    and does not clear the failures before it, so interleaving it with guesses still ends in a lock."""
+    deps = default_deps()
+    alice = enroll("alice")
+    box = secret_box(deps.settings)
+    seen = code(alice)
+    mfa.verify(deps.repos.approvers, box, "alice", seen)  # alice's own approval: the code is now used
+    # guess, replay, guess, replay, ...: were a replay to clear the count, this would never lock.
+    attempts = [c for guess in wrong_codes(alice, 3 * LIMIT) for c in (guess, seen)]
+    answers = []
+    for attempt in attempts:
+        with pytest.raises(Forbidden) as refused:
+            mfa.verify(deps.repos.approvers, box, "alice", attempt)
+        answers.append(str(refused.value))
+        if "alice is locked" in answers[-1]:
+            break
+    assert len(answers) == LIMIT, answers
+    failed = [e for e in deps.repos.approvers.events("alice") if e.event == "mfa_failed"]
+    assert len(failed) == LIMIT
+    assert {e.reason for e in failed} == {
+        "the MFA code is not valid",
+        "the MFA code was already used; wait for the next one",
+    }
