@@ -45,7 +45,7 @@ class SealedSeed(Protocol):
     def sealed_seed(self) -> bytes: ...
 
 
-class ChargedAttempt(SealedSeed, Protocol):
+class ChargedAttempt(Protocol):
     @property
     def number(self) -> int: ...
     @property
@@ -61,6 +61,7 @@ class Standing(Protocol):
 
 class ApproverStore(Protocol):
     def enroll(self, name: str, sealed_seed: bytes, enrolled_by: str, replace: bool) -> None: ...
+    def get(self, name: str) -> SealedSeed | None: ...
     def charge_attempt(
         self, name: str, window: timedelta, max_failures: int, lock_reason: str, source_ip: str | None
     ) -> ChargedAttempt | None: ...
@@ -105,13 +106,18 @@ def verify(
 ) -> None:
     """Accept a code once: it must match a step within the drift window newer than any step used before, and the
     approver must be enrolled, active and not locked. Every attempt is charged before the code is checked."""
+    enrolled = store.get(name)
+    if enrolled is None:
+        raise _not_enrolled(name)
+    # Opened before the attempt is charged: a seed this deployment cannot open (a wrong MFA key) is not the
+    # approver's failure and must not lock them out.
+    seed = box.open(seed_name(name), enrolled.sealed_seed).decode()
     attempt = store.charge_attempt(name, policy.window, policy.max_failures, policy.lock_reason, source_ip)
     if attempt is None:
         raise _refusal(store, name, policy)
     if attempt.locked_now:
         _locked(name, attempt.number, source_ip)
         raise ApproverLocked(locked_message(name, policy))
-    seed = box.open(seed_name(name), attempt.sealed_seed).decode()
     step = totp.matching_step(seed, code, now)
     if step is not None and store.use_step(name, step):
         return
@@ -127,10 +133,14 @@ def verify(
     raise MfaRefused(f"{reason} ({left} more failed code{'s' if left != 1 else ''} and an admin must unlock {name})")
 
 
+def _not_enrolled(name: str) -> MfaRefused:
+    return MfaRefused(f"{name} has no MFA enrolled; an admin runs `forge approver enroll {name}`")
+
+
 def _refusal(store: ApproverStore, name: str, policy: LockoutPolicy) -> MfaRefused:
     standing = store.status(name)
     if standing is None:
-        return MfaRefused(f"{name} has no MFA enrolled; an admin runs `forge approver enroll {name}`")
+        return _not_enrolled(name)
     if not standing.active:
         return MfaRefused(
             f"{name} is deactivated and cannot approve; an admin re-enrols them: forge approver enroll {name} --replace"

@@ -3,12 +3,13 @@ lock emits, admin listing/unlock/deactivate and their errors, re-enrolment as a 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
 from forge.auth import mfa
-from forge.auth.secret_box import secret_box
+from forge.auth.secret_box import SecretBox, SecretBoxError, secret_box
 from forge.errors import Forbidden
 from forge.wiring import default_deps
 from tests.integration.api.conftest import WorkflowSpy, call, code, enroll, signed_package_awaiting
@@ -147,3 +148,14 @@ def test_re_enrolment_unlocks_reactivates_and_says_so(api: WorkflowSpy) -> None:
     assert events[-1].event == "enrolled" and events[-1].actor == "admin"
     deps = default_deps()
     mfa.verify(deps.repos.approvers, secret_box(deps.settings), "alice", code(body["secret"]))
+
+
+def test_a_seed_the_deployment_cannot_open_costs_the_approver_nothing(api: WorkflowSpy) -> None:
+    """A wrong FORGE_MFA_KEY is the deployment's fault: it is reported, and no attempt is charged to anyone."""
+    alice = enroll("alice")
+    other_key = SecretBox(os.urandom(32))
+    for _ in range(2 * LIMIT):
+        with pytest.raises(SecretBoxError, match="does not decrypt"):
+            mfa.verify(default_deps().repos.approvers, other_key, "alice", code(alice))
+    row = standing("alice")
+    assert row["failed_attempts"] == 0 and row["locked"] is False

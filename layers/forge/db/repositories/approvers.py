@@ -29,7 +29,6 @@ class Attempt:
 
     number: int  # within the current failure window, this one included
     locked_now: bool  # this attempt went past the limit and locked the approver
-    sealed_seed: bytes
 
 
 _STATUS = """SELECT name, enrolled_at, enrolled_by, failed_attempts, failure_window_started_at, locked_at,
@@ -112,10 +111,8 @@ class ApproverRepository:
                       failure_window_started_at =
                         CASE WHEN {_WINDOW_OVER} THEN now() ELSE a.failure_window_started_at END,
                       locked_at = CASE WHEN NOT {_WINDOW_OVER} AND a.failed_attempts >= %(max)s THEN now() END
-                    FROM forge_secrets s
-                    WHERE a.name = %(name)s AND s.id = a.secret_id
-                      AND a.locked_at IS NULL AND a.deactivated_at IS NULL
-                    RETURNING a.failed_attempts, a.locked_at, s.encrypted_value""",
+                    WHERE a.name = %(name)s AND a.locked_at IS NULL AND a.deactivated_at IS NULL
+                    RETURNING a.failed_attempts, a.locked_at""",
                 {"name": name, "window": window.total_seconds(), "max": max_failures},
             )
             row = cur.fetchone()
@@ -124,7 +121,7 @@ class ApproverRepository:
             if row["locked_at"] is not None:
                 details = {"attempt": row["failed_attempts"], "source_ip": source_ip}
                 append_event(cur, name, "locked", name, lock_reason, details)
-        return Attempt(row["failed_attempts"], row["locked_at"] is not None, bytes(row["encrypted_value"]))
+        return Attempt(row["failed_attempts"], row["locked_at"] is not None)
 
     def use_step(self, name: str, step: int) -> bool:
         """Accept a code's time step once: True for the first use, False for a replay or an older step.
