@@ -20,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from forge.api.auth import ADMIN, OPS
+from infra.api_firewall import ApiFirewall
 from infra.context import ForgeContext
 from infra.nag import acknowledge, acknowledge_managed_policies
 
@@ -31,6 +32,11 @@ PUBLIC_PATHS = frozenset({"/api/v1/forge/health"})
 # client's cost and the database connections the Lambda opens.
 THROTTLE_RATE = 20
 THROTTLE_BURST = 40
+# Approval decisions (approve/reject), for all callers together: a person decides at most once per TOTP step, so a
+# few a second is ample, and it caps how fast the HSM/KMS signs approval statements whoever is asking.
+DECISION_SUFFIXES = ("/approve", "/reject")
+DECISION_THROTTLE_RATE = 5
+DECISION_THROTTLE_BURST = 10
 
 
 def openapi_routes(document: dict[str, Any]) -> dict[str, list[str]]:
@@ -43,6 +49,14 @@ def openapi_routes(document: dict[str, Any]) -> dict[str, list[str]]:
     if not routes:
         raise ValueError(f"{OPENAPI} has no paths: regenerate it from forge.api.app")
     return routes
+
+
+def decision_paths(routes: dict[str, list[str]]) -> list[str]:
+    """The approve and reject endpoints (POST), which carry an approver's TOTP code."""
+    found = [path for path, methods in routes.items() if path.endswith(DECISION_SUFFIXES) and "POST" in methods]
+    if len(found) != len(DECISION_SUFFIXES):
+        raise ValueError(f"{OPENAPI} should have one POST endpoint ending in each of {DECISION_SUFFIXES}: {found}")
+    return found
 
 
 def default_prefix(scope: Construct) -> str:
@@ -132,6 +146,12 @@ class Api(Construct):
                 stage_name="v1",
                 throttling_rate_limit=THROTTLE_RATE,
                 throttling_burst_limit=THROTTLE_BURST,
+                method_options={
+                    f"{path}/POST": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=DECISION_THROTTLE_RATE, throttling_burst_limit=DECISION_THROTTLE_BURST
+                    )
+                    for path in decision_paths(self.routes)
+                },
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
                 access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
                     caller=False,
@@ -178,12 +198,8 @@ class Api(Construct):
                             added, rule, reason="The health check is public by design: it returns no data and no user."
                         )
 
-        acknowledge(
-            self.rest_api,
-            "AwsSolutions-APIG3",
-            "No WAF: the API is for a few authenticated operators, throttled at the stage; a web ACL "
-            "(~$6/month + requests) can be attached to the stage without changing this stack's resources.",
-        )
+        # Per-client limits (the stage's throttles above are shared by all callers).
+        self.firewall = ApiFirewall(self, "Firewall", stage=self.rest_api.deployment_stage)
         acknowledge_managed_policies(
             self.rest_api,
             ("service-role/AmazonAPIGatewayPushToCloudWatchLogs",),

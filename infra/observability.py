@@ -74,8 +74,14 @@ def forge_metric(name: str, statistic: str, period: Duration = HOUR, **dimension
     )
 
 
+# Not an SLO: a signal that someone may be guessing an approver's TOTP codes (forge.auth.mfa locks after 5).
+MFA_LOCKOUT_ALARM = (
+    "An approver was locked after failed MFA codes: someone may be guessing their codes. "
+    "Check `forge approver events NAME` with the approver before `forge approver unlock NAME`"
+)
 # Signs of an attack rather than a missed objective: one occurrence in five minutes pages someone.
 SECURITY_SIGNALS = {
+    "forge_mfa_lockouts_total": ("MfaLockout", MFA_LOCKOUT_ALARM),
     "forge_approval_verification_failures_total": (
         "ApprovalVerificationFailure",
         "Approval rows that do not verify (forged, copied or tampered) reached an approval or Publish: investigate",
@@ -141,6 +147,9 @@ class Observability(Construct):
             alarm.add_alarm_action(actions.SnsAction(self.topic))
             self.alarms[metric_name] = alarm
 
+        mfa_failures = forge_metric("forge_mfa_failures_total", "Sum", period=Duration.minutes(5))
+        mfa_lockouts = forge_metric("forge_mfa_lockouts_total", "Sum", period=Duration.minutes(5))
+
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name="PluginForge")
         self.dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(
@@ -175,4 +184,9 @@ class Observability(Construct):
                 width=12,
             ),
             cloudwatch.GraphWidget(title="Approvals pending", left=[self.gauges["forge_approvals_pending"]], width=12),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Failed MFA codes / approvers locked", left=[mfa_failures, mfa_lockouts], width=12
+            )
         )

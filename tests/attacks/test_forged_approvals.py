@@ -189,3 +189,14 @@ def test_genuine_approvals_still_publish(deps: PipelineDeps) -> None:
     approve(deps, job.plugin_package_id, "alice", "bob")
     step(deps, job, Step.PUBLISH)
     assert deps.repos.packages.get(job.plugin_package_id).status == "published"
+
+
+def test_the_approval_of_an_approver_deactivated_since_does_not_count(
+    deps: PipelineDeps, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An approver who left (deactivated by an admin) between approving and Publish no longer vouches for it."""
+    job = signed_job(deps)
+    assert job.plugin_package_id is not None
+    approve(deps, job.plugin_package_id, "alice", "bob")
+    deps.repos.approvers.deactivate("bob", "admin", "left the company")
+    assert_publish_refused(deps, job, capsys, "not by an enrolled, active approver")

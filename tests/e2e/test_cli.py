@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from forge.auth import mfa, totp
+from forge.auth.secret_box import secret_box
 from forge.cli.main import app
 from forge.cli.output import console
 from forge.config import get_settings
 from forge.db.connection import Database
+from forge.db.repositories.approvers import ApproverRepository
+from forge.errors import Forbidden
 from forge.local.runtime import LocalRuntime
 from tests.e2e.conftest import EXAMPLE
 
@@ -87,6 +91,33 @@ def test_approver_enroll_prints_the_otpauth_uri_once(cli: CliRunner) -> None:
     assert again.exit_code == 1 and "already enrolled" in again.output and "pass --replace" in again.output
     assert cli.invoke(app, ["approver", "enroll", "grace", "--as", "root", "--replace"]).exit_code == 0
     assert cli.invoke(app, ["approver", "enroll", "bad name!", "--as", "root"]).exit_code == 1
+
+
+def test_an_admin_lists_unlocks_and_deactivates_approvers(cli: CliRunner) -> None:
+    enrolled = cli.invoke(app, ["approver", "enroll", "heidi", "--as", "root"])
+    assert enrolled.exit_code == 0, enrolled.output
+    seed = enrolled.output.split("secret: ", 1)[1].split()[0]
+    valid = {totp.code_at_step(seed, totp.current_step() + offset) for offset in range(-2, 3)}
+    approvers = ApproverRepository(Database(get_settings().database_url or ""))
+    for guess in [c for c in ("111111", "222222", "333333", "444444", "555555", "666666") if c not in valid][:5]:
+        with pytest.raises(Forbidden):
+            mfa.verify(approvers, secret_box(get_settings()), "heidi", guess, source_ip="192.0.2.7")
+
+    listed = cli.invoke(app, ["approver", "list", "--as", "root"])
+    assert listed.exit_code == 0 and "heidi  LOCKED since" in listed.output, listed.output
+    assert cli.invoke(app, ["approver", "unlock", "heidi", "--as", "root"]).exit_code == 2  # --reason is required
+    unlocked = cli.invoke(app, ["approver", "unlock", "heidi", "--as", "root", "--reason", "heidi's own typos"])
+    assert unlocked.exit_code == 0 and "heidi unlocked: active" in unlocked.output, unlocked.output
+    again = cli.invoke(app, ["approver", "unlock", "heidi", "--as", "root", "--reason", "again"])
+    assert again.exit_code == 1 and "not locked" in again.output
+    events = cli.invoke(app, ["approver", "events", "heidi", "--as", "root"])
+    lines = events.output.splitlines()
+    assert "unlocked    by root: heidi's own typos" in lines[0], events.output
+    assert "locked" in lines[1] and "mfa_failed  by heidi from 192.0.2.7" in lines[2]
+    gone = cli.invoke(app, ["approver", "deactivate", "heidi", "--as", "root", "--reason", "left [red]the team"])
+    assert gone.exit_code == 0 and "heidi deactivated" in gone.output and "by root" in gone.output, gone.output
+    assert "left [red]the team" in cli.invoke(app, ["approver", "events", "heidi", "--as", "root"]).output
+    assert cli.invoke(app, ["approver", "events", "nobody", "--as", "root"]).exit_code == 1
 
 
 def test_invalid_spec_exits_2_naming_each_field_and_writes_nothing(cli: CliRunner, tmp_path: Path) -> None:

@@ -10,7 +10,17 @@ import pytest
 
 from forge.api.auth import ADMIN, OPS
 from forge.auth.mfa_key_secret import MIN_SECRET_CHARS
-from infra.api import OPENAPI, PUBLIC_PATHS, THROTTLE_BURST, THROTTLE_RATE, openapi_routes
+from infra.api import (
+    DECISION_THROTTLE_BURST,
+    DECISION_THROTTLE_RATE,
+    OPENAPI,
+    PUBLIC_PATHS,
+    THROTTLE_BURST,
+    THROTTLE_RATE,
+    decision_paths,
+    openapi_routes,
+)
+from infra.api_firewall import DECISION_PATH_PART, DECISIONS_PER_CLIENT, PER_CLIENT
 from infra.context import CALLBACK_URL, COGNITO_DOMAIN_PREFIX, DEFAULT_CALLBACK_URL, ForgeContext
 from infra.secrets import MFA_KEY_SECRET_ENV, SECRET_LENGTH
 from infra.stack import REPO_ROOT
@@ -85,7 +95,8 @@ def test_user_pool_has_the_two_role_groups_mfa_and_no_self_sign_up(synth: Synth)
 def test_stage_is_throttled_traced_and_access_logged(synth: Synth) -> None:
     (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
     props = stage["Properties"]
-    (settings,) = props["MethodSettings"]
+    (settings,) = [s for s in props["MethodSettings"] if s["ResourcePath"] == "/*"]
+    assert settings["HttpMethod"] == "*"
     assert settings["ThrottlingRateLimit"] == THROTTLE_RATE
     assert settings["ThrottlingBurstLimit"] == THROTTLE_BURST
     assert props["TracingEnabled"] is True
@@ -171,3 +182,66 @@ def test_the_mfa_key_is_a_generated_secret_only_the_api_function_reads(synth: Sy
         if function_id != api_function:
             assert MFA_KEY_SECRET_ENV not in function["Properties"].get("Environment", {}).get("Variables", {})
     assert readers == {api_function}
+
+
+def test_approval_decisions_have_a_tighter_stage_throttle(synth: Synth) -> None:
+    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    tighter = {s["ResourcePath"]: s for s in stage["Properties"]["MethodSettings"] if s["ResourcePath"] != "/*"}
+    # MethodSettings name a resource with its slashes written ~1.
+    expected = {"/" + path.replace("/", "~1") for path in decision_paths(openapi_routes(DOCUMENT))}
+    assert set(tighter) == expected and len(expected) == 2
+    for settings in tighter.values():
+        assert settings["HttpMethod"] == "POST"
+        assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (
+            DECISION_THROTTLE_RATE,
+            DECISION_THROTTLE_BURST,
+        )
+        assert DECISION_THROTTLE_RATE < THROTTLE_RATE and DECISION_THROTTLE_BURST < THROTTLE_BURST
+
+
+def _web_acl_rules(synth: Synth) -> tuple[str, dict[str, dict[str, Any]]]:
+    ((acl_id, acl),) = synth.of_type("AWS::WAFv2::WebACL").items()
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Allow": {}}
+    return acl_id, {rule["Name"]: rule for rule in props["Rules"]}
+
+
+def test_a_web_acl_on_the_stage_limits_each_client_and_decisions_more(synth: Synth) -> None:
+    acl_id, rules = _web_acl_rules(synth)
+    assert set(rules) == {"DecisionsPerClient", "RequestsPerClient"}
+    for rule, limit in ((rules["RequestsPerClient"], PER_CLIENT), (rules["DecisionsPerClient"], DECISIONS_PER_CLIENT)):
+        rate = rule["Statement"]["RateBasedStatement"]
+        assert rate["AggregateKeyType"] == "IP"  # per client address (a REGIONAL API: no CDN between)
+        assert (rate["Limit"], rate["EvaluationWindowSec"]) == (limit.requests, limit.window_seconds)
+        assert rule["Action"] == {"Block": {"CustomResponse": {"ResponseCode": 429}}}
+        assert rule["VisibilityConfig"]["CloudWatchMetricsEnabled"] is True
+    assert "ScopeDownStatement" not in rules["RequestsPerClient"]["Statement"]["RateBasedStatement"]
+    # The stricter rule is evaluated first and is far stricter per second.
+    assert rules["DecisionsPerClient"]["Priority"] < rules["RequestsPerClient"]["Priority"]
+    assert (
+        DECISIONS_PER_CLIENT.requests / DECISIONS_PER_CLIENT.window_seconds
+        < PER_CLIENT.requests / PER_CLIENT.window_seconds / 10
+    )
+
+    (association,) = synth.of_type("AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    (stage_id,) = synth.of_type("AWS::ApiGateway::Stage")
+    arn = association["Properties"]["ResourceArn"]["Fn::Join"][1]
+    assert {"Ref": stage_id} in arn and {"Ref": synth.logical_id(synth.stack.api.rest_api)} in arn
+    assert ":apigateway:" in arn and "::/restapis/" in arn and "/stages/" in arn
+
+
+def test_the_decision_rule_matches_approve_and_reject_and_nothing_else(synth: Synth) -> None:
+    _, rules = _web_acl_rules(synth)
+    match = rules["DecisionsPerClient"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]["ByteMatchStatement"]
+    assert match["FieldToMatch"] == {"UriPath": {}} and match["PositionalConstraint"] == "CONTAINS"
+    # Decoded and lower-cased first: %2F or capitals do not slip past the match.
+    assert [t["Type"] for t in sorted(match["TextTransformations"], key=lambda t: t["Priority"])] == [
+        "URL_DECODE",
+        "LOWERCASE",
+    ]
+    routes = openapi_routes(DOCUMENT)
+    needle = match["SearchString"]
+    assert needle == DECISION_PATH_PART == needle.lower()
+    matched = {path for path in routes if needle in path.lower()}
+    assert matched == set(decision_paths(routes)), matched

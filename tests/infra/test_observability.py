@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from infra.context import METRICS_NAMESPACE, SERVICE
-from infra.observability import GAUGES, SECURITY_SIGNALS, SLOS
+from infra.observability import GAUGES, MFA_LOCKOUT_ALARM, SECURITY_SIGNALS, SLOS
 from infra.stack import REPO_ROOT
 from tests.infra.synthesis import Synth
 
@@ -36,7 +36,7 @@ def _metric_stats(alarm: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_one_alarm_per_slo_with_the_seeds_thresholds(synth: Synth) -> None:
     alarms = _alarms(synth)
-    assert len(alarms) == len(SLOS) + len(SECURITY_SIGNALS) == 5
+    assert len(alarms) == len(SLOS) + len(SECURITY_SIGNALS) == 6
     by_metric = {}
     for alarm in alarms.values():
         for stat in _metric_stats(alarm):
@@ -70,6 +70,16 @@ def test_alarms_watch_exactly_what_the_library_emits(synth: Synth) -> None:
             # Powertools adds `service`; CloudWatch matches the whole dimension set, so it must be exact.
             assert dimensions.pop("service") == SERVICE
             assert set(dimensions) == emitted[metric["MetricName"]], metric["MetricName"]
+
+
+def test_a_single_approver_lockout_raises_an_alarm(synth: Synth) -> None:
+    alarm = _alarms(synth)[MFA_LOCKOUT_ALARM]
+    assert alarm["MetricName"] == "forge_mfa_lockouts_total" and alarm["Statistic"] == "Sum"
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" and alarm["Threshold"] == 1
+    assert alarm["Period"] == 300 and alarm["EvaluationPeriods"] == 1
+    (dashboard,) = synth.of_type("AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert "forge_mfa_failures_total" in body and "forge_mfa_lockouts_total" in body
 
 
 def test_alarms_notify_an_encrypted_topic(synth: Synth) -> None:

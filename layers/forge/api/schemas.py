@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from forge.models.approver import ApproverStatus, SecurityEvent, SecurityEventKind
 from forge.models.job import Job, JobStatus, Run, RunStatus, Step
 from forge.models.package import Approval, ApprovalRequest, Package, Publication
 from forge.models.spec import PluginSpec
@@ -40,6 +41,68 @@ class EnrolmentView(BaseModel):
     name: str
     otpauth_uri: str
     secret: str
+
+
+class ApproverAction(_In):
+    reason: str = Field(min_length=1, max_length=500, description="Why (kept in the audit)")
+
+    @field_validator("reason")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        # Shown back in the CLI and the audit: one readable line, no terminal control characters.
+        if not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError("must be text on one line (no control characters), not blank")
+        return value.strip()
+
+
+class ApproverView(BaseModel):
+    name: str
+    enrolled_at: datetime
+    enrolled_by: str
+    active: bool = Field(description="False once an admin deactivated the approver (re-enrolment reactivates)")
+    deactivated_at: datetime | None
+    deactivated_by: str | None
+    locked: bool = Field(description="Locked by failed MFA codes: refused until an admin unlocks")
+    locked_since: datetime | None
+    failed_attempts: int = Field(description="Failed codes counting towards the lock (the current window's)")
+
+    @classmethod
+    def of(cls, status: ApproverStatus, window: timedelta) -> ApproverView:
+        return cls(
+            name=status.name,
+            enrolled_at=status.enrolled_at,
+            enrolled_by=status.enrolled_by,
+            active=status.active,
+            deactivated_at=status.deactivated_at,
+            deactivated_by=status.deactivated_by,
+            locked=status.locked,
+            locked_since=status.locked_at,
+            failed_attempts=status.failures_in_window(window, datetime.now(UTC)),
+        )
+
+
+class ApproverList(BaseModel):
+    approvers: list[ApproverView]
+    max_failures: int = Field(description="Failed codes that lock an approver")
+    window_seconds: int = Field(description="The window those failures are counted in")
+
+
+class SecurityEventView(BaseModel):
+    id: int
+    approver: str
+    event: SecurityEventKind
+    actor: str = Field(description="Who: the admin, or the approver whose code failed")
+    reason: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, event: SecurityEvent) -> SecurityEventView:
+        return cls.model_validate(event.model_dump())
+
+
+class SecurityEventList(BaseModel):
+    events: list[SecurityEventView]
 
 
 class RunView(BaseModel):

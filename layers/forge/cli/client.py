@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import requests
 
@@ -118,6 +119,16 @@ class ForgeClient:
 
     def enroll(self, name: str, replace: bool = False) -> dict[str, Any]:
         return self._call("POST", "/approvers", json={"name": name, "replace": replace})
+
+    def approvers(self) -> dict[str, Any]:
+        return self._call("GET", "/approvers")
+
+    def approver_events(self, name: str, limit: int) -> dict[str, Any]:
+        return self._call("GET", f"/approvers/{quote(name, safe='')}/events", params={"limit": limit})
+
+    def approver_action(self, name: str, action: str, reason: str) -> dict[str, Any]:
+        """`unlock` or `deactivate`."""
+        return self._call("POST", f"/approvers/{quote(name, safe='')}/{action}", json={"reason": reason})
 
     def packages(self, **filters: Any) -> dict[str, Any]:
         return self._call("GET", "/packages", params={k: v for k, v in filters.items() if v is not None})

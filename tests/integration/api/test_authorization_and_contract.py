@@ -45,6 +45,7 @@ def routes() -> list[tuple[str, str, bool]]:
         path = route.path
         for name in ("job_id", "package_id", "request_id"):
             path = path.replace(f"<{name}>", SOME_ID)
+        path = path.replace("<name>", "zed")
         found.append((route.method, path, admin_only))
     assert len(found) >= 16, found
     return sorted(found)
@@ -64,6 +65,8 @@ def body_for(method: str, path: str) -> dict[str, Any] | None:
         return {"mfa_code": "123456", "comment": "ok"}
     if path.endswith("/revoke"):
         return {"reason": "key compromised"}
+    if path.endswith(("/unlock", "/deactivate")):
+        return {"reason": "checked with the approver"}
     return {}
 
 

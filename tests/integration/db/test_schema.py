@@ -44,7 +44,14 @@ SPEC_TABLES = {
     "marketplace_connectors",
     "plugin_publications",
 }
-EXTRA_TABLES = {"approval_requests", "signing_keys", "revocation_lists", "approvers", "workflow_callbacks"}
+EXTRA_TABLES = {
+    "approval_requests",
+    "signing_keys",
+    "revocation_lists",
+    "approvers",
+    "approver_security_events",
+    "workflow_callbacks",
+}
 SPEC_FUNCTIONS = {
     "has_minimum_approvals",
     "get_forge_job_stats",

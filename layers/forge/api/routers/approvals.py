@@ -30,7 +30,9 @@ RequestId = Annotated[UUID, Path(description="Approval request id")]
 
 def _verify_code(approver: str, code: str) -> None:
     deps = default_deps()
-    mfa.verify(deps.repos.approvers, secret_box(deps.settings), approver, code)
+    # Recorded with a failed code: who was guessing, from where (API Gateway's view of the client's address).
+    source_ip = router.current_event.request_context.identity.source_ip
+    mfa.verify(deps.repos.approvers, secret_box(deps.settings), approver, code, source_ip=source_ip)
 
 
 def _decide(request_id: UUID, principal: Ops, body: Decide, approved: bool) -> DecisionView:
