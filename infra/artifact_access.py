@@ -24,12 +24,13 @@ class Access(Enum):
 # (the marketplace's trust files), the gauges and the migration.
 ARTIFACT_ACCESS: dict[str, Access] = {
     "generate": Access.READ_WRITE,  # the previous source on a repair (exists, get), the new source.zip (put)
-    "test": Access.READ_WRITE,  # source.zip (get), the test report (put)
     "package": Access.READ_WRITE,  # source.zip (get), the package zip, SBOM and SHA256SUMS (put)
     "sign": Access.READ_WRITE,  # the package zip and SBOM (get), the signature files (put)
     "publish": Access.READ,  # the package zip, bundle and release files it copies to the marketplace (get)
-    # The Fargate tasks' reporters: source.zip (get); results go to the database, not the bucket.
+    # The Fargate tasks' reporters: source.zip (get); results go to the database, not the bucket, except the test
+    # report (put).
     "build": Access.READ,
+    "test": Access.READ_WRITE,
     "sandbox": Access.READ,
 }
 

@@ -1,12 +1,13 @@
 """What FORGE_WORKER_CONCURRENCY (context forge:workerConcurrency) means in AWS.
 
-Locally it bounds the container steps (build, sandbox) running at once on the machine (forge.local.aws_emulator);
-the Lambda steps run in-process there. In AWS each working step's Lambda (generate, test, package, sign,
-publish) gets it as reserved concurrency: at most that many invocations of that step at once, and that much
+Locally it bounds the container steps (build, test, sandbox) running at once on the machine
+(forge.local.aws_emulator); the Lambda steps run in-process there. In AWS each working step's Lambda (generate,
+package, sign, publish) gets it as reserved concurrency: at most that many invocations of that step at once, and
+that much
 capacity kept for the step whatever else runs in the account. An invocation beyond the limit is throttled
 (Lambda.TooManyRequestsException); every Lambda task of statemachine/forge.asl.json retries that with backoff
 (2 s, 4 s, 8 s), and a job still throttled after the retries fails at that step, where `forge retry` resumes it.
-The build and sandbox Fargate tasks are not bounded by it: ECS has no per-task-definition limit; the account's
+The build, test and sandbox Fargate tasks are not bounded by it: ECS has no per-task-definition limit; the account's
 Fargate vCPU quota bounds them.
 """
 

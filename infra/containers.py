@@ -1,7 +1,9 @@
-"""The heavy steps as Fargate tasks: build and sandbox, each from functions/<step>/Dockerfile.
+"""The steps that run tools over plugin code, or the plugin itself, as Fargate tasks: build, test and sandbox, each
+from functions/<step>/Dockerfile. No Lambda runs plugin code: a Lambda's credentials are readable by any code of its
+uid, while a task's reporter keeps them away from its unprivileged half.
 
 The state machine starts them with ecs:runTask.waitForTaskToken and overrides the container named after the
-step (`Name: build` / `Name: sandbox` in statemachine/forge.asl.json); the task's main process
+step (`Name: build` / `test` / `sandbox` in statemachine/forge.asl.json); the task's main process
 (functions/<step>/task.py) reports back with the task token.
 """
 
@@ -41,6 +43,13 @@ DOCKER_CONTEXT_EXCLUDE = [
 # Dockerfiles declare both as VOLUMEs with their modes (1777, 0711), which is how a Fargate bind mount gets
 # permissions other than root 0755.
 SCRATCH = {"tmp": "/tmp", "work": "/work"}
+
+# What Fargate lets a task bound for its untrusted half (docs/quality-gates.md, "Limits"): processes through the
+# nproc ulimit (the reporter is root and exempt; the unprivileged child is held to it, and the reporter sets the
+# same RLIMIT_NPROC when it starts the child), disk through the task's ephemeral storage. Fargate offers no pids
+# cgroup setting, no tmpfs and no per-folder quota (linuxParameters.tmpfs is EC2-only, SYS_ADMIN cannot be added).
+MAX_PROCESSES = 256
+EPHEMERAL_STORAGE_GIB = 21  # the smallest size Fargate lets a task choose (its default is 20)
 
 # The trusted reporter runs as root (Fargate has no user namespaces, so a separate uid is the only boundary between
 # it and the plugin code) and keeps only what it needs to hand the job to the unprivileged child and clean up:
@@ -82,14 +91,18 @@ class Containers(Construct):
         # The task's trusted reporter records the run in the database (forge.pipeline.container.reporter).
         environment = {
             **context.environment(artifacts.bucket.bucket_name),
+            # The task's uid split is the boundary here (the Dockerfiles say the same): no bubblewrap inside.
+            "FORGE_ISOLATION": "none",
+            "FORGE_STEP_MAX_PROCESSES": str(MAX_PROCESSES),
             "TMPDIR": SCRATCH["work"],
             SECRET_ENV: database.secret.secret_arn,
         }
         self.task_definitions: dict[str, ecs.FargateTaskDefinition] = {}
         specs = {
             "build": TaskSpec(cpu=1024, memory_mb=2048),
-            # The sandbox runs the generated plugin: a smaller box bounds what a runaway plugin can consume.
+            # Test and sandbox run the generated plugin: a smaller box bounds what a runaway plugin can consume.
             # (Security groups and subnets are not part of a task definition: the ASL's RunTask passes them.)
+            "test": TaskSpec(cpu=512, memory_mb=1024),
             "sandbox": TaskSpec(cpu=512, memory_mb=1024),
         }
         if not context.woocommerce_sha256:
@@ -122,6 +135,7 @@ class Containers(Construct):
             f"{prefix}Task",
             cpu=spec.cpu,
             memory_limit_mib=spec.memory_mb,
+            ephemeral_storage_gib=EPHEMERAL_STORAGE_GIB,
             # The image is built for linux/amd64 below; say so, or Fargate would guess.
             runtime_platform=ecs.RuntimePlatform(
                 cpu_architecture=ecs.CpuArchitecture.X86_64,
@@ -149,11 +163,12 @@ class Containers(Construct):
             # (forge.isolation.runner rlimits) live inside them.
             cpu=spec.cpu,
             memory_limit_mib=spec.memory_mb,
-            # Both tasks run tools over untrusted code: nothing may change the image.
+            # Every task runs tools over untrusted code: nothing may change the image.
             readonly_root_filesystem=True,
             privileged=False,
             user=REPORTER_USER,
             linux_parameters=self._linux_parameters(prefix),
+            ulimits=[ecs.Ulimit(name=ecs.UlimitName.NPROC, soft_limit=MAX_PROCESSES, hard_limit=MAX_PROCESSES)],
             essential=True,
         )
         for name, path in SCRATCH.items():
@@ -193,6 +208,10 @@ class Containers(Construct):
         return self.task_definitions["build"]
 
     @property
+    def test(self) -> ecs.FargateTaskDefinition:
+        return self.task_definitions["test"]
+
+    @property
     def sandbox(self) -> ecs.FargateTaskDefinition:
         return self.task_definitions["sandbox"]
 
@@ -216,7 +235,7 @@ class Containers(Construct):
         )
 
     def grant_stop(self, grantee: iam.IGrantable) -> None:
-        """ecs:StopTask on this cluster's tasks: `cancel` stops the build or sandbox task a job is running."""
+        """ecs:StopTask on this cluster's tasks: `cancel` stops the build, test or sandbox task a job is running."""
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["ecs:StopTask"],

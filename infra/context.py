@@ -121,10 +121,10 @@ class ForgeContext:
         )
 
     def environment(self, bucket_name: str) -> dict[str, str]:
-        """What every Lambda function and Fargate container reads through forge.config.Settings."""
+        """What every Lambda function and Fargate container reads through forge.config.Settings. Not
+        FORGE_ISOLATION=none: only the Fargate tasks say that (infra/containers.py); a Lambda left at the default
+        refuses to run an untrusted tool (no bubblewrap there) rather than run it beside its credentials."""
         return {
-            # In AWS the Lambda sandbox or the Fargate task is the isolation boundary; bubblewrap is local only.
-            "FORGE_ISOLATION": "none",
             "FORGE_HOME": FORGE_HOME,
             "S3_BUCKET": bucket_name,
             "FORGE_MIN_APPROVALS": str(self.min_approvals),

@@ -6,15 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import AssetHashType, Duration, IgnoreMode
-from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import AssetHashType, Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.artifact_access import ARTIFACT_ACCESS, grant_artifacts
 from infra.artifacts import Artifacts
-from infra.containers import DOCKER_CONTEXT_EXCLUDE
 from infra.context import ForgeContext
 from infra.database import SECRET_ENV, Database
 from infra.layer_bundle import build_layer
@@ -40,16 +38,12 @@ class FunctionSpec:
     # stuck step and the state sees the error, instead of the state timing out while the step still runs.
     timeout_seconds: int
     memory_mb: int = 512
-    # A container image from functions/<name>/Dockerfile instead of a zip with the layer (the step needs tools
-    # the Python runtime lacks).
-    image: bool = False
 
 
-# The steps statemachine/forge.asl.json invokes as `${<Name>FunctionArn}`; build and sandbox are Fargate tasks.
+# The steps statemachine/forge.asl.json invokes as `${<Name>FunctionArn}`. Build, test and sandbox, which run tools
+# over plugin code or the plugin itself, are Fargate tasks (infra/containers.py): no Lambda runs plugin code.
 LIGHT_STEPS: dict[str, FunctionSpec] = {
     "generate": FunctionSpec(timeout_seconds=840),
-    # phpunit: Debian's php and phpunit in an image (functions/test/Dockerfile).
-    "test": FunctionSpec(timeout_seconds=840, memory_mb=1024, image=True),
     "package": FunctionSpec(timeout_seconds=280),
     "sign": FunctionSpec(timeout_seconds=110),
     # Records the approval request and returns; the wait itself is the state's waitForTaskToken.
@@ -70,9 +64,6 @@ MARKETPLACE_WRITERS: dict[str, str] = {"publish": "publish", API: "revoke", "rot
 # image), so AWS signs, and rotates, with the KMS key of infra/signing.py. Besides packages (sign), publish signs
 # the release statement and the API signs the revocation list a revocation publishes.
 KMS_SIGNERS = frozenset({"sign", "publish", API, "rotate_keys"})
-
-# What an image build may see: the library, its pins and one function's folder (as for the Fargate images).
-IMAGE_CONTEXT_EXCLUDE = DOCKER_CONTEXT_EXCLUDE
 
 
 def placeholder(step: str) -> str:
@@ -129,7 +120,7 @@ class Functions(Construct):
         self.migrate = self.add(MIGRATE, MIGRATE_SPEC)
 
     def add(self, name: str, spec: FunctionSpec) -> lambda_.Function:
-        """A function from functions/<name>/ in the VPC with the shared environment (and the layer, for a zip)."""
+        """A zip function from functions/<name>/ with the layer, in the VPC, with the shared environment."""
         # The very folder the local runtime dispatches to; a missing handler fails the synth, not the deploy.
         source = self._repo_root / "functions" / name
         if not (source / "handler.py").is_file():
@@ -148,30 +139,15 @@ class Functions(Construct):
             "vpc_subnets": self._network.subnets,
             "security_groups": [self._network.function_security_group],
         }
-        function: lambda_.Function
-        if spec.image:
-            dockerfile = source / "Dockerfile"
-            if not dockerfile.is_file():
-                raise FileNotFoundError(f"no {dockerfile}: an image function needs functions/<name>/Dockerfile")
-            # Staged, not built, at synth time: `cdk deploy` builds and pushes the image.
-            code = lambda_.DockerImageCode.from_image_asset(
-                str(self._repo_root),
-                file=dockerfile.relative_to(self._repo_root).as_posix(),
-                exclude=[p.format(step=name) for p in IMAGE_CONTEXT_EXCLUDE],
-                ignore_mode=IgnoreMode.DOCKER,
-                platform=ecr_assets.Platform.LINUX_AMD64,
-            )
-            function = lambda_.DockerImageFunction(self, construct_id, code=code, **common)
-        else:
-            function = lambda_.Function(
-                self,
-                construct_id,
-                runtime=RUNTIME,
-                handler="handler.handler",
-                code=lambda_.Code.from_asset(str(source), exclude=["__pycache__", "*.pyc"]),
-                layers=[self.layer],
-                **common,
-            )
+        function = lambda_.Function(
+            self,
+            construct_id,
+            runtime=RUNTIME,
+            handler="handler.handler",
+            code=lambda_.Code.from_asset(str(source), exclude=["__pycache__", "*.pyc"]),
+            layers=[self.layer],
+            **common,
+        )
         self.all[name] = function
         self._database.grant_connect(function)
         if name in KMS_SIGNERS:

@@ -103,22 +103,25 @@ class Network(Construct):
             allow_all_outbound=True,
         )
 
-        # The sandbox task executes the generated plugin. Its only egress is HTTPS to the AWS endpoints its own
-        # trusted reporter needs (image pull, logs, S3 artifacts, SendTaskSuccess): without them a Fargate task
-        # in an isolated subnet cannot even pull its image. No rule to 0.0.0.0/0.
-        self.sandbox_security_group = ec2.SecurityGroup(
+        # The test and sandbox tasks execute the generated plugin. Their only egress is HTTPS to the AWS endpoints
+        # their own trusted reporter needs (image pull, logs, S3 artifacts, SendTaskSuccess; the database is added
+        # by Database.allow_from): without them a Fargate task in an isolated subnet cannot even pull its image.
+        # No rule to 0.0.0.0/0.
+        s3_prefix_list = ec2.Peer.prefix_list(self._s3_prefix_list_id())
+        self.test_security_group = self._endpoints_only("TestSecurityGroup", "test", s3_prefix_list)
+        self.sandbox_security_group = self._endpoints_only("SandboxSecurityGroup", "sandbox", s3_prefix_list)
+
+    def _endpoints_only(self, construct_id: str, step: str, s3_prefix_list: ec2.IPeer) -> ec2.SecurityGroup:
+        group = ec2.SecurityGroup(
             self,
-            "SandboxSecurityGroup",
+            construct_id,
             vpc=self.vpc,
-            description="Plugin Forge sandbox task: no egress but the VPC endpoints",
+            description=f"Plugin Forge {step} task: no egress but the VPC endpoints",
             allow_all_outbound=False,
         )
-        self.sandbox_security_group.add_egress_rule(self.endpoint_security_group, HTTPS, "AWS interface endpoints")
-        self.sandbox_security_group.add_egress_rule(
-            ec2.Peer.prefix_list(self._s3_prefix_list_id()),
-            HTTPS,
-            f"S3 through {self.s3_endpoint.node.id} gateway endpoint",
-        )
+        group.add_egress_rule(self.endpoint_security_group, HTTPS, "AWS interface endpoints")
+        group.add_egress_rule(s3_prefix_list, HTTPS, f"S3 through {self.s3_endpoint.node.id} gateway endpoint")
+        return group
 
     def restrict_s3_to(self, buckets: Sequence[s3.IBucket]) -> None:
         """The S3 gateway's endpoint policy: whatever credentials are used inside this VPC (stolen ones included),

@@ -66,7 +66,7 @@ class Pipeline(Construct):
         )
 
         # What the definition's tasks call. CDK cannot infer it from a file definition, so it is spelled out:
-        # exactly the function ARNs the definition names (it invokes them unqualified), and RunTask on the two
+        # exactly the function ARNs the definition names (it invokes them unqualified), and RunTask on the three
         # task definitions in this cluster with PassRole for their roles.
         self.state_machine.add_to_role_policy(
             iam.PolicyStatement(
@@ -127,10 +127,12 @@ class Pipeline(Construct):
             {
                 "ClusterArn": containers.cluster.cluster_arn,
                 "BuildTaskDefinitionArn": containers.build.task_definition_arn,
+                "TestTaskDefinitionArn": containers.test.task_definition_arn,
                 "SandboxTaskDefinitionArn": containers.sandbox.task_definition_arn,
                 "PrivateSubnetA": subnet_a,
                 "PrivateSubnetB": subnet_b,
                 "BuildSecurityGroupId": network.build_security_group.security_group_id,
+                "TestSecurityGroupId": network.test_security_group.security_group_id,
                 "SandboxSecurityGroupId": network.sandbox_security_group.security_group_id,
             }
         )

@@ -84,6 +84,7 @@ class PluginForgeStack(Stack):
             database=self.database,
         )
         self.database.allow_from(self.network.build_security_group, "the build task")
+        self.database.allow_from(self.network.test_security_group, "the test task's reporter")
         self.database.allow_from(self.network.sandbox_security_group, "the sandbox task's reporter")
         self.pipeline = Pipeline(
             self,

@@ -1,13 +1,13 @@
-"""The isolated half of the sandbox container: runs the checks on the staged folder, writes result.json.
+"""The isolated half of the sandbox container: runs the checks on the staged input, writes its report to a pipe.
 
-Runs with no network and no credentials (bubblewrap locally, a locked-down Fargate task in AWS).
+Runs with no network and no credentials (bubblewrap locally, as uid 65534 in a Fargate task in AWS).
+Command line: STAGED WORK RESULT_FD (forge.pipeline.container.entrypoint).
 """
 
 import sys
-from pathlib import Path
 
 from forge.models.job import Step
 from forge.pipeline.container.entrypoint import main
 
 if __name__ == "__main__":
-    sys.exit(main(Step.SANDBOX, Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd()))
+    sys.exit(main(Step.SANDBOX, sys.argv[1:]))

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     isolation: str = Field(default="bubblewrap", alias="FORGE_ISOLATION", pattern="^(bubblewrap|none)$")
     step_timeout_seconds: int = Field(default=600, ge=5, alias="FORGE_STEP_TIMEOUT_SECONDS")
     step_memory_mb: int = Field(default=1024, ge=64, alias="FORGE_STEP_MEMORY_MB")
+    # Processes a sandboxed run may have at once, and the size of each folder it may write (docs/quality-gates.md).
+    step_max_processes: int = Field(default=256, ge=16, le=32768, alias="FORGE_STEP_MAX_PROCESSES")
+    step_disk_mb: int = Field(default=512, ge=16, alias="FORGE_STEP_DISK_MB")
     api_url: str = Field(default="http://127.0.0.1:8080", alias="FORGE_API_URL")
     # The @wp-playground/wordpress-builds zips for the sandbox step (default: the bootstrap's .vendor/wp folder).
     wordpress_builds: str | None = Field(default=None, alias="FORGE_WORDPRESS_BUILDS")

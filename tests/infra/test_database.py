@@ -59,6 +59,7 @@ def test_only_the_forge_functions_tasks_and_rotation_reach_postgres(synth: Synth
         for g in (
             network.function_security_group,
             network.build_security_group,
+            network.test_security_group,  # the test task's reporter (a Fargate task since issue 11)
             network.sandbox_security_group,
             synth.stack.database.rotation_security_group,
         )

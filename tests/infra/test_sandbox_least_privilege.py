@@ -16,7 +16,6 @@ READ = {"s3:GetObject", "s3:ListBucket"}
 READ_WRITE = READ | {"s3:PutObject"}
 EXPECTED_FUNCTION_ACCESS: dict[str, set[str]] = {
     "generate": READ_WRITE,
-    "test": READ_WRITE,
     "package": READ_WRITE,
     "sign": READ_WRITE,
     "publish": READ,
@@ -52,10 +51,18 @@ def test_every_function_is_covered_by_the_expectation(synth: Synth) -> None:
     assert set(synth.stack.functions.all) == set(EXPECTED_FUNCTION_ACCESS)
 
 
-@pytest.mark.parametrize("step", ["build", "sandbox"])
-def test_fargate_task_role_only_reads_artifacts(synth: Synth, step: str) -> None:
+# The test task's reporter also stores the JUnit report.
+EXPECTED_TASK_ACCESS = {"build": READ, "test": READ_WRITE, "sandbox": READ}
+
+
+@pytest.mark.parametrize("step", sorted(EXPECTED_TASK_ACCESS))
+def test_fargate_task_role_holds_only_the_artifact_access_its_reporter_uses(synth: Synth, step: str) -> None:
     role = synth.logical_id(synth.stack.containers.task_definitions[step].task_role)
-    assert _on_artifact_bucket(synth, synth.statements(role)) == READ
+    assert _on_artifact_bucket(synth, synth.statements(role)) == EXPECTED_TASK_ACCESS[step]
+
+
+def test_every_task_is_covered_by_the_expectation(synth: Synth) -> None:
+    assert set(synth.stack.containers.task_definitions) == set(EXPECTED_TASK_ACCESS)
 
 
 def _gateway_policy(synth: Synth) -> list[dict[str, Any]]:
@@ -90,7 +97,7 @@ def test_s3_gateway_endpoint_admits_only_this_stacks_buckets_and_ecr_layers(synt
     assert actions(layers) == {"s3:GetObject"}
 
 
-@pytest.mark.parametrize("step", ["build", "sandbox"])
+@pytest.mark.parametrize("step", sorted(EXPECTED_TASK_ACCESS))
 def test_fargate_reporter_is_root_with_only_the_capabilities_to_drop_the_child(synth: Synth, step: str) -> None:
     props = synth.substituted(f"{step.capitalize()}TaskDefinitionArn")["Properties"]
     (container,) = props["ContainerDefinitions"]
@@ -116,7 +123,7 @@ def test_fargate_reporter_is_root_with_only_the_capabilities_to_drop_the_child(s
     assert "SYS_ADMIN" in dropped and "SYS_PTRACE" in dropped
 
 
-@pytest.mark.parametrize("step", ["build", "sandbox"])
+@pytest.mark.parametrize("step", sorted(EXPECTED_TASK_ACCESS))
 def test_dockerfile_runs_the_reporter_as_root_and_work_is_traversable(synth: Synth, step: str) -> None:
     from infra.stack import REPO_ROOT
 

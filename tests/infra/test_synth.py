@@ -16,6 +16,8 @@ from infra.stack import REPO_ROOT
 from tests.infra.synthesis import Synth, actions
 
 ASL = REPO_ROOT / "statemachine" / "forge.asl.json"
+FARGATE_STEPS = ["build", "test", "sandbox"]
+TASK_DEFINITIONS = [f"{step.capitalize()}TaskDefinitionArn" for step in FARGATE_STEPS]
 
 
 # --- the state machine ---------------------------------------------------------------------------------------
@@ -51,18 +53,17 @@ def test_state_machine_may_invoke_its_functions_and_run_its_tasks_only(synth: Sy
     )
     (run,) = [s for s in statements if "ecs:RunTask" in actions(s)]
     assert sorted(r["Ref"] for r in run["Resource"]) == sorted(
-        synth.state_machine["DefinitionSubstitutions"][p]["Ref"]
-        for p in ("BuildTaskDefinitionArn", "SandboxTaskDefinitionArn")
+        synth.state_machine["DefinitionSubstitutions"][p]["Ref"] for p in TASK_DEFINITIONS
     )
     (pass_role,) = [s for s in statements if "iam:PassRole" in actions(s)]
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
-    assert len(pass_role["Resource"]) == 4  # task and execution role of each task definition
+    assert len(pass_role["Resource"]) == 2 * len(TASK_DEFINITIONS)  # task and execution role of each
 
 
 def test_task_responses_are_scoped_to_this_state_machine(synth: Synth) -> None:
     machine_name = synth.state_machine["StateMachineName"]
     holders = [synth.substituted(placeholder(s)) for s in ("approval", "finish")]
-    holders += [synth.substituted(p) for p in ("BuildTaskDefinitionArn", "SandboxTaskDefinitionArn")]
+    holders += [synth.substituted(p) for p in TASK_DEFINITIONS]
     roles = [h["Properties"]["Role"]["Fn::GetAtt"][0] for h in holders[:2]]
     roles += [h["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0] for h in holders[2:]]
     roles.append(_api_function(synth)[1]["Properties"]["Role"]["Fn::GetAtt"][0])
@@ -94,27 +95,23 @@ def test_api_knows_and_may_start_the_state_machine(synth: Synth) -> None:
 # --- the Lambda functions --------------------------------------------------------------------------------------
 
 
-ZIP_STEPS = [step for step, spec in LIGHT_STEPS.items() if not spec.image]
-IMAGE_STEPS = [step for step, spec in LIGHT_STEPS.items() if spec.image]
-
-
-def test_one_lambda_per_light_step_zip_ones_python_312_with_the_layer(synth: Synth) -> None:
+def test_one_zip_lambda_per_light_step_python_312_with_the_layer(synth: Synth) -> None:
     (layer_id,) = synth.of_type("AWS::Lambda::LayerVersion")
     ours = {k: r for k, r in synth.of_type("AWS::Lambda::Function").items() if r["Properties"].get("Layers")}
-    # Every function from functions/<name>/handler.py but the image ones: steps, api, migrate, rotate_keys.
-    assert len(ours) == len(synth.stack.functions.code_paths) - len(IMAGE_STEPS)
+    # Every function from functions/<name>/handler.py: steps, api, migrate, rotate_keys, gauges.
+    assert len(ours) == len(synth.stack.functions.code_paths)
     bucket = synth.logical_id(synth.stack.artifacts.bucket)
     secret = synth.stack.resolve(synth.stack.database.secret.secret_arn)
     for step in LIGHT_STEPS:
         props = synth.substituted(placeholder(step))["Properties"]
-        if step in ZIP_STEPS:
-            assert props["Runtime"] == "python3.12", step
-            assert props["Handler"] == "handler.handler", step
-            assert props["Layers"] == [{"Ref": layer_id}], step
+        assert props["Runtime"] == "python3.12", step
+        assert props["Handler"] == "handler.handler", step
+        assert props["Layers"] == [{"Ref": layer_id}], step
         assert props["TracingConfig"] == {"Mode": "Active"}, step
         assert props["VpcConfig"]["SubnetIds"], step
         env = props["Environment"]["Variables"]
-        assert env["FORGE_ISOLATION"] == "none"
+        # Changed with issue 11: no Lambda may run an untrusted tool unisolated (tests/attacks).
+        assert "FORGE_ISOLATION" not in env
         assert env["FORGE_MIN_APPROVALS"] == "2"
         assert env["FORGE_WORKER_CONCURRENCY"] == "3"
         assert env["S3_BUCKET"] == {"Ref": bucket}
@@ -125,29 +122,12 @@ def test_one_lambda_per_light_step_zip_ones_python_312_with_the_layer(synth: Syn
         assert env["FORGE_SIGNER"] == "kms", signer
 
 
-def test_test_step_is_a_container_image_lambda_with_php(synth: Synth) -> None:
-    props = synth.substituted(placeholder("test"))["Properties"]
-    assert props["PackageType"] == "Image"
-    assert "Layers" not in props and "Runtime" not in props
-    image_hash = props["Code"]["ImageUri"]["Fn::Sub"].rsplit(":", 1)[1]
-    source = synth.assets["dockerImages"][image_hash]["source"]
-    assert source["dockerFile"] == "functions/test/Dockerfile"
-    dockerfile = (REPO_ROOT / "functions" / "test" / "Dockerfile").read_text()
-    assert "phpunit" in dockerfile and "php-cli" in dockerfile and "awslambdaric" in dockerfile
-    assert 'CMD ["handler.handler"]' in dockerfile
-    context = synth.outdir / source["directory"]
-    assert {p.name for p in context.iterdir()} == {"pyproject.toml", "constraints.txt", "layers", "functions"}
-    assert {p.name for p in (context / "functions").iterdir()} == {"test"}
-
-
 def test_every_function_ships_its_own_handler_from_the_repo(synth: Synth) -> None:
     assert {"migrate", "api", *LIGHT_STEPS} <= set(synth.stack.functions.code_paths)
     for name, source in synth.stack.functions.code_paths.items():
         assert (source / "handler.py").is_file(), source
         assert source == REPO_ROOT / "functions" / name
     for name, function in synth.stack.functions.all.items():
-        if name in IMAGE_STEPS:
-            continue
         props = synth.resources[synth.logical_id(function)]["Properties"]
         staged = synth.staged_file_asset(props["Code"]["S3Key"])
         assert (staged / "handler.py").read_bytes() == (REPO_ROOT / "functions" / name / "handler.py").read_bytes()
@@ -177,10 +157,11 @@ def test_layer_holds_the_library_and_its_wheels_but_not_the_runtime_or_local_cod
 # --- the Fargate tasks -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("step", ["build", "sandbox"])
+@pytest.mark.parametrize("step", FARGATE_STEPS)
 def test_fargate_task_per_heavy_step_named_as_the_asl_overrides(synth: Synth, step: str) -> None:
     props = synth.substituted(f"{step.capitalize()}TaskDefinitionArn")["Properties"]
     assert props["RequiresCompatibilities"] == ["FARGATE"]
+    assert states()[step.capitalize()]["Resource"] == "arn:aws:states:::ecs:runTask.waitForTaskToken"
     (container,) = props["ContainerDefinitions"]
     overridden = states()[step.capitalize()]["Parameters"]["Overrides"]["ContainerOverrides"][0]["Name"]
     assert container["Name"] == overridden == step
@@ -197,17 +178,33 @@ def test_fargate_task_per_heavy_step_named_as_the_asl_overrides(synth: Synth, st
     assert {p.name for p in context.iterdir()} == {"pyproject.toml", "constraints.txt", "layers", "functions"}
     assert {p.name for p in (context / "functions").iterdir()} == {step}
     assert (context / "functions" / step / "task.py").is_file()
+    assert (context / "functions" / step / "entrypoint.py").is_file()
+    assert container["Environment"] and {"Name": "FORGE_ISOLATION", "Value": "none"} in container["Environment"]
 
 
-def test_sandbox_has_no_egress_to_the_internet(synth: Synth) -> None:
-    group = synth.state_machine["DefinitionSubstitutions"]["SandboxSecurityGroupId"]["Fn::GetAtt"][0]
+@pytest.mark.parametrize("step", FARGATE_STEPS)
+def test_fargate_task_bounds_processes_and_disk(synth: Synth, step: str) -> None:
+    """What Fargate offers for the untrusted half's limits (docs/quality-gates.md): an nproc ulimit and the task's
+    ephemeral storage; the reporter applies the same process limit to the child it starts."""
+    from infra.containers import EPHEMERAL_STORAGE_GIB, MAX_PROCESSES
+
+    props = synth.substituted(f"{step.capitalize()}TaskDefinitionArn")["Properties"]
+    assert props["EphemeralStorage"] == {"SizeInGiB": EPHEMERAL_STORAGE_GIB}
+    (container,) = props["ContainerDefinitions"]
+    assert container["Ulimits"] == [{"Name": "nproc", "SoftLimit": MAX_PROCESSES, "HardLimit": MAX_PROCESSES}]
+    assert {"Name": "FORGE_STEP_MAX_PROCESSES", "Value": str(MAX_PROCESSES)} in container["Environment"]
+
+
+@pytest.mark.parametrize("step", ["test", "sandbox"])
+def test_tasks_running_plugin_code_have_no_egress_to_the_internet(synth: Synth, step: str) -> None:
+    group = synth.state_machine["DefinitionSubstitutions"][f"{step.capitalize()}SecurityGroupId"]["Fn::GetAtt"][0]
     inline = synth.resources[group]["Properties"].get("SecurityGroupEgress", [])
     separate = [
         r["Properties"]
         for r in synth.of_type("AWS::EC2::SecurityGroupEgress").values()
         if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group, "GroupId"]}
     ]
-    assert separate, "the sandbox needs HTTPS to the VPC endpoints to pull its image and report"
+    assert separate, f"the {step} task needs HTTPS to the VPC endpoints to pull its image and report"
     for rule in inline + separate:
         assert rule.get("CidrIp") != "0.0.0.0/0" and rule.get("CidrIpv6") != "::/0", rule
         assert rule["IpProtocol"] != "-1", rule

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 
 from forge.isolation.bubblewrap import BubblewrapRunner
 from forge.isolation.runner import NOBODY, Limits, run_bounded
-from forge.pipeline.container.reporter import read_result
+from forge.isolation.untrusted_files import read_untrusted
 from forge.pipeline.container.task_main import launch_unprivileged
 
 
@@ -34,11 +35,19 @@ def test_no_network(runner: BubblewrapRunner, tmp_path: Path) -> None:
     assert "bool(false)" in php.stdout, php.describe()
 
 
-def test_system_is_read_only_and_workdir_writable(runner: BubblewrapRunner, tmp_path: Path) -> None:
-    done = runner.run(["sh", "-c", "touch /usr/x 2>&1; echo ok > /sandbox/plugin/out.txt; id -u"], tmp_path)
-    assert "Read-only file system" in done.stdout
-    assert (tmp_path / "plugin" / "out.txt").read_text() == "ok\n"
-    assert done.stdout.strip().endswith("65534")
+def test_system_and_staged_input_are_read_only_and_only_the_sandboxs_own_folders_writable(
+    runner: BubblewrapRunner, tmp_path: Path
+) -> None:
+    # Changed with issue 11 (item 5): the staged folder is /input, read-only; the tool writes to its own /sandbox
+    # and /tmp, which the host never sees.
+    script = (
+        "touch /usr/x 2>&1; touch /input/plugin/out.txt 2>&1; echo ok > /sandbox/out.txt; echo ok > /tmp/out.txt; "
+        "cat /sandbox/out.txt /tmp/out.txt; id -u"
+    )
+    done = runner.run(["sh", "-c", script], tmp_path / "plugin")
+    assert done.stdout.count("Read-only file system") == 2, done.describe()
+    assert done.stdout.split()[-3:] == ["ok", "ok", "65534"]
+    assert list((tmp_path / "plugin").iterdir()) == []
 
 
 def test_forge_state_and_home_are_not_visible(runner: BubblewrapRunner, tmp_path: Path) -> None:
@@ -79,6 +88,12 @@ def read(path):
             return 'read ' + str(len(f.read())) + ' bytes'
     except OSError as e:
         return 'denied ' + str(e.errno)
+def writable(path):
+    try:
+        with open(os.path.join(path, 'probe'), 'w'):
+            return True
+    except OSError:
+        return False
 status = dict(line.split(':\\t', 1) for line in open('/proc/self/status').read().splitlines() if ':\\t' in line)
 # A PHP tool one level further down tries the same.
 php = subprocess.run(
@@ -86,6 +101,7 @@ php = subprocess.run(
      str(reporter)],
     capture_output=True, text=True,
 )
+staged, work, result = sys.argv[1:4]
 out = {
     'uid': os.getuid(), 'euid': os.geteuid(), 'gid': os.getgid(), 'groups': os.getgroups(),
     'cap_eff': status['CapEff'].strip(), 'cap_prm': status['CapPrm'].strip(),
@@ -93,32 +109,35 @@ out = {
     'reporter_environ': read('/proc/%d/environ' % reporter),
     'php_reporter_environ': php.stdout.strip() or php.stderr.strip(),
     'env': dict(os.environ),
+    'staged_writable': writable(staged), 'work_writable': writable(work),
 }
-with open(os.path.join(sys.argv[1], 'result.json'), 'w') as f:
+with os.fdopen(int(result), 'w') as f:
     json.dump(out, f)
 """
 
 
 @pytest.fixture
 def container_dirs() -> Iterator[tuple[Path, Path]]:
-    """An entrypoint and a root-owned 0700 workdir laid out as in the image: under folders others may traverse
-    (/opt/forge, /work) but not list or write."""
+    """An entrypoint and a root-owned staged input laid out as in the image: in a per-run folder under /work (the
+    reporter's TemporaryDirectory, 0700), beside which the launcher makes the child's work folder."""
     with tempfile.TemporaryDirectory(prefix="forge-container-") as tmp:
         base = Path(tmp)
         base.chmod(0o711)
         entrypoint = base / "entrypoint.py"
         entrypoint.write_text(_PROBE)
         entrypoint.chmod(0o644)
-        workdir = base / "work"
-        workdir.mkdir(mode=0o700)
-        (workdir / "plugin").mkdir()
-        yield entrypoint, workdir
+        run = base / "run"
+        run.mkdir(mode=0o700)
+        staged = run / "input"
+        staged.mkdir()
+        (staged / "plugin").mkdir()
+        yield entrypoint, staged
 
 
 def test_container_child_drops_to_nobody_and_cannot_read_the_reporters_environment(
-    container_dirs: tuple[Path, Path],
+    container_dirs: tuple[Path, Path], unprivileged_python: str
 ) -> None:
-    entrypoint, workdir = container_dirs
+    entrypoint, staged = container_dirs
     assert os.geteuid() == 0, "the Fargate reporter runs as root, and so must this test"
     secrets = {
         "FORGE_TASK_TOKEN": "token-must-not-leak",
@@ -126,9 +145,9 @@ def test_container_child_drops_to_nobody_and_cannot_read_the_reporters_environme
         "FORGE_DATABASE_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:db",
     }
     task_env = {**os.environ, **secrets, "FORGE_TOOL_CPU_SECONDS": "60"}
-    done = launch_unprivileged(entrypoint, workdir, task_env, Limits(wall_seconds=60))
-    assert done.ok, done.describe()
-    seen = json.loads((workdir / "result.json").read_text())
+    done = launch_unprivileged(entrypoint, staged, task_env, Limits(wall_seconds=60), python=unprivileged_python)
+    assert done.ok and done.result, done.describe()
+    seen = json.loads(done.result)
     assert (seen["uid"], seen["euid"], seen["gid"], seen["groups"]) == (65534, 65534, 65534, [])
     assert seen["cap_eff"] == seen["cap_prm"] == "0000000000000000"
     assert seen["no_new_privs"] == "1"
@@ -136,7 +155,9 @@ def test_container_child_drops_to_nobody_and_cannot_read_the_reporters_environme
     assert seen["php_reporter_environ"] == "denied", seen
     assert not {k for k in seen["env"] if k.startswith("AWS_") or k in secrets}, seen["env"]
     assert seen["env"]["FORGE_TOOL_CPU_SECONDS"] == "60"
-    assert (workdir / "result.json").stat().st_uid == 65534
+    # The staged input stays the reporter's; the child writes only its own work folder.
+    assert (seen["staged_writable"], seen["work_writable"]) == (False, True)
+    assert (staged.parent / "work" / "probe").stat().st_uid == 65534
 
 
 def test_dropped_child_cannot_read_root_only_files(tmp_path: Path) -> None:
@@ -147,26 +168,121 @@ def test_dropped_child_cannot_read_root_only_files(tmp_path: Path) -> None:
     assert not done.ok and "root only" not in done.stdout, done.describe()
 
 
-def test_reporter_ignores_a_result_symlink_planted_by_the_child(tmp_path: Path) -> None:
+def test_untrusted_files_are_read_without_following_links_or_waiting_on_fifos(tmp_path: Path) -> None:
     (tmp_path / "result.json").symlink_to("/proc/self/environ")
-    assert read_result(tmp_path / "result.json") is None
-    (tmp_path / "real.json").write_text("{}")
-    assert read_result(tmp_path / "real.json") == b"{}"
+    assert read_untrusted(tmp_path / "result.json", 1024) is None
+    os.mkfifo(tmp_path / "fifo")
+    assert read_untrusted(tmp_path / "fifo", 1024) is None
+    (tmp_path / "real.json").write_text("{}" * 100)
+    assert read_untrusted(tmp_path / "real.json", 1024) == b"{}" * 100
+    assert read_untrusted(tmp_path / "real.json", 10) == b"{}" * 5
 
 
-def test_real_build_checks_run_as_nobody_through_the_container_path(container_dirs: tuple[Path, Path]) -> None:
-    """The real isolated half (functions/build/entrypoint.py) works with the dropped uid and the cleared env."""
+@pytest.mark.parametrize("step", ["build", "test"])
+def test_real_checks_run_as_nobody_through_the_container_path(
+    container_dirs: tuple[Path, Path], unprivileged_python: str, step: str
+) -> None:
+    """The real isolated half (functions/<step>/entrypoint.py) works with the dropped uid and the cleared env."""
     from forge.cms.woocommerce.platform import PLATFORM
     from forge.models.spec import load_spec
-    from forge.pipeline.container.checks import RESULT, CheckReport, stage
+    from forge.pipeline.container.report import CheckReport
+    from forge.pipeline.container.staging import stage
 
     repo = Path(__file__).resolve().parents[2]
-    _, workdir = container_dirs
+    _, staged = container_dirs
     spec = load_spec(repo / "examples" / "woocommerce.yaml")
-    stage(workdir, spec.model_dump(mode="json"), dict(PLATFORM.render(spec)))
-    entrypoint = repo / "functions" / "build" / "entrypoint.py"
-    done = launch_unprivileged(entrypoint, workdir, {"FORGE_TASK_TOKEN": "secret"}, Limits(wall_seconds=300))
-    assert done.ok, done.describe()
-    report = CheckReport.model_validate_json((workdir / RESULT).read_text())
+    stage(staged, spec.model_dump(mode="json"), dict(PLATFORM.render(spec)))
+    entrypoint = repo / "functions" / step / "entrypoint.py"
+    done = launch_unprivileged(
+        entrypoint, staged, {"FORGE_TASK_TOKEN": "secret"}, Limits(wall_seconds=300), python=unprivileged_python
+    )
+    assert done.ok and done.result, done.describe()
+    report = CheckReport.model_validate_json(done.result)
     assert report.ok, report.log
-    assert "scan: 0 error(s)" in report.summary
+    assert "scan: 0 error(s)" in report.summary if step == "build" else "tests passed" in report.summary
+
+
+_CHECKOUT_DRIVER = """
+import json, sys
+from pathlib import Path
+from forge.isolation.bubblewrap import BubblewrapRunner
+
+workdir, functions = Path(sys.argv[1]), sys.argv[2]
+runner = BubblewrapRunner(workdir, with_python=True, extra_ro=(functions,))
+probe = "import sys; print(sys.prefix); print(open(sys.argv[1]).read())"
+done = runner.run([sys.executable, "-c", probe, functions + "/marker"], workdir)
+print(json.dumps({"ok": done.ok, "out": done.stdout, "log": done.describe()}))
+"""
+
+
+def test_a_checkout_and_virtualenv_under_tmp_work_in_the_sandbox(tmp_path: Path) -> None:
+    """A clone under /tmp (its virtualenv and functions/ there too) runs its tools in bubblewrap: the sandbox's own
+    /tmp is mounted before the interpreter and the checkout's folders are bound on top of it."""
+    import sysconfig
+
+    assert str(tmp_path).startswith("/tmp/")
+    venv = tmp_path / "clone" / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = sysconfig.get_paths()["purelib"]
+    (next(venv.glob("lib/python3*/site-packages")) / "checkout.pth").write_text(
+        f"import site; site.addsitedir({site!r})\n"
+    )
+    functions = tmp_path / "clone" / "functions"
+    functions.mkdir()
+    (functions / "marker").write_text("functions under /tmp")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", _CHECKOUT_DRIVER, str(workdir), str(functions)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["ok"], seen["log"]
+    assert seen["out"].splitlines() == [str(venv), "functions under /tmp"]
+
+
+def test_output_is_read_with_a_bound_and_a_leftover_holding_the_pipes_does_not_block(tmp_path: Path) -> None:
+    """10 MB on stdout costs the launcher 256 KB; a daemon that keeps stdout open does not hold the run."""
+    from forge.isolation.runner import MAX_OUTPUT_BYTES
+
+    script = "head -c 10000000 /dev/zero | tr '\\0' x; setsid sleep 60 & exit 0"
+    done = run_bounded(["sh", "-c", script], tmp_path, Limits(wall_seconds=30), {"PATH": "/usr/bin:/bin"})
+    assert done.ok and not done.timed_out, done.describe()
+    assert done.duration_ms < 15_000
+    assert done.stdout.startswith("x" * 1000) and "output truncated" in done.stdout
+    assert len(done.stdout) < MAX_OUTPUT_BYTES + 100
+
+
+def test_a_result_pipe_carries_at_most_its_limit(tmp_path: Path) -> None:
+    from forge.isolation.runner import ResultPipe
+
+    writer = "import os, sys; os.write(int(sys.argv[1]), b'r' * 200000)"
+    with ResultPipe(1000) as pipe:
+        argv = [sys.executable, "-c", writer, str(pipe.child_fd)]
+        done = run_bounded(argv, tmp_path, Limits(wall_seconds=30), {"PATH": "/usr/bin:/bin"}, result=pipe)
+    assert done.ok, done.describe()
+    assert done.result == b"r" * 1000
+
+
+_SUBREAPER_DRIVER = """
+import json, os, sys
+from pathlib import Path
+from forge.isolation.leftovers import guard_isolated_half
+from forge.isolation.runner import SubprocessRunner
+
+guard_isolated_half()
+done = SubprocessRunner().run(["sh", "-c", "setsid sleep 60 > /dev/null 2>&1 & echo $!"], Path.cwd())
+left = int(done.stdout.split()[-1])
+print(json.dumps({"left": left, "alive": Path(f"/proc/{left}").exists()}))
+"""
+
+
+def test_the_isolated_half_ends_what_a_tool_left_running() -> None:
+    """A tool's background process (even one in its own session) does not survive into the next phase."""
+    done = subprocess.run([sys.executable, "-c", _SUBREAPER_DRIVER], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["alive"] is False, seen

@@ -63,10 +63,11 @@ class Platform:
     sandbox_files: Callable[[], Mapping[str, bytes]]
     sandbox_command: Callable[[PluginSpec], Command]
     # Real-platform sandbox (optional). `stage_site` runs in the trusted half: it copies what the site needs into
-    # the working directory and returns what the isolated half needs to know (JSON-able; {"error": ...} when the
-    # platform builds are missing). `run_site` runs in the isolated half, one SiteRun per platform version.
+    # the staged input and returns what the isolated half needs to know (JSON-able; {"error": ...} when the
+    # platform builds are missing). `run_site` runs in the isolated half, one SiteRun per platform version:
+    # (spec, staged input (read-only), work folder holding plugin/, what stage_site returned, limits).
     stage_site: Callable[[PluginSpec, Path, str | None], dict[str, Any]] | None = None
-    run_site: Callable[[PluginSpec, Path, dict[str, Any], Any], list[SiteRun]] | None = None
+    run_site: Callable[[PluginSpec, Path, Path, dict[str, Any], Any], list[SiteRun]] | None = None
     # Contract suites (optional), run by the Test step after the plugin's own tests:
     # (spec, working directory holding plugin/, isolated runner, limits, allowlisted hosts) -> SuiteOutcome.
     contract_suites: Callable[[PluginSpec, Path, Any, Any, list[str]], SuiteOutcome] | None = None

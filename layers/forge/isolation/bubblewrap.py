@@ -1,11 +1,18 @@
-"""bubblewrap (`bwrap`): a throwaway namespace with no network, a read-only system and a private /tmp.
+"""bubblewrap (`bwrap`): a throwaway namespace with no network, a read-only system and bounded resources.
 
-Only the working directory is writable. The forge's own state (database, HSM token, keys) is never
-mounted, so an untrusted plugin cannot read it even though it runs on the same host.
+What a sandboxed tool sees:
+- /input: the folder the trusted side staged, read-only. The tool can never change, or plant a link in, anything
+  the trusted side reads or writes afterwards;
+- /sandbox (its work folder) and /tmp: fresh tmpfs of Limits.disk_mb each, the only writable places, gone with the
+  namespace. What the trusted side needs back comes as bytes over a pipe (runner.ResultPipe);
+- read-only: the system folders the tools need and, on request, the interpreter and the forge library.
+The forge's own state (database, HSM token, keys) is never mounted, so an untrusted plugin cannot read it even
+though it runs on the same host. Processes are capped by forge.isolation.process_limit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -14,8 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from forge.errors import IsolationUnavailable
-from forge.isolation.runner import Completed, Limits, run_bounded
+from forge.isolation import process_limit
+from forge.isolation.runner import Completed, Limits, ResultPipe, run_bounded
 
+SANDBOX_INPUT = "/input"
 SANDBOX_WORKDIR = "/sandbox"
 # System folders the tools need, read-only. /etc is narrowed to what php, composer and python read.
 _RO_SYSTEM = (
@@ -50,7 +59,8 @@ def _python_paths() -> list[str]:
     return sorted(p for p in paths if Path(p).exists())
 
 
-def bwrap_argv(workdir: Path, cwd: str, extra_ro: Sequence[str] = ()) -> list[str]:
+def bwrap_argv(inputs: Path, cwd: str, limits: Limits, extra_ro: Sequence[str] = ()) -> list[str]:
+    size = str(limits.disk_mb * 1024 * 1024)
     argv = [
         bwrap_path(),
         "--unshare-all",
@@ -63,6 +73,23 @@ def bwrap_argv(workdir: Path, cwd: str, extra_ro: Sequence[str] = ()) -> list[st
         "--new-session",
         "--hostname",
         "forge-sandbox",
+        # The writable tmpfs first: every bind below lands on top of them, so an interpreter or a checkout that
+        # lives under /tmp (a clone there, a virtualenv elsewhere) stays visible instead of being hidden.
+        "--size",
+        size,
+        "--tmpfs",
+        "/tmp",
+        "--size",
+        size,
+        "--tmpfs",
+        SANDBOX_WORKDIR,
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--ro-bind",
+        str(inputs.resolve()),
+        SANDBOX_INPUT,
     ]
     for path in _RO_SYSTEM:
         if Path(path).exists():
@@ -75,14 +102,7 @@ def bwrap_argv(workdir: Path, cwd: str, extra_ro: Sequence[str] = ()) -> list[st
             argv += ["--ro-bind", str(host), f"/{link}"]
     for path in extra_ro:
         argv += ["--ro-bind", path, path]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    argv += [
-        "--bind",
-        str(workdir.resolve()),
-        SANDBOX_WORKDIR,
-        "--chdir",
-        f"{SANDBOX_WORKDIR}/{cwd}".rstrip("/."),
-    ]
+    argv += ["--chdir", f"{SANDBOX_INPUT}/{cwd}".rstrip("/.")]
     argv += [
         "--clearenv",
         "--setenv",
@@ -102,7 +122,8 @@ def bwrap_argv(workdir: Path, cwd: str, extra_ro: Sequence[str] = ()) -> list[st
 
 
 class BubblewrapRunner:
-    """Runs each command in its own namespace. `cwd` must lie inside `workdir`, which is mounted at /sandbox."""
+    """Runs each command in its own namespace, with `workdir` read-only at /input and an empty writable /sandbox.
+    `cwd` must lie inside `workdir`: the command starts in the same place under /input."""
 
     def __init__(self, workdir: Path, with_python: bool = False, extra_ro: Sequence[str] = ()) -> None:
         self.workdir = workdir
@@ -116,19 +137,18 @@ class BubblewrapRunner:
         limits: Limits = Limits(),
         env: Mapping[str, str] | None = None,
         on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+        result: ResultPipe | None = None,
     ) -> Completed:
         relative = Path(cwd).resolve().relative_to(self.workdir.resolve())
         readable = [*(_python_paths() if self.with_python else ()), *self.extra_ro]
-        wrapper = bwrap_argv(self.workdir, str(relative), sorted(set(readable)))
+        wrapper = bwrap_argv(self.workdir, str(relative), limits, sorted(set(readable)))
         for key, value in (env or {}).items():
             wrapper += ["--setenv", key, value]
-        completed = run_bounded([*wrapper, "--", *argv], None, limits, None, on_start)
+        command = [*wrapper, "--", *process_limit.nproc_prefix(limits.max_processes), *argv]
+        with process_limit.confined(limits.max_processes) as enter_cgroup:
+            # RLIMIT_NPROC is set inside (nproc_prefix): set here it would count every process of this uid.
+            completed = run_bounded(
+                command, None, limits, None, on_start, result=result, before_exec=enter_cgroup, limit_processes=False
+            )
         # Report the command the user cares about, not the bwrap preamble.
-        return Completed(
-            tuple(argv),
-            completed.returncode,
-            completed.stdout,
-            completed.stderr,
-            completed.duration_ms,
-            completed.timed_out,
-        )
+        return dataclasses.replace(completed, argv=tuple(argv))

@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import traceback
 import uuid
@@ -26,11 +25,11 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
 
-from forge.isolation.bubblewrap import BubblewrapRunner
 from forge.isolation.runner import Completed, Limits
 from forge.models.job import Step
 from forge.observability import logger
 from forge.paths import function_dir
+from forge.pipeline.container.local_launch import launch_in_bubblewrap
 from forge.pipeline.container.reporter import execute_task
 from forge.pipeline.deps import PipelineDeps
 
@@ -38,7 +37,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FUNCTION_PREFIX = "forge-"
 CLUSTER_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/forge-local"
-CONTAINER_STEPS = {"build": Step.BUILD, "sandbox": Step.SANDBOX}
+CONTAINER_STEPS = {"build": Step.BUILD, "test": Step.TEST, "sandbox": Step.SANDBOX}
 
 
 def function_arn(name: str) -> str:
@@ -176,14 +175,10 @@ class AwsEmulator:
             finally:
                 task.status = "STOPPED"
 
-    def _launch(self, task: LocalTask, workdir: Path) -> Completed:
+    def _launch(self, task: LocalTask, staged: Path) -> Completed:
         entrypoint = function_dir(task.step.value) / "entrypoint.py"
-        runner = BubblewrapRunner(workdir, with_python=True, extra_ro=(str(entrypoint.parent.parent),))
-        return runner.run(
-            [sys.executable, str(entrypoint), "/sandbox"],
-            workdir,
-            self._limits,
-            on_start=lambda proc: setattr(task, "process", proc),
+        return launch_in_bubblewrap(
+            entrypoint, staged, self._limits, on_start=lambda proc: setattr(task, "process", proc)
         )
 
     def describe_tasks(self, request: dict[str, Any]) -> dict[str, Any]:

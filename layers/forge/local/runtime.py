@@ -14,7 +14,7 @@ from typing import Any
 
 from forge.config import Settings, get_settings, reset_settings
 from forge.errors import ForgeError
-from forge.isolation.runner import Limits
+from forge.isolation.runner import step_limits
 from forge.local.ticker import DEFAULT_INTERVAL_SECONDS, Ticker
 from forge.observability import logger
 
@@ -30,16 +30,18 @@ def local_substitutions() -> dict[str, str]:
 
     subs = {
         f"{name.capitalize()}FunctionArn": function_arn(name)
-        for name in ("generate", "test", "package", "sign", "approval", "publish", "finish")
+        for name in ("generate", "package", "sign", "approval", "publish", "finish")
     }
     subs.update(
         {
             "ClusterArn": CLUSTER_ARN,
             "BuildTaskDefinitionArn": task_definition_arn("build"),
+            "TestTaskDefinitionArn": task_definition_arn("test"),
             "SandboxTaskDefinitionArn": task_definition_arn("sandbox"),
             "PrivateSubnetA": "subnet-local-a",
             "PrivateSubnetB": "subnet-local-b",
             "BuildSecurityGroupId": "sg-local-build",
+            "TestSecurityGroupId": "sg-local-test",
             "SandboxSecurityGroupId": "sg-local-sandbox",
         }
     )
@@ -149,11 +151,7 @@ class LocalRuntime:
         self._emulator = AwsEmulator(
             default_deps,
             settings.worker_concurrency,
-            Limits(
-                cpu_seconds=settings.step_timeout_seconds,
-                memory_mb=settings.step_memory_mb,
-                wall_seconds=settings.step_timeout_seconds,
-            ),
+            step_limits(settings),
         )
         self._emulator.start()
         self._setenv({"AWS_ENDPOINT_URL_LAMBDA": self._emulator.url, "AWS_ENDPOINT_URL_ECS": self._emulator.url})

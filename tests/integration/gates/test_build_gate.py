@@ -4,14 +4,14 @@ generated plugin passes, a malicious one fails with the findings in the step's l
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from forge.cms.woocommerce.platform import PLATFORM
-from forge.isolation.bubblewrap import BubblewrapRunner
 from forge.isolation.runner import Limits
 from forge.models.spec import load_spec
-from forge.pipeline.container.checks import RESULT, CheckReport, stage
+from forge.pipeline.container.local_launch import launch_in_bubblewrap
+from forge.pipeline.container.report import CheckReport
+from forge.pipeline.container.staging import stage
 
 REPO = Path(__file__).resolve().parents[3]
 ENTRYPOINT = REPO / "functions" / "build" / "entrypoint.py"
@@ -22,10 +22,9 @@ def _build(tmp_path: Path, extra: dict[str, bytes]) -> CheckReport:
     tree = {**PLATFORM.render(spec), **extra}
     stage(tmp_path, spec.model_dump(mode="json"), dict(tree))
     assert json.loads((tmp_path / "input.json").read_text())["allowed_hosts"]
-    runner = BubblewrapRunner(tmp_path, with_python=True, extra_ro=(str(REPO / "functions"),))
-    done = runner.run([sys.executable, str(ENTRYPOINT), "/sandbox"], tmp_path, Limits(wall_seconds=300))
-    assert done.ok, done.describe()
-    return CheckReport.model_validate_json((tmp_path / RESULT).read_text())
+    done = launch_in_bubblewrap(ENTRYPOINT, tmp_path, Limits(wall_seconds=300))
+    assert done.ok and done.result, done.describe()
+    return CheckReport.model_validate_json(done.result)
 
 
 def test_generated_plugin_passes_the_build_gate(tmp_path: Path) -> None:

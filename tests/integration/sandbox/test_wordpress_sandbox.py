@@ -4,7 +4,6 @@ staged by the trusted half, then the step's entrypoint inside one bubblewrap nam
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,12 @@ import pytest
 from forge.cms.woocommerce import wordpress_site
 from forge.cms.woocommerce.platform import PLATFORM
 from forge.config import get_settings
-from forge.isolation.bubblewrap import BubblewrapRunner
 from forge.isolation.runner import Limits
 from forge.models.job import Step
 from forge.models.spec import PluginSpec, load_spec
-from forge.pipeline.container.checks import RESULT, CheckReport, stage
+from forge.pipeline.container.local_launch import launch_in_bubblewrap
+from forge.pipeline.container.report import CheckReport
+from forge.pipeline.container.staging import stage
 
 REPO = Path(__file__).resolve().parents[3]
 ENTRYPOINT = REPO / "functions" / "sandbox" / "entrypoint.py"
@@ -38,14 +38,14 @@ def _sandbox(tmp_path: Path, spec: PluginSpec, changes: dict[str, bytes], **limi
         "FORGE_TOOL_MEMORY_MB": str(limits.get("memory", 768)),
         "FORGE_TOOL_WALL_SECONDS": str(limits.get("wall", 120)),
     }
-    runner = BubblewrapRunner(tmp_path, with_python=True, extra_ro=(str(REPO / "functions"),))
-    done = runner.run([sys.executable, str(ENTRYPOINT), "/sandbox"], tmp_path, Limits(wall_seconds=400), env)
-    assert done.ok, done.describe()
-    return CheckReport.model_validate_json((tmp_path / RESULT).read_text())
+    done = launch_in_bubblewrap(ENTRYPOINT, tmp_path, Limits(wall_seconds=400), env)
+    assert done.ok and done.result, done.describe()
+    return CheckReport.model_validate_json(done.result)
 
 
 def _site_rows(report: CheckReport) -> dict[str, dict[str, object]]:
-    return {c["cms_version"]: c for c in report.compatibility if c["cms_version"].startswith("wordpress-")}
+    rows = [c.model_dump() for c in report.compatibility]
+    return {c["cms_version"]: c for c in rows if c["cms_version"].startswith("wordpress-")}
 
 
 def _checks(row: dict[str, object]) -> dict[str, bool]:

@@ -233,7 +233,7 @@ def sandbox_command(spec: PluginSpec) -> Command:
 
 
 def stage_site(spec: PluginSpec, workdir: Path, builds: str | None) -> dict[str, Any]:
-    """Trusted half: the WordPress builds for the spec's range, copied into the working directory."""
+    """Trusted half: the WordPress builds for the spec's range, copied into the staged input."""
     from forge.cms.woocommerce import wordpress_site
 
     source = wordpress_site.builds_source(builds)
@@ -251,13 +251,13 @@ def stage_site(spec: PluginSpec, workdir: Path, builds: str | None) -> dict[str,
     return {"versions": versions}
 
 
-def run_site(spec: PluginSpec, workdir: Path, staged: dict[str, Any], limits: Any) -> list[SiteRun]:
+def run_site(spec: PluginSpec, staged: Path, work: Path, site: dict[str, Any], limits: Any) -> list[SiteRun]:
     """Isolated half: a fresh WordPress per staged version, the plugin activated beside the WooCommerce stand-in."""
     from forge.cms.woocommerce import wordpress_site
 
     runs = []
-    for version in staged.get("versions", []):
-        result = wordpress_site.run_site(workdir, spec, main_file(spec), version, limits)
+    for version in site.get("versions", []):
+        result = wordpress_site.run_site(staged, work, spec, main_file(spec), version, limits)
         failed = [c.name for c in result.checks if not c.ok]
         runs.append(
             SiteRun(

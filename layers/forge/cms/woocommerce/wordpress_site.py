@@ -23,18 +23,20 @@ from pathlib import Path
 
 from forge.errors import ForgeError
 from forge.isolation.runner import Limits, apply_rlimits, run_bounded
+from forge.isolation.untrusted_files import read_untrusted
 from forge.models.spec import PluginSpec
 from forge.packaging.archive import unzip_to_dir
 from forge.paths import repo_root
 
 ASSETS = Path(__file__).resolve().parent / "sandbox" / "wordpress"
 GATEWAY_API = "woocommerce-gateway-api.php"  # the gateway classes the stand-in shares with standins.php
-BUILDS = "wordpress-builds"  # in the working directory
+BUILDS = "wordpress-builds"  # in the staged input
 SQLITE_ZIP = "sqlite-database-integration.zip"
 WOOCOMMERCE_ZIP = "woocommerce.zip"  # downloads.wordpress.org/plugin/woocommerce.<version>.zip, when available
 # WordPress (~1,500 files, ~15 MB) fits the plugin limits; the real WooCommerce build is several times larger.
 BUILD_MAX_ENTRIES = 40_000
 BUILD_MAX_BYTES = 600 * 1024 * 1024
+MAX_DIAGNOSTICS_BYTES = 16 * 1024 * 1024
 # The Molam webhook protocol every generated plugin implements: hex HMAC-SHA256 of "{timestamp}.{body}".
 SIGNATURE_HEADER = "X-Molam-Signature"
 TIMESTAMP_HEADER = "X-Molam-Timestamp"
@@ -131,23 +133,24 @@ def _unpack(archive: Path, target: Path, strip_prefix: str = "") -> None:
     unzip_to_dir(archive, target, strip_prefix, max_entries=BUILD_MAX_ENTRIES, max_uncompressed=BUILD_MAX_BYTES)
 
 
-def build_site(workdir: Path, version: str, plugin: Path, slug: str) -> Path:
-    """A fresh site: WordPress, no database yet, the SQLite drop-in, the stand-in, the plugin."""
-    site = workdir / f"site-{version}"
+def build_site(staged: Path, work: Path, version: str, plugin: Path, slug: str) -> Path:
+    """A fresh site in the work folder: WordPress, no database yet, the SQLite drop-in, the stand-in, the plugin."""
+    builds = staged / BUILDS
+    site = work / f"site-{version}"
     shutil.rmtree(site, ignore_errors=True)
-    _unpack(workdir / BUILDS / f"wp-{version}.zip", site)
+    _unpack(builds / f"wp-{version}.zip", site)
     # The playground build ships an installed database; a fresh install per run starts from none.
     shutil.rmtree(site / "wp-content" / "database", ignore_errors=True)
     (site / "wp-content" / "database").mkdir(parents=True)
     plugins = site / "wp-content" / "plugins"
-    _unpack(workdir / BUILDS / SQLITE_ZIP, plugins / "sqlite-database-integration", "sqlite-database-integration-main")
+    _unpack(builds / SQLITE_ZIP, plugins / "sqlite-database-integration", "sqlite-database-integration-main")
     shutil.copyfile(plugins / "sqlite-database-integration" / "db.copy", site / "wp-content" / "db.php")
     config = (ASSETS / "wp-config.php").read_text()
     for i in range(1, 9):
         config = config.replace(f"FORGE_SALT-{i}", secrets.token_hex(32))
     (site / "wp-config.php").write_text(config)
-    if (workdir / BUILDS / WOOCOMMERCE_ZIP).is_file():
-        _unpack(workdir / BUILDS / WOOCOMMERCE_ZIP, plugins)
+    if (builds / WOOCOMMERCE_ZIP).is_file():
+        _unpack(builds / WOOCOMMERCE_ZIP, plugins)
     else:
         (plugins / "woocommerce").mkdir(exist_ok=True)
         shutil.copyfile(ASSETS / "woocommerce-standin.php", plugins / "woocommerce" / "woocommerce.php")
@@ -188,12 +191,12 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes], seconds: float = 10.0) -
     return False
 
 
-def run_site(workdir: Path, spec: PluginSpec, main_file: str, version: str, limits: Limits) -> SiteResult:
+def run_site(staged: Path, work: Path, spec: PluginSpec, main_file: str, version: str, limits: Limits) -> SiteResult:
     """Install, activate, inspect, serve, deactivate and uninstall; every process bounded by `limits`."""
-    real_wc = (workdir / BUILDS / WOOCOMMERCE_ZIP).is_file()
+    real_wc = (staged / BUILDS / WOOCOMMERCE_ZIP).is_file()
     result = SiteResult(wordpress=version, woocommerce="real" if real_wc else "standin")
     slug = spec.slug
-    site = build_site(workdir, version, workdir / "plugin", slug)
+    site = build_site(staged, work, version, work / "plugin", slug)
     diagnostics = site / "diagnostics.jsonl"
     port = _free_port()
     secret = secrets.token_hex(16)
@@ -276,8 +279,13 @@ def run_site(workdir: Path, spec: PluginSpec, main_file: str, version: str, limi
                     f"options left: {leftover}" if leftover else "uninstall removed its options",
                 )
             )
-    if diagnostics.is_file():
-        result.diagnostics = [json.loads(line) for line in diagnostics.read_text().splitlines() if line.strip()]
+    # Written by the plugin's own PHP processes: read like any untrusted output (no link followed, bounded).
+    captured = read_untrusted(diagnostics, MAX_DIAGNOSTICS_BYTES)
+    if captured is not None:
+        lines = captured.decode("utf-8", "replace").splitlines()
+        if len(captured) == MAX_DIAGNOSTICS_BYTES:
+            lines = lines[:-1]  # cut mid-line; the rest already fails the run
+        result.diagnostics = [json.loads(line) for line in lines if line.strip()]
     result.checks.append(
         SiteCheck(
             "no_plugin_diagnostics",

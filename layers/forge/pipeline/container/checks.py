@@ -1,48 +1,45 @@
-"""The isolated half: build and sandbox checks over a staged working directory. No database, no AWS."""
+"""The isolated half: build, test and sandbox checks. No database, no AWS.
+
+Each check gets the staged input (read-only), an empty work folder of its own (the only place it writes) and a
+runner for the tools; it returns a CheckReport. Tools work on a fresh copy of the plugin in the work folder.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 from forge.cms import get_platform
 from forge.config import get_settings
 from forge.gates import scan
 from forge.isolation.runner import Completed, Limits, Runner
+from forge.isolation.untrusted_files import fresh_copy
 from forge.models.job import Step
 from forge.models.spec import parse_spec
 from forge.packaging.archive import write_tree
+from forge.pipeline.container.plugin_tests import run_plugin_tests
+from forge.pipeline.container.report import CheckReport
+from forge.pipeline.container.staging import PLUGIN, read_input
 
-INPUT = "input.json"
-RESULT = "result.json"
-
-
-class CheckReport(BaseModel):
-    ok: bool
-    summary: str
-    log: str
-    error: str | None = None
-    compatibility: list[dict[str, Any]] = []
-    # plugin_contract_tests rows (the compatibility suite's real-site runs).
-    contract_tests: list[dict[str, Any]] = []
+# (staged input, work folder, runner, limits) -> report
+Check = Callable[[Path, Path, Runner, Limits], CheckReport]
 
 
 def _log(results: list[Completed]) -> str:
     return "\n".join(r.describe() for r in results)
 
 
-def build(workdir: Path, runner: Runner, limits: Limits) -> CheckReport:
-    inp = json.loads((workdir / INPUT).read_text())
+def build(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckReport:
+    inp = read_input(staged)
     platform = get_platform(parse_spec(inp["spec"]).platform)
-    plugin = workdir / "plugin"
+    plugin = fresh_copy(staged / PLUGIN, work / PLUGIN)
     php_files = sorted(p.relative_to(plugin).as_posix() for p in plugin.rglob("*.php"))
     results = [runner.run(c.argv, plugin, limits) for c in platform.build_commands(php_files)]
     failed = [r for r in results if not r.ok]
-    # The static analyser gates packaging: it scans exactly what would ship.
-    report = scan(plugin, inp.get("allowed_hosts") or get_settings().allowed_hosts, exclude=platform.dist_exclude)
+    # The static analyser gates packaging: it scans exactly what would ship, as staged (no tool has touched it).
+    shipped = staged / PLUGIN
+    report = scan(shipped, inp.get("allowed_hosts") or get_settings().allowed_hosts, exclude=platform.dist_exclude)
     log = "\n".join([_log(results), "$ forge scan plugin", report.describe()])
     if failed:
         first = failed[0]
@@ -69,18 +66,19 @@ def build(workdir: Path, runner: Runner, limits: Limits) -> CheckReport:
     )
 
 
-def sandbox(workdir: Path, runner: Runner, limits: Limits) -> CheckReport:
-    inp = json.loads((workdir / INPUT).read_text())
+def sandbox(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckReport:
+    inp = read_input(staged)
     spec = parse_spec(inp["spec"])
     platform = get_platform(spec.platform)
-    write_tree(dict(platform.sandbox_files()), workdir)
+    fresh_copy(staged / PLUGIN, work / PLUGIN)
+    write_tree(dict(platform.sandbox_files()), work)
     command = platform.sandbox_command(spec)
-    version = runner.run(["php", "-r", "echo PHP_VERSION;"], workdir, limits)
-    result = runner.run(command.argv, workdir, limits)
+    version = runner.run(["php", "-r", "echo PHP_VERSION;"], work, limits)
+    result = runner.run(command.argv, work, limits)
     php_version = version.stdout.strip() or "unknown"
     # Any diagnostic PHP prints (warning, notice, deprecation) fails the step, even with exit 0.
     clean = result.ok and not result.stderr.strip()
-    compat = [
+    compat: list[dict[str, Any]] = [
         {
             "cms": spec.platform,
             "cms_version": "stand-ins",
@@ -103,7 +101,7 @@ def sandbox(workdir: Path, runner: Runner, limits: Limits) -> CheckReport:
     if platform.run_site is not None and site is not None:
         if site.get("error"):
             problems.append(f"sandbox: {site['error']}")
-        for run in platform.run_site(spec, workdir, site, limits):
+        for run in platform.run_site(spec, staged, work, site, limits):
             logs.append(run.log)
             compat.append(
                 {
@@ -126,35 +124,25 @@ def sandbox(workdir: Path, runner: Runner, limits: Limits) -> CheckReport:
                 problems.append(f"sandbox {run.cms_version}: {run.summary}")
     sites = len(compat) - 1
     if problems:
-        return CheckReport(
-            ok=False,
-            summary="the plugin does not run cleanly" if clean else "the plugin does not load cleanly",
-            log="\n".join(logs),
-            error="; ".join(problems),
-            compatibility=compat,
-            contract_tests=rows,
+        return CheckReport.model_validate(
+            {
+                "ok": False,
+                "summary": "the plugin does not run cleanly" if clean else "the plugin does not load cleanly",
+                "log": "\n".join(logs),
+                "error": "; ".join(problems),
+                "compatibility": compat,
+                "contract_tests": rows,
+            }
         )
-    return CheckReport(
-        ok=True,
-        summary=f"plugin loaded under PHP {php_version} with no diagnostics; {sites} real site run(s) passed",
-        log="\n".join(logs),
-        compatibility=compat,
-        contract_tests=rows,
+    return CheckReport.model_validate(
+        {
+            "ok": True,
+            "summary": f"plugin loaded under PHP {php_version} with no diagnostics; {sites} real site run(s) passed",
+            "log": "\n".join(logs),
+            "compatibility": compat,
+            "contract_tests": rows,
+        }
     )
 
 
-CHECKS = {Step.BUILD: build, Step.SANDBOX: sandbox}
-
-
-def stage(workdir: Path, spec_params: dict[str, Any], tree: dict[str, bytes], step: Step | None = None) -> None:
-    workdir.mkdir(parents=True, exist_ok=True)
-    settings = get_settings()
-    # The isolated half runs with a cleared environment: the trusted half hands it the allowlist.
-    inp: dict[str, Any] = {"spec": spec_params, "allowed_hosts": sorted(settings.allowed_hosts)}
-    if step is Step.SANDBOX:
-        spec = parse_spec(spec_params)
-        platform = get_platform(spec.platform)
-        if platform.stage_site is not None:
-            inp["site"] = platform.stage_site(spec, workdir, settings.wordpress_builds)
-    (workdir / INPUT).write_text(json.dumps(inp))
-    write_tree(tree, workdir / "plugin")
+CHECKS: dict[Step, Check] = {Step.BUILD: build, Step.TEST: run_plugin_tests, Step.SANDBOX: sandbox}

@@ -2,12 +2,13 @@
 
 In AWS this runs as the Fargate task's main process (functions/<step>/task.py); locally the ECS RunTask
 emulator runs it on the host and launches the checks inside bubblewrap.
+
+It never opens a path the isolated half could have written: it stages into a folder of its own, the isolated
+half gets that folder read-only and works elsewhere, and its report comes back as bytes over a pipe.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,28 +22,34 @@ from forge.observability import logger
 from forge.packaging.archive import unzip_tree
 from forge.pipeline import artifacts_layout
 from forge.pipeline.bookkeeping import StepContext, StepOutcome, run_step
-from forge.pipeline.container.checks import RESULT, CheckReport, stage
+from forge.pipeline.container.report import CheckReport
+from forge.pipeline.container.staging import stage
 from forge.pipeline.deps import PipelineDeps
 
-# A check report is a few KB of logs; anything far larger is not one.
-MAX_RESULT_BYTES = 8 * 1024 * 1024
-
-# Launch the isolated checks in a staged working directory; return how the process ended.
+# Launch the isolated checks on a staged input folder; return how the process ended, with the report it sent
+# (Completed.result). The staged folder's parent is the launcher's own, for a work folder beside it.
 Launcher = Callable[[Step, Path], Completed]
+STAGED = "input"
 
 
-def read_result(path: Path) -> bytes | None:
-    """The isolated half's result file, or None. The launcher may be root and the file is written by untrusted code:
-    never follow a symlink it planted (e.g. to /proc/self/environ) and read only a regular file."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return None
-        # Cut off, an oversized file is no longer valid JSON and fails validation as "not a check report".
-        return handle.read(MAX_RESULT_BYTES)
+def record_report(ctx: StepContext, report: CheckReport) -> StepOutcome:
+    """Keep what the isolated half found: its log, the test report, the result rows; fail the step on a failure."""
+    ctx.log(report.log)
+    if report.test_report is not None:
+        ctx.deps.artifacts.put(artifacts_layout.test_report(ctx.job.id), report.test_report)
+    if report.contract_tests:
+        ctx.deps.repos.packages.record_test_results(
+            ctx.package_id, ctx.job.id, [r.model_dump() for r in report.contract_tests]
+        )
+    for c in report.compatibility:
+        ctx.deps.repos.packages.record_compatibility(
+            ctx.package_id, c.cms, c.cms_version, c.php_version, c.passed, c.details
+        )
+    if report.contradicts_itself():
+        raise StepFailed(f"the {ctx.step.value} container reported success beside failing results")
+    if not report.ok:
+        raise StepFailed(report.error or report.summary)
+    return StepOutcome(summary=report.summary, artifacts=dict(report.artifacts))
 
 
 def run_container_step(
@@ -52,31 +59,23 @@ def run_container_step(
         if task:  # lets `cancel` stop this very task
             deps.repos.runs.merge_artifacts(ctx.run_id, task)
         tree = unzip_tree(deps.artifacts.get(artifacts_layout.source_zip(ctx.job.id)))
-        with tempfile.TemporaryDirectory(prefix=f"forge-{step.value}-") as tmp:
-            workdir = Path(tmp)
-            stage(workdir, ctx.job.params, tree, step)
+        # Removing what an unprivileged child left behind may fail half-way (it could still be writing): the
+        # folder is per run, so that is not worth failing the step for.
+        with tempfile.TemporaryDirectory(prefix=f"forge-{step.value}-", ignore_cleanup_errors=True) as tmp:
+            staged = Path(tmp) / STAGED
+            stage(staged, ctx.job.params, tree, step)
             ctx.log(f"running the {step.value} checks in an isolated container")
-            completed = launch(step, workdir)
-            raw = read_result(workdir / RESULT)
-            if raw is None:
-                ctx.log(completed.describe())
-                how = "timed out" if completed.timed_out else f"exited {completed.returncode}"
-                raise StepFailed(f"the {step.value} container {how} without a result")
-            try:
-                report = CheckReport.model_validate_json(raw)
-            except ValidationError:
-                # Not echoed: the text came from untrusted code and the error would carry it into logs.
-                raise StepFailed(f"the {step.value} container wrote a result that is not a check report") from None
-        ctx.log(report.log)
-        for c in report.compatibility:
-            deps.repos.packages.record_compatibility(
-                ctx.package_id, c["cms"], c["cms_version"], c["php_version"], c["passed"], c["details"]
-            )
-        if report.contract_tests:
-            deps.repos.packages.record_test_results(ctx.package_id, ctx.job.id, report.contract_tests)
-        if not report.ok:
-            raise StepFailed(report.error or report.summary)
-        return StepOutcome(summary=report.summary)
+            completed = launch(step, staged)
+        if not completed.result:
+            ctx.log(completed.describe())
+            how = "timed out" if completed.timed_out else f"exited {completed.returncode}"
+            raise StepFailed(f"the {step.value} container {how} without a result")
+        try:
+            report = CheckReport.model_validate_json(completed.result)
+        except ValidationError:
+            # Not echoed: the text came from untrusted code and the error would carry it into logs.
+            raise StepFailed(f"the {step.value} container wrote a result that is not a check report") from None
+        return record_report(ctx, report)
 
     return run_step(deps, step, event, body)
 

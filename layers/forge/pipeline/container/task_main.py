@@ -9,9 +9,11 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-from forge.isolation.runner import NOBODY, Completed, Identity, Limits, run_bounded
+from forge.config import get_settings
+from forge.isolation.runner import NOBODY, Completed, Identity, Limits, ResultPipe, run_bounded, step_limits
 from forge.models.job import Step
-from forge.pipeline.container.reporter import execute_task
+from forge.pipeline.container.report import MAX_RESULT_BYTES
+from forge.pipeline.container.reporter import Launcher, execute_task
 from forge.wiring import default_deps
 
 # All the isolated half is told. Nothing else of the task's environment crosses over: it holds the task token, the
@@ -29,32 +31,53 @@ ISOLATED_PASSTHROUGH = (
     "FORGE_TOOL_CPU_SECONDS",
     "FORGE_TOOL_MEMORY_MB",
     "FORGE_TOOL_WALL_SECONDS",
+    "FORGE_TOOL_MAX_PROCESSES",
+    "FORGE_TOOL_DISK_MB",
     "FORGE_WORDPRESS_BUILDS",
     "FORGE_ISOLATION",
 )
+WORK = "work"
 
 
 def isolated_env(task_env: Mapping[str, str]) -> dict[str, str]:
     return {**ISOLATED_BASE_ENV, **{k: task_env[k] for k in ISOLATED_PASSTHROUGH if k in task_env}}
 
 
-def hand_over(workdir: Path, identity: Identity) -> None:
-    """Give the staged tree to the unprivileged child: it writes result.json and the tools write beside the plugin."""
-    for root, dirs, files in os.walk(workdir):
-        os.chown(root, identity.uid, identity.gid)
-        for name in (*dirs, *files):
-            os.chown(os.path.join(root, name), identity.uid, identity.gid, follow_symlinks=False)
+def _work_folder(staged: Path, identity: Identity) -> Path:
+    """The only folder the unprivileged child may write: new, beside the staged input, owned by it. The staged
+    input stays root's (readable, not writable), so the child cannot change what the reporter staged."""
+    os.chmod(staged.parent, 0o711)  # the per-run folder the reporter made (0700): traversable, not listable
+    work = staged.parent / WORK
+    work.mkdir(mode=0o700)
+    os.chown(work, identity.uid, identity.gid)
+    return work
 
 
 def launch_unprivileged(
-    entrypoint: Path, workdir: Path, task_env: Mapping[str, str], limits: Limits = Limits(), identity: Identity = NOBODY
+    entrypoint: Path,
+    staged: Path,
+    task_env: Mapping[str, str],
+    limits: Limits = Limits(),
+    identity: Identity = NOBODY,
+    python: str = sys.executable,
 ) -> Completed:
     """Run the isolated half as `identity` with a cleared environment. Inside Fargate there is no bubblewrap (no
     user namespaces): the separate uid is what keeps plugin code away from this process's /proc/<pid>/environ and
-    so from the task role's credentials."""
-    hand_over(workdir, identity)
-    argv = [sys.executable, str(entrypoint), str(workdir)]
-    return run_bounded(argv, workdir, limits, isolated_env(task_env), drop_to=identity)
+    so from the task role's credentials. Its report comes back over a pipe, never through a file it could
+    replace; RLIMIT_NPROC holds its processes (it binds an unprivileged uid)."""
+    work = _work_folder(staged, identity)
+    with ResultPipe(MAX_RESULT_BYTES) as pipe:
+        argv = [python, str(entrypoint), str(staged), str(work), str(pipe.child_fd)]
+        return run_bounded(argv, work, limits, isolated_env(task_env), drop_to=identity, result=pipe)
+
+
+def fargate_launcher(entrypoint: Path, task_env: Mapping[str, str], python: str = sys.executable) -> Launcher:
+    limits = step_limits(get_settings())
+
+    def launch(_step: Step, staged: Path) -> Completed:
+        return launch_unprivileged(entrypoint, staged, task_env, limits, python=python)
+
+    return launch
 
 
 def task_identity() -> dict[str, str]:
@@ -73,8 +96,4 @@ def task_identity() -> dict[str, str]:
 def run_task(step: Step, entrypoint: Path) -> None:
     """Stage, run `entrypoint` as an unprivileged child process (the Fargate task is the network boundary, the uid
     the credentials boundary), record the run, and answer Step Functions with the task token it was started with."""
-
-    def launch(_step: Step, workdir: Path) -> Completed:
-        return launch_unprivileged(entrypoint, workdir, os.environ)
-
-    execute_task(default_deps(), step, {**os.environ, **task_identity()}, launch)
+    execute_task(default_deps(), step, {**os.environ, **task_identity()}, fargate_launcher(entrypoint, os.environ))

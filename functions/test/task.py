@@ -1,0 +1,11 @@
+"""The test Fargate task's main process: stages the inputs, runs entrypoint.py beside it as an unprivileged child
+(the plugin's PHPUnit suite and the contract suites), records the run, and reports to Step Functions with the task
+token it was started with."""
+
+from pathlib import Path
+
+from forge.models.job import Step
+from forge.pipeline.container.task_main import run_task
+
+if __name__ == "__main__":
+    run_task(Step.TEST, Path(__file__).with_name("entrypoint.py"))

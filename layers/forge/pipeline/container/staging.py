@@ -1,0 +1,38 @@
+"""The staged input of a container step: what the trusted half writes before the isolated half starts, and the
+only thing of the trusted half's the isolated half ever sees (read-only: /input in bubblewrap, a root-owned folder
+in Fargate). Layout: `input.json` (the spec, the allowlist, what the platform staged) and `plugin/` (the tree)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from forge.cms import get_platform
+from forge.config import get_settings
+from forge.models.job import Step
+from forge.models.spec import parse_spec
+from forge.packaging.archive import write_tree
+
+INPUT = "input.json"
+PLUGIN = "plugin"
+
+
+def read_input(staged: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((staged / INPUT).read_text())
+    return data
+
+
+def stage(staged: Path, spec_params: dict[str, Any], tree: dict[str, bytes], step: Step | None = None) -> None:
+    """Write a step's input into `staged`, a folder no untrusted process has had."""
+    staged.mkdir(parents=True, exist_ok=True)
+    settings = get_settings()
+    # The isolated half runs with a cleared environment: the trusted half hands it the allowlist.
+    inp: dict[str, Any] = {"spec": spec_params, "allowed_hosts": sorted(settings.allowed_hosts)}
+    if step is Step.SANDBOX:
+        spec = parse_spec(spec_params)
+        platform = get_platform(spec.platform)
+        if platform.stage_site is not None:
+            inp["site"] = platform.stage_site(spec, staged, settings.wordpress_builds)
+    (staged / INPUT).write_text(json.dumps(inp))
+    write_tree(tree, staged / PLUGIN)
