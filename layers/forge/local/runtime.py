@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forge.config import Settings, get_settings, reset_settings
 from forge.errors import ForgeError
@@ -18,18 +18,20 @@ from forge.isolation.runner import Limits
 from forge.local.gauge_ticker import DEFAULT_INTERVAL_SECONDS, GaugeTicker
 from forge.observability import logger
 
+if TYPE_CHECKING:
+    from forge.local.sigv4 import RunCredentials
+
 STATE_MACHINE_NAME = "plugin-forge"
 ROLE_ARN = "arn:aws:iam::123456789012:role/plugin-forge-local"
+# The Lambda functions the workflow invokes: the only names the emulator resolves.
+WORKFLOW_FUNCTIONS = ("generate", "test", "package", "sign", "approval", "publish", "finish")
 
 
 def local_substitutions() -> dict[str, str]:
     """The values the CDK stack passes as DefinitionSubstitutions, pointing at the loopback emulator."""
     from forge.local.aws_emulator import CLUSTER_ARN, function_arn, task_definition_arn
 
-    subs = {
-        f"{name.capitalize()}FunctionArn": function_arn(name)
-        for name in ("generate", "test", "package", "sign", "approval", "publish", "finish")
-    }
+    subs = {f"{name.capitalize()}FunctionArn": function_arn(name) for name in WORKFLOW_FUNCTIONS}
     subs.update(
         {
             "ClusterArn": CLUSTER_ARN,
@@ -71,6 +73,8 @@ class LocalRuntime:
         self._emulator: Any = None
         self._api: Any = None
         self.api_url = ""
+        self.emulator_url = ""
+        self.emulator_credentials: RunCredentials | None = None
         self.state_machine_arn = ""
         self.reconciled: list[tuple[Any, str]] = []
         self._saved_env: dict[str, str | None] = {}
@@ -105,6 +109,7 @@ class LocalRuntime:
         from forge.local.api_server import ApiServer
         from forge.local.aws_emulator import AwsEmulator, LambdaContext, function_arn
         from forge.local.postgres import EmbeddedPostgres
+        from forge.local.sigv4 import RunCredentials
         from forge.local.tokens import LocalIssuer
         from forge.pipeline.gauges import emit_gauges
         from forge.pipeline.jobs import reconcile
@@ -134,6 +139,8 @@ class LocalRuntime:
         )
 
         moto_patches.apply()
+        self.emulator_credentials = RunCredentials()
+        moto_patches.sign_engine_calls_with(self.emulator_credentials)
         self._mock = mock_aws(
             config={
                 "stepfunctions": {"execute_state_machine": True},
@@ -150,8 +157,11 @@ class LocalRuntime:
                 memory_mb=settings.step_memory_mb,
                 wall_seconds=settings.step_timeout_seconds,
             ),
+            self.emulator_credentials,
+            WORKFLOW_FUNCTIONS,
         )
         self._emulator.start()
+        self.emulator_url = self._emulator.url
         self._setenv({"AWS_ENDPOINT_URL_LAMBDA": self._emulator.url, "AWS_ENDPOINT_URL_ECS": self._emulator.url})
 
         sfn = boto3.client("stepfunctions")
@@ -204,6 +214,11 @@ class LocalRuntime:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+        if self.emulator_credentials is not None:
+            from forge.local import moto_patches
+
+            moto_patches.sign_engine_calls_with(None)
+            self.emulator_credentials = None
         reset_deps()
         close_all()
         if self._pg is not None:
