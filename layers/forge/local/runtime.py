@@ -108,6 +108,7 @@ class LocalRuntime:
         from forge.local import moto_patches
         from forge.local.api_server import ApiServer
         from forge.local.aws_emulator import AwsEmulator, LambdaContext, function_arn
+        from forge.local.home import forge_home
         from forge.local.postgres import EmbeddedPostgres
         from forge.local.sigv4 import RunCredentials
         from forge.local.tokens import LocalIssuer
@@ -118,8 +119,7 @@ class LocalRuntime:
         from forge.workflow.definition import substitute
 
         settings = get_settings()
-        home = settings.forge_home
-        home.mkdir(parents=True, exist_ok=True)
+        home = forge_home(settings)
         self._check_not_running(settings)
 
         dsn = settings.database_url

@@ -8,7 +8,7 @@ import typer
 
 from forge.cli.client import ApiError, ForgeClient, default_user, local_authenticator
 from forge.cli.groups import command_group
-from forge.cli.output import console, err, friendly
+from forge.cli.output import console, err, friendly, untrusted
 from forge.errors import ForgeError
 
 
@@ -33,7 +33,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             raise
         if client.local:
             local_authenticator().remember(name, enrolment["secret"])
-            err.print(f"the local runtime's authenticator (FORGE_HOME) also holds {name}'s secret")
-        err.print(f"enrolled {name}; scan the URI into an authenticator app. It is not shown again.")
+            err.print(f"the local runtime's authenticator (FORGE_HOME) also holds {untrusted(name)}'s secret")
+        err.print(f"enrolled {untrusted(name)}; scan the URI into an authenticator app. It is not shown again.")
         console.print(f"secret: {enrolment['secret']}", markup=False)
         typer.echo(enrolment["otpauth_uri"])
