@@ -1,6 +1,5 @@
 """Four gaps in moto 5.2.x's Step Functions that the local runtime depends on, fixed in one place.
-Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails without any of the first three,
-tests/attacks/test_local_ports.py without the fourth.
+Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails without any of them.
 
 1. `ecs:runTask` never converts ASL's PascalCase parameters to boto3's camelCase (and back), so it fails
    with KeyError 'Cluster': the service-task base class leaves `_normalise_parameters` /
