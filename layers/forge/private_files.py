@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from forge.errors import ForgeError
 from forge.observability import logger
 
 PRIVATE_DIR_MODE = 0o700
@@ -26,7 +27,11 @@ def _tighten(path: Path, allowed: int) -> None:
             "was open to other users; tightened",
             extra={"path": str(path), "mode": oct(mode), "now": oct(mode & allowed)},
         )
-        os.chmod(path, mode & allowed)
+        try:
+            os.chmod(path, mode & allowed)
+        except OSError as exc:
+            message = f"{path} is open to other users (mode {oct(mode)}) and cannot be closed: {exc.strerror}"
+            raise ForgeError(message) from None
 
 
 def private_dir(path: Path, traverse_gid: int | None = None) -> Path:
@@ -34,7 +39,10 @@ def private_dir(path: Path, traverse_gid: int | None = None) -> Path:
 
     `traverse_gid`: a group that may pass through (0710) when the folder already belongs to it, for a service
     running as another user that must reach a path inside (the embedded Postgres run by root)."""
-    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    except OSError as exc:
+        raise ForgeError(f"cannot create {path}: {exc.strerror}") from None
     allowed = PRIVATE_DIR_MODE
     if traverse_gid is not None and path.stat().st_gid == traverse_gid:
         allowed |= stat.S_IXGRP
