@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import os
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from forge.auth.mfa_key_secret import key_from_secret
 from forge.config import Settings
 from forge.errors import ForgeError
+from forge.private_files import private_dir, secret_file
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
@@ -51,16 +51,8 @@ class SecretBox:
 
 
 def _key_file(path: Path) -> bytes:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-        tmp = path.with_suffix(".tmp")
-        tmp.touch(mode=0o600)
-        tmp.write_bytes(base64.b64encode(AESGCM.generate_key(bit_length=256)))
-        with contextlib.suppress(FileExistsError):  # first writer wins; a concurrent creator reads its key
-            os.link(tmp, path)
-        tmp.unlink(missing_ok=True)
-    return base64.b64decode(path.read_bytes())
+    private_dir(path.parent)
+    return base64.b64decode(secret_file(path, lambda: base64.b64encode(AESGCM.generate_key(bit_length=256))))
 
 
 def secret_box(settings: Settings) -> SecretBox:

@@ -34,17 +34,19 @@ def running_api_url() -> str | None:
 
 
 def local_token(user: str, role: str = "ops") -> str:
+    from forge.local.home import private_subdir
     from forge.local.tokens import LocalIssuer
 
-    return LocalIssuer(get_settings().forge_home / "auth").mint(user, role)
+    return LocalIssuer(private_subdir("auth")).mint(user, role)
 
 
 def local_authenticator() -> LocalAuthenticator:
     from forge.auth.local_authenticator import LocalAuthenticator
     from forge.auth.secret_box import secret_box
+    from forge.local.home import private_subdir
 
     settings = get_settings()
-    return LocalAuthenticator(settings.forge_home / "auth", secret_box(settings))
+    return LocalAuthenticator(private_subdir("auth", settings), secret_box(settings))
 
 
 def default_user() -> str:

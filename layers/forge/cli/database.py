@@ -14,13 +14,14 @@ from forge.pipeline.deps import PipelineDeps
 
 @contextmanager
 def command_dsn() -> Iterator[str]:
+    from forge.local.home import forge_home
     from forge.local.postgres import EmbeddedPostgres
 
     settings = get_settings()
     if settings.database_url:
         yield settings.database_url
         return
-    server = EmbeddedPostgres(settings.forge_home / "pgdata")
+    server = EmbeddedPostgres(forge_home(settings) / "pgdata")
     dsn = server.start()
     try:
         yield dsn
@@ -34,10 +35,11 @@ def local_deps() -> Iterator[PipelineDeps]:
     local runtime prepares it. Logs and metrics of the work go to FORGE_HOME/logs/cli.log, not the terminal: print
     the command's output after this block."""
     from forge.db.migrate import migrate
+    from forge.local.home import forge_home
     from forge.wiring import default_deps, reset_deps
 
     settings = get_settings()
-    with telemetry_to_file(settings.forge_home), command_dsn() as dsn:
+    with telemetry_to_file(forge_home(settings)), command_dsn() as dsn:
         saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "FORGE_PKCS11_PIN")}
         try:
             migrate(dsn)

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from forge.cli.client import ForgeClient
+from forge.cli.output import untrusted
 
 ICONS = {"success": "[green]✓[/]", "failed": "[red]✗[/]", "cancelled": "[yellow]⊘[/]", "running": "[cyan]…[/]"}
 FINISHED = ("success", "failed", "cancelled")
@@ -42,8 +43,8 @@ class Follower:
                     return detail
                 if time.monotonic() > deadline:
                     self.console.print(
-                        f"still {job['status']} after {timeout_s:.0f}s; `forge job {self.job_id}` shows where it is",
-                        markup=False,
+                        f"still {untrusted(job['status'])} after {timeout_s:.0f}s; "
+                        f"`forge job {untrusted(self.job_id)}` shows where it is"
                     )
                     return detail
                 time.sleep(0.3)
@@ -53,11 +54,11 @@ class Follower:
         if key in self._seen:
             return
         self._seen.add(key)
-        label = run["step"] + (f" (attempt {run['attempt']})" if run["attempt"] > 1 else "")
+        label = untrusted(run["step"] + (f" (attempt {run['attempt']})" if run["attempt"] > 1 else ""))
         if run["status"] == "running":
             status.update(f"{label} running…")
             if run["step"] == "approval":
                 self.console.print(f"  {ICONS['running']} {label:<20}          waiting for approvals")
             return
-        note = run.get("error") or run["artifacts"].get("summary", "")
+        note = untrusted(run.get("error") or run["artifacts"].get("summary", ""))
         self.console.print(f"  {ICONS.get(run['status'], '?')} {label:<20} {_duration(run)}  {note}", soft_wrap=True)

@@ -14,6 +14,7 @@ from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 from forge.observability import logger
+from forge.private_files import private_dir
 
 LOG_FILE = Path("logs") / "cli.log"
 
@@ -21,7 +22,7 @@ LOG_FILE = Path("logs") / "cli.log"
 @contextmanager
 def telemetry_to_file(forge_home: Path) -> Iterator[Path]:
     path = forge_home / LOG_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     handler = logger.registered_handler
     with path.open("a", encoding="utf-8") as sink, redirect_stdout(sink):
         previous = handler.setStream(sink) if isinstance(handler, logging.StreamHandler) else None

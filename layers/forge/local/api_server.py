@@ -11,12 +11,12 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from forge.api.app import MAX_BODY_BYTES, PUBLIC_PATHS
 from forge.errors import ForgeError
+from forge.local.http_server import LoopbackHandler, LoopbackHTTPServer
 from forge.local.tokens import LocalIssuer, TokenError
 from forge.observability import logger
 
@@ -59,14 +59,20 @@ def proxy_event(
 
 
 class ApiServer:
-    def __init__(self, handler: LambdaHandler, issuer: LocalIssuer, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        handler: LambdaHandler,
+        issuer: LocalIssuer,
+        port: int,
+        host: str = "127.0.0.1",
+        request_timeout: float | None = None,
+    ) -> None:
         self._handler = handler
         self._issuer = issuer
         try:
-            self._server = ThreadingHTTPServer((host, port), self._handler_class())
+            self._server = LoopbackHTTPServer((host, port), self._handler_class(), request_timeout)
         except OSError as exc:
             raise ForgeError(f"cannot serve the API on {host}:{port}: {exc.strerror}; choose another --port") from None
-        self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="api", daemon=True)
 
     @property
@@ -81,15 +87,10 @@ class ApiServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def _handler_class(self) -> type[LoopbackHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-                pass
-
+        class Handler(LoopbackHandler):
             def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
                 self.send_response(status)
                 for key, value in headers.items():
@@ -101,6 +102,9 @@ class ApiServer:
 
             def _json(self, status: int, payload: dict[str, Any]) -> None:
                 self._reply(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+
+            def refuse(self, status: int, error: str, message: str) -> None:
+                self._json(status, {"error": error, "message": message, "problems": []})
 
             def _handle(self) -> None:
                 try:
@@ -114,25 +118,9 @@ class ApiServer:
                     self._json(500, answer)
 
             def _serve(self) -> None:
-                raw_length = (self.headers.get("Content-Length") or "0").strip()
-                if not raw_length.isdigit():
-                    self.close_connection = True
-                    message = f"Content-Length must be a number of bytes, not {raw_length[:40]!r}"
-                    self._json(400, {"error": "bad_request", "message": message, "problems": []})
+                body = self.read_body(MAX_BODY_BYTES)
+                if body is None:
                     return
-                length = int(raw_length)
-                if length > MAX_BODY_BYTES:
-                    self.close_connection = True
-                    self._json(
-                        413,
-                        {
-                            "error": "too_large",
-                            "message": f"request body exceeds {MAX_BODY_BYTES} bytes",
-                            "problems": [],
-                        },
-                    )
-                    return
-                body = self.rfile.read(length) if length else b""
                 headers = {k: v for k, v in self.headers.items()}
                 path = urlsplit(self.path).path
                 claims = None

@@ -1,9 +1,14 @@
 """Lambda Invoke and ECS RunTask on loopback, dispatching to the very same functions/ entry points.
 
 moto's Step Functions engine calls these through boto3 (AWS_ENDPOINT_URL_LAMBDA / _ECS point here):
-- Lambda Invoke runs `functions/<name>/handler.py:handler` in this process;
+- Lambda Invoke runs `functions/<name>/handler.py:handler` in this process, for the names the runtime registered;
 - ECS RunTask runs the container step's reporter here and its isolated half (`functions/<step>/entrypoint.py`)
   inside bubblewrap with no network; the reporter then answers Step Functions with the task token.
+
+Only the runtime's own clients are answered: every request must carry a SigV4 signature by the run's credentials
+(forge.local.sigv4), which moto's engine in this process signs with (forge.local.moto_patches); anything else gets
+403 before its body is looked at. Function names and task definitions are looked up in fixed tables; no path is
+ever built from a URL.
 """
 
 from __future__ import annotations
@@ -12,20 +17,22 @@ import importlib.util
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from forge.isolation.runner import Completed, Limits
+from forge.local.http_server import LoopbackHandler, LoopbackHTTPServer
+from forge.local.sigv4 import RunCredentials, SignatureError, verify_sigv4
 from forge.models.job import Step
 from forge.observability import logger
 from forge.paths import function_dir
@@ -38,6 +45,9 @@ ACCOUNT = "123456789012"
 FUNCTION_PREFIX = "forge-"
 CLUSTER_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/forge-local"
 CONTAINER_STEPS = {"build": Step.BUILD, "test": Step.TEST, "sandbox": Step.SANDBOX}
+# Lambda's own limit on a synchronous invoke's payload; RunTask requests are far smaller.
+MAX_REQUEST_BYTES = 6 * 1024 * 1024
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 
 
 def function_arn(name: str) -> str:
@@ -85,18 +95,33 @@ class LocalTask:
         }
 
 
+def _lookup_table(arns: Callable[[str], str], names: Iterable[str]) -> dict[str, str]:
+    """What a caller may name a registered function or task definition by (its ARN or its name) -> its name."""
+    return {key: name for name in names for key in (arns(name), f"{FUNCTION_PREFIX}{name}")}
+
+
 class AwsEmulator:
-    def __init__(self, deps: Callable[[], PipelineDeps], concurrency: int, limits: Limits) -> None:
+    def __init__(
+        self,
+        deps: Callable[[], PipelineDeps],
+        concurrency: int,
+        limits: Limits,
+        credentials: RunCredentials,
+        functions: Iterable[str],
+        request_timeout: float | None = None,
+    ) -> None:
         self._deps = deps
         self._limits = limits
+        self._credentials = credentials
+        self._functions = _lookup_table(function_arn, functions)
+        self._task_definitions = _lookup_table(task_definition_arn, CONTAINER_STEPS)
         self._slots = threading.BoundedSemaphore(concurrency)
         self._modules: dict[str, ModuleType] = {}
         self._modules_lock = threading.Lock()
         self._tasks: dict[str, LocalTask] = {}
         self._tasks_lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = LoopbackHTTPServer(("127.0.0.1", 0), self._handler_class(), request_timeout)
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
 
     @property
@@ -117,6 +142,7 @@ class AwsEmulator:
     # Lambda -----------------------------------------------------------------------------------------
 
     def _module(self, name: str) -> ModuleType:
+        """The handler module of a registered function (`name` comes from the registration, never from a URL)."""
         with self._modules_lock:
             if name not in self._modules:
                 path = function_dir(name) / "handler.py"
@@ -128,13 +154,12 @@ class AwsEmulator:
             return self._modules[name]
 
     def invoke(self, function: str, payload: bytes) -> tuple[int, dict[str, str], bytes]:
-        name = function.rsplit(":", 1)[-1].removeprefix(FUNCTION_PREFIX)
-        try:
-            module = self._module(name)
-        except Exception as exc:
-            body = {"Type": "User", "message": f"Function not found: {function} ({exc})"}
+        name = self._functions.get(function)
+        if name is None:
+            body = {"Type": "User", "message": f"Function not found: {function[:200]}"}
             return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, json.dumps(body).encode()
         try:
+            module = self._module(name)
             event = json.loads(payload or b"{}")
             result = module.handler(event, LambdaContext(f"{FUNCTION_PREFIX}{name}", function_arn(name)))
             return 200, {}, json.dumps(result).encode()
@@ -150,9 +175,9 @@ class AwsEmulator:
 
     def run_task(self, request: dict[str, Any]) -> dict[str, Any]:
         definition = str(request.get("taskDefinition", ""))
-        step_name = definition.rsplit("/", 1)[-1].split(":")[0].removeprefix(FUNCTION_PREFIX)
-        if step_name not in CONTAINER_STEPS:
-            return {"tasks": [], "failures": [{"arn": definition, "reason": "unknown task definition"}]}
+        step_name = self._task_definitions.get(definition)
+        if step_name is None:
+            return {"tasks": [], "failures": [{"arn": definition[:200], "reason": "unknown task definition"}]}
         env: dict[str, str] = {}
         for override in request.get("overrides", {}).get("containerOverrides", []):
             env.update({e["name"]: e["value"] for e in override.get("environment", [])})
@@ -203,15 +228,10 @@ class AwsEmulator:
 
     # HTTP -------------------------------------------------------------------------------------------
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def _handler_class(self) -> type[LoopbackHandler]:
         emulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-                pass
-
+        class Handler(LoopbackHandler):
             def _send(self, status: int, headers: dict[str, str], body: bytes, ctype: str) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
@@ -221,12 +241,33 @@ class AwsEmulator:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def refuse(self, status: int, error: str, message: str) -> None:
+                kind = "RequestEntityTooLargeException" if status == 413 else "InvalidRequestContentException"
+                self._error(status, kind, message)
+
+            def _error(self, status: int, kind: str, message: str) -> None:
+                body = json.dumps({"__type": kind, "message": message}).encode()
+                self._send(status, {"x-amzn-ErrorType": kind}, body, "application/x-amz-json-1.1")
+
+            def _signed_by_the_runtime(self, service: str, body: bytes) -> bool:
+                try:
+                    verify_sigv4(emulator._credentials, service, REGION, "POST", self.path, self.headers, body)
+                except SignatureError as exc:
+                    self._error(403, "InvalidSignatureException", f"request not signed by this runtime: {exc}")
+                    return False
+                return True
+
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path.startswith("/2015-03-31/functions/") and self.path.endswith("/invocations"):
-                    function = unquote(self.path.split("/")[3])
-                    status, headers, out = emulator.invoke(function, body)
-                    self._send(status, headers, out, "application/json")
+                body = self.read_body(MAX_REQUEST_BYTES)
+                if body is None:
+                    return
+                invocation = INVOKE_PATH.match(urlsplit(self.path).path)
+                if invocation is not None:
+                    if self._signed_by_the_runtime("lambda", body):
+                        status, headers, out = emulator.invoke(unquote(invocation["name"]), body)
+                        self._send(status, headers, out, "application/json")
+                    return
+                if not self._signed_by_the_runtime("ecs", body):
                     return
                 target = self.headers.get("X-Amz-Target", "")
                 action = target.rsplit(".", 1)[-1]
@@ -236,18 +277,12 @@ class AwsEmulator:
                     "StopTask": emulator.stop_task,
                 }
                 if action not in ops:
-                    self._send(
-                        400,
-                        {},
-                        json.dumps({"__type": "InvalidAction", "message": target}).encode(),
-                        "application/x-amz-json-1.1",
-                    )
+                    self._error(400, "InvalidAction", target[:200])
                     return
                 try:
                     out = ops[action](json.loads(body or b"{}"))
                     self._send(200, {}, json.dumps(out).encode(), "application/x-amz-json-1.1")
-                except KeyError as exc:
-                    error = {"__type": "InvalidParameterException", "message": str(exc)}
-                    self._send(400, {}, json.dumps(error).encode(), "application/x-amz-json-1.1")
+                except (KeyError, ValueError, TypeError, AttributeError) as exc:
+                    self._error(400, "InvalidParameterException", str(exc)[:500])
 
         return Handler

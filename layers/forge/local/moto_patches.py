@@ -1,4 +1,4 @@
-"""Three gaps in moto 5.2.x's Step Functions that the local runtime depends on, fixed in one place.
+"""Four gaps in moto 5.2.x's Step Functions that the local runtime depends on, fixed in one place.
 Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails without any of them.
 
 1. `ecs:runTask` never converts ASL's PascalCase parameters to boto3's camelCase (and back), so it fails
@@ -11,17 +11,31 @@ Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails
    task then raises from overwriting the stop, so the execution ends ABORTED.
 3. SendTaskFailure drops its `cause` (the response handler reads only `error`), so a rejection's reason or
    a container step's error message never reaches the Catch; we pass it through.
+4. The engine's Lambda and ECS clients sign with the fixed keys 'ak'/'sk', so a signature would prove nothing
+   about who called the loopback emulator; we make them sign with the run's own credentials
+   (forge.local.sigv4), which only this process holds, and the emulator refuses every other signature.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import boto3
 import botocore.session
+from botocore.config import Config
 from botocore.model import OperationModel
 
+if TYPE_CHECKING:
+    from forge.local.sigv4 import RunCredentials
+
 _applied: set[str] = set()
+_engine_credentials: list[RunCredentials] = []
+# The engine modules that call the loopback emulator; every other service it calls is moto's own, in-process.
+_EMULATED_CALLERS = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs",
+)
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +117,48 @@ def fix_send_task_failure_keeps_cause() -> None:
     _applied.add("cause")
 
 
+def fix_engine_signs_with_run_credentials() -> None:
+    if "sign" in _applied:
+        return
+    import importlib
+
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+
+    for name in _EMULATED_CALLERS:
+        module = importlib.import_module(name)
+        original = module.boto_client_for
+
+        def boto_client_for(region: str, service: str, state_credentials: Any = None, _original: Any = original) -> Any:
+            if not _engine_credentials:
+                return _original(region=region, service=service, state_credentials=state_credentials)
+            credentials = _engine_credentials[-1]
+            # moto's own client settings, with the run's keys in place of its fixed ones.
+            return boto3.client(
+                service_name=service,
+                region_name=region,
+                aws_access_key_id=credentials.access_key,
+                aws_secret_access_key=credentials.secret_key,
+                config=Config(
+                    parameter_validation=False,
+                    retries={"max_attempts": 0, "total_max_attempts": 1},
+                    connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                    read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                ),
+            )
+
+        module.boto_client_for = boto_client_for
+    _applied.add("sign")
+
+
+def sign_engine_calls_with(credentials: RunCredentials | None) -> None:
+    """The credentials the engine signs its Lambda and ECS calls with (None: moto's fixed ones again)."""
+    _engine_credentials.clear()
+    if credentials is not None:
+        _engine_credentials.append(credentials)
+
+
 def apply() -> None:
     fix_ecs_parameter_casing()
     fix_stop_execution_interrupts_waits()
     fix_send_task_failure_keeps_cause()
+    fix_engine_signs_with_run_credentials()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forge.config import Settings, get_settings, reset_settings
 from forge.errors import ForgeError
@@ -18,20 +18,22 @@ from forge.isolation.runner import step_limits
 from forge.local.ticker import DEFAULT_INTERVAL_SECONDS, Ticker
 from forge.observability import logger
 
+if TYPE_CHECKING:
+    from forge.local.sigv4 import RunCredentials
+
 STATE_MACHINE_NAME = "plugin-forge"
 # Locally the sweeper can run often: it is one indexed query when nothing is due.
 CALLBACK_SWEEP_SECONDS = 5.0
 ROLE_ARN = "arn:aws:iam::123456789012:role/plugin-forge-local"
+# The Lambda functions the workflow invokes: the only names the emulator resolves.
+WORKFLOW_FUNCTIONS = ("generate", "package", "sign", "approval", "publish", "finish")
 
 
 def local_substitutions() -> dict[str, str]:
     """The values the CDK stack passes as DefinitionSubstitutions, pointing at the loopback emulator."""
     from forge.local.aws_emulator import CLUSTER_ARN, function_arn, task_definition_arn
 
-    subs = {
-        f"{name.capitalize()}FunctionArn": function_arn(name)
-        for name in ("generate", "package", "sign", "approval", "publish", "finish")
-    }
+    subs = {f"{name.capitalize()}FunctionArn": function_arn(name) for name in WORKFLOW_FUNCTIONS}
     subs.update(
         {
             "ClusterArn": CLUSTER_ARN,
@@ -76,6 +78,8 @@ class LocalRuntime:
         self._emulator: Any = None
         self._api: Any = None
         self.api_url = ""
+        self.emulator_url = ""
+        self.emulator_credentials: RunCredentials | None = None
         self.state_machine_arn = ""
         self.reconciled: list[tuple[Any, str]] = []
         self._saved_env: dict[str, str | None] = {}
@@ -109,7 +113,9 @@ class LocalRuntime:
         from forge.local import moto_patches
         from forge.local.api_server import ApiServer
         from forge.local.aws_emulator import AwsEmulator, LambdaContext, function_arn
+        from forge.local.home import forge_home
         from forge.local.postgres import EmbeddedPostgres
+        from forge.local.sigv4 import RunCredentials
         from forge.local.tokens import LocalIssuer
         from forge.pipeline.gauges import emit_gauges
         from forge.pipeline.jobs import reconcile
@@ -119,8 +125,7 @@ class LocalRuntime:
         from forge.workflow.definition import substitute
 
         settings = get_settings()
-        home = settings.forge_home
-        home.mkdir(parents=True, exist_ok=True)
+        home = forge_home(settings)
         self._check_not_running(settings)
 
         dsn = settings.database_url
@@ -140,6 +145,8 @@ class LocalRuntime:
         )
 
         moto_patches.apply()
+        self.emulator_credentials = RunCredentials()
+        moto_patches.sign_engine_calls_with(self.emulator_credentials)
         self._mock = mock_aws(
             config={
                 "stepfunctions": {"execute_state_machine": True},
@@ -152,8 +159,11 @@ class LocalRuntime:
             default_deps,
             settings.worker_concurrency,
             step_limits(settings),
+            self.emulator_credentials,
+            WORKFLOW_FUNCTIONS,
         )
         self._emulator.start()
+        self.emulator_url = self._emulator.url
         self._setenv({"AWS_ENDPOINT_URL_LAMBDA": self._emulator.url, "AWS_ENDPOINT_URL_ECS": self._emulator.url})
 
         sfn = boto3.client("stepfunctions")
@@ -209,6 +219,11 @@ class LocalRuntime:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+        if self.emulator_credentials is not None:
+            from forge.local import moto_patches
+
+            moto_patches.sign_engine_calls_with(None)
+            self.emulator_credentials = None
         reset_deps()
         close_all()
         if self._pg is not None:

@@ -6,7 +6,6 @@ point is that the API code path (claims -> principal -> role checks) is the one 
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from forge.api.auth import ADMIN, OPS
+from forge.private_files import private_dir, secret_file
 
 ISSUER = "plugin-forge-local"
 AUDIENCE = "plugin-forge-api"
@@ -25,6 +25,13 @@ ROLE_GROUPS = {"ops": [OPS], "admin": [ADMIN, OPS]}
 
 class TokenError(Exception):
     pass
+
+
+def _new_signing_key() -> bytes:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 class LocalIssuer:
@@ -36,19 +43,9 @@ class LocalIssuer:
     def _load(self) -> None:
         if self._private is not None:
             return
-        key_file = self.auth_dir / "jwt-signing-key.pem"
-        if not key_file.exists():
-            self.auth_dir.mkdir(parents=True, exist_ok=True)
-            os.chmod(self.auth_dir, 0o700)
-            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            pem = key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-            tmp = key_file.with_suffix(".tmp")
-            tmp.touch(mode=0o600)
-            tmp.write_bytes(pem)
-            os.replace(tmp, key_file)
-        self._private = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+        private_dir(self.auth_dir)
+        pem = secret_file(self.auth_dir / "jwt-signing-key.pem", _new_signing_key)
+        self._private = serialization.load_pem_private_key(pem, password=None)
         self._public = self._private.public_key()
 
     def mint(self, user: str, role: str, ttl_seconds: int = 12 * 3600) -> str:

@@ -2,46 +2,44 @@
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import secrets
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+from forge.config import Settings
 from forge.errors import ForgeError
+from forge.private_files import private_dir, secret_file
+
+DEFAULT_MODULE = str(Settings.model_fields["pkcs11_module"].default)
 
 
-def prepare_softhsm(root: Path, token_label: str) -> str:
+def prepare_softhsm(root: Path, token_label: str, module: str = DEFAULT_MODULE) -> str:
     """Point SoftHSM2 at `root`, create the token if missing, and return its user PIN.
 
     SOFTHSM2_CONF is read when the PKCS#11 module initialises, so this runs before the first signature.
     The PIN lives beside the token (mode 0600); in AWS the CloudHSM PIN comes from Secrets Manager instead.
+    The token is created through PKCS#11 in a child process that reads the PIN on stdin: no PIN is ever in a
+    command line (readable by every local user) or a child's environment.
     """
-    tokens = root / "tokens"
-    tokens.mkdir(parents=True, exist_ok=True)
-    os.chmod(root, 0o700)
+    tokens = private_dir(private_dir(root) / "tokens")
     conf = root / "softhsm2.conf"
     if not conf.exists():
         conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    pin_file = root / "user.pin"
-    if not pin_file.exists():
-        pin_file.touch(mode=0o600)
-        pin_file.write_text(secrets.token_hex(16))
-    pin = pin_file.read_text().strip()
-    util = shutil.which("softhsm2-util")
-    if util is None:
-        raise ForgeError("softhsm2-util not found (Debian package 'softhsm2'); run `make bootstrap`")
-    listing = subprocess.run([util, "--show-slots"], capture_output=True, text=True, env=os.environ)
-    if re.search(rf"^\s*Label:\s+{re.escape(token_label)}\s*$", listing.stdout, re.MULTILINE):
-        return pin
-    so_pin = secrets.token_hex(16)
+    pin = secret_file(root / "user.pin", lambda: secrets.token_hex(16).encode()).decode().strip()
+    if not Path(module).is_file():
+        raise ForgeError(f"SoftHSM2 module {module} not found (Debian package 'softhsm2'); run `make bootstrap`")
     made = subprocess.run(
-        [util, "--init-token", "--free", "--label", token_label, "--pin", pin, "--so-pin", so_pin],
+        # -I: stdlib only, nothing from the environment or this folder on sys.path.
+        [sys.executable, "-I", str(Path(__file__).with_name("softhsm_token.py"))],
+        input=json.dumps({"module": module, "label": token_label, "pin": pin}),
         capture_output=True,
         text=True,
-        env=os.environ,
+        env={"SOFTHSM2_CONF": str(conf), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        timeout=120,
     )
     if made.returncode != 0:
         raise ForgeError(

@@ -1,4 +1,4 @@
-"""The local runtime needs both fixes in forge.local.moto_patches; each test here fails without its fix.
+"""The local runtime needs every fix in forge.local.moto_patches; each test here fails without its fix.
 
 Each scenario runs in a fresh interpreter, since a fix, once applied, stays for the process.
 """
@@ -17,16 +17,28 @@ SCRIPT = textwrap.dedent('''
     from moto import mock_aws
     from forge.local import moto_patches
 
+    from forge.local.sigv4 import RunCredentials, SignatureError, verify_sigv4
+
     scenario, patched = sys.argv[1], sys.argv[2] == "patched"
+    RUN = RunCredentials()
     if patched:
         moto_patches.apply()
+        moto_patches.sign_engine_calls_with(RUN)
 
     SFN = {}
     class Peer(BaseHTTPRequestHandler):
         """Plays ECS (RunTask/DescribeTasks) and Lambda (Invoke) on loopback."""
         def log_message(self, *a): pass
         def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            if scenario == "signed":
+                try:
+                    verify_sigv4(RUN, "lambda", "us-east-1", "POST", self.path, self.headers, raw)
+                except SignatureError:
+                    self.send_response(403); self.send_header("Content-Length", "2"); self.end_headers()
+                    self.wfile.write(b"{}")
+                    return
+            body = json.loads(raw)
             if "invocations" in self.path:
                 out = b"{}"
             else:
@@ -49,6 +61,9 @@ SCRIPT = textwrap.dedent('''
                  "End": True, "Parameters": {"Cluster": "c", "TaskDefinition": "build", "LaunchType": "FARGATE",
                  "Overrides": {"ContainerOverrides": [{"Name": "build", "Environment": [
                      {"Name": "TOKEN", "Value.$": "$$.Task.Token"}]}]}}}
+    elif scenario == "signed":
+        state = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+                 "Parameters": {"FunctionName": "f", "Payload": {}}}
     else:
         state = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "TimeoutSeconds": 600,
                  "End": True, "Parameters": {"FunctionName": "wait", "Payload": {"token.$": "$$.Task.Token"}}}
@@ -109,3 +124,11 @@ def test_send_task_failure_keeps_its_cause_with_the_fix() -> None:
 def test_send_task_failure_loses_its_cause_without_the_fix() -> None:
     result = run("cause", "unpatched")
     assert result["status"] == "FAILED" and not result["cause"]
+
+
+def test_engine_calls_carry_the_run_signature_with_the_fix() -> None:
+    assert run("signed", "patched")["status"] == "SUCCEEDED"
+
+
+def test_engine_calls_are_signed_with_moto_fixed_keys_without_the_fix() -> None:
+    assert run("signed", "unpatched")["status"] == "FAILED"

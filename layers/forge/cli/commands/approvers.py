@@ -8,7 +8,7 @@ import typer
 
 from forge.cli.client import ApiError, ForgeClient, default_user, local_authenticator
 from forge.cli.groups import command_group
-from forge.cli.output import console, err, friendly
+from forge.cli.output import console, err, friendly, untrusted
 from forge.errors import ForgeError
 
 AsAdmin = Annotated[str | None, typer.Option("--as", help="Admin doing this")]
@@ -51,8 +51,8 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             raise
         if client.local:
             local_authenticator().remember(name, enrolment["secret"])
-            err.print(f"the local runtime's authenticator (FORGE_HOME) also holds {name}'s secret", markup=False)
-        err.print(f"enrolled {name}; scan the URI into an authenticator app. It is not shown again.", markup=False)
+            err.print(f"the local runtime's authenticator (FORGE_HOME) also holds {untrusted(name)}'s secret")
+        err.print(f"enrolled {untrusted(name)}; scan the URI into an authenticator app. It is not shown again.")
         console.print(f"secret: {enrolment['secret']}", markup=False)
         typer.echo(enrolment["otpauth_uri"])
 
@@ -64,7 +64,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         if not listing["approvers"]:
             console.print("no approver enrolled yet (forge approver enroll NAME)", markup=False)
         for approver in listing["approvers"]:
-            console.print(f"{approver['name']}  {_standing(approver)}", markup=False)
+            console.print(f"{untrusted(approver['name'])}  {untrusted(_standing(approver))}")
         minutes = listing["window_seconds"] // 60
         err.print(f"{listing['max_failures']} failed codes within {minutes} min lock an approver", markup=False)
 
@@ -81,7 +81,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             line = f"{event['created_at'][:19]}  {event['event']:<11} by {event['actor']}"
             line += f" from {source}" if source else ""
             line += f": {event['reason']}" if event["reason"] else ""
-            console.print(line, markup=False)
+            console.print(untrusted(line))
 
     @approver_app.command("unlock")
     @friendly
@@ -90,7 +90,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
     ) -> None:
         """Unlock NAME after failed MFA codes locked them (check with them first that the guesses were theirs)."""
         approver = _admin(as_user).approver_action(name, "unlock", reason)
-        console.print(f"{approver['name']} unlocked: {_standing(approver)}", markup=False)
+        console.print(f"{untrusted(approver['name'])} unlocked: {untrusted(_standing(approver))}")
 
     @approver_app.command("deactivate")
     @friendly
@@ -100,4 +100,4 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         """Deactivate NAME: they can no longer approve, and Publish stops counting their approvals; `enroll --replace`
         reactivates them with a new secret."""
         approver = _admin(as_user).approver_action(name, "deactivate", reason)
-        console.print(f"{approver['name']} {_standing(approver)}", markup=False)
+        console.print(f"{untrusted(approver['name'])} {untrusted(_standing(approver))}")

@@ -9,16 +9,16 @@ import typer
 from rich.table import Table
 
 from forge.cli.client import ForgeClient, spec_payload
-from forge.cli.output import console, friendly
+from forge.cli.output import console, friendly, untrusted
 from forge.cli.progress import ICONS, Follower
 
 
 def print_approval_hint(detail: dict) -> None:
     request = detail.get("approval_request")
     if request and request["status"] == "pending":
-        job_id = detail["job"]["id"]
-        console.print(f"\n[bold]Waiting for {request['required_approvals']} approvals.[/] Approvers run:")
-        console.print(f"  forge approve {job_id} --as <approver>", markup=False)
+        job_id = untrusted(detail["job"]["id"])
+        console.print(f"\n[bold]Waiting for {untrusted(request['required_approvals'])} approvals.[/] Approvers run:")
+        console.print(f"  forge approve {job_id} --as <approver>")
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
@@ -33,7 +33,10 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         payload = spec_payload(spec)
         client = ForgeClient()
         job = client.submit(payload, idempotency_key)
-        console.print(f"job [bold]{job['id']}[/] {payload['slug']} {payload['version']} ({job['status']})")
+        console.print(
+            f"job [bold]{untrusted(job['id'])}[/] {untrusted(payload['slug'])} {untrusted(payload['version'])} "
+            f"({untrusted(job['status'])})"
+        )
         if not follow_progress:
             return
         detail = Follower(client, job["id"], console).follow()
@@ -41,7 +44,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         if status == "awaiting_approval":
             print_approval_hint(detail)
         elif status != "success":
-            console.print(f"[red]job {status}:[/] {detail['job']['error'] or ''}", markup=True)
+            console.print(f"[red]job {untrusted(status)}:[/] {untrusted(detail['job']['error'] or '', multiline=True)}")
             raise typer.Exit(1)
 
     @app.command()
@@ -64,8 +67,8 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         result = client.decide(request["id"], approve=not reject, comment=comment, mfa_code=code)
         verb = "rejected" if reject else "approved"
         console.print(
-            f"{result['approval']['approver_id']} {verb} job {job_id}; request is "
-            f"{result['request']['status']}" + (" (workflow released)" if result["released"] else "")
+            f"{untrusted(result['approval']['approver_id'])} {verb} job {untrusted(job_id)}; request is "
+            f"{untrusted(result['request']['status'])}" + (" (workflow released)" if result["released"] else "")
         )
 
     @app.command("jobs")
@@ -82,7 +85,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         for header in ("plugin", "status", "step", "requested by", "created"):
             table.add_column(header, overflow="fold")  # wrapped onto more lines rather than cut off
         for job in page["items"]:
-            table.add_row(
+            cells = (
                 job["id"],
                 f"{job['slug']} {job['version']}",
                 job["status"],
@@ -90,6 +93,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                 job["requested_by"],
                 job["created_at"][:19],
             )
+            table.add_row(*(untrusted(cell, multiline=True) for cell in cells))
         console.print(table)
 
     @app.command("job")
@@ -103,24 +107,24 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         detail = client.job(job_id)
         job = detail["job"]
         console.print(
-            f"job [bold]{job['id']}[/]  {job['slug']} {job['version']}  [bold]{job['status']}[/]"
-            + (f"  error: {job['error']}" if job["error"] else "")
+            f"job [bold]{untrusted(job['id'])}[/]  {untrusted(job['slug'])} {untrusted(job['version'])}  "
+            f"[bold]{untrusted(job['status'])}[/]" + (f"  error: {untrusted(job['error'])}" if job["error"] else "")
         )
         table = Table("step", "attempt", "status", "duration", "note")
         for run in detail["runs"]:
             ms = run["duration_ms"]
             table.add_row(
-                run["step"],
-                str(run["attempt"]),
-                f"{ICONS.get(run['status'], '')} {run['status']}",
+                untrusted(run["step"]),
+                untrusted(run["attempt"]),
+                f"{ICONS.get(run['status'], '')} {untrusted(run['status'])}",
                 f"{ms / 1000:.1f}s" if ms is not None else "",
-                run["error"] or run["artifacts"].get("summary", ""),
+                untrusted(run["error"] or run["artifacts"].get("summary", ""), multiline=True),
             )
         console.print(table)
         if logs:
             for run in client.logs(job_id)["runs"]:
-                console.rule(f"{run['step']} (attempt {run['attempt']}, {run['status']})")
-                console.print(run["text"].rstrip(), markup=False, highlight=False)
+                console.rule(untrusted(f"{run['step']} (attempt {run['attempt']}, {run['status']})"))
+                console.print(untrusted(run["text"].rstrip(), multiline=True), highlight=False)
         print_approval_hint(detail)
 
     @app.command()
@@ -128,7 +132,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
     def cancel(job_id: Annotated[str, typer.Argument(help="Job id")]) -> None:
         """Stop a job's execution and mark it cancelled."""
         job = ForgeClient().cancel(job_id)
-        console.print(f"job {job['id']} {job['status']}")
+        console.print(f"job {untrusted(job['id'])} {untrusted(job['status'])}")
 
     @app.command()
     @friendly
@@ -136,7 +140,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         """Start a failed job again from the step that failed."""
         client = ForgeClient()
         job = client.retry(job_id)
-        console.print(f"job {job['id']} {job['status']}")
+        console.print(f"job {untrusted(job['id'])} {untrusted(job['status'])}")
         detail = Follower(client, job_id, console).follow()
         if detail["job"]["status"] == "awaiting_approval":
             print_approval_hint(detail)

@@ -8,7 +8,7 @@ import typer
 
 from forge.cli.database import local_deps
 from forge.cli.groups import command_group
-from forge.cli.output import console, friendly
+from forge.cli.output import console, friendly, untrusted
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
@@ -53,7 +53,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
 
         with local_deps() as deps:
             done = compromise_key(deps, key_id, reason)
-        console.print(f"key {done.key.key_id} is now {done.key.status}: {done.reason}")
+        console.print(f"key {done.key.key_id} is now {done.key.status}: {untrusted(done.reason)}")
         if done.replacement is not None:
             console.print(f"active key {done.replacement.key_id} ({done.replacement.backend})")
         console.print(

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from forge.cli.client import ForgeClient, running_api_url, spec_payload
-from forge.cli.output import console, err, friendly
+from forge.cli.output import console, err, friendly, untrusted
 from forge.cli.progress import Follower
 from forge.config import get_settings
 from forge.errors import ForgeError
@@ -36,10 +36,10 @@ class RuntimeProcess:
     """`forge up` as a child process, its JSON logs in a file, so the demo's output stays readable."""
 
     def __init__(self) -> None:
-        settings = get_settings()
+        from forge.local.home import private_subdir
+
         self.port = _free_port()
-        logs = settings.forge_home / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        logs = private_subdir("logs")
         self.log_path = logs / f"runtime-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -101,11 +101,10 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         runtime.start()
         try:
             for job_id, action in runtime.reconciled:
-                err.print(f"reconciled job {job_id}: {action}", markup=False)
+                err.print(f"reconciled job {untrusted(job_id)}: {untrusted(action)}")
             err.print(
                 f"forge API on {runtime.api_url}/api/v1/forge (Swagger UI: {runtime.api_url}/api/v1/forge/docs)"
-                f"; state in {get_settings().forge_home}; Ctrl-C stops",
-                markup=False,
+                f"; state in {untrusted(get_settings().forge_home)}; Ctrl-C stops"
             )
             stop.wait()
         finally:
@@ -132,7 +131,10 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             client = ForgeClient(url, user=DEMO_REQUESTER)
             job = client.submit(payload)
             job_id = job["id"]
-            console.print(f"job [bold]{job_id}[/]: {payload['name']} {payload['version']} for {payload['platform']}")
+            console.print(
+                f"job [bold]{untrusted(job_id)}[/]: {untrusted(payload['name'])} {untrusted(payload['version'])} "
+                f"for {untrusted(payload['platform'])}"
+            )
             follower = Follower(client, job_id, console)
             detail = follower.follow()
             if detail["job"]["status"] == "awaiting_approval":
@@ -161,15 +163,14 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                 console.print("local runtime stopped")
         report = check_release(folder)
         for check in report.checks:
-            console.print(
-                f"  {'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.name}: {check.detail}", soft_wrap=True
-            )
+            mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+            console.print(f"  {mark} {untrusted(check.name)}: {untrusted(check.detail)}", soft_wrap=True)
         if not report.ok:
             raise ForgeError(f"the published release in {folder} does not verify")
         console.print("\nA merchant verifies it with nothing but openssl and coreutils:")
         for line in merchant_commands(folder, payload["slug"], payload["version"]):
-            console.print(f"  {line}", markup=False, soft_wrap=True)
-        console.print(f"PUBLISHED: {folder}", markup=False, soft_wrap=True)
+            console.print(f"  {untrusted(line)}", soft_wrap=True)
+        console.print(f"PUBLISHED: {untrusted(folder)}", soft_wrap=True)
 
     @db_app.command("migrate")
     @friendly
@@ -192,10 +193,11 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         ttl: Annotated[int, typer.Option(help="Lifetime in seconds", min=60, max=7 * 86400)] = 12 * 3600,
     ) -> None:
         """Print a bearer token for the local API (the last line of output)."""
+        from forge.local.home import private_subdir
         from forge.local.tokens import LocalIssuer, TokenError
 
         try:
-            value = LocalIssuer(get_settings().forge_home / "auth").mint(user, role, ttl)
+            value = LocalIssuer(private_subdir("auth")).mint(user, role, ttl)
         except TokenError as exc:
             raise ForgeError(str(exc)) from None
         err.print(f"token for {user} ({role}), valid {ttl}s; send it as 'Authorization: Bearer <token>'")

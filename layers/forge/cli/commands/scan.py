@@ -8,7 +8,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from forge.cli.output import console, err, friendly
+from forge.cli.output import console, err, friendly, untrusted
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
@@ -48,12 +48,13 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         else:
             for finding in report.findings:
                 style = "red" if finding.severity == "error" else "yellow"
-                console.print(finding.describe(), style=style, markup=False)
+                # Findings quote the plugin's own file names and code: untrusted.
+                console.print(untrusted(finding.describe()), style=style)
             console.print(report.summary(), style="green" if report.ok else "red", markup=False)
         if not report.ok:
             raise typer.Exit(1)
 
 
 def _usage_error(message: str) -> NoReturn:
-    err.print(f"error: {message}", style="red", markup=False)
+    err.print(f"error: {untrusted(message)}", style="red")
     raise typer.Exit(2)

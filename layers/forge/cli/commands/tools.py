@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from forge.cli.output import console, err, friendly
+from forge.cli.output import console, err, friendly, untrusted
 from forge.config import ConfigError, Settings, get_settings
 from forge.errors import ForgeError
 from forge.models.package import APPROVAL_FLOOR
@@ -21,7 +21,7 @@ def settings_or_exit() -> Settings:
     except ConfigError as exc:
         err.print("error: invalid configuration (environment variables)", style="red", markup=False)
         for problem in exc.problems:
-            err.print(f"  - {problem}", markup=False)
+            err.print(f"  - {untrusted(problem)}")
         raise typer.Exit(2) from None
 
 
@@ -44,7 +44,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             raise ForgeError(f"{out} is not empty; choose another folder or pass --force")
         result = TemplateProvider().generate(parsed)
         write_tree(dict(result.tree), out)
-        console.print(f"wrote {len(result.tree)} files to {out} ({result.model_version})")
+        console.print(f"wrote {len(result.tree)} files to {untrusted(out)} ({untrusted(result.model_version)})")
 
     @app.command()
     @friendly
@@ -75,8 +75,11 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         output.write_bytes(bundle.zip_data)
         sbom_path.write_bytes(bundle.sbom)
         sums_path.write_bytes(sha256sums({output.name: bundle.zip_data, sbom_path.name: bundle.sbom}))
-        console.print(f"{bundle.zip_sha256}  {output}")
-        console.print(f"SBOM {sbom_path}, checksums {sums_path} (check: sha256sum -c {sums_path.name})")
+        console.print(f"{bundle.zip_sha256}  {untrusted(output)}")
+        console.print(
+            f"SBOM {untrusted(sbom_path)}, checksums {untrusted(sums_path)} "
+            f"(check: sha256sum -c {untrusted(sums_path.name)})"
+        )
 
     @app.command()
     @friendly
@@ -109,6 +112,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         """Check a release: signature, key in the keyset, zip and SBOM digests, provenance, approvals statement,
         revocation. Exit 0 only when everything verifies; a revoked package exits 3. A revocation list older
         than one already accepted (a rollback) fails the check."""
+        from forge.local.home import forge_home
         from forge.signing.release_check import check_release
         from forge.signing.revocation_floor import STATE_FILE
 
@@ -117,15 +121,16 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         for given in (keys, revocations):
             if given is not None and not given.is_file():
                 raise ForgeError(f"{given} does not exist")
-        report = check_release(
-            target, keys, revocations, state or get_settings().forge_home / STATE_FILE, min_approvals
-        )
+        report = check_release(target, keys, revocations, state or forge_home() / STATE_FILE, min_approvals)
+        # A release folder is whatever was downloaded: every name, detail and reason in it is untrusted.
         for check in report.checks:
-            console.print(f"{'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.name}: {check.detail}")
+            mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+            console.print(f"{mark} {untrusted(check.name)}: {untrusted(check.detail)}")
         if report.revoked is not None:
-            console.print(f"[red]REVOKED[/]: {report.folder} ({report.revoked.reason})")
+            console.print(f"[red]REVOKED[/]: {untrusted(report.folder)} ({untrusted(report.revoked.reason)})")
             raise typer.Exit(3)
         if not report.ok:
-            console.print(f"[red]NOT VERIFIED[/]: {report.folder}")
+            console.print(f"[red]NOT VERIFIED[/]: {untrusted(report.folder)}")
             raise typer.Exit(1)
-        console.print(f"[green]VERIFIED[/]: {report.manifest.get('slug')} {report.manifest.get('version')}")
+        manifest = report.manifest
+        console.print(f"[green]VERIFIED[/]: {untrusted(manifest.get('slug'))} {untrusted(manifest.get('version'))}")
