@@ -49,6 +49,7 @@ def _populate(repos: Repositories, spec: PluginSpec) -> None:
     repos.jobs.started(jobs[3].id, "arn:waiting")
     repos.jobs.at_step(jobs[3].id, Step.APPROVAL)
     repos.approvals.open_request(jobs[3].plugin_package_id, jobs[3].id, "ops", 2, "token-3", 3600)
+    repos.jobs.awaiting_approval(jobs[3].id)
     repos.jobs.started(jobs[4].id, "arn:done")
     decided = repos.approvals.open_request(jobs[4].plugin_package_id, jobs[4].id, "ops", 2, "token-4", 3600)
     repos.approvals.db.execute(

@@ -98,12 +98,21 @@ class JobRepository:
 
     def at_step(self, job_id: UUID, step: Step) -> bool:
         """Record the step now running; False when the job already finished (a late task must not revive it)."""
-        status = JobStatus.AWAITING_APPROVAL if step is Step.APPROVAL else JobStatus.RUNNING
         return (
             self.db.execute(
                 """UPDATE forge_jobs SET current_step = %s, status = %s
                    WHERE id = %s AND status NOT IN %s""",
-                (step.value, status.value, job_id, _FINISHED),
+                (step.value, JobStatus.RUNNING.value, job_id, _FINISHED),
+            )
+            == 1
+        )
+
+    def awaiting_approval(self, job_id: UUID) -> bool:
+        """The job waits on approvers: set once its approval request exists, so whoever sees the status can act."""
+        return (
+            self.db.execute(
+                "UPDATE forge_jobs SET status = %s WHERE id = %s AND status NOT IN %s",
+                (JobStatus.AWAITING_APPROVAL.value, job_id, _FINISHED),
             )
             == 1
         )

@@ -41,6 +41,7 @@ def request_approval(ctx: StepContext, task_token: str) -> StepOutcome:
             artifacts={"approval_request_id": str(request.id)},
         )
     repos.packages.set_status(ctx.package_id, "awaiting_approval")
+    repos.jobs.awaiting_approval(ctx.job.id)
     return StepOutcome(
         summary=f"waiting for {settings.min_approvals} approvals (request {request.id}; {len(approvers)} so far)",
         artifacts={"approval_request_id": str(request.id)},
