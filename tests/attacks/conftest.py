@@ -28,7 +28,8 @@ def spec() -> PluginSpec:
 
 
 @pytest.fixture
-def deps(forge_env: Path) -> Iterator[PipelineDeps]:
+def deps(forge_env: Path, softhsm: str) -> Iterator[PipelineDeps]:
+    """The forge's real adapters on this test's database, FORGE_HOME and SoftHSM token."""
     from forge.wiring import default_deps, reset_deps
 
     reset_deps()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
@@ -23,15 +22,6 @@ from forge.signing.signer import key_id as key_id_of
 from tests.integration.supply_chain.flow import approve, enrolled, new_job, step
 
 VERIFICATION_METRIC = "forge_approval_verification_failures_total"
-
-
-@pytest.fixture
-def deps(forge_env: Path, softhsm: str) -> Iterator[PipelineDeps]:
-    from forge.wiring import default_deps, reset_deps
-
-    reset_deps()
-    yield default_deps()
-    reset_deps()
 
 
 def signed_job(deps: PipelineDeps, version: str = "1.0.0") -> Job:

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,15 +15,6 @@ from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.revocation import revoke_package
 from forge.publishing.folder_marketplace import FolderMarketplace
 from tests.integration.supply_chain.flow import approve, new_job, step
-
-
-@pytest.fixture
-def deps(forge_env: Path, softhsm: str) -> Iterator[PipelineDeps]:
-    from forge.wiring import default_deps, reset_deps
-
-    reset_deps()
-    yield default_deps()
-    reset_deps()
 
 
 def approved_job(deps: PipelineDeps) -> Job:

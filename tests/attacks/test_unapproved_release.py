@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,15 +23,6 @@ from forge.signing.release_check import check_release
 from forge.signing.verify import sha256_hex
 from tests.integration.supply_chain.flow import new_job, released, step
 from tests.integration.supply_chain.test_merchant_docs import merchant_copy, run
-
-
-@pytest.fixture
-def deps(forge_env: Path, softhsm: str) -> Iterator[PipelineDeps]:
-    from forge.wiring import default_deps, reset_deps
-
-    reset_deps()
-    yield default_deps()
-    reset_deps()
 
 
 def failed(report: object) -> dict[str, str]:
