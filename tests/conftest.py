@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from forge.config import reset_settings
 from forge.db.connection import Database, close_all
 from forge.db.migrate import migrate
+from forge.pipeline.deps import PipelineDeps
 from forge.wiring import default_deps, reset_deps
 
 REPO = Path(__file__).resolve().parent.parent
@@ -116,13 +118,27 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def api(forge_env: Path, softhsm: str) -> Iterator[Any]:
-    """The API's dependencies on this test's database and SoftHSM, with a spy for the workflow port
+def serve_api(forge_env: Path, softhsm: str) -> Iterator[Callable[[PipelineDeps], PipelineDeps]]:
+    """Hand the API routes these deps (Powertools' dependency_overrides), for this test only; returns them."""
+    from forge.api.app import app
+    from forge.api.dependencies import pipeline_deps
+
+    def serve(deps: PipelineDeps) -> PipelineDeps:
+        app.dependency_overrides[pipeline_deps] = lambda: deps
+        return deps
+
+    reset_deps()
+    yield serve
+    app.dependency_overrides.pop(pipeline_deps, None)
+    reset_deps()
+
+
+@pytest.fixture
+def api(serve_api: Callable[[PipelineDeps], PipelineDeps]) -> Any:
+    """The API on this test's database and SoftHSM, with a spy for the workflow port
     (tests/integration/api/conftest.py: WorkflowSpy, and `call` to send API Gateway events)."""
     from tests.integration.api.conftest import WorkflowSpy
 
-    reset_deps()
     spy = WorkflowSpy()
-    default_deps().workflow = spy
-    yield spy
-    reset_deps()
+    serve_api(replace(default_deps(), workflow=spy))
+    return spy

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from forge.models.job import Step
 from forge.pipeline.container.task_main import run_task
+from forge.wiring import default_deps
 
 if __name__ == "__main__":
-    run_task(Step.BUILD, Path(__file__).with_name("entrypoint.py"))
+    run_task(default_deps(), Step.BUILD, Path(__file__).with_name("entrypoint.py"))

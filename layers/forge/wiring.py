@@ -26,24 +26,27 @@ def default_deps() -> PipelineDeps:
     global _deps
     with _lock:
         if _deps is None:
-            from forge.artifacts import artifact_store
+            from forge.artifacts import artifact_store, audit_archive
             from forge.db.connection import database
             from forge.db.dsn import resolve_dsn
-            from forge.db.repositories import Repositories
-            from forge.generation.audit_archive import audit_archive
-            from forge.signing.backends import active_signer, signer_for
+            from forge.db.repositories import PostgresRepositories
+            from forge.publishing.marketplace import marketplace
+            from forge.signing.backends import active_signer, create_key, signer_for
             from forge.workflow.client import StepFunctionsWorkflow
 
             settings = get_settings()
-            repos = Repositories.on(database(resolve_dsn()), audit_archive(settings))
+            repos = PostgresRepositories.on(database(resolve_dsn()))
             _deps = PipelineDeps(
                 settings=settings,
                 repos=repos,
                 artifacts=artifact_store(settings),
                 workflow=StepFunctionsWorkflow(settings.state_machine_arn or ""),
+                marketplace=marketplace(settings),
                 signer=lambda: active_signer(repos.keys, settings),
                 key_signer=lambda key: signer_for(key, settings),
+                new_key=lambda: create_key(repos.keys, settings, new=True),
                 isolated_runner=_isolated_runner,
+                audit_archive=audit_archive(settings),
             )
         return _deps
 

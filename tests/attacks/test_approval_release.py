@@ -5,12 +5,14 @@ it is acknowledged, exactly once even with concurrent sweepers; a token nobody w
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from forge.errors import Conflict, TransientError
+from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.workflow_callbacks import sweep
-from forge.wiring import default_deps
-from tests.integration.api.conftest import WorkflowSpy, call, code, enroll, signed_package_awaiting
+from tests.integration.api.conftest import WorkflowSpy, api_deps, call, code, enroll, signed_package_awaiting
 
 
 class FlakyWorkflow(WorkflowSpy):
@@ -41,13 +43,15 @@ def approve(request_id: object, user: str, seed: str) -> tuple[int, dict]:
 
 def due_now() -> None:
     """Skip the backoff: the test is about what gets delivered, not about waiting."""
-    default_deps().repos.callbacks.db.execute("UPDATE workflow_callbacks SET next_attempt_at = now()")
+    api_deps().repos.callbacks.db.execute("UPDATE workflow_callbacks SET next_attempt_at = now()")
 
 
-def test_an_approval_whose_release_fails_is_retried_until_the_workflow_is_released(api: WorkflowSpy) -> None:
-    deps = default_deps()
+ServeApi = Callable[[PipelineDeps], PipelineDeps]
+
+
+def test_an_approval_whose_release_fails_is_retried_until_the_workflow_is_released(serve_api: ServeApi) -> None:
     flaky = FlakyWorkflow(TransientError("Step Functions busy while releasing the task: ThrottlingException"))
-    deps.workflow = flaky
+    deps = serve_api(replace(api_deps(), workflow=flaky))
     request_id = signed_package_awaiting(deps)
     alice, bob = enroll("alice"), enroll("bob")
     assert approve(request_id, "alice", alice)[0] == 200
@@ -77,10 +81,9 @@ def test_an_approval_whose_release_fails_is_retried_until_the_workflow_is_releas
     assert sweep(deps).delivered == 0 and len(flaky.successes) == 1
 
 
-def test_a_rejection_whose_release_fails_is_retried_too(api: WorkflowSpy) -> None:
-    deps = default_deps()
+def test_a_rejection_whose_release_fails_is_retried_too(serve_api: ServeApi) -> None:
     flaky = FlakyWorkflow(TransientError("Step Functions unreachable"))
-    deps.workflow = flaky
+    deps = serve_api(replace(api_deps(), workflow=flaky))
     request_id = signed_package_awaiting(deps)
     bob = enroll("bob")
     status, body = call("POST", f"/approvals/{request_id}/reject", {"mfa_code": code(bob), "comment": "no"}, user="bob")
@@ -91,10 +94,9 @@ def test_a_rejection_whose_release_fails_is_retried_too(api: WorkflowSpy) -> Non
     assert [(t, e) for t, e, _ in flaky.failures] == [("task-token-1", "ApprovalRejected")]
 
 
-def test_a_token_nobody_waits_on_is_set_aside_not_retried_forever(api: WorkflowSpy) -> None:
-    deps = default_deps()
+def test_a_token_nobody_waits_on_is_set_aside_not_retried_forever(serve_api: ServeApi) -> None:
     gone = FlakyWorkflow(Conflict("the workflow is no longer waiting (TaskTimedOut) while releasing the task"))
-    deps.workflow = gone
+    deps = serve_api(replace(api_deps(), workflow=gone))
     request_id = signed_package_awaiting(deps)
     alice, bob = enroll("alice"), enroll("bob")
     approve(request_id, "alice", alice)

@@ -15,8 +15,7 @@ from forge.auth import mfa, totp
 from forge.auth.secret_box import secret_box
 from forge.errors import Forbidden
 from forge.models.callback import CallbackMessage
-from forge.wiring import default_deps
-from tests.integration.api.conftest import WorkflowSpy, call, code, enroll, signed_package_awaiting
+from tests.integration.api.conftest import WorkflowSpy, api_deps, call, code, enroll, signed_package_awaiting
 
 # The documented policy (docs/api.md): 5 failed codes within 15 minutes lock the approver.
 LIMIT = 5
@@ -34,7 +33,7 @@ def approve(request_id: object, user: str, mfa_code: str) -> tuple[int, dict]:
 
 def test_guessing_locks_the_approver_and_then_even_the_right_code_is_refused(api: WorkflowSpy) -> None:
     """After LIMIT wrong codes the approver is locked: the right code gets 403 until an admin unlocks them."""
-    request_id = signed_package_awaiting(default_deps())
+    request_id = signed_package_awaiting(api_deps())
     alice = enroll("alice")
     answers = [approve(request_id, "alice", guess) for guess in wrong_codes(alice, 50)]
     status, body = approve(request_id, "alice", code(alice))
@@ -44,8 +43,8 @@ def test_guessing_locks_the_approver_and_then_even_the_right_code_is_refused(api
     assert all("not valid" in body["message"] for _, body in answers[: LIMIT - 1])
     assert all("locked" in body["message"] for _, body in answers[LIMIT - 1 :]), answers[LIMIT - 1]
     assert (
-        default_deps().repos.approvals.approvals_for_package(
-            default_deps().repos.approvals.get_request(request_id).plugin_package_id
+        api_deps().repos.approvals.approvals_for_package(
+            api_deps().repos.approvals.get_request(request_id).plugin_package_id
         )
         == []
     )
@@ -55,7 +54,7 @@ def test_concurrent_guesses_cannot_exceed_the_limit(api: WorkflowSpy, monkeypatc
     """However many guesses race, at most LIMIT codes are ever checked: each takes its attempt from one atomic
     UPDATE before the code is looked at. Threads, not API calls: the handler serialises requests inside one
     process, while in AWS each concurrent request is its own Lambda container racing in Postgres."""
-    deps = default_deps()
+    deps = api_deps()
     alice = enroll("alice")
     guesses = wrong_codes(alice, 48)
     barrier = threading.Barrier(len(guesses))
@@ -93,7 +92,7 @@ def test_concurrent_guesses_cannot_exceed_the_limit(api: WorkflowSpy, monkeypatc
 def test_a_lock_outlives_the_failure_window_until_an_admin_unlocks(api: WorkflowSpy) -> None:
     """A lock is not a cool-down: hours later the right code is still refused; only an admin's unlock (audited,
     with a reason) lets the approver in again."""
-    deps = default_deps()
+    deps = api_deps()
     request_id = signed_package_awaiting(deps)
     alice = enroll("alice")
     for guess in wrong_codes(alice, LIMIT):
@@ -124,7 +123,7 @@ def test_a_lock_outlives_the_failure_window_until_an_admin_unlocks(api: Workflow
 def test_refusals_checked_before_the_code_spend_no_attempt(api: WorkflowSpy) -> None:
     """The requester, a second vote and a closed request are refused before the code is looked at, so they
     neither consume attempts nor lock anyone (an ops user cannot lock a colleague out through them)."""
-    deps = default_deps()
+    deps = api_deps()
     request_id = signed_package_awaiting(deps, requested_by="erin")
     erin, alice = enroll("erin"), enroll("alice")
     for guess in wrong_codes(erin, 3 * LIMIT):
@@ -149,7 +148,7 @@ def test_refusals_checked_before_the_code_spend_no_attempt(api: WorkflowSpy) -> 
 def test_approver_security_events_cannot_be_rewritten(api: WorkflowSpy) -> None:
     """The audit of failed codes, locks and unlocks is append-only: whoever reaches the database cannot erase
     the trace of a guessing attack or of an unlock."""
-    deps = default_deps()
+    deps = api_deps()
     alice = enroll("alice")
     for guess in wrong_codes(alice, 2):
         with pytest.raises(Forbidden):
@@ -169,7 +168,7 @@ def test_approver_security_events_cannot_be_rewritten(api: WorkflowSpy) -> None:
 def test_a_deactivated_approver_cannot_approve_until_re_enrolled(api: WorkflowSpy) -> None:
     """Deactivation (an admin's audited act) ends an approver's power to approve, whatever code they hold;
     re-enrolment with a new secret is the way back."""
-    deps = default_deps()
+    deps = api_deps()
     request_id = signed_package_awaiting(deps)
     alice = enroll("alice")
     assert deps.repos.approvers.is_active("alice") and not deps.repos.approvers.is_active("nobody")
@@ -190,7 +189,7 @@ def test_a_deactivated_approver_cannot_approve_until_re_enrolled(api: WorkflowSp
 def test_a_replayed_code_neither_passes_nor_resets_the_count(api: WorkflowSpy) -> None:
     """A code seen once (shoulder-surfed, logged) is not a key to more guesses: replaying it counts as a failure
     and does not clear the failures before it, so interleaving it with guesses still ends in a lock."""
-    deps = default_deps()
+    deps = api_deps()
     alice = enroll("alice")
     box = secret_box(deps.settings)
     seen = code(alice)

@@ -6,8 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from forge.pipeline.outcome import record_failure
-from forge.wiring import default_deps
-from tests.integration.api.conftest import WorkflowSpy, call, code, enroll, signed_package_awaiting
+from tests.integration.api.conftest import WorkflowSpy, api_deps, call, code, enroll, signed_package_awaiting
 
 
 def decide(request_id: UUID, user: str, seed: str, verdict: str, comment: str = "ok") -> tuple[int, dict]:
@@ -15,7 +14,7 @@ def decide(request_id: UUID, user: str, seed: str, verdict: str, comment: str = 
 
 
 def test_a_retry_after_a_rejection_is_refused_and_cannot_publish(api: WorkflowSpy) -> None:
-    deps = default_deps()
+    deps = api_deps()
     request_id = signed_package_awaiting(deps, requested_by="erin")
     request = deps.repos.approvals.get_request(request_id)
     assert request.job_id is not None
@@ -47,7 +46,7 @@ def test_a_wait_reaching_a_rejected_package_fails_instead_of_waiting(api: Workfl
     from forge.pipeline.bookkeeping import run_step
     from forge.pipeline.steps.approval import request_approval
 
-    deps = default_deps()
+    deps = api_deps()
     request_id = signed_package_awaiting(deps, requested_by="erin")
     request = deps.repos.approvals.get_request(request_id)
     bob = enroll("bob")

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from forge.models.approver import ApproverStatus, SecurityEvent, SecurityEventKind
 from forge.models.job import Job, JobStatus, Run, RunStatus, Step
-from forge.models.package import Approval, ApprovalRequest, Package, Publication
+from forge.models.package import Approval, ApprovalRequest, ApprovalStatus, Package, PackageStatus, Publication
+from forge.models.results import StoredCompatibilityRow, StoredTestRow
 from forge.models.spec import PluginSpec
 
 
@@ -179,7 +180,7 @@ class ApprovalRequestView(BaseModel):
     plugin_package_id: UUID
     job_id: UUID | None
     requested_by: str
-    status: str
+    status: ApprovalStatus
     required_approvals: int
     created_at: datetime
     expires_at: datetime | None
@@ -196,7 +197,7 @@ class PackageView(BaseModel):
     slug: str
     version: str
     cms: str
-    status: str
+    status: PackageStatus
     zip_sha256: str | None
     signing_key_id: str | None
     manifest: dict[str, Any] | None
@@ -230,6 +231,10 @@ class ContractTestView(BaseModel):
     job_id: UUID | None
     created_at: datetime
 
+    @classmethod
+    def of(cls, row: StoredTestRow) -> ContractTestView:
+        return cls.model_validate(row.model_dump())
+
 
 class CompatibilityView(BaseModel):
     cms: str
@@ -239,6 +244,10 @@ class CompatibilityView(BaseModel):
     test_result: str
     details: dict[str, Any]
     updated_at: datetime
+
+    @classmethod
+    def of(cls, row: StoredCompatibilityRow) -> CompatibilityView:
+        return cls.model_validate(row.model_dump())
 
 
 class PublicationView(BaseModel):

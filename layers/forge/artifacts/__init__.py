@@ -1,20 +1,11 @@
-"""Where step outputs live between steps: a local folder, or S3 in AWS."""
+"""Where step outputs live between steps: a local folder, or S3 in AWS. The adapters behind
+forge.ports.artifacts.ArtifactStore (and forge.ports.audit.AuditArchive), chosen from the settings."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from forge.config import Settings
-
-
-class ArtifactStore(Protocol):
-    def put(self, key: str, data: bytes) -> str:
-        """Store `data` under `key` (overwriting: every writer is idempotent) and return its URI."""
-        ...
-
-    def get(self, key: str) -> bytes: ...
-
-    def exists(self, key: str) -> bool: ...
+from forge.ports.artifacts import ArtifactStore
+from forge.ports.audit import AuditArchive
 
 
 def artifact_store(settings: Settings) -> ArtifactStore:
@@ -25,3 +16,12 @@ def artifact_store(settings: Settings) -> ArtifactStore:
     from forge.artifacts.local import LocalArtifactStore
 
     return LocalArtifactStore(settings.artifacts_dir)
+
+
+def audit_archive(settings: Settings) -> AuditArchive | None:
+    """The write-once audit bucket (FORGE_AUDIT_BUCKET), when there is one."""
+    if not settings.audit_bucket:
+        return None
+    from forge.artifacts.s3 import S3ArtifactStore
+
+    return S3ArtifactStore(settings.audit_bucket)

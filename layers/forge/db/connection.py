@@ -13,6 +13,7 @@ import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 
+from forge.db.errors import TRANSIENT_SQLSTATES
 from forge.errors import TransientError
 
 psycopg2.extras.register_uuid()
@@ -20,8 +21,6 @@ psycopg2.extras.register_uuid()
 
 Cursor = psycopg2.extras.RealDictCursor
 
-# SQLSTATE classes worth a retry: serialization failure, deadlock, connection trouble, too many connections.
-_TRANSIENT_SQLSTATES = {"40001", "40P01", "53300", "57P01", "57P03"}
 _PING_AFTER_IDLE_SECONDS = 10.0
 
 
@@ -119,7 +118,7 @@ class Database:
             raise TransientError(f"database connection lost: {exc}".strip()) from exc
         except psycopg2.Error as exc:
             conn.rollback()
-            if exc.pgcode in _TRANSIENT_SQLSTATES:
+            if exc.pgcode in TRANSIENT_SQLSTATES:
                 raise TransientError(f"database busy ({exc.pgcode}): {exc.pgerror}".strip()) from exc
             raise
         except BaseException:

@@ -12,28 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
-from forge.config import Settings
 from forge.errors import TransientError
+from forge.ports.audit import AuditArchive
 
 ARCHIVE_SCHEMA = "plugin-forge.generation-audit/v1"
 METADATA_KEY = "archive_key"
-
-
-class AuditArchive(Protocol):
-    """An artifact store on the audit bucket (forge.artifacts.s3.S3ArtifactStore)."""
-
-    def put(self, key: str, data: bytes) -> str: ...
-
-
-def audit_archive(settings: Settings) -> AuditArchive | None:
-    if not settings.audit_bucket:
-        return None
-    from forge.artifacts.s3 import S3ArtifactStore
-
-    return S3ArtifactStore(settings.audit_bucket)
 
 
 def archive_object(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -47,3 +48,19 @@ class SecurityEvent(_Row):
     reason: str | None
     details: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class EnrolledApprover:
+    name: str
+    sealed_seed: bytes
+    last_used_step: int
+    enrolled_at: datetime
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One code attempt, charged before the code is checked."""
+
+    number: int  # within the current failure window, this one included
+    locked_now: bool  # this attempt went past the limit and locked the approver

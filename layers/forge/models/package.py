@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
@@ -11,6 +12,35 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # The two-person rule: the fewest distinct approvers any release may carry, whatever FORGE_MIN_APPROVALS says.
 APPROVAL_FLOOR = 2
+
+
+class PackageStatus(StrEnum):
+    """plugin_packages.status (the CHECK constraint of migration 001)."""
+
+    BUILDING = "building"
+    BUILT = "built"
+    SIGNED = "signed"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    REVOKED = "revoked"
+
+    @property
+    def final(self) -> bool:
+        """Rejected and revoked are final: nothing resumes the package, a new job (a new version) is the way on."""
+        return self in (PackageStatus.REJECTED, PackageStatus.REVOKED)
+
+
+class ApprovalStatus(StrEnum):
+    """approval_requests.status."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
 
 
 class _Row(BaseModel):
@@ -23,7 +53,7 @@ class Package(_Row):
     slug: str
     version: str
     cms: str
-    status: str
+    status: PackageStatus
     manifest: dict[str, Any] | None = None
     signature: str | None = None
     signing_key_id: str | None = None
@@ -73,7 +103,7 @@ class ApprovalRequest(_Row):
     job_id: UUID | None
     requested_by: str
     required_approvals: int
-    status: str
+    status: ApprovalStatus
     task_token: str | None = Field(default=None, exclude=True)
     decided_at: datetime | None = None
     expires_at: datetime | None = None
@@ -91,6 +121,12 @@ class Approval(_Row):
     mfa_verified: bool
     signature: str
     created_at: datetime
+
+
+class SignedApproval(Approval):
+    """An approval row with the key that signed its statement (added by migration 002)."""
+
+    signing_key_id: str | None = None
 
 
 class SigningKey(_Row):

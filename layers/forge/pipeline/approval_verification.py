@@ -127,5 +127,5 @@ def requesters_of(deps: PipelineDeps, package: Package) -> set[str]:
     job = deps.repos.package_views.job_for(package.id)
     if job is not None:
         names.add(str(job["requested_by"]))
-    names.update(r["requested_by"] for r in deps.repos.package_views.approval_requests(package.id))
+    names.update(r.requested_by for r in deps.repos.package_views.approval_requests(package.id))
     return names

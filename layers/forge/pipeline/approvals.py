@@ -18,7 +18,7 @@ from uuid import UUID
 from forge.errors import Conflict, Forbidden
 from forge.models.callback import CallbackMessage
 from forge.models.job import RunStatus, Step
-from forge.models.package import Approval, ApprovalRequest
+from forge.models.package import Approval, ApprovalRequest, ApprovalStatus, PackageStatus
 from forge.observability import emit_metric, logger
 from forge.pipeline.approval_statement import approval_statement
 from forge.pipeline.approval_verification import audit_approvals, requesters_of
@@ -26,7 +26,7 @@ from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.workflow_callbacks import deliver
 
 # The package has been signed and nothing has decided its fate yet.
-_APPROVABLE = ("signed", "awaiting_approval")
+_APPROVABLE = (PackageStatus.SIGNED, PackageStatus.AWAITING_APPROVAL)
 
 
 class MfaCheck(Protocol):
@@ -44,7 +44,7 @@ class Decision:
 
 def pending_request(deps: PipelineDeps, job_id: UUID) -> ApprovalRequest | None:
     for request in reversed(deps.repos.approvals.requests_for_job(job_id)):
-        if request.status == "pending":
+        if request.status is ApprovalStatus.PENDING:
             return request
     return None
 
@@ -54,7 +54,7 @@ def request_for_package(deps: PipelineDeps, package_id: UUID, by: str) -> tuple[
     repos = deps.repos
     package = repos.packages.get(package_id)
     if package.status not in _APPROVABLE:
-        raise Conflict(f"package {package_id} is {package.status}; only a signed package awaits approval")
+        raise Conflict(f"package {package_id} is {package.status.value}; only a signed package awaits approval")
     job = repos.package_views.job_for(package_id)
     return repos.approvals.request_for_package(package_id, job["id"] if job else None, by, deps.settings.min_approvals)
 
@@ -71,8 +71,8 @@ def decide(
 ) -> Decision:
     repos = deps.repos
     request = repos.approvals.get_request(request_id)
-    if request.status != "pending":
-        raise Conflict(f"approval request {request_id} is already {request.status}")
+    if request.status is not ApprovalStatus.PENDING:
+        raise Conflict(f"approval request {request_id} is already {request.status.value}")
     package = repos.packages.get(request.plugin_package_id)
     requesters = requesters_of(deps, package)
     if approver in requesters:
@@ -92,7 +92,7 @@ def decide(
         # Final: the package is rejected for good (retry refuses it); the way forward is a new job, a new version.
         reason = f"rejected by {approver}: {comment or 'no reason given'}"
         message = CallbackMessage.failure("ApprovalRejected", reason)
-        closed, callback = repos.approvals.close(request.id, "rejected", "rejected", message)
+        closed, callback = repos.approvals.close(request.id, ApprovalStatus.REJECTED, PackageStatus.REJECTED, message)
         if closed:
             _close_wait(deps, request, RunStatus.FAILED, reason)
     else:
@@ -100,7 +100,9 @@ def decide(
         approvers = audit_approvals(deps, package, requesters).approvers
         if len(approvers) >= max(request.required_approvals, deps.settings.min_approvals):
             message = CallbackMessage.success({"approved_by": approvers, "request_id": str(request.id)})
-            closed, callback = repos.approvals.close(request.id, "approved", "approved", message)
+            closed, callback = repos.approvals.close(
+                request.id, ApprovalStatus.APPROVED, PackageStatus.APPROVED, message
+            )
             if closed:  # only the caller whose UPDATE closed the request gets here
                 _close_wait(deps, request, RunStatus.SUCCESS, f"approved by {', '.join(approvers)}")
                 emit_metric(

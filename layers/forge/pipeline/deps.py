@@ -1,4 +1,4 @@
-"""What the steps are handed: repositories, the artifact store, the workflow client, the signer."""
+"""What the steps are handed: the ports (forge.ports) the adapters behind them implement, and the settings."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from forge.config import Settings
+from forge.models.package import SigningKey
+from forge.ports.artifacts import ArtifactStore
+from forge.ports.audit import AuditArchive
+from forge.ports.marketplace import Marketplace
+from forge.ports.repositories import Repositories
+from forge.ports.signing import Signer
+from forge.ports.workflow import WorkflowClient
 
-if TYPE_CHECKING:  # the domain names these types; it never imports the adapters' modules at run time
-    from forge.artifacts import ArtifactStore
-    from forge.db.repositories import Repositories
+if TYPE_CHECKING:
     from forge.isolation.runner import Runner
-    from forge.models.package import SigningKey
-    from forge.signing.signer import Signer
-    from forge.workflow.client import WorkflowClient
 
 
 @dataclass
@@ -23,8 +25,14 @@ class PipelineDeps:
     repos: Repositories
     artifacts: ArtifactStore
     workflow: WorkflowClient
+    marketplace: Marketplace
+    # The active key and its signer; the first call creates a key when the keyset has none.
     signer: Callable[[], tuple[SigningKey, Signer]]
     # The signer for any keyset key, to read its public key back from the HSM/KMS: proof the key is the forge's.
     key_signer: Callable[[SigningKey], Signer]
+    # A new key in the HSM/KMS/Vault, made the active one (rotation; the previous key stays verify-only).
+    new_key: Callable[[], SigningKey]
     # Builds the runner for untrusted tools in a working directory (bubblewrap locally).
     isolated_runner: Callable[..., Runner]
+    # The write-once bucket generation prompts and responses are archived in (FORGE_AUDIT_BUCKET), if any.
+    audit_archive: AuditArchive | None = None

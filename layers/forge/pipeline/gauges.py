@@ -6,7 +6,7 @@ clock instead (EventBridge Scheduler every minute in AWS, a timer thread in the 
 
 from __future__ import annotations
 
-from forge.db.repositories.gauges import GaugeReadings
+from forge.models.gauges import GaugeReadings
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from forge.errors import Conflict, ForgeError
 from forge.models.job import PIPELINE, Job, JobStatus, RunStatus, Step
+from forge.models.package import PackageStatus
 from forge.models.spec import PluginSpec
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
@@ -62,7 +63,7 @@ def cancel(deps: PipelineDeps, job_id: UUID, by: str) -> Job:
             deps.workflow.stop_task(run.artifacts.get("cluster", "default"), task_arn, reason)
     deps.repos.runs.close_running(job.id, RunStatus.CANCELLED, reason)
     deps.repos.approvals.cancel_pending_for_job(job.id)
-    emit_metric("forge_jobs_total", 1, status="cancelled")
+    emit_metric("forge_jobs_total", 1, status=JobStatus.CANCELLED.value)
     return deps.repos.jobs.get(job.id)
 
 
@@ -79,11 +80,11 @@ def final_verdict(deps: PipelineDeps, job: Job) -> str | None:
     if job.plugin_package_id is None:
         return None
     package = deps.repos.packages.get(job.plugin_package_id)
-    if package.status == "rejected":
+    if package.status is PackageStatus.REJECTED:
         rejecters = [a for a in deps.repos.approvals.approvals_for_package(package.id) if not a.approved]
         by = "".join(f"; rejected by {a.approver_id}: {a.comment or 'no reason given'}" for a in rejecters)
         return f"package {package.id} was rejected{by}. A rejection is final: submit a new job (bump the version)"
-    if package.status == "revoked":
+    if package.status is PackageStatus.REVOKED:
         return (
             f"package {package.id} was revoked: {package.revocation_reason}. "
             "Revocation is final: submit a new job (bump the version)"

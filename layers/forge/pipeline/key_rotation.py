@@ -15,7 +15,6 @@ from forge.models.package import SigningKey
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.revocation import publish_trust_files
-from forge.signing.backends import create_key
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Compromise:
 def rotate_keys(deps: PipelineDeps) -> Rotation:
     keys = deps.repos.keys
     previous = keys.active()
-    active = create_key(keys, deps.settings, new=True)
+    active = deps.new_key()
     if previous is not None:
         previous = keys.get(previous.key_id)
     # Merchants must find the new key in keys.json before anything it signs reaches them.
@@ -63,7 +62,7 @@ def compromise_key(deps: PipelineDeps, key_id: str, reason: str) -> Compromise:
         raise ForgeError(f"the reason is longer than {MAX_REASON} characters")
     keys = deps.repos.keys
     target = keys.get(key_id)
-    replacement = create_key(keys, deps.settings, new=True) if target.status == "active" else None
+    replacement = deps.new_key() if target.status == "active" else None
     deps.repos.key_compromises.mark(key_id, reason)
     version = publish_trust_files(deps, new_list=True)
     emit_metric("forge_signing_key_compromises_total", 1, backend=target.backend)

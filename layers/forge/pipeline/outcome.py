@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from forge.models.job import JobStatus, RunStatus, Step
+from forge.models.package import ApprovalStatus
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
 
@@ -30,7 +31,7 @@ def failure_message(failure: dict[str, Any] | None) -> str:
 def record_success(deps: PipelineDeps, job_id: UUID) -> None:
     if deps.repos.jobs.finish(job_id, JobStatus.SUCCESS):
         job = deps.repos.jobs.get(job_id)
-        emit_metric("forge_jobs_total", 1, status="success")
+        emit_metric("forge_jobs_total", 1, status=JobStatus.SUCCESS.value)
         emit_metric("forge_packages_total", 1, cms=job.cms)
         if job.started_at and job.finished_at:
             emit_metric("forge_jobs_duration_seconds", (job.finished_at - job.started_at).total_seconds(), "Seconds")
@@ -41,11 +42,13 @@ def record_failure(deps: PipelineDeps, job_id: UUID, failure: dict[str, Any] | N
     job = deps.repos.jobs.get(job_id)
     deps.repos.runs.close_running(job_id, RunStatus.FAILED, message)
     timed_out = bool(failure and failure.get("Error") == "States.Timeout")
-    deps.repos.approvals.cancel_pending_for_job(job_id, "expired" if timed_out else "cancelled")
+    deps.repos.approvals.cancel_pending_for_job(
+        job_id, ApprovalStatus.EXPIRED if timed_out else ApprovalStatus.CANCELLED
+    )
     if job.plugin_package_id:
         deps.repos.packages.mark_failed(job.plugin_package_id)
     if deps.repos.jobs.finish(job_id, JobStatus.FAILED, message):
-        emit_metric("forge_jobs_total", 1, status="failed")
+        emit_metric("forge_jobs_total", 1, status=JobStatus.FAILED.value)
         if job.current_step is Step.SIGN:
             emit_metric("forge_signing_failures_total", 1)
     logger.warning("job failed", extra={"job_id": str(job_id), "step": job.current_step, "error": message[:500]})

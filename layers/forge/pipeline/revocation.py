@@ -14,11 +14,10 @@ from uuid import UUID
 
 from forge.errors import Conflict, ForgeError, StepFailed
 from forge.models.callback import CallbackMessage
-from forge.models.package import Package, SigningKey
+from forge.models.package import Package, PackageStatus, SigningKey
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.workflow_callbacks import deliver
-from forge.publishing.marketplace import marketplace
 from forge.signing.keyset import keyset_bytes, keyset_of
 from forge.signing.revocation_list import RevocationList, RevokedPackage
 from forge.signing.signer import key_id as key_id_of
@@ -50,7 +49,7 @@ def keyset_files(keys: list[SigningKey]) -> dict[str, bytes]:
 
 
 def publish_keyset(deps: PipelineDeps) -> None:
-    marketplace(deps.settings).write_root_files(keyset_files(deps.repos.keys.all()))
+    deps.marketplace.write_root_files(keyset_files(deps.repos.keys.all()))
 
 
 def sign_revocation_list(deps: PipelineDeps) -> tuple[RevocationList, bytes]:
@@ -99,7 +98,7 @@ def publish_trust_files(deps: PipelineDeps, new_list: bool = False) -> int:
     files = keyset_files(deps.repos.keys.all())
     files[REVOCATIONS] = body
     files[REVOCATIONS_SIG] = signature
-    marketplace(deps.settings).write_root_files(files)
+    deps.marketplace.write_root_files(files)
     return version
 
 
@@ -121,14 +120,14 @@ def revoke_package(deps: PipelineDeps, package_id: UUID, reason: str, actor: str
         raise ForgeError(f"the reason is longer than {MAX_REASON} characters")
     repos = deps.repos
     current = repos.packages.get(package_id)
-    if current.status == "revoked":
+    if current.status is PackageStatus.REVOKED:
         raise Conflict(f"package {package_id} was already revoked at {current.revoked_at}: {current.revocation_reason}")
     waiting = repos.packages.pending_approval_requests(package_id)
     package = repos.packages.revoke(package_id, reason)
     _fail_waiting_workflows(deps, waiting, reason)
     retracted = 0
     if "molam" in repos.publications.connector_types(package_id).values():
-        retracted += marketplace(deps.settings).retract(package.slug, package.version)
+        retracted += deps.marketplace.retract(package.slug, package.version)
     version = publish_trust_files(deps, new_list=True)
     emit_metric("forge_packages_revoked_total", 1)
     logger.warning(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from forge.db.repositories.revocations import RevocationListRepository
 from forge.errors import StepFailed
+from forge.ports.repositories import RevocationLists
 
 
-def refuse_revoked_zip(revocations: RevocationListRepository, zip_sha256: str) -> None:
+def refuse_revoked_zip(revocations: RevocationLists, zip_sha256: str) -> None:
     hit = revocations.revoked_zip(zip_sha256)
     if hit is None:
         return

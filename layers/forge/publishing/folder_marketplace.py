@@ -14,7 +14,7 @@ from pathlib import Path
 
 from forge.errors import StepFailed
 from forge.packaging.archive import safe_relative_path
-from forge.publishing.marketplace import PublishedRelease
+from forge.ports.marketplace import PublishedRelease
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

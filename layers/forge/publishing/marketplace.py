@@ -1,40 +1,12 @@
-"""The internal marketplace merchants download from: released packages under <slug>/<version>/ and, at the root,
-the trust files they verify against (keys.json, keys/<id>.pem, revocations.json(.sig)).
-
-A folder locally; an S3 bucket in AWS, where a Lambda's disk is gone after each call (FORGE_MARKETPLACE=s3).
-"""
+"""Which marketplace adapter the settings choose (forge.ports.marketplace.Marketplace): a folder locally; an S3
+bucket in AWS, where a Lambda's disk is gone after each call (FORGE_MARKETPLACE=s3). Called by the composition
+root (forge.wiring); the domain is handed the marketplace."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
-
 from forge.config import Settings
 from forge.errors import ForgeError
-
-
-@dataclass(frozen=True)
-class PublishedRelease:
-    uri: str
-    # The release folder on this machine (the folder marketplace), for the CLI to show and open.
-    folder: Path | None = None
-
-
-class Marketplace(Protocol):
-    def publish(self, slug: str, version: str, files: Mapping[str, bytes], zip_file: str) -> PublishedRelease:
-        """Publish slug@version. Re-publishing identical zip bytes is a no-op success (a re-run of a
-        reproducible build); different bytes under a published version are refused (StepFailed)."""
-        ...
-
-    def retract(self, slug: str, version: str) -> bool:
-        """Stop offering slug@version; True when something was taken down."""
-        ...
-
-    def write_root_files(self, files: Mapping[str, bytes]) -> None:
-        """Replace keys.json, keys/<id>.pem, revocations.json(.sig) at the root."""
-        ...
+from forge.ports.marketplace import Marketplace
 
 
 def marketplace(settings: Settings) -> Marketplace:

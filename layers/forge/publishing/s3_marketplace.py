@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from forge.errors import StepFailed
 from forge.packaging.archive import safe_relative_path
-from forge.publishing.marketplace import PublishedRelease
+from forge.ports.marketplace import PublishedRelease
 
 _MISSING = ("NoSuchKey", "404", "NotFound")
 # Merchants must see a new revocation list at once, not a cached copy.

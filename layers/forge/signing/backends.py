@@ -1,4 +1,5 @@
-"""Builds the Signer for a key in the keyset, and creates new keys (first use, rotation)."""
+"""The signing adapters chosen from the settings (PKCS#11, KMS, Vault Transit): builds the Signer for a key in the
+keyset, and creates new keys (first use, rotation). Called by the composition root (forge.wiring)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forge.config import Settings
-from forge.db.repositories.keys import KeyRepository
 from forge.errors import ForgeError
 from forge.models.package import SigningKey
-from forge.signing.signer import Signer, key_id, public_pem
+from forge.ports.repositories import Keys
+from forge.ports.signing import Signer
+from forge.signing.signer import key_id, public_pem
 
 BACKENDS = ("pkcs11", "kms", "vault")
 
@@ -45,7 +47,7 @@ def signer_for(key: SigningKey, settings: Settings) -> Signer:
     raise ForgeError(f"signing backend '{key.backend}' is not available in this build")
 
 
-def create_key(keys: KeyRepository, settings: Settings, new: bool = False) -> SigningKey:
+def create_key(keys: Keys, settings: Settings, new: bool = False) -> SigningKey:
     """Make a key the active one; the previous one is retired (still in the keyset, so what it signed still
     verifies). PKCS#11 generates a key on the token. KMS registers the key its alias points at (the stack
     creates it), or creates key and alias when `new` or when the alias does not exist yet; rotation there is a
@@ -77,6 +79,6 @@ def create_key(keys: KeyRepository, settings: Settings, new: bool = False) -> Si
     return keys.add_active(key_id(der), public_pem(der), signer.backend, label)
 
 
-def active_signer(keys: KeyRepository, settings: Settings) -> tuple[SigningKey, Signer]:
+def active_signer(keys: Keys, settings: Settings) -> tuple[SigningKey, Signer]:
     key = keys.active() or create_key(keys, settings)
     return key, signer_for(key, settings)

@@ -11,7 +11,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from forge.signing.signer import Signer
+from forge.ports.signing import Signer
 from forge.signing.verify import verify_signature
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"

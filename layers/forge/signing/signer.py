@@ -1,30 +1,12 @@
-"""The Signer port and what every backend shares: key ids, DER signatures, PEM public keys."""
+"""What every signer backend (forge.ports.signing.Signer) shares: key ids, DER signatures, PEM public keys."""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-
-
-class Signer(Protocol):
-    backend: str
-
-    @property
-    def key_ref(self) -> str:
-        """How the backend names the key (PKCS#11 label, KMS key ARN)."""
-        ...
-
-    def public_key_der(self) -> bytes:
-        """SubjectPublicKeyInfo, DER."""
-        ...
-
-    def sign(self, data: bytes) -> bytes:
-        """ECDSA P-256 over SHA-256(data), DER-encoded (what `openssl dgst -verify` reads)."""
-        ...
 
 
 def key_id(public_key_der: bytes) -> str:

@@ -1,9 +1,9 @@
-"""The WorkflowClient port and its Step Functions adapter (boto3; moto's engine locally)."""
+"""The Step Functions adapter behind forge.ports.workflow.WorkflowClient (boto3; moto's engine locally)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
@@ -11,15 +11,6 @@ from botocore.exceptions import ClientError
 from forge.errors import Conflict, ForgeError, TransientError
 
 _THROTTLED = {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}
-
-
-class WorkflowClient(Protocol):
-    def start(self, name: str, payload: dict[str, Any]) -> str: ...
-    def stop(self, execution_arn: str, cause: str) -> None: ...
-    def status(self, execution_arn: str) -> str | None: ...
-    def send_success(self, task_token: str, output: dict[str, Any]) -> None: ...
-    def send_failure(self, task_token: str, error: str, cause: str) -> None: ...
-    def stop_task(self, cluster: str, task_arn: str, reason: str) -> None: ...
 
 
 def _raise(exc: ClientError, doing: str) -> None:

@@ -73,9 +73,18 @@ def call(
     return response["statusCode"], json.loads(response["body"])
 
 
+def api_deps() -> PipelineDeps:
+    """The deps the API routes are handed in this test: the `api` fixture's (with its WorkflowSpy), through
+    Powertools' dependency_overrides; the composition root's when nothing overrides them."""
+    from forge.api.app import app
+    from forge.api.dependencies import pipeline_deps
+
+    return app.dependency_overrides.get(pipeline_deps, default_deps)()
+
+
 def enroll(name: str) -> str:
     """Enrol through the domain and return the seed (what the approver's app would hold)."""
-    deps = default_deps()
+    deps = api_deps()
     return mfa.enroll(deps.repos.approvers, secret_box(deps.settings), name, "admin").seed
 
 

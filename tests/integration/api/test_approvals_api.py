@@ -12,8 +12,7 @@ from forge.auth.secret_box import secret_box
 from forge.errors import Conflict
 from forge.pipeline.approval_verification import verify_approval
 from forge.pipeline.approvals import decide
-from forge.wiring import default_deps
-from tests.integration.api.conftest import WorkflowSpy, call, code, enroll, signed_package_awaiting
+from tests.integration.api.conftest import WorkflowSpy, api_deps, call, code, enroll, signed_package_awaiting
 
 
 def approve(request_id: object, user: str, mfa_code: str, comment: str | None = None) -> tuple[int, dict]:
@@ -21,7 +20,7 @@ def approve(request_id: object, user: str, mfa_code: str, comment: str | None = 
 
 
 def test_threshold_of_two_releases_once_and_rows_are_signed(api: WorkflowSpy) -> None:
-    deps = default_deps()
+    deps = api_deps()
     request_id = signed_package_awaiting(deps)
     alice, bob = enroll("alice"), enroll("bob")
 
@@ -50,7 +49,7 @@ def test_threshold_of_two_releases_once_and_rows_are_signed(api: WorkflowSpy) ->
 
 
 def test_mfa_is_required_valid_and_single_use(api: WorkflowSpy) -> None:
-    request_id = signed_package_awaiting(default_deps())
+    request_id = signed_package_awaiting(api_deps())
     alice = enroll("alice")
     status, body = call("POST", f"/approvals/{request_id}/approve", {"comment": "no code"}, user="alice")
     assert status == 422 and any("mfa_code" in p for p in body["problems"])
@@ -61,8 +60,8 @@ def test_mfa_is_required_valid_and_single_use(api: WorkflowSpy) -> None:
     assert approve(request_id, "alice", code(alice))[0] == 200
 
     # The same code again, for another package: refused as a replay (RFC 6238 5.2).
-    other = signed_package_awaiting(default_deps(), token="task-token-2")
-    used = default_deps().repos.approvers.get("alice")
+    other = signed_package_awaiting(api_deps(), token="task-token-2")
+    used = api_deps().repos.approvers.get("alice")
     assert used is not None
     status, body = approve(other, "alice", code(alice, used.last_used_step - code_step_now()))
     assert status == 403 and "already used" in body["message"]
@@ -76,16 +75,16 @@ def code_step_now() -> int:
 
 
 def test_the_requester_cannot_approve_their_own_job(api: WorkflowSpy) -> None:
-    request_id = signed_package_awaiting(default_deps(), requested_by="erin")
+    request_id = signed_package_awaiting(api_deps(), requested_by="erin")
     erin = enroll("erin")
     status, body = approve(request_id, "erin", code(erin))
     assert status == 403 and "cannot approve" in body["message"]
     # The code was not spent on a refused request.
-    assert default_deps().repos.approvers.get("erin").last_used_step == 0  # type: ignore[union-attr]
+    assert api_deps().repos.approvers.get("erin").last_used_step == 0  # type: ignore[union-attr]
 
 
 def test_a_rejection_fails_the_task_token_with_the_reason(api: WorkflowSpy) -> None:
-    request_id = signed_package_awaiting(default_deps())
+    request_id = signed_package_awaiting(api_deps())
     alice = enroll("alice")
     status, body = call(
         "POST", f"/approvals/{request_id}/reject", {"mfa_code": code(alice), "comment": "wrong brand colours"}, "alice"
@@ -103,7 +102,7 @@ def test_concurrent_approvals_release_the_workflow_exactly_once(api: WorkflowSpy
     per container): the decisions race in Postgres, and the threshold's UPDATE lets one of them win."""
     names = [f"approver{i}" for i in range(8)]
     seeds = {n: enroll(n) for n in names}
-    deps = default_deps()
+    deps = api_deps()
 
     def verify_code(approver: str, mfa_code: str) -> None:
         mfa.verify(deps.repos.approvers, secret_box(deps.settings), approver, mfa_code)
@@ -131,7 +130,7 @@ def test_concurrent_approvals_release_the_workflow_exactly_once(api: WorkflowSpy
 
 
 def test_post_approvals_opens_a_request_once_and_refuses_unsigned_packages(api: WorkflowSpy) -> None:
-    deps = default_deps()
+    deps = api_deps()
     request_id = signed_package_awaiting(deps)
     package_id = deps.repos.approvals.get_request(request_id).plugin_package_id
     status, body = call("POST", "/approvals", {"package_id": str(package_id)})
@@ -165,7 +164,7 @@ def test_enrolment_is_admin_only_and_once(api: WorkflowSpy) -> None:
     assert call("POST", "/approvers", {"name": "alice"}, role="admin")[0] == 409
     status, again = call("POST", "/approvers", {"name": "alice", "replace": True}, role="admin")
     assert status == 201 and again["secret"] != body["secret"]
-    row = default_deps().repos.jobs.db.fetchone(
+    row = api_deps().repos.jobs.db.fetchone(
         "SELECT encrypted_value FROM forge_secrets WHERE name = 'mfa_seed/alice' AND secret_type = 'mfa_seed'"
     )
     assert row is not None and again["secret"].encode() not in bytes(row["encrypted_value"])

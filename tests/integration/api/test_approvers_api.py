@@ -11,15 +11,14 @@ import pytest
 from forge.auth import mfa
 from forge.auth.secret_box import SecretBox, SecretBoxError, secret_box
 from forge.errors import Forbidden
-from forge.wiring import default_deps
-from tests.integration.api.conftest import WorkflowSpy, call, code, enroll, signed_package_awaiting
+from tests.integration.api.conftest import WorkflowSpy, api_deps, call, code, enroll, signed_package_awaiting
 
 LIMIT = mfa.LOCKOUT.max_failures
 
 
 def fail(name: str, seed: str, times: int) -> list[str]:
     """`times` wrong codes for `name`; the refusals' messages."""
-    deps = default_deps()
+    deps = api_deps()
     valid = {code(seed, offset) for offset in range(-2, 3)}
     wrong = [c for c in (f"{n:06d}" for n in range(200_000, 200_100)) if c not in valid][:times]
     messages = []
@@ -37,7 +36,7 @@ def standing(name: str) -> dict[str, Any]:
 
 
 def age_failures(name: str, minutes: int) -> None:
-    default_deps().repos.jobs.db.execute(
+    api_deps().repos.jobs.db.execute(
         "UPDATE approvers SET failure_window_started_at = failure_window_started_at - make_interval(mins => %s) "
         "WHERE name = %s",
         (minutes, name),
@@ -59,7 +58,7 @@ def test_failures_count_within_the_window_only(api: WorkflowSpy) -> None:
 
 
 def test_a_verified_code_clears_the_failures(api: WorkflowSpy) -> None:
-    deps = default_deps()
+    deps = api_deps()
     alice = enroll("alice")
     fail("alice", alice, LIMIT - 1)
     mfa.verify(deps.repos.approvers, secret_box(deps.settings), "alice", code(alice))
@@ -88,11 +87,11 @@ def test_failures_and_the_lock_are_counted_in_metrics_and_audited(
 
 
 def test_the_api_records_the_callers_address_with_a_failed_code(api: WorkflowSpy) -> None:
-    request_id = signed_package_awaiting(default_deps())
+    request_id = signed_package_awaiting(api_deps())
     enroll("alice")
     status, _ = call("POST", f"/approvals/{request_id}/approve", {"mfa_code": "000000"}, user="alice")
     assert status == 403
-    (failed,) = [e for e in default_deps().repos.approvers.events("alice") if e.event == "mfa_failed"]
+    (failed,) = [e for e in api_deps().repos.approvers.events("alice") if e.event == "mfa_failed"]
     assert failed.details["source_ip"] == "127.0.0.1"  # what proxy_event puts where API Gateway puts the client
 
 
@@ -131,7 +130,7 @@ def test_listing_shows_policy_and_each_approvers_standing(api: WorkflowSpy) -> N
     assert alice_row["name"] == "alice" and alice_row["locked"] is True and alice_row["locked_since"]
     assert alice_row["active"] is True  # locked is not deactivated: her past approvals still count
     assert bob_row["active"] is False and bob_row["deactivated_by"] == "root" and bob_row["locked"] is False
-    assert default_deps().repos.approvers.is_active("alice") and not default_deps().repos.approvers.is_active("bob")
+    assert api_deps().repos.approvers.is_active("alice") and not api_deps().repos.approvers.is_active("bob")
 
 
 def test_re_enrolment_unlocks_reactivates_and_says_so(api: WorkflowSpy) -> None:
@@ -142,11 +141,11 @@ def test_re_enrolment_unlocks_reactivates_and_says_so(api: WorkflowSpy) -> None:
     assert status == 201
     row = standing("alice")
     assert row["active"] is True and row["locked"] is False and row["failed_attempts"] == 0
-    events = default_deps().repos.approvers.events("alice")
+    events = api_deps().repos.approvers.events("alice")
     assert events[0].event == "re_enrolled" and events[0].actor == "root"
     assert events[0].details == {"cleared_lock": True, "reactivated": True}
     assert events[-1].event == "enrolled" and events[-1].actor == "admin"
-    deps = default_deps()
+    deps = api_deps()
     mfa.verify(deps.repos.approvers, secret_box(deps.settings), "alice", code(body["secret"]))
 
 
@@ -156,6 +155,6 @@ def test_a_seed_the_deployment_cannot_open_costs_the_approver_nothing(api: Workf
     other_key = SecretBox(os.urandom(32))
     for _ in range(2 * LIMIT):
         with pytest.raises(SecretBoxError, match="does not decrypt"):
-            mfa.verify(default_deps().repos.approvers, other_key, "alice", code(alice))
+            mfa.verify(api_deps().repos.approvers, other_key, "alice", code(alice))
     row = standing("alice")
     assert row["failed_attempts"] == 0 and row["locked"] is False

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from forge.models.results import CompatibilityRow, TestRow
 from forge.models.spec import load_spec
 from forge.pipeline import jobs as job_service
-from forge.wiring import default_deps
-from tests.integration.api.conftest import EXAMPLE, WorkflowSpy, call, signed_package_awaiting
+from tests.integration.api.conftest import EXAMPLE, WorkflowSpy, api_deps, call, signed_package_awaiting
 
 
 def spec_body() -> dict:
@@ -22,7 +22,7 @@ def test_same_idempotency_key_same_job_and_100_concurrent_submissions_create_one
     assert status == 200 and again["id"] == first["id"]
 
     # 100 submissions racing in Postgres, as 100 Lambda containers would (one request each).
-    deps = default_deps()
+    deps = api_deps()
     spec = load_spec(EXAMPLE)
     with ThreadPoolExecutor(100) as pool:
         results = list(pool.map(lambda _: job_service.submit(deps, spec, "carol", "k-race"), range(100)))
@@ -48,7 +48,7 @@ def test_idempotency_key_is_scoped_to_its_requester_and_bound_to_its_spec(api: W
     # Same requester, same key, same spec: the same job, as before.
     status, again = call("POST", "/jobs", spec_body(), user="carol", headers={"Idempotency-Key": "k-shared"})
     assert status == 200 and again["id"] == mine["id"]
-    deps = default_deps()
+    deps = api_deps()
     rows = deps.repos.jobs.db.fetchall(
         "SELECT requested_by, spec_digest FROM forge_jobs WHERE idempotency_key = 'k-shared' ORDER BY requested_by"
     )
@@ -62,7 +62,7 @@ def test_idempotency_key_is_scoped_to_its_requester_and_bound_to_its_spec(api: W
 
 def test_a_job_from_before_migration_006_still_matches_its_spec(api: WorkflowSpy) -> None:
     status, first = call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})
-    deps = default_deps()
+    deps = api_deps()
     deps.repos.jobs.db.execute("UPDATE forge_jobs SET spec_digest = NULL WHERE id = %s", (first["id"],))
     assert call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})[0] == 200
     other_spec = {"spec": {**spec_body()["spec"], "version": "2.0.0"}}
@@ -94,15 +94,20 @@ def test_job_filters_and_keyset_pagination(api: WorkflowSpy) -> None:
 
 
 def test_packages_list_and_detail(api: WorkflowSpy) -> None:
-    deps = default_deps()
+    deps = api_deps()
     request_id = signed_package_awaiting(deps)
     package_id = deps.repos.approvals.get_request(request_id).plugin_package_id
     job = deps.repos.package_views.job_for(package_id)
     assert job is not None
     deps.repos.packages.record_test_results(
-        package_id, job["id"], [{"suite": "unit", "name": "gateway registers", "result": "pass"}]
+        package_id, job["id"], [TestRow(suite="unit", name="gateway registers", result="pass")]
     )
-    deps.repos.packages.record_compatibility(package_id, "woocommerce", "8.9", "8.2", True, {"phpunit": "ok"})
+    deps.repos.packages.record_compatibility(
+        package_id,
+        CompatibilityRow(
+            cms="woocommerce", cms_version="8.9", php_version="8.2", passed=True, details={"phpunit": "ok"}
+        ),
+    )
     call("POST", "/jobs", spec_body())
 
     status, page = call("GET", "/packages?status=awaiting_approval&cms=woocommerce")
@@ -126,7 +131,7 @@ def test_packages_list_and_detail(api: WorkflowSpy) -> None:
 def test_logs_tail_with_a_cursor_and_cancel_retry_conflicts(api: WorkflowSpy) -> None:
     from forge.models.job import Step
 
-    deps = default_deps()
+    deps = api_deps()
     status, job = call("POST", "/jobs", spec_body())
     assert status == 201
     run, _ = deps.repos.runs.open(job["id"], Step.GENERATE, "exec:0")

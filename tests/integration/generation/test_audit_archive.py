@@ -17,6 +17,7 @@ from forge.config import reset_settings
 from forge.db.connection import Database
 from forge.db.repositories.audit import AuditRepository
 from forge.errors import TransientError
+from forge.generation.audit_trail import AuditTrail
 from forge.models.job import Step, StepEvent
 from forge.models.spec import load_spec
 from forge.pipeline.bookkeeping import run_step
@@ -43,8 +44,10 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 
 def test_each_row_names_its_object_and_the_object_holds_prompt_and_response(db: Database, s3: object) -> None:
-    repo = AuditRepository(db, S3ArtifactStore(BUCKET, client=s3))
-    repo.append(None, "openai", "m-1", "the prompt", "the response", {"attempt": 0})
+    repo = AuditRepository(db)
+    AuditTrail(repo, S3ArtifactStore(BUCKET, client=s3)).record(
+        None, "openai", "m-1", "the prompt", "the response", {"attempt": 0}
+    )
     row = db.fetchall("SELECT * FROM sira_generation_audit ORDER BY id DESC LIMIT 1")[0]
     key = row["metadata"]["archive_key"]
     assert key.startswith("generation/no-job/") and row["metadata"]["attempt"] == 0
@@ -58,10 +61,10 @@ def test_each_row_names_its_object_and_the_object_holds_prompt_and_response(db: 
 
 
 def test_a_failed_object_write_fails_the_audit_and_writes_no_row(db: Database, s3: object) -> None:
-    repo = AuditRepository(db, S3ArtifactStore("no-such-bucket", client=s3))
+    trail = AuditTrail(AuditRepository(db), S3ArtifactStore("no-such-bucket", client=s3))
     before = db.fetchone("SELECT count(*) AS n FROM sira_generation_audit")["n"]  # type: ignore[index]
     with pytest.raises(TransientError, match="could not write the generation audit object"):
-        repo.append(None, "openai", "m-1", "p", "r", {})
+        trail.record(None, "openai", "m-1", "p", "r", {})
     assert db.fetchone("SELECT count(*) AS n FROM sira_generation_audit")["n"] == before  # type: ignore[index]
 
 

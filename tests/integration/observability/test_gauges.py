@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from forge.db.connection import Database
-from forge.db.repositories import Repositories
-from forge.db.repositories.gauges import GaugeReadings
+from forge.db.repositories import PostgresRepositories as Repositories
 from forge.local.ticker import Ticker
+from forge.models.gauges import GaugeReadings
 from forge.models.job import JobStatus, Step
 from forge.models.spec import PluginSpec, load_spec
 from forge.pipeline.gauges import emit_gauges

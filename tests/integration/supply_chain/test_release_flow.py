@@ -7,6 +7,7 @@ import base64
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -196,7 +197,7 @@ def test_revoking_a_package_awaiting_approval_fails_its_waiting_workflow(deps: P
     step(deps, job, Step.SIGN)
     deps.repos.approvals.open_request(job.plugin_package_id, job.id, "tester", 2, "token-123", 3600)
     spy = WorkflowSpy()
-    deps.workflow = spy  # type: ignore[assignment]
+    deps = replace(deps, workflow=spy)
     done = revoke_package(deps, job.plugin_package_id, "supplier compromised", "root")
     assert done.retracted_releases == 0 and done.package.status == "revoked"
     assert spy.failed == [("token-123", "PackageRevoked", "package revoked: supplier compromised")]

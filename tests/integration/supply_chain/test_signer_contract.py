@@ -19,7 +19,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from forge.config import get_settings
-from forge.signing.signer import Signer, key_id, public_pem
+from forge.ports.signing import Signer
+from forge.signing.signer import key_id, public_pem
 from forge.signing.verify import verify_signature
 from tests.integration.supply_chain.conftest import openssl_key_id, openssl_verifies
 from tests.integration.supply_chain.vault_replay import RECORDING, VaultReplay

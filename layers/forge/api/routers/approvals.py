@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from forge.api.auth import Ops
+from forge.api.dependencies import Deps
 from forge.api.schemas import (
     ApprovalRequestCreated,
     ApprovalRequestView,
@@ -20,25 +21,27 @@ from forge.api.schemas import (
 )
 from forge.auth import mfa
 from forge.auth.secret_box import secret_box
-from forge.pipeline.approvals import decide, request_for_package
-from forge.wiring import default_deps
+from forge.pipeline.approvals import MfaCheck, decide, request_for_package
+from forge.pipeline.deps import PipelineDeps
 
 router = Router()
 
 RequestId = Annotated[UUID, Path(description="Approval request id")]
 
 
-def _verify_code(approver: str, code: str) -> None:
-    deps = default_deps()
+def _code_check(deps: PipelineDeps) -> MfaCheck:
     # Recorded with a failed code: who was guessing, from where (API Gateway's view of the client's address).
     source_ip = router.current_event.request_context.identity.source_ip
-    mfa.verify(deps.repos.approvers, secret_box(deps.settings), approver, code, source_ip=source_ip)
+
+    def verify(approver: str, code: str) -> None:
+        mfa.verify(deps.repos.approvers, secret_box(deps.settings), approver, code, source_ip=source_ip)
+
+    return verify
 
 
-def _decide(request_id: UUID, principal: Ops, body: Decide, approved: bool) -> DecisionView:
-    result = decide(
-        default_deps(), request_id, principal.user, principal.role, approved, body.comment, body.mfa_code, _verify_code
-    )
+def _decide(deps: PipelineDeps, request_id: UUID, principal: Ops, body: Decide, approved: bool) -> DecisionView:
+    check = _code_check(deps)
+    result = decide(deps, request_id, principal.user, principal.role, approved, body.comment, body.mfa_code, check)
     return DecisionView(
         approval=ApprovalView.of(result.approval),
         request=ApprovalRequestView.of(result.request),
@@ -51,8 +54,8 @@ def _decide(request_id: UUID, principal: Ops, body: Decide, approved: bool) -> D
     summary="Ask approvers to decide on a signed package (the pending request if one is open)",
     responses={201: {"description": "Request opened"}, 200: {"description": "The request already pending"}},
 )
-def request_approval(body: RequestApproval, principal: Ops) -> Response[ApprovalRequestCreated]:
-    request, created = request_for_package(default_deps(), body.package_id, principal.user)
+def request_approval(body: RequestApproval, principal: Ops, deps: Deps) -> Response[ApprovalRequestCreated]:
+    request, created = request_for_package(deps, body.package_id, principal.user)
     return Response(
         status_code=201 if created else 200,
         content_type="application/json",
@@ -61,10 +64,10 @@ def request_approval(body: RequestApproval, principal: Ops) -> Response[Approval
 
 
 @router.post("/approvals/<request_id>/approve", summary="Approve the package awaiting approval (TOTP code required)")
-def approve(request_id: RequestId, body: Decide, principal: Ops) -> DecisionView:
-    return _decide(request_id, principal, body, approved=True)
+def approve(request_id: RequestId, body: Decide, principal: Ops, deps: Deps) -> DecisionView:
+    return _decide(deps, request_id, principal, body, approved=True)
 
 
 @router.post("/approvals/<request_id>/reject", summary="Reject the package: the job fails with the reason")
-def reject(request_id: RequestId, body: Decide, principal: Ops) -> DecisionView:
-    return _decide(request_id, principal, body, approved=False)
+def reject(request_id: RequestId, body: Decide, principal: Ops, deps: Deps) -> DecisionView:
+    return _decide(deps, request_id, principal, body, approved=False)

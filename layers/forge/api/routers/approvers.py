@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from forge.api.auth import Admin
+from forge.api.dependencies import Deps
 from forge.api.schemas import (
     ApproverAction,
     ApproverList,
@@ -21,7 +22,6 @@ from forge.api.schemas import (
 )
 from forge.auth import mfa
 from forge.auth.secret_box import secret_box
-from forge.wiring import default_deps
 
 router = Router()
 
@@ -34,8 +34,7 @@ ApproverName = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Z
     "reactivates and unlocks",
     responses={201: {"description": "Enrolled"}},
 )
-def enroll_approver(body: EnrollApprover, principal: Admin) -> Response[EnrolmentView]:
-    deps = default_deps()
+def enroll_approver(body: EnrollApprover, principal: Admin, deps: Deps) -> Response[EnrolmentView]:
     enrolment = mfa.enroll(deps.repos.approvers, secret_box(deps.settings), body.name, principal.user, body.replace)
     return Response(
         status_code=201,
@@ -46,10 +45,10 @@ def enroll_approver(body: EnrollApprover, principal: Admin) -> Response[Enrolmen
 
 
 @router.get("/approvers", summary="Every enrolled approver: active, locked by failed MFA codes, failures (admin)")
-def list_approvers(principal: Admin) -> ApproverList:
+def list_approvers(principal: Admin, deps: Deps) -> ApproverList:
     policy = mfa.LOCKOUT
     return ApproverList(
-        approvers=[ApproverView.of(s, policy.window) for s in default_deps().repos.approvers.statuses()],
+        approvers=[ApproverView.of(s, policy.window) for s in deps.repos.approvers.statuses()],
         max_failures=policy.max_failures,
         window_seconds=int(policy.window.total_seconds()),
     )
@@ -57,15 +56,15 @@ def list_approvers(principal: Admin) -> ApproverList:
 
 @router.get("/approvers/<name>/events", summary="An approver's security events, newest first (admin)")
 def approver_events(
-    name: ApproverName, principal: Admin, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    name: ApproverName, principal: Admin, deps: Deps, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> SecurityEventList:
-    events = default_deps().repos.approvers.events(name, limit)
+    events = deps.repos.approvers.events(name, limit)
     return SecurityEventList(events=[SecurityEventView.of(e) for e in events])
 
 
 @router.post("/approvers/<name>/unlock", summary="Unlock an approver locked by failed MFA codes (admin; audited)")
-def unlock_approver(name: ApproverName, body: ApproverAction, principal: Admin) -> ApproverView:
-    status = default_deps().repos.approvers.unlock(name, principal.user, body.reason)
+def unlock_approver(name: ApproverName, body: ApproverAction, principal: Admin, deps: Deps) -> ApproverView:
+    status = deps.repos.approvers.unlock(name, principal.user, body.reason)
     return ApproverView.of(status, mfa.LOCKOUT.window)
 
 
@@ -73,6 +72,6 @@ def unlock_approver(name: ApproverName, body: ApproverAction, principal: Admin) 
     "/approvers/<name>/deactivate",
     summary="Deactivate an approver (admin; audited): they cannot approve, and their approvals no longer count",
 )
-def deactivate_approver(name: ApproverName, body: ApproverAction, principal: Admin) -> ApproverView:
-    status = default_deps().repos.approvers.deactivate(name, principal.user, body.reason)
+def deactivate_approver(name: ApproverName, body: ApproverAction, principal: Admin, deps: Deps) -> ApproverView:
+    status = deps.repos.approvers.deactivate(name, principal.user, body.reason)
     return ApproverView.of(status, mfa.LOCKOUT.window)

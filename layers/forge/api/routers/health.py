@@ -6,15 +6,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 import forge
-from forge.wiring import default_deps
+from forge.api.dependencies import Deps
 
 router = Router()
 
 
 @router.get("/health", summary="Liveness and database reachability")
-def health() -> Response[dict]:
+def health(deps: Deps) -> Response[dict]:
     try:
-        default_deps().repos.jobs.db.fetchone("SELECT 1")
+        deps.repos.ping()
         return Response(200, "application/json", {"status": "ok", "version": forge.__version__})
     except Exception as exc:  # health reports, it never raises
         return Response(503, "application/json", {"status": "degraded", "database": type(exc).__name__})

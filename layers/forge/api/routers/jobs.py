@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 
 from forge.api.auth import Ops
 from forge.api.cursors import log_cursor, page_cursor, parse_log_cursor, parse_page_cursor
+from forge.api.dependencies import Deps
 from forge.api.schemas import (
     ApprovalRequestView,
     ApprovalView,
@@ -24,21 +25,21 @@ from forge.api.schemas import (
     RunView,
 )
 from forge.models.job import JobStatus
+from forge.models.package import ApprovalStatus
 from forge.pipeline import jobs as job_service
-from forge.wiring import default_deps
 
 router = Router()
 
 JobId = Annotated[UUID, Path(description="Job id")]
 
 
-def job_detail(job_id: UUID) -> JobDetail:
-    repos = default_deps().repos
+def job_detail(deps: Deps, job_id: UUID) -> JobDetail:
+    repos = deps.repos
     job = repos.jobs.get(job_id)
     package = repos.packages.get(job.plugin_package_id) if job.plugin_package_id else None
     requests = repos.approvals.requests_for_job(job.id)
     # The open request if there is one, else the latest decided one.
-    pending = [r for r in requests if r.status == "pending"]
+    pending = [r for r in requests if r.status is ApprovalStatus.PENDING]
     request = pending[-1] if pending else (requests[-1] if requests else None)
     approvals = repos.approvals.approvals_for_package(package.id) if package else []
     return JobDetail(
@@ -58,16 +59,18 @@ def job_detail(job_id: UUID) -> JobDetail:
 def create_job(
     body: CreateJob,
     principal: Ops,
+    deps: Deps,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> Response[JobView]:
     key = idempotency_key or body.idempotency_key
-    job, created = job_service.submit(default_deps(), body.spec, principal.user, key)
+    job, created = job_service.submit(deps, body.spec, principal.user, key)
     return Response(status_code=201 if created else 200, body=JobView.of(job), content_type="application/json")
 
 
 @router.get("/jobs", summary="List jobs, newest first")
 def list_jobs(
     principal: Ops,
+    deps: Deps,
     status: Annotated[JobStatus | None, Query()] = None,
     cms: Annotated[str | None, Query(max_length=40)] = None,
     requested_by: Annotated[str | None, Query(max_length=200)] = None,
@@ -75,7 +78,7 @@ def list_jobs(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JobPage:
     before = parse_page_cursor(cursor) if cursor else None
-    jobs = default_deps().repos.jobs.list(
+    jobs = deps.repos.jobs.list(
         status=status.value if status else None,
         cms=cms,
         requested_by=requested_by,
@@ -91,13 +94,15 @@ def list_jobs(
 
 
 @router.get("/jobs/<job_id>", summary="A job with its runs, package and approvals")
-def get_job(job_id: JobId, principal: Ops) -> JobDetail:
-    return job_detail(job_id)
+def get_job(job_id: JobId, principal: Ops, deps: Deps) -> JobDetail:
+    return job_detail(deps, job_id)
 
 
 @router.get("/jobs/<job_id>/logs", summary="Step logs; pass the returned cursor as `since` to tail")
-def get_logs(job_id: JobId, principal: Ops, since: Annotated[str | None, Query(max_length=4000)] = None) -> LogPage:
-    repos = default_deps().repos
+def get_logs(
+    job_id: JobId, principal: Ops, deps: Deps, since: Annotated[str | None, Query(max_length=4000)] = None
+) -> LogPage:
+    repos = deps.repos
     repos.jobs.get(job_id)
     offsets = parse_log_cursor(since) if since else {}
     runs, new_offsets = [], {}
@@ -109,15 +114,15 @@ def get_logs(job_id: JobId, principal: Ops, since: Annotated[str | None, Query(m
 
 
 @router.post("/jobs/<job_id>/cancel", summary="Stop the execution and mark the job cancelled")
-def cancel_job(job_id: JobId, principal: Ops) -> JobView:
-    return JobView.of(job_service.cancel(default_deps(), job_id, principal.user))
+def cancel_job(job_id: JobId, principal: Ops, deps: Deps) -> JobView:
+    return JobView.of(job_service.cancel(deps, job_id, principal.user))
 
 
 @router.post("/jobs/<job_id>/retry", summary="Start again from the step that failed")
-def retry_job(job_id: JobId, principal: Ops) -> JobView:
-    return JobView.of(job_service.retry(default_deps(), job_id))
+def retry_job(job_id: JobId, principal: Ops, deps: Deps) -> JobView:
+    return JobView.of(job_service.retry(deps, job_id))
 
 
 @router.get("/stats", summary="Job statistics over the last N days")
-def stats(principal: Ops, days: Annotated[int, Query(ge=1, le=365)] = 7) -> dict[str, Any]:
-    return default_deps().repos.jobs.stats(days)
+def stats(principal: Ops, deps: Deps, days: Annotated[int, Query(ge=1, le=365)] = 7) -> dict[str, Any]:
+    return deps.repos.jobs.stats(days)

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from forge.api.auth import Ops
 from forge.api.cursors import page_cursor, parse_page_cursor
+from forge.api.dependencies import Deps
 from forge.api.schemas import (
     ApprovalRequestView,
     ApprovalView,
@@ -21,20 +22,18 @@ from forge.api.schemas import (
     PublicationView,
     SignatureView,
 )
-from forge.wiring import default_deps
+from forge.models.package import PackageStatus
 
 router = Router()
 
 PackageId = Annotated[UUID, Path(description="Package id")]
 Cms = Literal["woocommerce", "prestashop", "magento", "shopify"]
-PackageStatus = Literal[
-    "building", "built", "signed", "awaiting_approval", "approved", "published", "rejected", "failed", "revoked"
-]
 
 
 @router.get("/packages", summary="List packages, newest first")
 def list_packages(
     principal: Ops,
+    deps: Deps,
     cms: Annotated[Cms | None, Query()] = None,
     status: Annotated[PackageStatus | None, Query()] = None,
     slug: Annotated[str | None, Query(max_length=200)] = None,
@@ -43,8 +42,13 @@ def list_packages(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> PackagePage:
     before = parse_page_cursor(cursor) if cursor else None
-    packages = default_deps().repos.package_views.list(
-        cms=cms, status=status, slug=slug, created_by=created_by, before=before, limit=limit + 1
+    packages = deps.repos.package_views.list(
+        cms=cms,
+        status=status.value if status else None,
+        slug=slug,
+        created_by=created_by,
+        before=before,
+        limit=limit + 1,
     )
     more = len(packages) > limit
     packages = packages[:limit]
@@ -55,8 +59,8 @@ def list_packages(
 
 
 @router.get("/packages/<package_id>", summary="A package with its tests, compatibility, signature, approvals")
-def get_package(package_id: PackageId, principal: Ops) -> PackageDetail:
-    repos = default_deps().repos
+def get_package(package_id: PackageId, principal: Ops, deps: Deps) -> PackageDetail:
+    repos = deps.repos
     package = repos.packages.get(package_id)
     views = repos.package_views
     return PackageDetail(
@@ -67,9 +71,9 @@ def get_package(package_id: PackageId, principal: Ops) -> PackageDetail:
             zip_sha256=package.zip_sha256,
             manifest=package.manifest,
         ),
-        contract_tests=[ContractTestView.model_validate(r) for r in views.contract_tests(package.id)],
-        compatibility=[CompatibilityView.model_validate(r) for r in views.compatibilities(package.id)],
-        approval_requests=[ApprovalRequestView.model_validate(r) for r in views.approval_requests(package.id)],
+        contract_tests=[ContractTestView.of(r) for r in views.contract_tests(package.id)],
+        compatibility=[CompatibilityView.of(r) for r in views.compatibilities(package.id)],
+        approval_requests=[ApprovalRequestView.of(r) for r in views.approval_requests(package.id)],
         approvals=[ApprovalView.of(a) for a in repos.approvals.approvals_for_package(package.id)],
         publications=[PublicationView.of(p) for p in repos.publications.for_package(package.id)],
     )

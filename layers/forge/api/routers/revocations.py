@@ -11,8 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from forge.api.auth import Admin
+from forge.api.dependencies import Deps
 from forge.pipeline.revocation import MAX_REASON, revoke_package
-from forge.wiring import default_deps
 
 router = Router()
 
@@ -43,8 +43,8 @@ class RevocationView(BaseModel):
 
 
 @router.post("/packages/<package_id>/revoke", summary="Revoke a package (admin): retract it, publish revocations")
-def revoke(package_id: PackageId, body: Revoke, principal: Admin) -> RevocationView:
-    done = revoke_package(default_deps(), package_id, body.reason, principal.user)
+def revoke(package_id: PackageId, body: Revoke, principal: Admin, deps: Deps) -> RevocationView:
+    done = revoke_package(deps, package_id, body.reason, principal.user)
     return RevocationView(
         package_id=done.package.id,
         status=done.package.status,

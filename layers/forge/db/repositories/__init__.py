@@ -1,4 +1,5 @@
-"""Postgres repositories, one per aggregate; parameterised SQL only."""
+"""Postgres repositories, one per aggregate; parameterised SQL only. PostgresRepositories implements the
+forge.ports.repositories.Repositories port."""
 
 from __future__ import annotations
 
@@ -18,11 +19,10 @@ from forge.db.repositories.packages import PackageRepository
 from forge.db.repositories.publications import PublicationRepository
 from forge.db.repositories.revocations import RevocationListRepository
 from forge.db.repositories.runs import RunRepository
-from forge.generation.audit_archive import AuditArchive
 
 
 @dataclass(frozen=True)
-class Repositories:
+class PostgresRepositories:
     jobs: JobRepository
     runs: RunRepository
     packages: PackageRepository
@@ -38,7 +38,7 @@ class Repositories:
     gauges: GaugeQueries
 
     @classmethod
-    def on(cls, db: Database, audit_archive: AuditArchive | None = None) -> Repositories:
+    def on(cls, db: Database) -> PostgresRepositories:
         return cls(
             jobs=JobRepository(db),
             runs=RunRepository(db),
@@ -50,7 +50,10 @@ class Repositories:
             keys=KeyRepository(db),
             key_compromises=KeyCompromiseRepository(db),
             publications=PublicationRepository(db),
-            audit=AuditRepository(db, audit_archive),
+            audit=AuditRepository(db),
             revocations=RevocationListRepository(db),
             gauges=GaugeQueries(db),
         )
+
+    def ping(self) -> None:
+        self.jobs.db.fetchone("SELECT 1")

@@ -6,18 +6,14 @@ from datetime import datetime
 from uuid import UUID
 
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
 from forge.db.repositories.callbacks import enqueue
 from forge.errors import Conflict, NotFound
 from forge.models.callback import CallbackMessage
-from forge.models.package import Approval, ApprovalRequest
+from forge.models.package import ApprovalRequest, ApprovalStatus, PackageStatus, SignedApproval
 
 
-class SignedApproval(Approval):
-    """An approval row with the key that signed its statement (added by migration 002)."""
-
-    signing_key_id: str | None = None
-
-
+@translates_driver_errors
 class ApprovalRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -121,7 +117,7 @@ class ApprovalRepository:
         )
 
     def close(
-        self, request_id: UUID, status: str, package_status: str, message: CallbackMessage
+        self, request_id: UUID, status: ApprovalStatus, package_status: PackageStatus, message: CallbackMessage
     ) -> tuple[bool, UUID | None]:
         """Close a pending request, set its package's status and queue the callback that tells the waiting workflow,
         all in one transaction: (True, the callback id) for the one caller whose UPDATE closed it, so two approvals
@@ -131,25 +127,25 @@ class ApprovalRepository:
             cur.execute(
                 """UPDATE approval_requests SET status = %s, decided_at = now()
                    WHERE id = %s AND status = 'pending' RETURNING job_id, plugin_package_id, task_token""",
-                (status, request_id),
+                (ApprovalStatus(status).value, request_id),
             )
             row = cur.fetchone()
             if row is None:
                 return False, None
             cur.execute(
                 "UPDATE plugin_packages SET status = %s WHERE id = %s AND status <> 'revoked'",
-                (package_status, row["plugin_package_id"]),
+                (PackageStatus(package_status).value, row["plugin_package_id"]),
             )
             if not row["task_token"]:
                 return True, None
             return True, enqueue(cur, request_id, row["job_id"], row["task_token"], message)
 
-    def decided(self, package_id: UUID, status: str) -> ApprovalRequest | None:
+    def decided(self, package_id: UUID, status: ApprovalStatus) -> ApprovalRequest | None:
         """The newest request of this package closed with `status` (approved, rejected), if any."""
         row = self.db.fetchone(
             """SELECT * FROM approval_requests WHERE plugin_package_id = %s AND status = %s
                ORDER BY decided_at DESC LIMIT 1""",
-            (package_id, status),
+            (package_id, ApprovalStatus(status).value),
         )
         return ApprovalRequest.model_validate(row) if row else None
 
@@ -159,8 +155,8 @@ class ApprovalRepository:
         )
         return [SignedApproval.model_validate(r) for r in rows]
 
-    def cancel_pending_for_job(self, job_id: UUID, status: str = "cancelled") -> int:
+    def cancel_pending_for_job(self, job_id: UUID, status: ApprovalStatus = ApprovalStatus.CANCELLED) -> int:
         return self.db.execute(
             "UPDATE approval_requests SET status = %s, decided_at = now() WHERE job_id = %s AND status = 'pending'",
-            (status, job_id),
+            (ApprovalStatus(status).value, job_id),
         )

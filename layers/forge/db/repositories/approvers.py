@@ -4,32 +4,15 @@ wrong codes have locked them or an admin has deactivated them. Every change of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import psycopg2
 
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
 from forge.db.repositories.approver_events import append_event, read_events
 from forge.errors import Conflict, NotFound
-from forge.models.approver import ApproverStatus, SecurityEvent
-
-
-@dataclass(frozen=True)
-class EnrolledApprover:
-    name: str
-    sealed_seed: bytes
-    last_used_step: int
-    enrolled_at: datetime
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One code attempt, charged before the code is checked."""
-
-    number: int  # within the current failure window, this one included
-    locked_now: bool  # this attempt went past the limit and locked the approver
-
+from forge.models.approver import ApproverStatus, Attempt, EnrolledApprover, SecurityEvent
 
 _STATUS = """SELECT name, enrolled_at, enrolled_by, failed_attempts, failure_window_started_at, locked_at,
                     deactivated_at, deactivated_by FROM approvers"""
@@ -45,6 +28,7 @@ def seed_secret_name(approver: str) -> str:
     return f"mfa_seed/{approver}"
 
 
+@translates_driver_errors
 class ApproverRepository:
     def __init__(self, db: Database) -> None:
         self.db = db

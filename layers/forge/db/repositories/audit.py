@@ -1,19 +1,19 @@
-"""sira_generation_audit: an append-only hash chain of every generation prompt and response."""
+"""sira_generation_audit: an append-only hash chain of every generation prompt and response. It only records:
+archiving the full texts first is the generation service's work (forge.generation.audit_trail)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from psycopg2.extras import Json
 
 from forge.db.connection import Database
-from forge.generation.audit_archive import METADATA_KEY, AuditArchive, archive_object, store
+from forge.db.errors import translates_driver_errors
+from forge.models.audit import GENESIS, ChainReport
 
-GENESIS = "0" * 64
 VERIFY_BATCH = 500
 
 
@@ -34,28 +34,10 @@ def _chained_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    rows: int
-    # The first row that does not verify (None: the whole chain holds) and why.
-    broken_id: int | None = None
-    broken_audit_id: str | None = None
-    reason: str = ""
-    last_hash: str = GENESIS
-    # With verify(expect_head=...): how many rows the chain held up to and including that hash (0 for the
-    # genesis hash), None when the verified chain never reaches it (rows at or before it were removed).
-    expected_head_at: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_id is None
-
-
+@translates_driver_errors
 class AuditRepository:
-    def __init__(self, db: Database, archive: AuditArchive | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        # The write-once audit bucket (FORGE_AUDIT_BUCKET), when there is one.
-        self.archive = archive
 
     def append(
         self,
@@ -66,12 +48,7 @@ class AuditRepository:
         response: str,
         metadata: dict[str, Any],
     ) -> str:
-        """Append one row chained to the previous one; the table lock keeps the chain linear. With an archive,
-        the full prompt and response are stored there first and the row's metadata names the object."""
-        if self.archive is not None:
-            key, body = archive_object(job_id, provider, model_version, prompt, response, metadata)
-            store(self.archive, key, body)
-            metadata = {**metadata, METADATA_KEY: key}
+        """Append one row chained to the previous one; the table lock keeps the chain linear."""
         fields = {
             "job_id": str(job_id) if job_id else None,
             "provider": provider,

@@ -7,6 +7,7 @@ from uuid import UUID
 from psycopg2.extras import Json
 
 from forge.db.connection import Cursor, Database
+from forge.db.errors import translates_driver_errors
 from forge.models.callback import CallbackMessage, WorkflowCallback
 
 # How long a claimed callback stays out of other sweepers' hands while its sender talks to Step Functions.
@@ -34,6 +35,7 @@ def enqueue(cur: Cursor, request_id: UUID, job_id: UUID | None, token: str, mess
     return row["id"] if row else None
 
 
+@translates_driver_errors
 class CallbackRepository:
     def __init__(self, db: Database) -> None:
         self.db = db

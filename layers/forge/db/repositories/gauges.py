@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, NonNegativeInt
-
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
+from forge.models.gauges import GaugeReadings
 
 
-class GaugeReadings(BaseModel):
-    jobs_queued: NonNegativeInt
-    jobs_running: NonNegativeInt
-    approvals_pending: NonNegativeInt
-
-
+@translates_driver_errors
 class GaugeQueries:
     def __init__(self, db: Database) -> None:
         self.db = db

@@ -11,6 +11,7 @@ from uuid import UUID
 from psycopg2.extras import Json
 
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
 from forge.db.repositories.keyset_page import newest_first
 from forge.errors import Conflict, NotFound
 from forge.models.job import Job, JobStatus, Step
@@ -28,6 +29,7 @@ def _stored_digest(row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@translates_driver_errors
 class JobRepository:
     def __init__(self, db: Database) -> None:
         self.db = db

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
 from forge.errors import Conflict, NotFound
 
 
+@translates_driver_errors
 class KeyCompromiseRepository:
     def __init__(self, db: Database) -> None:
         self.db = db

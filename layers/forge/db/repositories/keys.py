@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
 from forge.errors import Conflict, NotFound
 from forge.models.package import SigningKey
 
 
+@translates_driver_errors
 class KeyRepository:
     def __init__(self, db: Database) -> None:
         self.db = db

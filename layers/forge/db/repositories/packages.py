@@ -9,10 +9,13 @@ import psycopg2.errors
 from psycopg2.extras import Json
 
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
 from forge.errors import ForgeError, NotFound
-from forge.models.package import Package
+from forge.models.package import Package, PackageStatus
+from forge.models.results import CompatibilityRow, TestRow
 
 
+@translates_driver_errors
 class PackageRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -23,10 +26,10 @@ class PackageRepository:
             raise NotFound(f"package {package_id} not found")
         return Package.model_validate(row)
 
-    def set_status(self, package_id: UUID, status: str) -> None:
+    def set_status(self, package_id: UUID, status: PackageStatus) -> None:
         self.db.execute(
             "UPDATE plugin_packages SET status = %s WHERE id = %s AND status <> 'revoked'",
-            (status, package_id),
+            (PackageStatus(status).value, package_id),
         )
 
     def mark_failed(self, package_id: UUID) -> None:
@@ -54,13 +57,14 @@ class PackageRepository:
     def revoke(self, package_id: UUID, reason: str) -> Package:
         """revoke_package() in SQL: the package, its publications (retracted) and pending approval requests
         change in one statement. A second revocation keeps the first reason and time."""
-        try:
-            row = self.db.fetchone("SELECT * FROM revoke_package(%s, %s)", (package_id, reason))
-        except psycopg2.errors.NoDataFound:
-            raise NotFound(f"package {package_id} not found") from None
-        except psycopg2.errors.CheckViolation:
-            raise ForgeError("a revocation needs a reason") from None
-        return Package.model_validate(row)
+        with self.db.transaction() as cur:
+            try:
+                cur.execute("SELECT * FROM revoke_package(%s, %s)", (package_id, reason))
+            except psycopg2.errors.NoDataFound:
+                raise NotFound(f"package {package_id} not found") from None
+            except psycopg2.errors.CheckViolation:
+                raise ForgeError("a revocation needs a reason") from None
+            return Package.model_validate(cur.fetchone())
 
     def pending_approval_requests(self, package_id: UUID) -> list[dict[str, Any]]:
         """{id, job_id, task_token} of the requests whose workflows wait on this package's approval."""
@@ -70,7 +74,7 @@ class PackageRepository:
             (package_id,),
         )
 
-    def record_test_results(self, package_id: UUID, job_id: UUID, results: list[dict[str, Any]]) -> None:
+    def record_test_results(self, package_id: UUID, job_id: UUID, results: list[TestRow]) -> None:
         """Upsert one plugin_contract_tests row per (suite, test): a re-run replaces the earlier result."""
         with self.db.transaction() as cur:
             for r in results:
@@ -81,23 +85,22 @@ class PackageRepository:
                        ON CONFLICT (plugin_package_id, test_suite, test_name)
                        DO UPDATE SET result = EXCLUDED.result, details = EXCLUDED.details, job_id = EXCLUDED.job_id,
                                      created_at = now()""",
-                    (package_id, job_id, r["suite"], r["name"], r["result"], Json(r.get("details", {}))),
+                    (package_id, job_id, r.suite, r.name, r.result, Json(r.details)),
                 )
 
-    def record_compatibility(
-        self,
-        package_id: UUID,
-        cms: str,
-        cms_version: str,
-        php_version: str,
-        passed: bool,
-        details: dict[str, Any],
-    ) -> None:
+    def record_compatibility(self, package_id: UUID, row: CompatibilityRow) -> None:
         self.db.execute(
             """INSERT INTO plugin_compatibilities (plugin_package_id, cms, cms_version, php_version, tested,
                                                    test_result, details)
                VALUES (%s, %s, %s, %s, true, %s, %s)
                ON CONFLICT (plugin_package_id, cms, cms_version, php_version)
                DO UPDATE SET tested = true, test_result = EXCLUDED.test_result, details = EXCLUDED.details""",
-            (package_id, cms, cms_version, php_version, "pass" if passed else "fail", Json(details)),
+            (
+                package_id,
+                row.cms,
+                row.cms_version,
+                row.php_version,
+                "pass" if row.passed else "fail",
+                Json(row.details),
+            ),
         )

@@ -6,10 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
 from forge.errors import NotFound
 from forge.models.package import Publication
 
 
+@translates_driver_errors
 class PublicationRepository:
     def __init__(self, db: Database) -> None:
         self.db = db

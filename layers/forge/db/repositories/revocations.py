@@ -5,7 +5,13 @@ from __future__ import annotations
 import psycopg2.errors
 
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
 from forge.models.package import RevocationListRow
+
+
+@translates_driver_errors
+class _VersionTaken(Exception):
+    """The trigger refused the version: a later list landed meanwhile."""
 
 
 class RevocationListRepository:
@@ -38,11 +44,15 @@ class RevocationListRepository:
     def append(self, version: int, body: str, signature_b64: str, key_id: str, package_count: int) -> bool:
         """Store list `version`; False when another writer took that version first (the caller rebuilds)."""
         try:
-            inserted = self.db.execute(
-                """INSERT INTO revocation_lists (version, body, signature, signing_key_id, package_count)
-                   VALUES (%s, %s, %s, %s, %s) ON CONFLICT (version) DO NOTHING""",
-                (version, body, signature_b64, key_id, package_count),
-            )
-        except psycopg2.errors.CheckViolation:  # the trigger: a later version landed meanwhile
+            with self.db.transaction() as cur:
+                try:
+                    cur.execute(
+                        """INSERT INTO revocation_lists (version, body, signature, signing_key_id, package_count)
+                           VALUES (%s, %s, %s, %s, %s) ON CONFLICT (version) DO NOTHING""",
+                        (version, body, signature_b64, key_id, package_count),
+                    )
+                except psycopg2.errors.CheckViolation:  # the trigger: a later version landed meanwhile
+                    raise _VersionTaken from None
+                return cur.rowcount == 1
+        except _VersionTaken:
             return False
-        return inserted == 1

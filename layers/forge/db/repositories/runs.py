@@ -8,11 +8,13 @@ from uuid import UUID
 from psycopg2.extras import Json
 
 from forge.db.connection import Database
+from forge.db.errors import translates_driver_errors
 from forge.models.job import Run, RunStatus, Step
 
 MAX_LOG_CHARS = 2_000_000
 
 
+@translates_driver_errors
 class RunRepository:
     def __init__(self, db: Database) -> None:
         self.db = db

@@ -6,33 +6,12 @@ size by the pipe) and records nothing it did not validate here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from pydantic import Base64Bytes, BaseModel
 
-from pydantic import Base64Bytes, BaseModel, Field
+from forge.models.results import CompatibilityRow, TestRow
 
 # A report is a few KB of logs plus a JUnit file; anything far larger is not one.
 MAX_RESULT_BYTES = 8 * 1024 * 1024
-
-
-class TestRow(BaseModel):
-    """One plugin_contract_tests row: a test case of the plugin's own suite or one of the forge's contracts."""
-
-    __test__ = False  # not a pytest class, whatever its name
-
-    suite: Literal["unit", "events", "webhooks", "permissions", "compatibility"]
-    name: str = Field(min_length=1, max_length=500)
-    result: Literal["pass", "fail", "skip"]
-    details: dict[str, Any] = {}
-
-
-class CompatibilityRow(BaseModel):
-    """One plugin_compatibilities row."""
-
-    cms: str = Field(min_length=1, max_length=100)
-    cms_version: str = Field(min_length=1, max_length=200)
-    php_version: str = Field(min_length=1, max_length=100)
-    passed: bool
-    details: dict[str, Any] = {}
 
 
 class CheckReport(BaseModel):

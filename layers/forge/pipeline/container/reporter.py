@@ -38,13 +38,9 @@ def record_report(ctx: StepContext, report: CheckReport) -> StepOutcome:
     if report.test_report is not None:
         ctx.deps.artifacts.put(artifacts_layout.test_report(ctx.job.id), report.test_report)
     if report.contract_tests:
-        ctx.deps.repos.packages.record_test_results(
-            ctx.package_id, ctx.job.id, [r.model_dump() for r in report.contract_tests]
-        )
-    for c in report.compatibility:
-        ctx.deps.repos.packages.record_compatibility(
-            ctx.package_id, c.cms, c.cms_version, c.php_version, c.passed, c.details
-        )
+        ctx.deps.repos.packages.record_test_results(ctx.package_id, ctx.job.id, report.contract_tests)
+    for row in report.compatibility:
+        ctx.deps.repos.packages.record_compatibility(ctx.package_id, row)
     if report.contradicts_itself():
         raise StepFailed(f"the {ctx.step.value} container reported success beside failing results")
     if not report.ok:

@@ -14,7 +14,7 @@ from forge.isolation.runner import NOBODY, Completed, Identity, Limits, ResultPi
 from forge.models.job import Step
 from forge.pipeline.container.report import MAX_RESULT_BYTES
 from forge.pipeline.container.reporter import Launcher, execute_task
-from forge.wiring import default_deps
+from forge.pipeline.deps import PipelineDeps
 
 # All the isolated half is told. Nothing else of the task's environment crosses over: it holds the task token, the
 # ECS credentials URI (the task role's keys) and the database secret's ARN.
@@ -93,7 +93,7 @@ def task_identity() -> dict[str, str]:
         return {}  # without it the task still runs; only an early cancel cannot stop it
 
 
-def run_task(step: Step, entrypoint: Path) -> None:
+def run_task(deps: PipelineDeps, step: Step, entrypoint: Path) -> None:
     """Stage, run `entrypoint` as an unprivileged child process (the Fargate task is the network boundary, the uid
     the credentials boundary), record the run, and answer Step Functions with the task token it was started with."""
-    execute_task(default_deps(), step, {**os.environ, **task_identity()}, fargate_launcher(entrypoint, os.environ))
+    execute_task(deps, step, {**os.environ, **task_identity()}, fargate_launcher(entrypoint, os.environ))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from forge.errors import StepFailed
 from forge.models.callback import CallbackMessage
+from forge.models.package import ApprovalStatus, PackageStatus
 from forge.pipeline.approval_verification import audit_approvals, requesters_of
 from forge.pipeline.bookkeeping import StepContext, StepOutcome
 from forge.pipeline.jobs import final_verdict
@@ -29,18 +30,18 @@ def request_approval(ctx: StepContext, task_token: str) -> StepOutcome:
     )
     package = repos.packages.get(ctx.package_id)
     approvers = audit_approvals(ctx.deps, package, requesters_of(ctx.deps, package)).approvers
-    if repos.approvals.decided(ctx.package_id, "approved") is not None and len(approvers) >= max(
+    if repos.approvals.decided(ctx.package_id, ApprovalStatus.APPROVED) is not None and len(approvers) >= max(
         request.required_approvals, settings.min_approvals
     ):
         message = CallbackMessage.success({"approved_by": approvers, "request_id": str(request.id)})
-        closed, callback = repos.approvals.close(request.id, "approved", "approved", message)
+        closed, callback = repos.approvals.close(request.id, ApprovalStatus.APPROVED, PackageStatus.APPROVED, message)
         if closed and callback is not None:
             deliver(ctx.deps, callback)
         return StepOutcome(
             summary=f"already approved by {', '.join(approvers)}; workflow released",
             artifacts={"approval_request_id": str(request.id)},
         )
-    repos.packages.set_status(ctx.package_id, "awaiting_approval")
+    repos.packages.set_status(ctx.package_id, PackageStatus.AWAITING_APPROVAL)
     repos.jobs.awaiting_approval(ctx.job.id)
     return StepOutcome(
         summary=f"waiting for {settings.min_approvals} approvals (request {request.id}; {len(approvers)} so far)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from forge.generation import Feedback, get_provider
+from forge.generation.audit_trail import AuditTrail
 from forge.generation.template_provider import tree_digest, tree_listing
 from forge.models.job import RunStatus, Step
 from forge.packaging.archive import unzip_tree, zip_tree
@@ -36,8 +37,10 @@ def generate(ctx: StepContext) -> StepOutcome:
     settings = ctx.deps.settings
     name = settings.generation_provider
 
+    trail = AuditTrail(ctx.deps.repos.audit, ctx.deps.audit_archive)
+
     def audit(model_version: str, prompt: str, response: str, metadata: dict[str, Any]) -> None:
-        ctx.deps.repos.audit.append(ctx.job.id, name, model_version, prompt, response, metadata)
+        trail.record(ctx.job.id, name, model_version, prompt, response, metadata)
 
     provider = get_provider(name, settings, audit, ctx.deps.isolated_runner)
     feedback = repair_feedback(ctx) if provider.repairs else None

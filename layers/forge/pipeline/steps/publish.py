@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from forge.errors import StepFailed
-from forge.models.package import APPROVAL_FLOOR, Approval, Package
+from forge.models.package import APPROVAL_FLOOR, Approval, Package, PackageStatus
 from forge.pipeline import artifacts_layout
 from forge.pipeline.approval_statement import manifest_sha256
 from forge.pipeline.approval_verification import audit_approvals, requesters_of
@@ -19,7 +19,6 @@ from forge.pipeline.revocation import publish_trust_files
 from forge.pipeline.revoked_zip import refuse_revoked_zip
 from forge.pipeline.steps.package import bundle_file_key
 from forge.publishing import release
-from forge.publishing.marketplace import marketplace
 from forge.publishing.release_statement import ReleaseStatement, approvers_of
 from forge.signing.signer import key_id
 from forge.signing.verify import sha256_hex, verify_signature
@@ -71,7 +70,7 @@ def _statement(
 def _revoked_meanwhile(ctx: StepContext, package: Package) -> str | None:
     """Why the package may no longer be offered (revoked, or its exact bytes revoked as another package), or None."""
     current = ctx.deps.repos.packages.get(package.id)
-    if current.status == "revoked":
+    if current.status is PackageStatus.REVOKED:
         return f"package {package.id} was revoked while it was being published: {current.revocation_reason}"
     try:
         refuse_revoked_zip(ctx.deps.repos.revocations, package.zip_sha256 or "")
@@ -83,8 +82,13 @@ def _revoked_meanwhile(ctx: StepContext, package: Package) -> str | None:
 def publish(ctx: StepContext) -> StepOutcome:
     repos, store = ctx.deps.repos, ctx.deps.artifacts
     package = repos.packages.get(ctx.package_id)
-    if package.status == "revoked" or not package.zip_sha256 or not package.signature or not package.signing_key_id:
-        raise StepFailed(f"package {package.id} is {package.status}; only signed packages are published")
+    if (
+        package.status is PackageStatus.REVOKED
+        or not package.zip_sha256
+        or not package.signature
+        or not package.signing_key_id
+    ):
+        raise StepFailed(f"package {package.id} is {package.status.value}; only signed packages are published")
     # Checked again after Sign: the same bytes may have been revoked while this package awaited approval.
     refuse_revoked_zip(repos.revocations, package.zip_sha256)
     slug, version = ctx.spec.slug, ctx.spec.version
@@ -100,7 +104,7 @@ def publish(ctx: StepContext) -> StepOutcome:
         ctx, files[release.MANIFEST], approvals, package.zip_sha256, package.signing_key_id
     )
     files[release.STATEMENT], files[release.STATEMENT_SIG] = statement, signature
-    shop = marketplace(ctx.deps.settings)
+    shop = ctx.deps.marketplace
     released = shop.publish(slug, version, files, name)
     connector = repos.publications.connector("molam")
     repos.publications.record(package.id, connector["id"], f"{slug}@{version}", released.uri)
@@ -113,7 +117,7 @@ def publish(ctx: StepContext) -> StepOutcome:
         ctx.log(f"taken down again: {revoked}")
         raise StepFailed(revoked)
     publish_trust_files(ctx.deps)
-    repos.packages.set_status(package.id, "published")
+    repos.packages.set_status(package.id, PackageStatus.PUBLISHED)
     ctx.log(f"published to {connector['name']}: {released.folder or released.uri}")
     artifacts = {"location": released.uri}
     if released.folder is not None:
