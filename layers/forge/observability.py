@@ -1,4 +1,4 @@
-"""The Powertools logger, metrics and tracer every module shares.
+"""The Powertools logger and metrics every module shares (the Lambda tracer: forge.tracing).
 
 The metric names are the specification's (forge_jobs_total, forge_step_duration_seconds, ...);
 in AWS they land in CloudWatch through EMF, locally they are written to the same JSON log stream.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 
 SERVICE = "plugin-forge"
 NAMESPACE = "PluginForge"
@@ -20,7 +20,6 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "false" if os.environ.get("AW
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
 
 
 def emit_metric(name: str, value: float, unit: str = "Count", **dimensions: str) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from forge.errors import SpecError
 from forge.gates.rules.plugin_check import FOR_USE_EXCEPTIONS, PORTMANTEAUS, TRADEMARKS, trademark_in
@@ -26,6 +27,8 @@ SCHEMA_ID = "https://plugin-forge.molam.com/schemas/plugin-spec.schema.json"
 # The Build gate (wporg.headers) wants a dotted number in the Version header, so of SemVer only
 # MAJOR.MINOR.PATCH survives: a pre-release or build suffix would be refused after generation.
 RELEASE_VERSION = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
+# The validation context key holding the API host allowlist: PluginSpec.model_validate(data, context=...).
+ALLOWED_API_HOSTS = "allowed_api_hosts"
 
 
 def _trademark_pattern() -> str:
@@ -180,16 +183,17 @@ class PluginSpec(_Strict):
 
     @field_validator("api_base_url")
     @classmethod
-    def _api_host_allowed(cls, url: str) -> str:
-        from forge.config import get_settings
-
+    def _api_host_allowed(cls, url: str, info: ValidationInfo) -> str:
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError("must be an https:// URL")
         if parts.username or parts.password or parts.query or parts.fragment or parts.port:
             raise ValueError("must not carry credentials, a port, a query or a fragment")
-        allowed = get_settings().allowed_hosts
-        if parts.hostname.lower() not in allowed:
+        # The allowlist comes with the data, never from the environment of whoever validates: a spec is checked
+        # against the allowlist in force when it is accepted (job submission, `forge run`), and a job's stored spec
+        # is read back without one, so changing FORGE_ALLOWED_API_HOSTS cannot fail a job already in flight.
+        allowed = (info.context or {}).get(ALLOWED_API_HOSTS)
+        if allowed is not None and parts.hostname.lower() not in allowed:
             raise ValueError(f"host '{parts.hostname}' is not allowlisted (allowed: {', '.join(sorted(allowed))})")
         return url.rstrip("/")
 
@@ -207,18 +211,20 @@ def _format_error(err: dict[str, Any]) -> str:
     return f"{loc}: {msg}"
 
 
-def parse_spec(data: Any, source: str = "spec") -> PluginSpec:
-    """Validate already-parsed data; every bad field is named in the SpecError."""
+def parse_spec(data: Any, source: str = "spec", allowed_hosts: Iterable[str] | None = None) -> PluginSpec:
+    """Validate already-parsed data; every bad field is named in the SpecError. With `allowed_hosts`, the API host
+    must be one of them (a spec being accepted); without, it is not checked (a spec the forge accepted earlier)."""
     if not isinstance(data, dict):
         raise SpecError(source, ["(spec): must be a mapping of fields, got " + type(data).__name__])
+    context = None if allowed_hosts is None else {ALLOWED_API_HOSTS: frozenset(h.lower() for h in allowed_hosts)}
     try:
-        return PluginSpec.model_validate(data)
+        return PluginSpec.model_validate(data, context=context)
     except ValidationError as exc:
         raise SpecError(source, [_format_error(e) for e in exc.errors()]) from None
 
 
-def load_spec(path: Path) -> PluginSpec:
-    """Read a YAML or JSON spec file."""
+def load_spec(path: Path, allowed_hosts: Iterable[str] | None = None) -> PluginSpec:
+    """Read a YAML or JSON spec file (`allowed_hosts`: as parse_spec)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -231,7 +237,7 @@ def load_spec(path: Path) -> PluginSpec:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise SpecError(str(path), [f"not valid YAML/JSON{where}: {getattr(exc, 'problem', exc)}"]) from None
-    return parse_spec(data, str(path))
+    return parse_spec(data, str(path), allowed_hosts)
 
 
 def spec_json_schema() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from uuid import UUID
 from forge.errors import Conflict, ForgeError
 from forge.models.job import PIPELINE, Job, JobStatus, RunStatus, Step
 from forge.models.package import PackageStatus
-from forge.models.spec import PluginSpec
+from forge.models.spec import PluginSpec, parse_spec
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
 
@@ -40,7 +40,11 @@ def _start(deps: PipelineDeps, job: Job, resume_from: Step, name: str) -> Job:
 
 def submit(deps: PipelineDeps, spec: PluginSpec, requested_by: str, idempotency_key: str | None) -> tuple[Job, bool]:
     """Create the job and start its execution. An idempotency key this requester already used returns the existing
-    job (same spec) or raises Conflict (different spec); keys are scoped per requester."""
+    job (same spec) or raises Conflict (different spec); keys are scoped per requester.
+
+    The spec is accepted here, against the API host allowlist in force now (SpecError otherwise); the steps read the
+    stored spec back without checking the host again, so a changed allowlist cannot fail a job in flight."""
+    spec = parse_spec(spec.model_dump(mode="json"), "spec", deps.settings.allowed_hosts)
     job, created = deps.repos.jobs.create(spec, requested_by, idempotency_key)
     if not created:
         return job, False

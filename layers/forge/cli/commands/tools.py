@@ -38,8 +38,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         from forge.models.spec import load_spec
         from forge.packaging.archive import write_tree
 
-        settings_or_exit()
-        parsed = load_spec(spec)
+        parsed = load_spec(spec, settings_or_exit().allowed_hosts)
         if out.exists() and any(out.iterdir()) and not force:
             raise ForgeError(f"{out} is not empty; choose another folder or pass --force")
         result = TemplateProvider().generate(parsed)
