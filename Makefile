@@ -20,6 +20,7 @@ lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/statelint statemachine/forge.asl.json
+	$(BIN)/lint-imports
 
 format: bootstrap
 	$(BIN)/ruff check --fix .
