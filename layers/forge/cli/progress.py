@@ -9,9 +9,15 @@ from rich.console import Console
 
 from forge.cli.client import ForgeClient
 from forge.cli.output import untrusted
+from forge.models.job import JobStatus, RunStatus
 
-ICONS = {"success": "[green]✓[/]", "failed": "[red]✗[/]", "cancelled": "[yellow]⊘[/]", "running": "[cyan]…[/]"}
-FINISHED = ("success", "failed", "cancelled")
+ICONS = {
+    RunStatus.SUCCESS: "[green]✓[/]",
+    RunStatus.FAILED: "[red]✗[/]",
+    RunStatus.CANCELLED: "[yellow]⊘[/]",
+    RunStatus.RUNNING: "[cyan]…[/]",
+}
+FINISHED = tuple(s for s in JobStatus if s.finished)
 
 
 def _duration(run: dict[str, Any]) -> str:
@@ -39,7 +45,7 @@ class Follower:
                 job = detail["job"]
                 if job["status"] in FINISHED:
                     return detail
-                if stop_at_approval and job["status"] == "awaiting_approval" and detail.get("approval_request"):
+                if stop_at_approval and job["status"] == JobStatus.AWAITING_APPROVAL and detail.get("approval_request"):
                     return detail
                 if time.monotonic() > deadline:
                     self.console.print(
@@ -55,10 +61,10 @@ class Follower:
             return
         self._seen.add(key)
         label = untrusted(run["step"] + (f" (attempt {run['attempt']})" if run["attempt"] > 1 else ""))
-        if run["status"] == "running":
+        if run["status"] == RunStatus.RUNNING:
             status.update(f"{label} running…")
             if run["step"] == "approval":
-                self.console.print(f"  {ICONS['running']} {label:<20}          waiting for approvals")
+                self.console.print(f"  {ICONS[RunStatus.RUNNING]} {label:<20}          waiting for approvals")
             return
         note = untrusted(run.get("error") or run["artifacts"].get("summary", ""))
         self.console.print(f"  {ICONS.get(run['status'], '?')} {label:<20} {_duration(run)}  {note}", soft_wrap=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forge.models.results import CompatibilityRow, TestRow
 from forge.models.spec import PluginSpec
 
 # A generated plugin: relative POSIX path -> file content. Rendering the same spec twice gives equal trees.
@@ -41,8 +42,8 @@ class SiteRun:
 class SuiteOutcome:
     """The contract suites of the Test step: plugin_contract_tests rows, plugin_compatibilities rows, a log."""
 
-    rows: list[dict[str, Any]]
-    compatibility: list[dict[str, Any]]
+    rows: list[TestRow]
+    compatibility: list[CompatibilityRow]
     log: str
 
 

@@ -33,7 +33,7 @@ def _suites(spec: PluginSpec, tmp_path: Path, edit: Callable[[dict[str, str]], N
         edit(tree)
     write_tree({k: v.encode() for k, v in tree.items()}, tmp_path / "plugin")
     outcome = run_suites(spec, tmp_path, BubblewrapRunner(tmp_path), Limits(wall_seconds=120), HOSTS)
-    return {f"{r['suite']}:{r['name']}": r["result"] for r in outcome.rows}
+    return {f"{r.suite}:{r.name}": r.result for r in outcome.rows}
 
 
 def _replace(path: str, old: str, new: str) -> Callable[[dict[str, str]], None]:

@@ -9,7 +9,6 @@ import typer
 
 from forge.cli.groups import command_group
 from forge.cli.output import console, err, friendly
-from forge.errors import ForgeError
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
@@ -33,8 +32,6 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         if expect_head is not None and not re.fullmatch(r"[0-9a-f]{64}", expect_head.strip().lower()):
             raise typer.BadParameter("must be a 64-character hex sha256 row hash", param_hint="--expect-head")
         expected = expect_head.strip().lower() if expect_head is not None else None
-        import psycopg2.errors
-
         from forge.cli.database import command_dsn
         from forge.db.connection import Database
         from forge.db.repositories.audit import AuditRepository
@@ -42,9 +39,8 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         with command_dsn() as dsn:
             db = Database(dsn, max_connections=1)
             try:
+                # An unmigrated database is a ForgeError naming the missing table (forge.db.errors).
                 report = AuditRepository(db).verify(expected)
-            except psycopg2.errors.UndefinedTable:
-                raise ForgeError("the database has no sira_generation_audit table; run `forge db migrate`") from None
             finally:
                 db.close()
         if report.ok and expected is not None and report.expected_head_at is None:

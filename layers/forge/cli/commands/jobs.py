@@ -11,11 +11,13 @@ from rich.table import Table
 from forge.cli.client import ForgeClient, spec_payload
 from forge.cli.output import console, friendly, untrusted
 from forge.cli.progress import ICONS, Follower
+from forge.models.job import JobStatus
+from forge.models.package import ApprovalStatus
 
 
 def print_approval_hint(detail: dict) -> None:
     request = detail.get("approval_request")
-    if request and request["status"] == "pending":
+    if request and request["status"] == ApprovalStatus.PENDING:
         job_id = untrusted(detail["job"]["id"])
         console.print(f"\n[bold]Waiting for {untrusted(request['required_approvals'])} approvals.[/] Approvers run:")
         console.print(f"  forge approve {job_id} --as <approver>")
@@ -41,9 +43,9 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             return
         detail = Follower(client, job["id"], console).follow()
         status = detail["job"]["status"]
-        if status == "awaiting_approval":
+        if status == JobStatus.AWAITING_APPROVAL:
             print_approval_hint(detail)
-        elif status != "success":
+        elif status != JobStatus.SUCCESS:
             console.print(f"[red]job {untrusted(status)}:[/] {untrusted(detail['job']['error'] or '', multiline=True)}")
             raise typer.Exit(1)
 
@@ -62,7 +64,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         client = ForgeClient(user=as_user)
         detail = client.job(job_id)
         request = detail.get("approval_request")
-        if not request or request["status"] != "pending":
+        if not request or request["status"] != ApprovalStatus.PENDING:
             raise typer.BadParameter(f"job {job_id} is {detail['job']['status']}; nothing awaits approval")
         result = client.decide(request["id"], approve=not reject, comment=comment, mfa_code=code)
         verb = "rejected" if reject else "approved"
@@ -142,5 +144,5 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         job = client.retry(job_id)
         console.print(f"job {untrusted(job['id'])} {untrusted(job['status'])}")
         detail = Follower(client, job_id, console).follow()
-        if detail["job"]["status"] == "awaiting_approval":
+        if detail["job"]["status"] == JobStatus.AWAITING_APPROVAL:
             print_approval_hint(detail)

@@ -20,6 +20,7 @@ from forge.cli.output import console, err, friendly, untrusted
 from forge.cli.progress import Follower
 from forge.config import get_settings
 from forge.errors import ForgeError
+from forge.models.job import JobStatus, RunStatus, Step
 
 DEMO_REQUESTER = "demo-ops"
 DEMO_APPROVERS = ("alice", "bob")
@@ -137,7 +138,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
             )
             follower = Follower(client, job_id, console)
             detail = follower.follow()
-            if detail["job"]["status"] == "awaiting_approval":
+            if detail["job"]["status"] == JobStatus.AWAITING_APPROVAL:
                 for approver in DEMO_APPROVERS:
                     result = ForgeClient(url, user=approver).decide(
                         detail["approval_request"]["id"], True, "demo approval"
@@ -146,11 +147,12 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                         f"  [green]✓[/] approved by {approver}" + ("; workflow released" if result["released"] else "")
                     )
                 detail = follower.follow(stop_at_approval=False)
-            if detail["job"]["status"] != "success":
+            if detail["job"]["status"] != JobStatus.SUCCESS:
                 raise ForgeError(
                     f"job {job_id} ended {detail['job']['status']}: {detail['job']['error']}; see `forge job {job_id}`"
                 )
-            publish = next(r for r in reversed(detail["runs"]) if r["step"] == "publish" and r["status"] == "success")
+            runs = reversed(detail["runs"])
+            publish = next(r for r in runs if r["step"] == Step.PUBLISH and r["status"] == RunStatus.SUCCESS)
             if "folder" not in publish["artifacts"]:
                 raise ForgeError(
                     f"the demo checks a release folder, but this forge published to {publish['artifacts']['location']}"

@@ -36,10 +36,11 @@ from forge.gates.php_ast import (
 )
 from forge.gates.rules.plugin_check import read_headers
 from forge.isolation.runner import Limits, Runner
+from forge.models.results import CompatibilityRow, TestRow
 from forge.models.spec import PluginSpec
 from forge.packaging.archive import write_tree
 
-Result = dict[str, Any]
+Result = TestRow
 CONTRACTS_PHP = Path(__file__).resolve().parent / "sandbox" / "contracts.php"
 ADMIN_HOOK_PREFIXES = ("wp_ajax_", "admin_post_", "admin_action_")
 SANITIZERS = frozenset(
@@ -97,19 +98,14 @@ def parse_results(stdout: str) -> list[Result]:
     if not lines:
         return []
     data = json.loads(lines[-1])
-    return [
-        {"suite": r["suite"], "name": r["name"], "result": r["result"], "details": r.get("details") or {}} for r in data
-    ]
+    return [TestRow(suite=r["suite"], name=r["name"], result=r["result"], details=r.get("details") or {}) for r in data]
 
 
 def _row(suite: str, name: str, ok: bool | None, **details: Any) -> Result:
     result = "skip" if ok is None else ("pass" if ok else "fail")
-    return {
-        "suite": suite,
-        "name": name,
-        "result": result,
-        "details": {k: v for k, v in details.items() if v is not None},
-    }
+    return TestRow.model_validate(
+        {"suite": suite, "name": name, "result": result, "details": {k: v for k, v in details.items() if v is not None}}
+    )
 
 
 def _php_files(plugin: Path) -> dict[str, PhpFile]:
@@ -317,7 +313,7 @@ def run_suites(
                 not_installed=not_installed,
             )
         )
-    compat: list[dict[str, Any]] = []
+    compat: list[CompatibilityRow] = []
     for version in sorted({v for v, _ in commands}):
         results = [runner.run(c.argv, plugin, limits) for v, c in commands if v == version]
         failed = [r for r in results if not r.ok]
@@ -334,12 +330,12 @@ def run_suites(
             )
         )
         compat.append(
-            {
-                "cms": spec.platform,
-                "cms_version": "syntax",
-                "php_version": version,
-                "passed": not failed,
-                "details": {"files": len(results), "check": f"php{version} -l"},
-            }
+            CompatibilityRow(
+                cms=spec.platform,
+                cms_version="syntax",
+                php_version=version,
+                passed=not failed,
+                details={"files": len(results), "check": f"php{version} -l"},
+            )
         )
     return SuiteOutcome(rows=rows, compatibility=compat, log="\n".join(logs))

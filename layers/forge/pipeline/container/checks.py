@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from forge.cms import get_platform
 from forge.config import get_settings
@@ -16,6 +15,7 @@ from forge.gates import scan
 from forge.isolation.runner import Completed, Limits, Runner
 from forge.isolation.untrusted_files import fresh_copy
 from forge.models.job import Step
+from forge.models.results import CompatibilityRow, TestRow
 from forge.models.spec import parse_spec
 from forge.packaging.archive import write_tree
 from forge.pipeline.container.plugin_tests import run_plugin_tests
@@ -78,18 +78,18 @@ def sandbox(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRe
     php_version = version.stdout.strip() or "unknown"
     # Any diagnostic PHP prints (warning, notice, deprecation) fails the step, even with exit 0.
     clean = result.ok and not result.stderr.strip()
-    compat: list[dict[str, Any]] = [
-        {
-            "cms": spec.platform,
-            "cms_version": "stand-ins",
-            "php_version": php_version,
-            "passed": clean,
-            "details": {"command": " ".join(command.argv), "exit": result.returncode},
-        }
+    compat = [
+        CompatibilityRow(
+            cms=spec.platform,
+            cms_version="stand-ins",
+            php_version=php_version,
+            passed=clean,
+            details={"command": " ".join(command.argv), "exit": result.returncode},
+        )
     ]
     logs = [result.describe()]
     problems: list[str] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[TestRow] = []
     if not clean:
         reason = (
             "timed out"
@@ -104,21 +104,21 @@ def sandbox(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRe
         for run in platform.run_site(spec, staged, work, site, limits):
             logs.append(run.log)
             compat.append(
-                {
-                    "cms": spec.platform,
-                    "cms_version": run.cms_version,
-                    "php_version": php_version,
-                    "passed": run.ok,
-                    "details": {"checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in run.checks]},
-                }
+                CompatibilityRow(
+                    cms=spec.platform,
+                    cms_version=run.cms_version,
+                    php_version=php_version,
+                    passed=run.ok,
+                    details={"checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in run.checks]},
+                )
             )
             rows.append(
-                {
-                    "suite": "compatibility",
-                    "name": f"sandbox:{run.cms_version}",
-                    "result": "pass" if run.ok else "fail",
-                    "details": {"php_version": php_version, "summary": run.summary},
-                }
+                TestRow(
+                    suite="compatibility",
+                    name=f"sandbox:{run.cms_version}",
+                    result="pass" if run.ok else "fail",
+                    details={"php_version": php_version, "summary": run.summary},
+                )
             )
             if not run.ok:
                 problems.append(f"sandbox {run.cms_version}: {run.summary}")

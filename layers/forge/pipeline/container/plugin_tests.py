@@ -16,6 +16,7 @@ from forge.cms import get_platform
 from forge.errors import StepFailed
 from forge.isolation.runner import Limits, Runner
 from forge.isolation.untrusted_files import fresh_copy, read_untrusted
+from forge.models.results import TestRow
 from forge.models.spec import parse_spec
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import PLUGIN, read_input
@@ -25,7 +26,7 @@ JUNIT = "junit.xml"
 MAX_JUNIT_BYTES = 4 * 1024 * 1024
 
 
-def parse_junit(xml: bytes) -> list[dict[str, Any]]:
+def parse_junit(xml: bytes) -> list[TestRow]:
     """One result per <testcase>: pass, fail (failure or error) or skip."""
     try:
         root = ElementTree.fromstring(xml)
@@ -42,7 +43,7 @@ def parse_junit(xml: bytes) -> list[dict[str, Any]]:
         else:
             result, details = "pass", {}
         details["time"] = case.get("time")
-        results.append({"suite": "unit", "name": name, "result": result, "details": details})
+        results.append(TestRow.model_validate({"suite": "unit", "name": name, "result": result, "details": details}))
     return results
 
 
@@ -84,10 +85,10 @@ def run_plugin_tests(staged: Path, work: Path, runner: Runner, limits: Limits) -
         "contract_tests": [*results, *contract_rows],
         "compatibility": suites.compatibility if suites else [],
     }
-    failed = [r["name"] for r in results if r["result"] == "fail"]
-    passed = sum(1 for r in results if r["result"] == "pass")
-    contract_failed = [f"{r['suite']}:{r['name']}" for r in contract_rows if r["result"] == "fail"]
-    contract_passed = sum(1 for r in contract_rows if r["result"] == "pass")
+    failed = [r.name for r in results if r.result == "fail"]
+    passed = sum(1 for r in results if r.result == "pass")
+    contract_failed = [f"{r.suite}:{r.name}" for r in contract_rows if r.result == "fail"]
+    contract_passed = sum(1 for r in contract_rows if r.result == "pass")
     if failed or not completed.ok:
         error = (
             f"{len(failed)} of {len(results)} tests failed: {', '.join(map(str, failed[:5]))}"
