@@ -206,7 +206,7 @@ def test_fargate_task_per_heavy_step_named_as_the_asl_overrides(synth: Synth, st
     assert source["dockerBuildTarget"] == step
     context = synth.outdir / source["directory"]
     # Only what the image needs is in the build context (not .venv, cdk.out, build/ or tests); the pins are the
-    # hash-locked requirements/lambda.txt (was constraints.txt, which has no hashes for this platform alone).
+    # hash-locked AWS lock, requirements/lambda.txt (was constraints.txt, the virtualenv's pins).
     assert {p.name for p in context.iterdir()} == {"pyproject.toml", "requirements", "layers", "functions"}
     assert {p.name for p in (context / "requirements").iterdir()} == {"lambda.txt"}
     assert {p.name for p in (context / "functions").iterdir()} == {"Dockerfile", step}
