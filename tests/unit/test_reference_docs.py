@@ -54,7 +54,7 @@ def _allowed(field: FieldInfo) -> str:
     if pattern:
         return ", ".join(f"`{v}`" for v in pattern.strip("^$()").split("|"))
     if "Ge" in bounds and "Le" in bounds:
-        return f"{bounds['Ge'].ge}–{bounds['Le'].le}"
+        return f"{bounds['Ge'].ge}\N{EN DASH}{bounds['Le'].le}"
     if "Ge" in bounds:
         return f"≥ {bounds['Ge'].ge}"
     return ""
