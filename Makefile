@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap demo test lint format up synth bench clean
+.PHONY: bootstrap demo test lint format up layer lock synth bench clean
 
 bootstrap:
 	@VENV=$(VENV) ./scripts/bootstrap.sh
@@ -29,7 +29,25 @@ format: bootstrap
 up: bootstrap
 	$(BIN)/forge up
 
-synth: bootstrap
+# The Lambda layer (build/lambda-layer: layers/forge + its dependencies for CPython 3.12 manylinux2014 x86_64) from
+# the hash-locked requirements/lambda.txt; cached, so a second run only checks its stamp. Synth packages the folder.
+layer: bootstrap
+	$(BIN)/python -m infra.layer_build
+
+# Regenerates the two hash-locked pin files from pyproject.toml (+ requirements/tools.in), keeping the current pins
+# unless told to move (LOCK_ARGS=--upgrade, or LOCK_ARGS="--upgrade-package NAME"); docs/dependencies.md.
+# constraints.txt: the virtualenv, any OS and Python >= 3.11. requirements/lambda.txt: AWS (the Lambda layer and
+# the Fargate images), CPython 3.12 manylinux2014 x86_64 wheels only, at constraints.txt's versions.
+LOCK_ARGS ?=
+lock: bootstrap
+	$(BIN)/uv pip compile --quiet $(LOCK_ARGS) pyproject.toml requirements/tools.in --extra local --extra cdk \
+	  --extra dev --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock" \
+	  -o constraints.txt
+	$(BIN)/uv pip compile --quiet $(LOCK_ARGS) pyproject.toml requirements/tools.in -c constraints.txt \
+	  --python-platform x86_64-manylinux2014 --python-version 3.12 --only-binary :all: --generate-hashes \
+	  --custom-compile-command "make lock" -o requirements/lambda.txt
+
+synth: layer
 	# CDK_OUTDIR: what the CDK CLI sets; without it a bare `python app.py` writes to a temporary directory.
 	CDK_OUTDIR=cdk.out JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 $(BIN)/python app.py
 	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/PluginForge.template.json
@@ -39,4 +57,4 @@ bench: bootstrap
 	$(BIN)/python bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache .ruff_cache .grimp_cache .import_linter_cache
+	rm -rf $(VENV) cdk.out build .pytest_cache .ruff_cache .grimp_cache .import_linter_cache

@@ -1,6 +1,7 @@
 """The steps that run tools over plugin code, or the plugin itself, as Fargate tasks: build, test and sandbox, each
-from functions/<step>/Dockerfile. No Lambda runs plugin code: a Lambda's credentials are readable by any code of its
-uid, while a task's reporter keeps them away from its unprivileged half.
+from its target of functions/Dockerfile (one shared base, one stage per step). No Lambda runs plugin code: a
+Lambda's credentials are readable by any code of its uid, while a task's reporter keeps them away from its
+unprivileged half.
 
 The state machine starts them with ecs:runTask.waitForTaskToken and overrides the container named after the
 step (`Name: build` / `test` / `sandbox` in statemachine/forge.asl.json); the task's main process
@@ -9,6 +10,7 @@ step (`Name: build` / `test` / `sandbox` in statemachine/forge.asl.json); the ta
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,22 +28,29 @@ from infra.context import ForgeContext
 from infra.database import SECRET_ENV, Database
 from infra.nag import NO_RESOURCE_LEVEL, acknowledge, acknowledge_wildcards, logical_id
 
-# The image needs the library, its pins and one step's folder; the rest of the checkout (.venv, cdk.out with
-# its layer cache, tests) must stay out of the build context, or every synth would copy and hash gigabytes.
+# The one Dockerfile of the Fargate steps: the base they share, then one target (stage) per step.
+DOCKERFILE = Path("functions") / "Dockerfile"
+
+# The image needs the library, its hash-locked pins, the Dockerfile and one step's folder; the rest of the checkout
+# (.venv, cdk.out, build/ with the Lambda layer, tests) must stay out of the build context, or every synth would copy
+# and hash gigabytes, and one step's change would rebuild the others' images.
 DOCKER_CONTEXT_EXCLUDE = [
     "*",
     "!pyproject.toml",
-    "!constraints.txt",
+    "!requirements/lambda.txt",
     "!layers/forge",
+    f"!{DOCKERFILE.as_posix()}",
     "!functions/{step}",
     "**/__pycache__",
     "**/*.pyc",
 ]
 
+_STAGE = re.compile(r"^FROM\s+(\S+)\s+AS\s+(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+
 # Written by the task: /tmp for the tools (SubprocessRunner gives them HOME=/tmp) and /work, where the
 # reporter stages each job (TMPDIR; tempfile.TemporaryDirectory in forge.pipeline.container.reporter). The
-# Dockerfiles declare both as VOLUMEs with their modes (1777, 0711), which is how a Fargate bind mount gets
-# permissions other than root 0755.
+# Dockerfile's step targets declare both as VOLUMEs with their modes (1777, 0711), which is how a Fargate bind mount
+# gets permissions other than root 0755.
 SCRATCH = {"tmp": "/tmp", "work": "/work"}
 
 # What Fargate lets a task bound for its untrusted half (docs/quality-gates.md, "Limits"): processes through the
@@ -74,6 +83,11 @@ class TaskSpec:
     memory_mb: int
 
 
+def dockerfile_stages(text: str) -> dict[str, str]:
+    """The named stages of a multi-stage Dockerfile, each with what it starts FROM (an image, or another stage)."""
+    return {name: base for base, name in _STAGE.findall(text)}
+
+
 class Containers(Construct):
     def __init__(
         self,
@@ -91,7 +105,7 @@ class Containers(Construct):
         # The task's trusted reporter records the run in the database (forge.pipeline.container.reporter).
         environment = {
             **context.environment(artifacts.bucket.bucket_name),
-            # The task's uid split is the boundary here (the Dockerfiles say the same): no bubblewrap inside.
+            # The task's uid split is the boundary here (the Dockerfile says the same): no bubblewrap inside.
             "FORGE_ISOLATION": "none",
             "FORGE_STEP_MAX_PROCESSES": str(MAX_PROCESSES),
             "TMPDIR": SCRATCH["work"],
@@ -126,9 +140,11 @@ class Containers(Construct):
         artifacts: Artifacts,
         build_args: dict[str, str],
     ) -> ecs.FargateTaskDefinition:
-        dockerfile = repo_root / "functions" / step / "Dockerfile"
-        if not dockerfile.is_file():
-            raise FileNotFoundError(f"no {dockerfile}: every Fargate step needs functions/<step>/Dockerfile")
+        # A missing target or entry point fails the synth, not the image build at deploy.
+        if step not in dockerfile_stages((repo_root / DOCKERFILE).read_text(encoding="utf-8")):
+            raise ValueError(f"{DOCKERFILE} has no stage `{step}`: every Fargate step is a target of it")
+        if not (repo_root / "functions" / step / "task.py").is_file():
+            raise FileNotFoundError(f"no functions/{step}/task.py: the entry point of the {step} image")
         prefix = step.capitalize()
         task = ecs.FargateTaskDefinition(
             self,
@@ -148,7 +164,8 @@ class Containers(Construct):
             container_name=step,
             image=ecs.ContainerImage.from_asset(
                 str(repo_root),
-                file=dockerfile.relative_to(repo_root).as_posix(),
+                file=DOCKERFILE.as_posix(),
+                target=step,
                 exclude=[p.format(step=step) for p in DOCKER_CONTEXT_EXCLUDE],
                 ignore_mode=IgnoreMode.DOCKER,
                 platform=ecr_assets.Platform.LINUX_AMD64,

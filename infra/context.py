@@ -15,8 +15,8 @@ MULTI_AZ = "forge:databaseMultiAz"
 ALARM_EMAIL = "forge:alarmEmail"
 COGNITO_DOMAIN_PREFIX = "forge:cognitoDomainPrefix"
 CALLBACK_URL = "forge:callbackUrl"
-# The sha256 of the WooCommerce zip the sandbox image installs (functions/sandbox/Dockerfile refuses to build without
-# it): the forge cannot fetch WooCommerce to pin it here, so whoever deploys supplies it.
+# The sha256 of the WooCommerce zip the sandbox image installs (functions/Dockerfile's sandbox target refuses to build
+# without it): the forge cannot fetch WooCommerce to pin it here, so whoever deploys supplies it.
 WOOCOMMERCE_SHA256 = "forge:woocommerceSha256"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # Where the hosted sign-in sends the authorization code: a port on the operator's own machine (docs/api.md).

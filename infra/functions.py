@@ -15,7 +15,7 @@ from infra.artifact_access import ARTIFACT_ACCESS, grant_artifacts
 from infra.artifacts import Artifacts
 from infra.context import ForgeContext
 from infra.database import SECRET_ENV, Database
-from infra.layer_bundle import build_layer
+from infra.layer_bundle import STAMP, staged_layer
 from infra.nag import (
     LAMBDA_BASIC,
     LAMBDA_VPC,
@@ -28,7 +28,7 @@ from infra.nag import (
 from infra.network import Network
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
-# The layer's wheels are manylinux x86_64 (infra/layer_bundle.py), so the functions must be too.
+# The layer's wheels are manylinux x86_64 (infra/layer_build.py), so the functions must be too.
 ARCHITECTURE = lambda_.Architecture.X86_64
 
 
@@ -89,14 +89,15 @@ class Functions(Construct):
         self._database = database
         self._artifacts = artifacts
 
-        bundle = build_layer(repo_root)
+        # The folder `make layer` built; a missing or stale one fails the synth here, naming `make layer`.
+        bundle = staged_layer(repo_root)
         self.layer = lambda_.LayerVersion(
             self,
             "ForgeLayer",
-            # A custom hash: the bundle already knows what its content depends on, and CDK fingerprinting
+            # A custom hash: the stamp already says what the content depends on, and CDK fingerprinting
             # ~60 MB of wheels on every synth would cost seconds for nothing.
             code=lambda_.Code.from_asset(
-                str(bundle.path), asset_hash=bundle.digest, asset_hash_type=AssetHashType.CUSTOM, exclude=[".complete"]
+                str(bundle.path), asset_hash=bundle.digest, asset_hash_type=AssetHashType.CUSTOM, exclude=[STAMP]
             ),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
@@ -189,6 +190,6 @@ class Functions(Construct):
             acknowledge(
                 function,
                 "AwsSolutions-L1",
-                "Python 3.12 on purpose: the layer's wheels are built for cp312 (infra/layer_bundle.py) and the "
+                "Python 3.12 on purpose: the layer's wheels are built for cp312 (infra/layer_build.py) and the "
                 "container images use 3.12; moving all of them is one change of RUNTIME and PYTHON_VERSION.",
             )

@@ -29,9 +29,12 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 stamp="$VENV/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
-  echo "bootstrap: installing Python packages (pinned by constraints.txt)"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -c constraints.txt -e '.[local,cdk,dev]'
+  echo "bootstrap: installing Python packages (hash-locked in constraints.txt)"
+  # Every package, pip and the build backend included, at the version and sha256 constraints.txt names (`make lock`
+  # writes it; docs/dependencies.md): a changed or substituted file fails the install. The project itself is a
+  # local folder, which has no hash: it is installed apart, without its dependencies and with the locked setuptools.
+  "$VENV/bin/python" -m pip install -q --require-hashes -r constraints.txt
+  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi

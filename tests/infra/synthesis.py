@@ -1,7 +1,8 @@
 """The synthesized cloud assembly the infra tests read, and how it is made (with cdk-nag's AwsSolutions pack).
 
-The Lambda layer is staged by infra/layer_bundle.py (pip, binary wheels only) into cdk.out/.layer-cache, or
-FORGE_LAYER_CACHE: the first run downloads, later runs reuse it.
+The synth only packages the Lambda layer `make layer` staged in build/lambda-layer/; the tests build it the same way
+first (infra/layer_build.py): the first run downloads the locked wheels, later runs reuse them, offline, and a run
+whose layer is up to date costs one hash of its inputs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aws_cdk import Validations
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
+from infra.layer_build import build_layer
 from infra.stack import REPO_ROOT, PluginForgeStack
 
 # jsii prints a Node.js end-of-life banner on every start unless told not to; it says nothing about the stack.
@@ -77,6 +79,7 @@ def actions(statement: dict[str, Any]) -> set[str]:
 
 
 def synthesize(outdir: Path) -> Synth:
+    build_layer(REPO_ROOT)  # what `make synth` runs first (`make layer`)
     # The context cdk.json gives `cdk synth` (feature flags, forge:*), so the test sees the template the CLI makes.
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=str(outdir), context=context)

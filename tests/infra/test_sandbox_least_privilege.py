@@ -4,6 +4,7 @@ and how the Fargate tasks run their reporter (root, few capabilities) so the chi
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -125,20 +126,35 @@ def test_fargate_reporter_is_root_with_only_the_capabilities_to_drop_the_child(s
 
 @pytest.mark.parametrize("step", sorted(EXPECTED_TASK_ACCESS))
 def test_dockerfile_runs_the_reporter_as_root_and_work_is_traversable(synth: Synth, step: str) -> None:
+    from infra.containers import DOCKERFILE, dockerfile_stages
     from infra.stack import REPO_ROOT
 
-    dockerfile = (REPO_ROOT / "functions" / step / "Dockerfile").read_text()
+    # One Dockerfile since issue 12: what applies to the step is its own stage and the stages it is built FROM.
+    text = (REPO_ROOT / DOCKERFILE).read_text()
+    stages, lineage, stage = dockerfile_stages(text), [], step
+    while stage in stages:
+        lineage.append(stage)
+        stage = stages[stage]
+    dockerfile = "".join(_stage_text(text, name) for name in lineage)
     users = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")]
     assert users == ["0:0"]
     assert "chmod 0711 /work" in dockerfile
 
 
+def _stage_text(dockerfile: str, name: str) -> str:
+    """The instructions of one stage: from its FROM line to the next FROM."""
+    start = re.search(rf"^FROM \S+ AS {name}$", dockerfile, re.M)
+    assert start, name
+    end = re.search(r"^FROM ", dockerfile[start.end() :], re.M)
+    return dockerfile[start.start() : start.end() + end.start() if end else None]
+
+
 def test_the_sandbox_image_gets_the_woocommerce_checksum_from_context(synth: Synth) -> None:
-    # functions/sandbox/Dockerfile refuses to build without it; the build image takes no build args.
+    # The Dockerfile's sandbox target refuses to build without it; the build image takes no build args.
     images = synth.assets["dockerImages"].values()
     with_arg = [i for i in images if "WOOCOMMERCE_SHA256" in (i["source"].get("dockerBuildArgs") or {})]
     assert len(with_arg) == 1
-    assert with_arg[0]["source"]["dockerFile"].endswith("functions/sandbox/Dockerfile")
+    assert with_arg[0]["source"]["dockerBuildTarget"] == "sandbox"
 
 
 def test_a_malformed_woocommerce_checksum_is_refused_at_synth() -> None:

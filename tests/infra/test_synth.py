@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from forge.workflow.definition import placeholders, states
 from infra.context import ForgeContext
 from infra.functions import API, LIGHT_STEPS, placeholder
-from infra.layer_bundle import LayerBuildError, missing_wheel, runtime_requirements
+from infra.layer_build import PROVIDED_BY_RUNTIME, LayerBuildError, Wheel, layer_packages
+from infra.layer_bundle import LAYER_DIR, STAMP, LayerNotBuiltError, layer_digest, staged_layer
 from infra.stack import REPO_ROOT
 from tests.infra.synthesis import Synth, actions
 
@@ -152,6 +159,28 @@ def test_layer_holds_the_library_and_its_wheels_but_not_the_runtime_or_local_cod
     assert list(python.glob("pydantic_core/*cpython-312-x86_64-linux-gnu.so")), "not built for the Lambda platform"
     for absent in ("boto3", "botocore", "s3transfer", "forge/local", "forge/cli"):
         assert not (python / absent).exists(), absent
+    # What only the runtime's boto3 needs stays out too; and the build tools locked beside the dependencies.
+    for absent in ("dateutil", "six.py", "setuptools", "pip", "bin"):
+        assert not (python / absent).exists(), absent
+    assert not (python / STAMP).exists()
+
+
+def test_layer_holds_every_dependency_its_packages_declare(synth: Synth) -> None:
+    """Closed under the wheels' own metadata: each package's requirements (for Lambda's Python) are in the layer,
+    or are what the Lambda runtime ships."""
+    from importlib.metadata import distributions
+
+    from infra.layer_build import LAMBDA_MARKERS
+
+    (layer,) = synth.of_type("AWS::Lambda::LayerVersion").values()
+    python = synth.staged_file_asset(layer["Properties"]["Content"]["S3Key"]) / "python"
+    present = {canonicalize_name(d.metadata["Name"]): d for d in distributions(path=[str(python)])}
+    assert {"pydantic", "psycopg2-binary", "aws-lambda-powertools"} <= set(present)
+    for name, dist in present.items():
+        for spec in dist.requires or []:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({**LAMBDA_MARKERS, "extra": ""}):
+                assert canonicalize_name(req.name) in set(present) | PROVIDED_BY_RUNTIME, (name, spec)
 
 
 # --- the Fargate tasks -----------------------------------------------------------------------------------------
@@ -172,14 +201,36 @@ def test_fargate_task_per_heavy_step_named_as_the_asl_overrides(synth: Synth, st
     assert "SYS_ADMIN" in container["LinuxParameters"]["Capabilities"]["Drop"]
     image_hash = container["Image"]["Fn::Sub"].rsplit(":", 1)[1]
     source = synth.assets["dockerImages"][image_hash]["source"]
-    assert source["dockerFile"] == f"functions/{step}/Dockerfile"
+    # Changed with issue 12: one Dockerfile, a target per step, on the shared base (was functions/<step>/Dockerfile).
+    assert source["dockerFile"] == "functions/Dockerfile"
+    assert source["dockerBuildTarget"] == step
     context = synth.outdir / source["directory"]
-    # Only what the image needs is in the build context (not .venv, cdk.out or tests).
-    assert {p.name for p in context.iterdir()} == {"pyproject.toml", "constraints.txt", "layers", "functions"}
-    assert {p.name for p in (context / "functions").iterdir()} == {step}
+    # Only what the image needs is in the build context (not .venv, cdk.out, build/ or tests); the pins are the
+    # hash-locked AWS lock, requirements/lambda.txt (was constraints.txt, the virtualenv's pins).
+    assert {p.name for p in context.iterdir()} == {"pyproject.toml", "requirements", "layers", "functions"}
+    assert {p.name for p in (context / "requirements").iterdir()} == {"lambda.txt"}
+    assert {p.name for p in (context / "functions").iterdir()} == {"Dockerfile", step}
     assert (context / "functions" / step / "task.py").is_file()
     assert (context / "functions" / step / "entrypoint.py").is_file()
     assert container["Environment"] and {"Name": "FORGE_ISOLATION", "Value": "none"} in container["Environment"]
+
+
+def test_the_fargate_images_share_one_base_and_the_locked_dependencies() -> None:
+    """Each step is a target built on the same `task` stage, which takes the library from the one `forge` stage,
+    installed from the hash-locked pins only; a step adds its tools and entry point, nothing else."""
+    from infra.containers import DOCKERFILE, dockerfile_stages
+
+    text = (REPO_ROOT / DOCKERFILE).read_text()
+    stages = dockerfile_stages(text)
+    assert stages == {"forge": "${PYTHON_IMAGE}", "task": "${PYTHON_IMAGE}", **dict.fromkeys(FARGATE_STEPS, "task")}
+    assert text.count("COPY --from=forge /opt/venv /opt/venv") == len(FARGATE_STEPS)
+    installs = [line.strip() for line in text.splitlines() if "pip install" in line]
+    assert installs == [
+        "RUN /opt/venv/bin/pip install --require-hashes --only-binary=:all: -r /tmp/forge/requirements/lambda.txt",
+        "RUN /opt/venv/bin/pip install --no-deps --no-build-isolation /tmp/forge \\",
+    ]
+    for step in FARGATE_STEPS:
+        assert f'ENTRYPOINT ["python", "functions/{step}/task.py"]' in text
 
 
 @pytest.mark.parametrize("step", FARGATE_STEPS)
@@ -226,17 +277,72 @@ def test_context_defaults_and_bounds() -> None:
     assert ForgeContext.from_node(cdk.App(context={"forge:alarmEmail": " a@b.c "}).node).alarm_email == "a@b.c"
 
 
-def test_layer_requirements_leave_out_what_lambda_provides() -> None:
-    requirements = runtime_requirements(REPO_ROOT / "pyproject.toml")
-    assert not [r for r in requirements if r.split("[")[0].split("=")[0].strip() in ("boto3", "botocore")]
-    assert any(r.startswith("pydantic") for r in requirements)
+def _wheel(name: str, version: str, *requires: str) -> Wheel:
+    return Wheel(name, Version(version), list(requires))
 
 
-def test_a_dependency_without_a_lambda_wheel_is_named() -> None:
-    stderr = (
-        "ERROR: Could not find a version that satisfies the requirement psycopg2==2.9.10 (from versions: none)\n"
-        "ERROR: No matching distribution found for psycopg2==2.9.10\n"
-    )
-    assert missing_wheel(stderr) == "psycopg2==2.9.10"
-    assert missing_wheel("ERROR: something else") is None
+LOCKED = {
+    "aws-lambda-powertools": _wheel("aws-lambda-powertools", "3.0", "jmespath", 'aws-xray-sdk; extra == "tracer"'),
+    "aws-xray-sdk": _wheel("aws-xray-sdk", "2.15", "botocore>=1.11", "wrapt"),
+    "botocore": _wheel("botocore", "1.44", "python-dateutil", "jmespath"),
+    "boto3": _wheel("boto3", "1.44", "botocore"),
+    "python-dateutil": _wheel("python-dateutil", "2.9", "six"),
+    "six": _wheel("six", "1.17"),
+    "jmespath": _wheel("jmespath", "1.1"),
+    "wrapt": _wheel("wrapt", "2.5", 'pytest; python_version < "3.9"'),
+    "pydantic": _wheel("pydantic", "2.14"),
+}
+
+
+def test_layer_packages_leave_out_what_lambda_provides() -> None:
+    """Changed with the hash-locked layer (issue 12): the set is walked from the lock's wheels, not a pip resolve.
+    Lambda's own boto3 and what only it needs stay out; an extra's dependencies and markers are honoured."""
+    keep = layer_packages(["aws-lambda-powertools[tracer]", "boto3", "pydantic>=2.7"], LOCKED)
+    assert keep == {"aws-lambda-powertools", "aws-xray-sdk", "jmespath", "wrapt", "pydantic"}
+    assert layer_packages(["aws-lambda-powertools"], LOCKED) == {"aws-lambda-powertools", "jmespath"}
+
+
+def test_a_dependency_the_lock_does_not_cover_is_named_with_the_fix() -> None:
+    """Changed with the hash-locked layer (issue 12): a wheel-less dependency now fails `make lock` (uv, with
+    --only-binary); what `make layer` can still meet is a lock older than pyproject.toml."""
+    with pytest.raises(LayerBuildError, match=r"pins no pyotp, which pyproject.toml requires: run `make lock`"):
+        layer_packages(["pyotp"], LOCKED)
+    with pytest.raises(LayerBuildError, match=r"pins pydantic==2.14, but pyproject.toml requires pydantic>=3"):
+        layer_packages(["pydantic>=3"], LOCKED)
     assert issubclass(LayerBuildError, RuntimeError)
+
+
+def test_synth_packages_only_the_folder_make_layer_staged(tmp_path: Path) -> None:
+    """A missing or stale build/lambda-layer fails the synth with the command that fixes it; nothing is built."""
+    for path in ("pyproject.toml", "requirements/lambda.txt", "infra/layer_build.py", "layers/forge/__init__.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / path, tmp_path / path)
+    with pytest.raises(LayerNotBuiltError, match=r"no Lambda layer in build/lambda-layer/: run `make layer`"):
+        staged_layer(tmp_path)
+    (tmp_path / LAYER_DIR / "python").mkdir(parents=True)
+    (tmp_path / LAYER_DIR / STAMP).write_text(layer_digest(tmp_path) + "\n")
+    assert staged_layer(tmp_path).digest == layer_digest(tmp_path)
+    for changed in ("layers/forge/__init__.py", "requirements/lambda.txt", "infra/layer_build.py"):
+        original = (tmp_path / changed).read_bytes()
+        (tmp_path / changed).write_bytes(original + b"\n# changed\n")
+        with pytest.raises(LayerNotBuiltError, match=r"is stale: .* run `make layer`"):
+            staged_layer(tmp_path)
+        (tmp_path / changed).write_bytes(original)
+    # The local runtime and the CLI are not in the layer, so changing them does not make it stale.
+    (tmp_path / "layers/forge/cli").mkdir()
+    (tmp_path / "layers/forge/cli/main.py").write_text("# the CLI\n")
+    staged_layer(tmp_path)
+
+
+def test_no_module_of_the_cdk_app_builds_the_layer() -> None:
+    """Synth resolves and downloads nothing: neither app.py nor any infra module but the builder itself imports
+    the builder, pip or subprocess."""
+    sources = [REPO_ROOT / "app.py", *sorted((REPO_ROOT / "infra").glob("*.py"))]
+    for source in sources:
+        if source.name == "layer_build.py":
+            continue
+        for node in ast.walk(ast.parse(source.read_text(), str(source))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert name not in ("infra.layer_build", "pip", "subprocess"), f"{source.name} imports {name}"

@@ -4,7 +4,7 @@
  * Description: NOT WooCommerce. The few WooCommerce classes and functions a payment gateway plugin calls, so the
  *              forge can activate a gateway inside a real WordPress with no network. Installed as
  *              plugins/woocommerce/woocommerce.php so `Requires Plugins: woocommerce` is satisfied.
- *              The AWS sandbox image installs the real WooCommerce instead (functions/sandbox/Dockerfile).
+ *              The AWS sandbox image installs the real WooCommerce instead (functions/Dockerfile, target sandbox).
  * Version: 9.3.0-forge-standin
  * License: GPL-2.0-or-later
  * Text Domain: woocommerce
