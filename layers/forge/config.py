@@ -1,4 +1,4 @@
-"""Settings read from the environment, one place for every variable the README lists."""
+"""Settings read from the environment, one place for every variable docs/configuration.md lists."""
 
 from __future__ import annotations
 
