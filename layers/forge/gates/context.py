@@ -12,6 +12,8 @@ from forge.gates.findings import Finding, Severity
 from forge.gates.php_ast import PhpFile, parse_php
 
 PLUGIN_NAME_HEADER = re.compile(rb"^[ \t/*#@]*Plugin Name:", re.M)
+# Every extension a web server may hand to PHP, not only .php: a shell saved as .php7 or .pht still runs.
+PHP_SOURCE_EXTENSIONS = (".php", ".phtml", ".inc", ".php3", ".php4", ".php5", ".php7", ".php8", ".pht", ".phps")
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,7 @@ class ScanContext:
 
     @cached_property
     def php(self) -> dict[str, PhpFile]:
-        return {
-            p: parse_php(p, data) for p, data in self.files.items() if p.lower().endswith((".php", ".phtml", ".inc"))
-        }
+        return {p: parse_php(p, data) for p, data in self.files.items() if p.lower().endswith(PHP_SOURCE_EXTENSIONS)}
 
     @cached_property
     def main_file(self) -> str | None:

@@ -22,7 +22,6 @@ from tree_sitter import Node
 
 from forge.cms.base import Command, SuiteOutcome
 from forge.gates.php_ast import (
-    REQUEST_SUPERGLOBALS,
     PhpFile,
     arguments,
     built_from,
@@ -35,6 +34,7 @@ from forge.gates.php_ast import (
     walk,
 )
 from forge.gates.rules.plugin_check import read_headers
+from forge.gates.taint import REQUEST_SUPERGLOBALS
 from forge.isolation.runner import Limits, Runner
 from forge.models.spec import PluginSpec
 from forge.packaging.archive import write_tree

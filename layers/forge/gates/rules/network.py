@@ -1,4 +1,5 @@
-"""Outbound HTTP only to the allowlisted API hosts, and no request data sent anywhere else."""
+"""Outbound HTTP only to the allowlisted API hosts, and no request data sent anywhere else: not over HTTP, raw
+sockets, mail to an address written in the code, nor DNS lookups of names built from it."""
 
 from __future__ import annotations
 
@@ -54,6 +55,12 @@ SOCKET_FUNCTIONS = frozenset({"fsockopen", "pfsockopen", "stream_socket_client"}
 SOCKET_WRITERS = frozenset({"fwrite", "fputs", "stream_socket_sendto"})
 SOCKET_SCHEME = re.compile(r"^(?:ssl|tls|tcp|udp|sslv[23]|tlsv1\.[0-3])://", re.I)
 URL = re.compile(r"^(?:https?|ftps?|wss?|tcp|ssl|tls|udp)://", re.I)
+# Mail functions -> index of the recipient argument: request data mailed to an address written in the code.
+MAILERS = {"mail": 0, "wp_mail": 0, "mb_send_mail": 0}
+# DNS lookups: a name built from request data carries it to whoever serves that zone.
+RESOLVERS = frozenset(
+    {"gethostbyname", "gethostbynamel", "dns_get_record", "checkdnsrr", "dns_check_record", "getmxrr", "dns_get_mx"}
+)
 # Constants holding an endpoint are outbound targets even when the flow to the call is not traced.
 ENDPOINT_NAME = re.compile(r"(URL|URI|ENDPOINT|HOST|BASE|API|SERVER)$", re.I)
 
@@ -167,9 +174,22 @@ def _curl_targets(php: PhpFile, setopt: Node) -> list[Node | None]:
     return [(arguments(n) or [None])[0] for n in inits] or [None]
 
 
+def _mail_and_dns(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
+    for node in walk(php.root):
+        name = call_name(node)
+        args = arguments(node)
+        if name in MAILERS and len(args) > MAILERS[name]:
+            recipient = php.resolve_value(args[MAILERS[name]])
+            if recipient and "@" in recipient and any(php.is_request_data(a) for a in args):
+                yield ctx.hit(rule, path, line(node), f"{name}() sends request data to {recipient[:60]}")
+        elif name in RESOLVERS and args and php.is_request_data(args[0]):
+            yield ctx.hit(rule, path, line(node), f"{name}() looks up a host name built from request data")
+
+
 def _exfiltration(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
         yield from _socket_exfiltration(rule, ctx, path, php)
+        yield from _mail_and_dns(rule, ctx, path, php)
         for node in walk(php.root):
             if call_name(node) not in ("curl_setopt", "curl_setopt_array"):
                 continue

@@ -1,0 +1,128 @@
+"""Pure string built-ins evaluated statically, so that a name spelled `strrev( 'metsys' )`, `chr( 115 ) . …`,
+`str_replace( '~', '', 'sy~st~em' )` or `"…" ^ '…'` is read as what it becomes. Values are text; bytes map 1:1
+through latin-1 so that decoders and XOR work on binary strings too.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import zlib
+from collections.abc import Callable
+from urllib.parse import unquote, unquote_to_bytes
+
+# A folded value longer than this is data, not a name or a path: stop there.
+MAX_FOLDED = 4096
+Value = str | int | list[str]
+
+
+def _b(value: str) -> bytes:
+    return value.encode("latin-1", errors="replace")
+
+
+def _s(value: bytes) -> str:
+    return value.decode("latin-1")
+
+
+def _base64(value: str) -> str:
+    return _s(base64.b64decode(_b(value) + b"=" * (-len(value) % 4), validate=False))
+
+
+def _inflate(value: str) -> str:
+    return _s(zlib.decompress(_b(value), -15))
+
+
+def _trim(chars: str | None = None) -> Callable[..., str]:
+    def fold(value: str, strip: str = " \t\n\r\0\x0b") -> str:
+        return {"both": value.strip, "left": value.lstrip, "right": value.rstrip}[chars or "both"](strip)
+
+    return fold
+
+
+def _replace(search: Value, replace: Value, subject: str) -> str:
+    searches = search if isinstance(search, list) else [str(search)]
+    replaces = replace if isinstance(replace, list) else [str(replace)] * len(searches)
+    for index, needle in enumerate(searches):
+        if needle:
+            subject = subject.replace(needle, replaces[index] if index < len(replaces) else "")
+    return subject
+
+
+def _implode(glue: Value, pieces: Value | None = None) -> str:
+    if pieces is None:  # implode( $pieces )
+        glue, pieces = "", glue
+    return str(glue).join(pieces if isinstance(pieces, list) else [str(pieces)])
+
+
+def _sprintf(fmt: str, *args: Value) -> str:
+    """Only `%s` and `%%`: enough for names assembled from pieces."""
+    pieces = fmt.replace("%%", "\0").split("%s")
+    if len(pieces) - 1 != len(args) or "%" in "".join(pieces):
+        raise ValueError(fmt)
+    joined = pieces[0] + "".join(str(a) + p for a, p in zip(args, pieces[1:], strict=True))
+    return joined.replace("\0", "%")
+
+
+def _substr(value: str, start: int, length: int | None = None) -> str:
+    tail = value[start:]
+    return tail if length is None else (tail[:length] if length >= 0 else tail[:length])
+
+
+FUNCTIONS: dict[str, Callable[..., str]] = {
+    "strrev": lambda v: v[::-1],
+    "str_rot13": lambda v: codecs.encode(v, "rot13"),
+    "base64_decode": _base64,
+    "hex2bin": lambda v: _s(binascii.unhexlify(v)),
+    "gzinflate": _inflate,
+    "gzuncompress": lambda v: _s(zlib.decompress(_b(v))),
+    "gzdecode": lambda v: _s(zlib.decompress(_b(v), 31)),
+    "urldecode": lambda v: unquote(v.replace("+", " "), encoding="latin-1"),
+    "rawurldecode": lambda v: _s(unquote_to_bytes(v)),
+    "strtolower": str.lower,
+    "strtoupper": str.upper,
+    "ucfirst": lambda v: v[:1].upper() + v[1:],
+    "lcfirst": lambda v: v[:1].lower() + v[1:],
+    "trim": _trim(),
+    "ltrim": _trim("left"),
+    "rtrim": _trim("right"),
+    "chr": lambda n: chr(int(n) % 256),
+    "strval": str,
+    "str_replace": _replace,
+    "str_ireplace": _replace,
+    "implode": _implode,
+    "join": _implode,
+    "substr": _substr,
+    "str_repeat": lambda v, n: v * int(n) if int(n) * len(v) <= MAX_FOLDED else "",
+    "sprintf": _sprintf,
+}
+
+
+def fold_call(name: str, args: list[Value]) -> str | None:
+    """The result of a pure built-in on statically known arguments, else None."""
+    fold = FUNCTIONS.get(name)
+    if fold is None:
+        return None
+    try:
+        result = fold(*args)
+    except (ValueError, TypeError, IndexError, KeyError, binascii.Error, zlib.error, UnicodeError):
+        return None
+    return result if isinstance(result, str) and len(result) <= MAX_FOLDED else None
+
+
+def xor(left: str, right: str) -> str:
+    """PHP's `^` on two strings: byte by byte, as long as the shorter one."""
+    return "".join(chr(ord(a) ^ ord(b)) for a, b in zip(left, right, strict=False))
+
+
+def integer(literal: str) -> int | None:
+    """A PHP integer literal: 115, 0x73, 0163, 0o163, 0b1110011, 1_000."""
+    cleaned = literal.replace("_", "").lower()
+    try:
+        if cleaned.startswith(("0x", "0b", "0o")):
+            return int(cleaned, 0)
+        if len(cleaned) > 1 and cleaned.startswith("0"):
+            return int(cleaned, 8)
+        return int(cleaned)
+    except ValueError:
+        return None

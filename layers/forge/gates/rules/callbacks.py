@@ -1,0 +1,178 @@
+"""exec.dynamic-call: whatever PHP calls or instantiates by a name chosen at run time must not take that name
+from request data (or from stored or remote data), nor resolve to a dangerous function.
+
+Covers variable functions (`$f()`, `( … )()`, `[$o, $m]()`), every callable argument of built-ins and WordPress
+functions (forge/gates/callables.py), `…callback` array keys, `$obj->$m()`, `$class::m()`, `new $class`,
+ReflectionFunction & co., and what makes every variable request data: extract(), parse_str() without a result,
+variable variables assigned from the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from forge.gates.callables import callable_slots
+from forge.gates.context import Rule, ScanContext
+from forge.gates.findings import Finding, Severity
+from forge.gates.php_ast import PhpFile, arguments, binary_operator, call_name, line, method_name, text, walk
+from forge.gates.rules.execution import SHELL_FUNCTIONS
+from forge.gates.taint import TAINT_BREAKERS
+
+# Functions that must not be reached indirectly either (as a callback name or a variable function).
+DANGEROUS_CALLABLES = SHELL_FUNCTIONS | {
+    "assert",
+    "create_function",
+    "include",
+    "require",
+    "unserialize",
+    "extract",
+    "parse_str",
+    "putenv",
+    "file_put_contents",
+    "move_uploaded_file",
+    "preg_replace",
+    "call_user_func",
+    "call_user_func_array",
+    "forward_static_call",
+    "forward_static_call_array",
+}
+# Calls returning data stored in the database, a file or a remote response: whoever can write there (a SQL
+# injection, another plugin, the remote server) chooses what a function name read from it calls.
+STORED_OR_REMOTE = frozenset(
+    {
+        "get_option",
+        "get_site_option",
+        "get_transient",
+        "get_site_transient",
+        "get_post_meta",
+        "get_user_meta",
+        "get_metadata",
+        "get_theme_mod",
+        "wp_remote_retrieve_body",
+        "wp_remote_retrieve_header",
+        "file_get_contents",
+        "file",
+        "fgets",
+        "fread",
+        "stream_get_contents",
+        "unserialize",
+        "maybe_unserialize",
+    }
+)
+STORED_METHODS = frozenset({"get_var", "get_row", "get_col", "get_results"})  # $wpdb's readers
+COMPARISONS = frozenset({"==", "===", "!=", "!==", "<>", "<", ">", "<=", ">=", "<=>", "&&", "||", "and", "or", "xor"})
+CLOSURES = ("anonymous_function", "arrow_function")
+
+
+def _stored_or_remote(php: PhpFile, node: Node, depth: int = 0) -> str | None:
+    """The stored-or-remote reader whose result `node` evaluates to (in part), following variables through their
+    assignments. A value only compared, or used as an array index or a ternary's condition, selects among the
+    code's own values and does not count."""
+    if depth > 6 or node.type in CLOSURES:
+        return None
+    name = call_name(node) or method_name(node)
+    if name in STORED_OR_REMOTE or method_name(node) in STORED_METHODS:
+        return name
+    if name in TAINT_BREAKERS:
+        return None
+    if node.type == "variable_name":
+        children = php.assignments.get(text(node), [])
+    elif node.type == "subscript_expression":
+        children = node.named_children[:1]
+    elif node.type == "conditional_expression":
+        children = node.named_children[1:]
+    elif node.type == "binary_expression" and binary_operator(node) in COMPARISONS:
+        children = []
+    elif name is not None or method_name(node) is not None:
+        children = arguments(node)
+    else:
+        children = node.named_children
+    return next((found for c in children if (found := _stored_or_remote(php, c, depth + 1)) is not None), None)
+
+
+def _dangerous(name: str) -> bool:
+    return name.strip().lstrip("\\").lower() in DANGEROUS_CALLABLES
+
+
+def _check(php: PhpFile, what: str, expr: Node, names_function: bool) -> str | None:
+    """Why the callable `expr` in position `what` is an error, or None."""
+    target = php.resolve_value(expr)
+    if target is not None:
+        return f"{what} calls {target}()" if names_function and _dangerous(target) else None
+    if (source := _stored_or_remote(php, expr)) is not None:
+        return f"{what} takes its callable from stored or remote data ({source}()): {text(expr)[:60]}"
+    if php.is_request_data(expr):
+        return f"{what} takes its callable from request data: {text(expr)[:60]}"
+    return None
+
+
+def _callee(node: Node) -> Node | None:
+    """The expression a variable function call calls, parentheses removed; None for a closure called in place."""
+    fn = node.child_by_field_name("function")
+    while fn is not None and fn.type == "parenthesized_expression" and fn.named_children:
+        fn = fn.named_children[0]
+    return None if fn is None or fn.type in CLOSURES else fn
+
+
+def _variable_function(rule: Rule, ctx: ScanContext, path: str, php: PhpFile, node: Node) -> Iterator[Finding]:
+    fn = _callee(node)
+    if fn is None:
+        return
+    shown = text(fn)[:60]
+    target = php.resolve_value(fn)
+    if target is not None:
+        if _dangerous(target):
+            yield ctx.hit(rule, path, line(node), f"variable function {shown[:40]} resolves to {target}()")
+    elif (source := _stored_or_remote(php, fn)) is not None:
+        message = f"function name {shown} read from stored or remote data ({source}())"
+        yield ctx.hit(rule, path, line(node), message)
+    elif php.is_request_data(fn):
+        yield ctx.hit(rule, path, line(node), f"function name taken from request data: {shown}")
+    elif any(php.is_request_data(a) for a in arguments(node)):
+        yield ctx.hit(rule, path, line(node), f"request data passed to a variable function {shown}()")
+    else:
+        message = f"variable function call {shown}() (name not known statically)"
+        yield ctx.hit(rule, path, line(node), message, Severity.WARNING)
+
+
+def _sets_variables(php: PhpFile, node: Node) -> str | None:
+    """extract(), parse_str() without a result and `$$name = …` from request data: the visitor sets any variable."""
+    name = call_name(node)
+    args = arguments(node)
+    if name == "extract" and any(php.is_request_data(a) for a in args):
+        return "extract() of request data lets the visitor set any variable"
+    if name in ("parse_str", "mb_parse_str") and len(args) == 1 and php.is_request_data(args[0]):
+        return f"{name}() without a result array lets the visitor set any variable"
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if node.type != "assignment_expression" or left is None or right is None:
+        return None
+    name_expr = left.named_children[0] if left.type == "dynamic_variable_name" and left.named_children else None
+    if name_expr is None or php.resolve_value(name_expr) is not None:
+        return None
+    if php.is_request_data(right) or php.is_request_data(name_expr):
+        return "a variable variable set from request data lets the visitor set any variable"
+    return None
+
+
+def _dynamic_calls(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
+    for path, php in ctx.php.items():
+        for node in walk(php.root):
+            if node.type == "function_call_expression" and call_name(node) is None:
+                yield from _variable_function(rule, ctx, path, php, node)
+            for what, expr, names_function in callable_slots(node, php.resolve_value):
+                if (reason := _check(php, what, expr, names_function)) is not None:
+                    yield ctx.hit(rule, path, line(expr), reason)
+            if (reason := _sets_variables(php, node)) is not None:
+                yield ctx.hit(rule, path, line(node), reason)
+
+
+RULES = (
+    Rule(
+        "exec.dynamic-call",
+        Severity.ERROR,
+        "callables, variable functions, methods and classes named by request or stored data",
+        _dynamic_calls,
+    ),
+)
