@@ -69,6 +69,32 @@ def _substr(value: str, start: int, length: int | None = None) -> str:
     return tail if length is None else (tail[:length] if length >= 0 else tail[:length])
 
 
+def _pack(fmt: str, *args: Value) -> str:
+    """pack() with the formats names are hidden in: H* (hex), C* / c* (bytes), a* / A* (a string)."""
+    if fmt in ("H*", "h*") and len(args) == 1:
+        digits = str(args[0])
+        if fmt == "h*":  # low nibble first
+            digits = "".join(digits[i + 1 : i + 2] + digits[i] for i in range(0, len(digits), 2))
+        return _s(binascii.unhexlify(digits))
+    if fmt.rstrip("*").lower() == "c" and all(isinstance(a, int) for a in args):
+        return "".join(chr(int(a) % 256) for a in args)
+    if fmt in ("a*", "A*") and len(args) == 1:
+        return str(args[0])
+    raise ValueError(fmt)
+
+
+def _map(callback: Value, items: Value) -> list[str]:
+    """array_map() of a foldable built-in over a list: array_map( 'chr', [ 115, … ] )."""
+    fold = FUNCTIONS.get(str(callback).lower()) if isinstance(callback, str) else None
+    if fold is None or not isinstance(items, list):
+        raise ValueError(callback)
+    return [fold(item) for item in items]
+
+
+def _split(value: str, length: int = 1) -> list[str]:
+    return [value[i : i + int(length)] for i in range(0, len(value), int(length))] if int(length) > 0 else []
+
+
 FUNCTIONS: dict[str, Callable[..., str]] = {
     "strrev": lambda v: v[::-1],
     "str_rot13": lambda v: codecs.encode(v, "rot13"),
@@ -95,18 +121,29 @@ FUNCTIONS: dict[str, Callable[..., str]] = {
     "substr": _substr,
     "str_repeat": lambda v, n: v * int(n) if int(n) * len(v) <= MAX_FOLDED else "",
     "sprintf": _sprintf,
+    "ucwords": lambda v: " ".join(w[:1].upper() + w[1:] for w in v.split(" ")),
+    "pack": _pack,
+}
+# Built-ins returning a list of strings, for implode() and str_replace() to fold further.
+LIST_FUNCTIONS: dict[str, Callable[..., list[str]]] = {
+    "array_map": _map,
+    "array_reverse": lambda items: list(reversed(items)),
+    "str_split": _split,
+    "explode": lambda separator, value: str(value).split(str(separator)) if separator else [],
 }
 
 
-def fold_call(name: str, args: list[Value]) -> str | None:
+def fold_call(name: str, args: list[Value]) -> Value | None:
     """The result of a pure built-in on statically known arguments, else None."""
-    fold = FUNCTIONS.get(name)
+    fold = FUNCTIONS.get(name) or LIST_FUNCTIONS.get(name)
     if fold is None:
         return None
     try:
         result = fold(*args)
     except (ValueError, TypeError, IndexError, KeyError, binascii.Error, zlib.error, UnicodeError):
         return None
+    if isinstance(result, list):
+        return [str(r) for r in result] if sum(len(str(r)) for r in result) <= MAX_FOLDED else None
     return result if isinstance(result, str) and len(result) <= MAX_FOLDED else None
 
 

@@ -7,7 +7,6 @@ string built-ins folded: `strrev( 'metsys' )` is `system`). Which expressions ho
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -62,6 +61,27 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(current.children))
 
 
+_ESCAPE = re.compile(r"\\(?:u\{([0-9A-Fa-f]+)\}|x([0-9A-Fa-f]{1,2})|([0-7]{1,3})|(.))", re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "v": "\v", "e": "\x1b", "f": "\f", "\\": "\\", "$": "$", '"': '"'}
+
+
+def php_unescape(body: str) -> str:
+    """A double-quoted (or heredoc) PHP string's escapes: \\n \\x41 \\101 \\u{41} \\$ …; unknown ones stay as
+    written, as PHP leaves them. Octal and hex escapes give bytes, kept as latin-1 characters."""
+
+    def one(match: re.Match[str]) -> str:
+        code, hex_byte, octal, other = match.groups()
+        if code is not None:
+            return chr(int(code, 16)) if int(code, 16) <= 0x10FFFF else match.group(0)
+        if hex_byte is not None:
+            return chr(int(hex_byte, 16))
+        if octal is not None:
+            return chr(int(octal, 8) % 256)
+        return _SIMPLE_ESCAPES.get(other, match.group(0))
+
+    return _ESCAPE.sub(one, body)
+
+
 def string_value(node: Node) -> str | None:
     """The value of a literal string with no interpolation, else None."""
     raw = text(node)
@@ -71,18 +91,15 @@ def string_value(node: Node) -> str | None:
     if node.type == "encapsed_string":
         if any(c.type not in ("string_content", "escape_sequence", '"') for c in node.children):
             return None
-        body = raw[raw.index('"') + 1 : -1]
-        try:
-            return codecs.decode(body, "unicode_escape")
-        except UnicodeDecodeError:
-            return body
+        return php_unescape(raw[raw.index('"') + 1 : -1])
     if node.type in ("heredoc", "nowdoc"):
         body = node.child_by_field_name("value")
         if body is None:
             return ""
         if any(c.type not in ("string_content", "escape_sequence", "nowdoc_string") for c in body.children):
             return None
-        return text(body)
+        value = text(body) if node.type == "nowdoc" else php_unescape(text(body))
+        return value.removeprefix("\n").removesuffix("\n")
     return None
 
 
@@ -202,6 +219,7 @@ class PhpFile:
     assignments: dict[str, list[Node]] = field(default_factory=dict)
     properties: dict[str, list[Node]] = field(default_factory=dict)
     constants: dict[str, list[Node]] = field(default_factory=dict)
+    appends: dict[str, list[Node]] = field(default_factory=dict)  # `$x .= …` right-hand sides, in source order
 
     @property
     def has_syntax_errors(self) -> bool:
@@ -254,7 +272,7 @@ class PhpFile:
     def resolve_value(self, node: Node, depth: int = 0) -> str | None:
         """The whole string an expression evaluates to, when every part of it is known statically."""
         value = self._static(node, depth)
-        return str(value) if isinstance(value, str | int) else None
+        return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
     def _static(self, node: Node, depth: int = 0) -> folding.Value | None:
         """A statically known string, integer or list of strings (for implode() and str_replace())."""
@@ -275,8 +293,10 @@ class PhpFile:
                 return None
             return parts[0] + parts[1] if binary_operator(node) == "." else folding.xor(parts[0], parts[1])
         if kind == "variable_name":
-            values = self.assignments.get(text(node), [])
-            return self._static(values[0], depth + 1) if len(values) == 1 else None
+            return self._variable_value(text(node), depth)
+        if kind == "dynamic_variable_name" and node.named_children:
+            name = self.resolve_value(node.named_children[0], depth + 1)
+            return self._variable_value(f"${name}", depth) if name else None
         if kind == "class_constant_access_expression":
             values = self.constants.get(text(node.named_children[-1]), [])
             return self._static(values[0], depth + 1) if len(values) == 1 else None
@@ -286,10 +306,22 @@ class PhpFile:
             ]
             return None if None in items else [i for i in items if i is not None]
         name = call_name(node)
-        if name in folding.FUNCTIONS:
+        if name in folding.FUNCTIONS or name in folding.LIST_FUNCTIONS:
             args = [self._static(a, depth + 1) for a in arguments(node)]
             return None if None in args else folding.fold_call(name, [a for a in args if a is not None])
         return None
+
+    def _variable_value(self, name: str, depth: int) -> folding.Value | None:
+        """A variable assigned once, possibly extended by `.=` after that: `$f = 'sys'; $f .= 'tem';`."""
+        values = self.assignments.get(name, [])
+        appended = self.appends.get(name, [])
+        plain = [v for v in values if v not in appended]
+        if len(plain) != 1 or any(a.start_byte < plain[0].start_byte for a in appended):
+            return None
+        if not appended:
+            return self._static(plain[0], depth + 1)
+        parts = [self.resolve_value(v, depth + 1) for v in (plain[0], *appended)]
+        return None if None in parts else "".join(p or "" for p in parts)
 
     def _first_resolved(self, candidates: list[Node], depth: int) -> str | None:
         for candidate in candidates:
@@ -315,6 +347,7 @@ def parse_php(path: str, source: bytes) -> PhpFile:
     properties: dict[str, list[Node]] = {}
     constants: dict[str, list[Node]] = {}
     dynamic_targets: list[tuple[Node, Node]] = []
+    appends: dict[str, list[Node]] = {}
     for node in walk(root):
         if node.type in ("assignment_expression", "augmented_assignment_expression"):
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -322,6 +355,9 @@ def parse_php(path: str, source: bytes) -> PhpFile:
                 continue
             if left.type == "variable_name":
                 assignments.setdefault(text(left), []).append(right)
+                operator = node.child_by_field_name("operator")
+                if node.type == "augmented_assignment_expression" and operator is not None and text(operator) == ".=":
+                    appends.setdefault(text(left), []).append(right)
             elif left.type == "member_access_expression":
                 name = left.child_by_field_name("name")
                 if name is not None:
@@ -343,7 +379,7 @@ def parse_php(path: str, source: bytes) -> PhpFile:
             args = arguments(node)
             if len(args) >= 2 and string_value(args[0]) is not None:
                 constants.setdefault(string_value(args[0]) or "", []).append(args[1])
-    php = PhpFile(path, source, root, assignments, properties, constants)
+    php = PhpFile(path, source, root, assignments, properties, constants, appends)
     # `$$name = …` with a name known statically assigns that variable.
     for target, value in dynamic_targets:
         inner = target.named_children[0] if target.named_children else None

@@ -33,8 +33,8 @@ from forge.gates.php_ast import (
     text,
     walk,
 )
+from forge.gates.request_data import REQUEST_SUPERGLOBALS
 from forge.gates.rules.plugin_check import read_headers
-from forge.gates.taint import REQUEST_SUPERGLOBALS
 from forge.isolation.runner import Limits, Runner
 from forge.models.spec import PluginSpec
 from forge.packaging.archive import write_tree

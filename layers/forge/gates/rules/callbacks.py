@@ -17,8 +17,8 @@ from forge.gates.callables import callable_slots
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
 from forge.gates.php_ast import PhpFile, arguments, binary_operator, call_name, line, method_name, text, walk
+from forge.gates.request_data import TAINT_BREAKERS
 from forge.gates.rules.execution import SHELL_FUNCTIONS
-from forge.gates.taint import TAINT_BREAKERS
 
 # Functions that must not be reached indirectly either (as a callback name or a variable function).
 DANGEROUS_CALLABLES = SHELL_FUNCTIONS | {

@@ -21,7 +21,7 @@ from forge.gates.php_ast import (
     text,
     walk,
 )
-from forge.gates.taint import BOOLEAN_OPERATORS
+from forge.gates.request_data import BOOLEAN_OPERATORS
 
 SHELL_FUNCTIONS = frozenset(
     {

@@ -14,6 +14,8 @@ from forge.gates.php_ast import PhpFile, built_from, call_name, line, string_val
 
 INCLUDES = ("include_expression", "include_once_expression", "require_expression", "require_once_expression")
 REMOTE_SCHEMES = ("http://", "https://", "ftp://", "ftps://", "php://", "data:", "phar://", "zip://", "expect://")
+# Any stream wrapper (compress.zlib://, glob://, rar://, a wrapper the plugin registers itself): not a plain file.
+STREAM_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 # Path anchors that point inside the plugin or WordPress itself.
 SAFE_ANCHORS = frozenset({"__dir__", "__file__", "abspath", "wpinc", "wp_plugin_dir", "wp_content_dir"})
 SAFE_ANCHOR_CALLS = frozenset({"dirname", "plugin_dir_path", "trailingslashit", "untrailingslashit", "realpath"})
@@ -71,7 +73,7 @@ def _last_piece(node: Node) -> Node:
 def _problem(php: PhpFile, target: Node) -> str | None:
     whole = (php.resolve_value(target) or "").strip()
     literals = [whole, *(v for n in walk(target) if (v := string_value(n)) is not None)]
-    if any(v.strip().lower().startswith(REMOTE_SCHEMES) for v in literals):
+    if any(v.strip().lower().startswith(REMOTE_SCHEMES) or STREAM_URL.match(v.strip()) for v in literals):
         return "of a remote or stream URL"
     if php.is_request_data(target):
         return "path comes from request data"

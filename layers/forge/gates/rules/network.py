@@ -18,6 +18,7 @@ from forge.gates.php_ast import (
     enclosing_function,
     line,
     method_name,
+    string_literals,
     string_value,
     text,
     walk,
@@ -55,8 +56,13 @@ SOCKET_FUNCTIONS = frozenset({"fsockopen", "pfsockopen", "stream_socket_client"}
 SOCKET_WRITERS = frozenset({"fwrite", "fputs", "stream_socket_sendto"})
 SOCKET_SCHEME = re.compile(r"^(?:ssl|tls|tcp|udp|sslv[23]|tlsv1\.[0-3])://", re.I)
 URL = re.compile(r"^(?:https?|ftps?|wss?|tcp|ssl|tls|udp)://", re.I)
-# Mail functions -> index of the recipient argument: request data mailed to an address written in the code.
-MAILERS = {"mail": 0, "wp_mail": 0, "mb_send_mail": 0}
+# Mail functions -> (recipient, headers) argument indexes: request data mailed to an address written in the code,
+# as the recipient or in a Cc/Bcc header.
+MAILERS = {"mail": (0, 3), "wp_mail": (0, 3), "mb_send_mail": (0, 3)}
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+RECIPIENT_HEADER = re.compile(r"^\s*(?:b?cc|to)\s*:(.*)", re.I | re.M)  # not From/Reply-To: those are senders
+# Redirects -> index of the URL: the visitor's browser carries whatever the query string holds to that host.
+REDIRECTS = {"wp_redirect": 0, "header": 0}
 # DNS lookups: a name built from request data carries it to whoever serves that zone.
 RESOLVERS = frozenset(
     {"gethostbyname", "gethostbynamel", "dns_get_record", "checkdnsrr", "dns_check_record", "getmxrr", "dns_get_mx"}
@@ -174,14 +180,31 @@ def _curl_targets(php: PhpFile, setopt: Node) -> list[Node | None]:
     return [(arguments(n) or [None])[0] for n in inits] or [None]
 
 
-def _mail_and_dns(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
+def _addresses(php: PhpFile, node: Node, headers: bool) -> list[str]:
+    """Recipient addresses written in the code: the recipient argument's, or those of To/Cc/Bcc headers."""
+    values = [php.resolve_value(node) or "", *(v for _, v in string_literals(node))]
+    if headers:
+        values = [m.group(1) for value in values for m in RECIPIENT_HEADER.finditer(value)]
+    return [address for value in values for address in EMAIL.findall(value)]
+
+
+def _mail_redirect_dns(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
     for node in walk(php.root):
         name = call_name(node)
         args = arguments(node)
-        if name in MAILERS and len(args) > MAILERS[name]:
-            recipient = php.resolve_value(args[MAILERS[name]])
-            if recipient and "@" in recipient and any(php.is_request_data(a) for a in args):
-                yield ctx.hit(rule, path, line(node), f"{name}() sends request data to {recipient[:60]}")
+        if name in MAILERS and args:
+            recipient, headers = MAILERS[name]
+            addresses = _addresses(php, args[recipient], headers=False)
+            addresses += _addresses(php, args[headers], headers=True) if len(args) > headers else []
+            if addresses and any(php.is_request_data(a) for a in args):
+                yield ctx.hit(rule, path, line(node), f"{name}() sends request data to {addresses[0][:60]}")
+        elif name in REDIRECTS and len(args) > REDIRECTS[name]:
+            target = (php.resolve_prefix(args[REDIRECTS[name]]) or "").strip()
+            if name == "header":
+                target = target.partition(":")[2].strip() if target.lower().startswith("location:") else ""
+            host = _host(target)
+            if host and not ctx.host_allowed(host) and php.is_request_data(args[REDIRECTS[name]]):
+                yield ctx.hit(rule, path, line(node), f"{name}() redirects the visitor to {host} with request data")
         elif name in RESOLVERS and args and php.is_request_data(args[0]):
             yield ctx.hit(rule, path, line(node), f"{name}() looks up a host name built from request data")
 
@@ -189,7 +212,7 @@ def _mail_and_dns(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iter
 def _exfiltration(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
         yield from _socket_exfiltration(rule, ctx, path, php)
-        yield from _mail_and_dns(rule, ctx, path, php)
+        yield from _mail_redirect_dns(rule, ctx, path, php)
         for node in walk(php.root):
             if call_name(node) not in ("curl_setopt", "curl_setopt_array"):
                 continue

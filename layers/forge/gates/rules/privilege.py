@@ -1,5 +1,6 @@
 """Administrator accounts created, granted or logged into outside an admin screen that checks capability and
-nonce: WordPress's user functions, raw writes to the users and usermeta tables, and auth cookies."""
+nonce: WordPress's user functions, raw writes to the users and usermeta tables, auth cookies, passwords set from
+request data, and the default role of new registrations."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
 from forge.gates.php_ast import (
     PhpFile,
+    arguments,
     binary_operator,
     call_name,
     enclosing_function,
@@ -28,6 +30,10 @@ USER_WRITERS = USER_WRITERS | {"update_user_meta", "add_user_meta", "grant_super
 LOGINS = frozenset({"wp_set_auth_cookie", "wp_set_current_user"})
 # $wpdb writes: with the administrator role or capabilities in them, an account made behind WordPress's back.
 DATABASE_WRITERS = frozenset({"insert", "update", "replace", "query"})
+# Setting a password: with the password or the user from the request, an account takeover.
+PASSWORD_SETTERS = frozenset({"wp_set_password", "reset_password", "wp_update_user"})
+ROLE_OPTIONS = frozenset({"default_role"})
+OPTION_WRITERS = frozenset({"update_option", "add_option", "update_site_option", "add_site_option"})
 ADMIN_MARKERS = ("administrator", "wp_capabilities", "manage_options", "promote_users", "edit_users")
 
 
@@ -51,9 +57,31 @@ def _mentions_admin(php: PhpFile, scope: Node) -> bool:
     return any(marker in value for value in values for marker in ADMIN_MARKERS)
 
 
+def _takeover(php: PhpFile, node: Node) -> str | None:
+    """A password set from request data, or new accounts made administrators, without the admin screen's checks."""
+    name = call_name(node)
+    if name not in PASSWORD_SETTERS and name not in OPTION_WRITERS:
+        return None
+    args = arguments(node)
+    sets_password = name in PASSWORD_SETTERS and any(php.is_request_data(a) for a in args)
+    sets_password = sets_password and (
+        name != "wp_update_user" or any("user_pass" in v for _, v in string_literals(node))
+    )
+    role_option = len(args) >= 2 and name in OPTION_WRITERS and php.resolve_value(args[0]) in ROLE_OPTIONS
+    admin_role = role_option and _mentions_admin(php, args[1])
+    if not (sets_password or admin_role) or not missing_guards(enclosing_function(node)):
+        return None
+    if sets_password:
+        return f"{name}() sets a password from request data without a capability and nonce check"
+    return f"{name}() makes every new account an administrator"
+
+
 def _admin_users(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
         for node in walk(php.root):
+            if (reason := _takeover(php, node)) is not None:
+                yield ctx.hit(rule, path, line(node), reason)
+                continue
             name = _writer(node)
             if name is None:
                 continue
