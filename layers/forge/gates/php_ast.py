@@ -54,11 +54,19 @@ def line(node: Node) -> int:
 
 
 def walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
+    """`node` and everything under it, in source order (a tree cursor: no child lists are built)."""
+    cursor = node.walk()
+    depth = 0
+    while True:
+        yield cursor.node
+        if cursor.goto_first_child():
+            depth += 1
+            continue
+        while depth > 0 and not cursor.goto_next_sibling():
+            cursor.goto_parent()
+            depth -= 1
+        if depth == 0:
+            return
 
 
 _ESCAPE = re.compile(r"\\(?:u\{([0-9A-Fa-f]+)\}|x([0-9A-Fa-f]{1,2})|([0-7]{1,3})|(.))", re.S)
@@ -367,6 +375,10 @@ def parse_php(path: str, source: bytes) -> PhpFile:
                     assignments.setdefault(text(var), []).append(right)
             elif left.type == "dynamic_variable_name":
                 dynamic_targets.append((left, right))
+        elif node.type == "static_variable_declaration":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is not None and value is not None:
+                assignments.setdefault(text(name), []).append(value)
         elif node.type == "property_element":
             name, default = node.child_by_field_name("name"), node.child_by_field_name("default_value")
             if name is not None and default is not None:

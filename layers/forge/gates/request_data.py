@@ -62,6 +62,29 @@ TAINT_BREAKERS = frozenset(
         "ctype_alnum",
     }
 )
+# Lookups by key: what they return is the registry's or the database's (a registered taxonomy, an order, an
+# option), not the visitor's, even when the visitor picked the key. Stored data has its own checks.
+LOOKUPS = frozenset(
+    {
+        "get_taxonomy",
+        "get_post_type_object",
+        "get_post",
+        "get_userdata",
+        "get_user_by",
+        "get_term",
+        "get_term_by",
+        "get_role",
+        "wc_get_order",
+        "wc_get_product",
+        "get_option",
+        "get_site_option",
+        "get_transient",
+        "get_post_meta",
+        "get_user_meta",
+        "get_term_meta",
+        "get_metadata",
+    }
+)
 # Operators whose result is a boolean or an ordering.
 BOOLEAN_OPERATORS = frozenset(
     {"==", "===", "!=", "!==", "<>", "<", ">", "<=", ">=", "<=>", "&&", "||", "and", "or", "xor", "instanceof"}

@@ -25,6 +25,7 @@ from tree_sitter import Node
 from forge.gates.php_ast import arguments, binary_operator, call_name, method_name, text, walk
 from forge.gates.request_data import (
     BOOLEAN_OPERATORS,
+    LOOKUPS,
     PHP_INPUT_READERS,
     REQUEST_FUNCTIONS,
     REQUEST_METHODS,
@@ -53,6 +54,8 @@ class Taint:
         self._facts: Facts = collect(root)
         self._vars: dict[tuple[int, str], set[Label]] = defaultdict(set)
         self._props: dict[str, set[Label]] = defaultdict(set)
+        # `$a['key'] = …` with a literal key: only that element holds it (variable slot -> key -> labels).
+        self._keyed: dict[tuple[int, str], dict[str, set[Label]]] = defaultdict(lambda: defaultdict(set))
         self._returns: dict[str, set[Label]] = {key: set() for key in self._facts.callees}
         self._poisoned: dict[int, set[Label]] = defaultdict(set)
         self._constants: dict[str, set[Label]] = defaultdict(set)
@@ -144,6 +147,10 @@ class Taint:
                 if key is not None:
                     return _merge(self._vars[(self._root.id, f"${key}")], labels)
                 return _merge(self._poisoned[self._root.id], _elements(labels))
+            key = self._resolve(target.named_children[1]) if len(target.named_children) > 1 else None
+            if base.type == "variable_name" and key is not None and text(base) not in REQUEST_SUPERGLOBALS:
+                slot = facts.slot(facts.scope(base), text(base))
+                return _merge(self._keyed[slot][key], labels)
             return self._assign(base, labels)
         if kind in PROPERTY_ACCESS:
             name = target.child_by_field_name("name")
@@ -219,7 +226,8 @@ class Taint:
             found |= self._eval(child)
         return frozenset(found)
 
-    def _variable(self, node: Node, name: str) -> Labels:
+    def _variable(self, node: Node, name: str, element: str | None = None) -> Labels:
+        """A variable's labels; with `element`, those of `$name['element']` (other literal keys left out)."""
         if name in REQUEST_SUPERGLOBALS or name == "$GLOBALS":
             return ONLY_REQUEST
         if name == "$this":
@@ -231,8 +239,11 @@ class Taint:
         # it assigns (the extract() call is an error of its own).
         declared = key in self._facts.declared or name in WORDPRESS_GLOBALS
         poisoned = self._poisoned.get(scope) if not declared else None
-        if poisoned:
-            return frozenset((found or set()) | poisoned)
+        elements = self._keyed.get(key)
+        if poisoned or elements:
+            chosen = (elements or {}).values() if element is None else [(elements or {}).get(element, set())]
+            extra = {label for labels in chosen for label in labels}
+            return frozenset((found or set()) | (poisoned or set()) | extra)
         return frozenset(found) if found else NONE
 
     def _variable_variable(self, node: Node) -> str | None:
@@ -253,16 +264,27 @@ class Taint:
             # The visitor picks which global: any of them, the superglobals included.
             return ONLY_REQUEST if index is not None and REQUEST in self._eval(index) else NONE
         # The element of an array; which key picked it does not matter (a lookup in the code's own table).
+        index = node.named_children[1] if len(node.named_children) > 1 else None
+        key = self._resolve(index) if index is not None and base.type == "variable_name" else None
+        if key is not None:
+            return _elements(self._variable(base, text(base), element=key))
         return _elements(self._eval(base))
 
     def _call(self, node: Node) -> Labels:
         name = call_name(node)
         method = method_name(node)
         args = arguments(node)
-        if name in TAINT_BREAKERS:
+        key = f"f:{name}" if name is not None else f"m:{method}" if method is not None else None
+        if name in TAINT_BREAKERS or name in LOOKUPS:
             return NONE
-        if name in REQUEST_FUNCTIONS or method in REQUEST_METHODS:
+        # WP_REST_Request's methods, on any receiver, unless the file defines a method of that name itself
+        # (a class of its own); on a request object, always.
+        receiver = node.child_by_field_name("object")
+        on_request = receiver is not None and REQUEST_OBJECT in self._eval(receiver)
+        if name in REQUEST_FUNCTIONS or (method in REQUEST_METHODS and (on_request or key not in self._returns)):
             return ONLY_REQUEST
+        if name == "apply_filters" and len(args) > 1:
+            return self._eval(args[1])  # the filtered value; the other arguments only inform the filters
         if name == "getenv":
             header = self._resolve(args[0]) if args else ""
             return ONLY_REQUEST if header is None or header.upper().startswith("HTTP_") else NONE
@@ -271,7 +293,6 @@ class Taint:
         if name == "compact":
             names = [f"${n}" for a in args if (n := self._resolve(a))]
             return frozenset(label for n in names for label in self._variable(node, n))
-        key = f"f:{name}" if name is not None else f"m:{method}" if method is not None else None
         if key is not None and key in self._returns:
             return self._substitute(key, args)
         function = node.child_by_field_name("function") if node.type == "function_call_expression" else None

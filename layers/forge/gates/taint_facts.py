@@ -74,6 +74,11 @@ def collect(root: Node) -> Facts:
                 facts.aliases[(facts.scope(node), text(var))] = (root.id, text(var))
         elif kind in ASSIGNMENTS:
             _assignment(facts, node)
+        elif kind == "static_variable_declaration":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is not None and value is not None:
+                facts.assignments.append((name, value))
+                facts.declared.add((facts.scope(name), text(name)))
         elif kind == "foreach_statement" and len(node.named_children) >= 2:
             facts.foreach.append((node.named_children[0], node.named_children[1]))
         elif kind == "return_statement" and node.named_children:
@@ -89,13 +94,36 @@ def collect(root: Node) -> Facts:
 
 
 def callee_key(node: Node) -> str:
-    """How calls name a function (`f:name`), a method (`m:name`, whatever its class) or a closure (`c:<node>`)."""
+    """How calls name a function (`f:name`), a method (`m:name`, whatever its class), a class's constructor
+    (`new:class`) or a closure (`c:<node>`)."""
     name = node.child_by_field_name("name")
     if node.type == "function_definition" and name is not None:
         return f"f:{text(name).lower()}"
     if node.type == "method_declaration" and name is not None:
+        if text(name).lower() == "__construct" and (owner := _enclosing_class(node)) is not None:
+            return f"new:{owner}"
         return f"m:{text(name).lower()}"
     return f"c:{node.id}"
+
+
+def _enclosing_class(node: Node) -> str | None:
+    current = node.parent
+    while current is not None and current.type not in ("class_declaration", "anonymous_class"):
+        current = current.parent
+    name = current.child_by_field_name("name") if current is not None else None
+    return text(name).lower() if name is not None else None
+
+
+def _constructed_class(node: Node) -> str | None:
+    """The class `new …` instantiates, when the code names it: `new Foo`, `new \\ns\\Foo`, `new self`/`static`."""
+    cls = next((c for c in node.named_children if c.type not in ("arguments", "comment")), None)
+    if cls is None:
+        return None
+    if cls.type == "name" and text(cls).lower() in ("self", "static"):
+        return _enclosing_class(node)
+    if cls.type in ("name", "qualified_name"):
+        return text(cls).rsplit("\\", 1)[-1].lower()
+    return None
 
 
 def _declare(facts: Facts, node: Node, rest_callbacks: tuple[set[str], set[str], set[int]]) -> None:
@@ -143,7 +171,8 @@ def _assignment(facts: Facts, node: Node) -> None:
 def _call(facts: Facts, node: Node) -> None:
     name = call_name(node)
     if node.type == "object_creation_expression":
-        facts.calls.append(("m:__construct", arguments(node)))
+        if (cls := _constructed_class(node)) is not None:
+            facts.calls.append((f"new:{cls}", arguments(node)))
     elif (method := method_name(node)) is not None:
         facts.calls.append((f"m:{method}", arguments(node)))
     elif node.type == "function_call_expression" and name is None:

@@ -16,8 +16,18 @@ from tree_sitter import Node
 from forge.gates.callables import callable_slots
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
-from forge.gates.php_ast import PhpFile, arguments, binary_operator, call_name, line, method_name, text, walk
-from forge.gates.request_data import TAINT_BREAKERS
+from forge.gates.php_ast import (
+    PhpFile,
+    arguments,
+    binary_operator,
+    call_name,
+    enclosing_function,
+    line,
+    method_name,
+    text,
+    walk,
+)
+from forge.gates.request_data import REQUEST_FUNCTIONS, REQUEST_METHODS, TAINT_BREAKERS
 from forge.gates.rules.execution import SHELL_FUNCTIONS
 
 # Functions that must not be reached indirectly either (as a callback name or a variable function).
@@ -64,6 +74,11 @@ STORED_OR_REMOTE = frozenset(
 STORED_METHODS = frozenset({"get_var", "get_row", "get_col", "get_results"})  # $wpdb's readers
 COMPARISONS = frozenset({"==", "===", "!=", "!==", "<>", "<", ">", "<=", ">=", "<=>", "&&", "||", "and", "or", "xor"})
 CLOSURES = ("anonymous_function", "arrow_function")
+# Calls that return strings (a class name from the request survives them), unlike lookups returning objects.
+STRING_RETURNING = ("sanitize_", "esc_", "str", "wp_unslash", "trim", "substr", "base64_", "url", "raw", "hex", "json_")
+STRING_CALLS = frozenset({"implode", "join", "sprintf", "strval", "ltrim", "rtrim", "ucfirst", "lcfirst"})
+STRING_CALLS = STRING_CALLS | {"current", "end", "reset", "key", "array_pop", "array_shift", "array_rand"}
+STRING_CALLS = STRING_CALLS | REQUEST_FUNCTIONS | REQUEST_METHODS
 
 
 def _stored_or_remote(php: PhpFile, node: Node, depth: int = 0) -> str | None:
@@ -78,7 +93,8 @@ def _stored_or_remote(php: PhpFile, node: Node, depth: int = 0) -> str | None:
     if name in TAINT_BREAKERS:
         return None
     if node.type == "variable_name":
-        children = php.assignments.get(text(node), [])
+        scope = enclosing_function(node)
+        children = [v for v in php.assignments.get(text(node), []) if _same(enclosing_function(v), scope)]
     elif node.type == "subscript_expression":
         children = node.named_children[:1]
     elif node.type == "conditional_expression":
@@ -92,6 +108,58 @@ def _stored_or_remote(php: PhpFile, node: Node, depth: int = 0) -> str | None:
     return next((found for c in children if (found := _stored_or_remote(php, c, depth + 1)) is not None), None)
 
 
+def _same(a: Node | None, b: Node | None) -> bool:
+    return (a.id if a is not None else None) == (b.id if b is not None else None)
+
+
+def _object_like(php: PhpFile, node: Node, depth: int = 0) -> bool:
+    """An expression that holds an object: `$this`, `new Foo`, what a lookup returns (`get_user_by( … )`), or a
+    variable or property only ever assigned those. In `[ $object, 'method' ]` the visitor cannot turn such an object
+    into another class, so only a string there (a class name) can be chosen."""
+    kind = node.type
+    if depth > 4:
+        return False
+    if kind == "variable_name":
+        if text(node) == "$this":
+            return True
+        scope = enclosing_function(node)
+        values = [v for v in php.assignments.get(text(node), []) if _same(enclosing_function(v), scope)]
+        return bool(values) and all(_object_like(php, v, depth + 1) for v in values)
+    if kind == "member_access_expression":
+        name = node.child_by_field_name("name")
+        values = php.properties.get(text(name), []) if name is not None else []
+        return bool(values) and all(_object_like(php, v, depth + 1) for v in values)
+    if kind == "object_creation_expression":
+        return True
+    name = call_name(node) or method_name(node) or ""
+    return bool(name) and not name.startswith(STRING_RETURNING) and name not in STRING_CALLS
+
+
+def _fixed_array_callable(php: PhpFile, node: Node) -> bool:
+    """`[ $object, 'method' ]` / `array( __CLASS__, 'method' )`: a literal method on an object or a class the code
+    names; nothing in it is a name the visitor picks."""
+    if node.type != "array_creation_expression":
+        return False
+    items = [e.named_children[-1] for e in node.named_children if e.type == "array_element_initializer"]
+    if len(items) != 2 or php.resolve_value(items[1]) is None:
+        return False
+    holder = items[0]
+    static_class = holder.type in ("name", "qualified_name", "class_constant_access_expression")
+    return static_class or php.resolve_value(holder) is not None or _object_like(php, holder)
+
+
+def _table_entries(php: PhpFile, fn: Node) -> list[Node] | None:
+    """The entries a `$table[ $key ]()` call may pick, when `$table` is one literal array assigned in this scope."""
+    if fn.type != "subscript_expression" or not fn.named_children or fn.named_children[0].type != "variable_name":
+        return None
+    base = fn.named_children[0]
+    scope = enclosing_function(fn)
+    values = [v for v in php.assignments.get(text(base), []) if _same(enclosing_function(v), scope)]
+    if len(values) != 1 or values[0].type != "array_creation_expression":
+        return None
+    return [e.named_children[-1] for e in values[0].named_children if e.type == "array_element_initializer"]
+
+
 def _dangerous(name: str) -> bool:
     return name.strip().lstrip("\\").lower() in DANGEROUS_CALLABLES
 
@@ -101,6 +169,8 @@ def _check(php: PhpFile, what: str, expr: Node, names_function: bool) -> str | N
     target = php.resolve_value(expr)
     if target is not None:
         return f"{what} calls {target}()" if names_function and _dangerous(target) else None
+    if _fixed_array_callable(php, expr):
+        return None
     if (source := _stored_or_remote(php, expr)) is not None:
         return f"{what} takes its callable from stored or remote data ({source}()): {text(expr)[:60]}"
     if php.is_request_data(expr):
@@ -122,7 +192,13 @@ def _variable_function(rule: Rule, ctx: ScanContext, path: str, php: PhpFile, no
         return
     shown = text(fn)[:60]
     target = php.resolve_value(fn)
-    if target is not None:
+    entries = _table_entries(php, fn) if target is None else None
+    if entries is not None and not php.is_request_data(fn):
+        # One of the code's own entries: only a dangerous one is a finding, whatever the key.
+        names = [n for e in entries if (n := php.resolve_value(e)) is not None and _dangerous(n)]
+        if names:
+            yield ctx.hit(rule, path, line(node), f"variable function {shown[:40]} may call {names[0]}()")
+    elif target is not None:
         if _dangerous(target):
             yield ctx.hit(rule, path, line(node), f"variable function {shown[:40]} resolves to {target}()")
     elif (source := _stored_or_remote(php, fn)) is not None:
@@ -139,6 +215,8 @@ def _variable_function(rule: Rule, ctx: ScanContext, path: str, php: PhpFile, no
 
 def _sets_variables(php: PhpFile, node: Node) -> str | None:
     """extract(), parse_str() without a result and `$$name = …` from request data: the visitor sets any variable."""
+    if node.type not in ("function_call_expression", "assignment_expression"):
+        return None
     name = call_name(node)
     args = arguments(node)
     if name == "extract" and any(php.is_request_data(a) for a in args):

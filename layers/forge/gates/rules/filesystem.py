@@ -79,6 +79,8 @@ def _write_target(php: PhpFile, node: Node) -> tuple[str, Node] | None:
     """(writer, path argument) when `node` writes a file: file functions, fopen()/SplFileObject in a write mode,
     error_log() with message type 3 (append to a file)."""
     name = call_name(node)
+    if name not in WRITERS and name != "error_log" and node.type != "object_creation_expression":
+        return None
     args = arguments(node)
     if name in WRITERS and len(args) > WRITERS[name]:
         return None if name == "fopen" and not _opens_for_writing(args) else (name, args[WRITERS[name]])

@@ -191,6 +191,8 @@ def _addresses(php: PhpFile, node: Node, headers: bool) -> list[str]:
 def _mail_redirect_dns(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
     for node in walk(php.root):
         name = call_name(node)
+        if name not in MAILERS and name not in REDIRECTS and name not in RESOLVERS:
+            continue
         args = arguments(node)
         if name in MAILERS and args:
             recipient, headers = MAILERS[name]
