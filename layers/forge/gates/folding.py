@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import re
 import zlib
 from collections.abc import Callable
 from urllib.parse import unquote, unquote_to_bytes
@@ -56,12 +57,20 @@ def _implode(glue: Value, pieces: Value | None = None) -> str:
 
 
 def _sprintf(fmt: str, *args: Value) -> str:
-    """Only `%s` and `%%`: enough for names assembled from pieces."""
-    pieces = fmt.replace("%%", "\0").split("%s")
-    if len(pieces) - 1 != len(args) or "%" in "".join(pieces):
+    """Only `%s`, `%d`, `%c` and `%%`: enough for names assembled from pieces or character codes."""
+    conversions = {"s": str, "d": lambda a: str(int(a)), "c": lambda a: chr(int(a) % 256)}
+    pieces = re.split(r"%([sdc%])", fmt)
+    out, used = [pieces[0]], 0
+    for conversion, literal in zip(pieces[1::2], pieces[2::2], strict=True):
+        if conversion == "%":
+            out.append("%")
+        else:
+            out.append(conversions[conversion](args[used]))
+            used += 1
+        out.append(literal)
+    if used != len(args) or "%" in "".join(pieces[0::2]):
         raise ValueError(fmt)
-    joined = pieces[0] + "".join(str(a) + p for a, p in zip(args, pieces[1:], strict=True))
-    return joined.replace("\0", "%")
+    return "".join(out)
 
 
 def _substr(value: str, start: int, length: int | None = None) -> str:

@@ -93,13 +93,21 @@ class Taint:
                 changed |= _merge(self._returns.setdefault(key, set()), self._eval(expr))
             for key, args in facts.calls:
                 changed |= self._pass(key, args)
+                changed |= self._pass_back(key, args)
             for function, args in facts.dynamic_calls:
                 for key in self._closure_keys(function):
                     changed |= self._pass(key, args)
-            for key, data in facts.feeds:
+            for callable_expr, data in facts.feeds:
                 fed = {label for arg in data for label in _elements(self._eval(arg)) if not isinstance(label, tuple)}
-                for slot in facts.params.get(key, ()):
-                    changed |= _merge(self._vars[facts.slot(*slot)], fed)
+                for key in self._callable_keys(callable_expr):
+                    for slot in facts.params.get(key, ()):
+                        changed |= _merge(self._vars[facts.slot(*slot)], fed)
+            for name, args in facts.dispatches:
+                for key in self._hooked(name):
+                    changed |= self._pass(key, args)
+            thrown = {label for expr in facts.throws for label in self._eval(expr)}
+            for var in facts.catches:
+                changed |= self._assign(var, frozenset(thrown))
             for scope, source in facts.poisons:
                 changed |= _merge(self._poisoned[scope], _elements(self._eval(source)))
             for constant, value in facts.constants:
@@ -115,6 +123,48 @@ class Taint:
             concrete = {label for label in self._eval(arg) if not isinstance(label, tuple)}
             changed |= _merge(self._vars[self._facts.slot(*slot)], concrete)
         return changed
+
+    def _pass_back(self, key: str, args: list[Node]) -> bool:
+        """What a callee writes into its `&$param`s reaches the variables the call passed there."""
+        changed = False
+        for index in self._facts.by_reference.get(key, ()):
+            params = self._facts.params.get(key, [])
+            if index < len(args) and index < len(params):
+                labels = self._vars.get(self._facts.slot(*params[index]), set())
+                changed |= self._assign(
+                    args[index], frozenset(label for label in labels if not isinstance(label, tuple))
+                )
+        return changed
+
+    def _callable_keys(self, expr: Node) -> set[str]:
+        """The file's own functions, methods and closures a callable value names: a closure, 'name',
+        'Class::method', [ $object, 'method' ]."""
+        if expr.type in CLOSURES:
+            return {callee_key(expr)}
+        if expr.type == "array_creation_expression" and len(expr.named_children) == 2:
+            method = (
+                self._resolve(expr.named_children[1].named_children[-1])
+                if expr.named_children[1].named_children
+                else None
+            )
+            return {f"m:{method.lower()}"} if method else set()
+        name = self._resolve(expr)
+        if name is None:
+            return self._closure_keys(expr)
+        if "::" in name:
+            return {f"m:{name.rsplit('::', 1)[1].lower()}"}
+        return {f"f:{name.lstrip(chr(92)).lower()}"}
+
+    def _hooked(self, name: Node) -> set[str]:
+        """The callables the file itself hooks to the action or filter `name` (to every one when the name is not
+        known statically)."""
+        hook = self._resolve(name)
+        return {
+            key
+            for registered, callable_expr in self._facts.hooks
+            if hook is None or self._resolve(registered) in (hook, None)
+            for key in self._callable_keys(callable_expr)
+        }
 
     def _closure_keys(self, function: Node) -> set[str]:
         """The closures a variable function call may call: one written in place, or those assigned to the variable."""
@@ -284,7 +334,10 @@ class Taint:
         if name in REQUEST_FUNCTIONS or (method in REQUEST_METHODS and (on_request or key not in self._returns)):
             return ONLY_REQUEST
         if name == "apply_filters" and len(args) > 1:
-            return self._eval(args[1])  # the filtered value; the other arguments only inform the filters
+            # The filtered value, or what the file's own filters on that hook return; the other arguments only
+            # inform the filters.
+            hooked = {label for key in self._hooked(args[0]) for label in self._substitute(key, args[1:])}
+            return frozenset(self._eval(args[1]) | hooked)
         if name == "getenv":
             header = self._resolve(args[0]) if args else ""
             return ONLY_REQUEST if header is None or header.upper().startswith("HTTP_") else NONE

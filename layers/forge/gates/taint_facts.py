@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from forge.gates.callables import FUNCTIONS
+from forge.gates.callables import FUNCTIONS, function_slots
 from forge.gates.php_ast import arguments, call_name, method_name, string_value, text, walk
 from forge.gates.request_data import ALWAYS_GLOBAL, BY_REFERENCE, BY_REFERENCE_PUSH, HOOK_REGISTRARS, SCOPE_SETTERS
 
@@ -17,6 +17,7 @@ SCOPES = ("function_definition", "method_declaration", "anonymous_function")  # 
 CALLABLES = (*SCOPES, "arrow_function")
 CLOSURES = ("anonymous_function", "arrow_function")
 ASSIGNMENTS = ("assignment_expression", "augmented_assignment_expression", "reference_assignment_expression")
+HOOK_DISPATCHERS = ("do_action", "apply_filters", "do_action_ref_array", "apply_filters_ref_array")
 PARAMETERS = ("simple_parameter", "variadic_parameter", "property_promotion_parameter")
 Slot = tuple[int, str]  # (scope node id, variable name)
 
@@ -34,7 +35,12 @@ class Facts:
     returns: list[tuple[str, Node]] = field(default_factory=list)  # (callee key, returned expression)
     calls: list[tuple[str, list[Node]]] = field(default_factory=list)  # (callee key, arguments)
     dynamic_calls: list[tuple[Node, list[Node]]] = field(default_factory=list)  # (called expression, arguments)
-    feeds: list[tuple[str, list[Node]]] = field(default_factory=list)  # closure given to array_map & co. -> data
+    feeds: list[tuple[Node, list[Node]]] = field(default_factory=list)  # callable given to array_map & co. -> data
+    hooks: list[tuple[Node, Node]] = field(default_factory=list)  # add_action/add_filter: (hook name, callable)
+    dispatches: list[tuple[Node, list[Node]]] = field(default_factory=list)  # do_action/apply_filters: (name, args)
+    by_reference: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # callee -> `&$param`s
+    throws: list[Node] = field(default_factory=list)  # thrown expressions
+    catches: list[Node] = field(default_factory=list)  # catch ( E $e ) variables
     poisons: list[tuple[int, Node]] = field(default_factory=list)  # (scope, what extract() & co. spread into it)
     constants: list[tuple[str, Node]] = field(default_factory=list)  # define( name, value )
     aliases: dict[Slot, Slot] = field(default_factory=dict)
@@ -81,10 +87,14 @@ def collect(root: Node) -> Facts:
                 facts.declared.add((facts.scope(name), text(name)))
         elif kind == "foreach_statement" and len(node.named_children) >= 2:
             facts.foreach.append((node.named_children[0], node.named_children[1]))
-        elif kind == "return_statement" and node.named_children:
+        elif kind in ("return_statement", "yield_expression") and node.named_children:
             owner = _enclosing_callable(node)
-            if owner is not None:
-                facts.returns.append((callee_key(owner), node.named_children[0]))
+            if owner is not None:  # a generator's yields are what iterating its result gives
+                facts.returns.append((callee_key(owner), node.named_children[-1]))
+        elif kind == "throw_expression" and node.named_children:
+            facts.throws.append(node.named_children[0])
+        elif kind == "catch_clause" and (var := node.child_by_field_name("name")) is not None:
+            facts.catches.append(var)
         else:
             _call(facts, node)
     facts.declared = {facts.slot(*s) for s in facts.declared}
@@ -148,6 +158,8 @@ def _declare(facts: Facts, node: Node, rest_callbacks: tuple[set[str], set[str],
         slot = (scope, text(var))
         facts.declared.add(slot)
         facts.params[key].append(slot)
+        if any(c.type == "reference_modifier" for c in param.children):
+            facts.by_reference[key].add(index)
         if _request_object_parameter(param) or (index == 0 and rest_callback):
             facts.request_objects.add(slot)
     if node.type == "anonymous_function":
@@ -186,8 +198,16 @@ def _call(facts: Facts, node: Node) -> None:
     if name == "define" and len(args) >= 2 and (constant := string_value(args[0])) is not None:
         facts.constants.append((constant, args[1]))
     if name in FUNCTIONS and not name.startswith(HOOK_REGISTRARS):
-        data = [a for a in args if a.type not in CLOSURES]
-        facts.feeds.extend((callee_key(closure), data) for closure in args if closure.type in CLOSURES)
+        callables = [expr for _, expr in function_slots(node, string_value)]
+        data = [a for a in args if all(a.id != c.id for c in callables)]
+        facts.feeds.extend((callable_expr, data) for callable_expr in callables)
+    if name in ("add_action", "add_filter") and len(args) >= 2:
+        facts.hooks.append((args[0], args[1]))
+    if name in HOOK_DISPATCHERS and args:
+        values = args[1:]
+        if name.endswith("_ref_array") and len(args) > 1 and args[1].type == "array_creation_expression":
+            values = [e.named_children[-1] for e in args[1].named_children if e.named_children]
+        facts.dispatches.append((args[0], values))
     if name in BY_REFERENCE:
         source, target = BY_REFERENCE[name]
         if len(args) > target:

@@ -206,6 +206,8 @@ def _variable_function(rule: Rule, ctx: ScanContext, path: str, php: PhpFile, no
         yield ctx.hit(rule, path, line(node), message)
     elif php.is_request_data(fn):
         yield ctx.hit(rule, path, line(node), f"function name taken from request data: {shown}")
+    elif _forwards_method_name(fn):
+        yield ctx.hit(rule, path, line(node), f"__call() calls its method name {shown} as a function")
     elif any(php.is_request_data(a) for a in arguments(node)):
         yield ctx.hit(rule, path, line(node), f"request data passed to a variable function {shown}()")
     else:
@@ -234,6 +236,20 @@ def _sets_variables(php: PhpFile, node: Node) -> str | None:
     return None
 
 
+def _forwards_method_name(node: Node) -> bool:
+    """`expr` is __call()'s or __callStatic()'s first parameter: every method called on the object names it."""
+    if node.type != "variable_name":
+        return False
+    scope = enclosing_function(node)
+    name = scope.child_by_field_name("name") if scope is not None and scope.type == "method_declaration" else None
+    if name is None or text(name).lower() not in ("__call", "__callstatic"):
+        return False
+    params = scope.child_by_field_name("parameters")
+    first = next((p for p in (params.named_children if params else []) if p.type == "simple_parameter"), None)
+    var = first.child_by_field_name("name") if first is not None else None
+    return var is not None and text(var) == text(node)
+
+
 def _dynamic_calls(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
         for node in walk(php.root):
@@ -242,6 +258,9 @@ def _dynamic_calls(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
             for what, expr, names_function in callable_slots(node, php.resolve_value):
                 if (reason := _check(php, what, expr, names_function)) is not None:
                     yield ctx.hit(rule, path, line(expr), reason)
+                elif names_function and _forwards_method_name(expr):
+                    message = f"{what} calls __call()'s method name: any method called on the object runs a function"
+                    yield ctx.hit(rule, path, line(expr), message)
             if (reason := _sets_variables(php, node)) is not None:
                 yield ctx.hit(rule, path, line(node), reason)
 

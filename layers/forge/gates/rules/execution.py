@@ -17,6 +17,7 @@ from forge.gates.php_ast import (
     binary_operator,
     call_name,
     line,
+    string_literals,
     string_value,
     text,
     walk,
@@ -51,6 +52,11 @@ DECODERS = frozenset(
         "rawurldecode",
         "pack",
         "chr",
+        "openssl_decrypt",
+        "mcrypt_decrypt",
+        "sodium_crypto_secretbox_open",
+        "bzdecompress",
+        "zlib_decode",
     }
 )
 # Calls that run PHP code given as a string or a callable name.
@@ -201,6 +207,18 @@ def _decode_chain(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
                     break
 
 
+def _unserialize(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
+    """unserialize() of request data builds objects of any class the visitor names, running their __wakeup and
+    __destruct: unless classes are refused (`allowed_classes` false)."""
+    for path, node, name in _all_calls(ctx):
+        if name not in ("unserialize", "maybe_unserialize"):
+            continue
+        args = arguments(node)
+        refused = len(args) > 1 and any("allowed_classes" in v for _, v in string_literals(args[1]))
+        if args and not refused and ctx.php[path].is_request_data(args[0]):
+            yield ctx.hit(rule, path, line(node), f"{name}() of request data: object injection")
+
+
 RULES = (
     Rule("exec.eval", Severity.ERROR, "eval, or assert on a string", _eval),
     Rule("exec.create-function", Severity.ERROR, "create_function", _create_function),
@@ -208,4 +226,5 @@ RULES = (
     Rule("exec.backticks", Severity.ERROR, "backtick shell execution", _backticks),
     Rule("exec.shell", Severity.ERROR, "shell and process functions", _shell),
     Rule("exec.decode-chain", Severity.ERROR, "decoded data feeding execution", _decode_chain),
+    Rule("exec.unserialize", Severity.ERROR, "unserialize of request data", _unserialize),
 )

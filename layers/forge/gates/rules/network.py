@@ -54,6 +54,7 @@ CLIENT_METHODS = frozenset({*HTTP_METHODS, "put", "patch", "delete", "options", 
 # Raw sockets take a host, not a URL; their writers send data over the connection.
 SOCKET_FUNCTIONS = frozenset({"fsockopen", "pfsockopen", "stream_socket_client"})
 SOCKET_WRITERS = frozenset({"fwrite", "fputs", "stream_socket_sendto"})
+SOCKET_EXTENSION_WRITERS = frozenset({"socket_write", "socket_send", "socket_sendto"})
 SOCKET_SCHEME = re.compile(r"^(?:ssl|tls|tcp|udp|sslv[23]|tlsv1\.[0-3])://", re.I)
 URL = re.compile(r"^(?:https?|ftps?|wss?|tcp|ssl|tls|udp)://", re.I)
 # Mail functions -> (recipient, headers) argument indexes: request data mailed to an address written in the code,
@@ -191,10 +192,15 @@ def _addresses(php: PhpFile, node: Node, headers: bool) -> list[str]:
 def _mail_redirect_dns(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
     for node in walk(php.root):
         name = call_name(node)
-        if name not in MAILERS and name not in REDIRECTS and name not in RESOLVERS:
+        if name not in MAILERS and name not in REDIRECTS and name not in RESOLVERS and name != "error_log":
             continue
         args = arguments(node)
-        if name in MAILERS and args:
+        if name == "error_log" and len(args) > 2 and php.resolve_value(args[1]) == "1":
+            # Message type 1 mails the message to the third argument.
+            addresses = _addresses(php, args[2], headers=False)
+            if addresses and php.is_request_data(args[0]):
+                yield ctx.hit(rule, path, line(node), f"error_log() mails request data to {addresses[0][:60]}")
+        elif name in MAILERS and args:
             recipient, headers = MAILERS[name]
             addresses = _addresses(php, args[recipient], headers=False)
             addresses += _addresses(php, args[headers], headers=True) if len(args) > headers else []
@@ -211,8 +217,31 @@ def _mail_redirect_dns(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) ->
             yield ctx.hit(rule, path, line(node), f"{name}() looks up a host name built from request data")
 
 
+def _socket_extension(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
+    """The sockets extension: socket_connect( $s, host ) then socket_write/socket_send( $s, … ), or
+    socket_sendto( $s, …, host )."""
+    connected: dict[str, list[Node]] = {}
+    for node in walk(php.root):
+        if call_name(node) == "socket_connect" and len(args := arguments(node)) > 1:
+            connected.setdefault(text(args[0]), []).append(args[1])
+    for node in walk(php.root):
+        name = call_name(node)
+        if name not in SOCKET_EXTENSION_WRITERS:
+            continue
+        args = arguments(node)
+        if len(args) < 2 or not php.is_request_data(args[1]):
+            continue
+        targets = [args[4]] if name == "socket_sendto" and len(args) > 4 else connected.get(text(args[0]), [])
+        hosts = [_socket_host(v) if (v := php.resolve_value(t)) else None for t in targets] or [None]
+        outside = [h for h in hosts if h is None or not ctx.host_allowed(h)]
+        if outside:
+            where = outside[0] or "a host not known statically"
+            yield ctx.hit(rule, path, line(node), f"{name}() sends request data over a socket to {where}")
+
+
 def _exfiltration(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
+        yield from _socket_extension(rule, ctx, path, php)
         yield from _socket_exfiltration(rule, ctx, path, php)
         yield from _mail_redirect_dns(rule, ctx, path, php)
         for node in walk(php.root):

@@ -1,6 +1,7 @@
 """Administrator accounts created, granted or logged into outside an admin screen that checks capability and
-nonce: WordPress's user functions, raw writes to the users and usermeta tables, auth cookies, passwords set from
-request data, and the default role of new registrations."""
+nonce: WordPress's user functions, raw writes to the users and usermeta tables, auth cookies, passwords and roles
+set from request data, and the default role of new registrations; capability filters that grant admin rights, and
+user-query filters that hide accounts."""
 
 from __future__ import annotations
 
@@ -34,6 +35,18 @@ DATABASE_WRITERS = frozenset({"insert", "update", "replace", "query"})
 PASSWORD_SETTERS = frozenset({"wp_set_password", "reset_password", "wp_update_user"})
 ROLE_OPTIONS = frozenset({"default_role"})
 OPTION_WRITERS = frozenset({"update_option", "add_option", "update_site_option", "add_site_option"})
+# Where a user writer takes the role or capability: (argument index, array key or None for the argument itself).
+ROLE_ARGUMENTS = {
+    "set_role": (0, None),
+    "add_role": (0, None),
+    "add_cap": (0, None),
+    "wp_insert_user": (0, "role"),
+    "wp_update_user": (0, "role"),
+}
+# Filters deciding capabilities: a callback that names an admin capability grants it.
+CAPABILITY_FILTERS = frozenset({"user_has_cap", "map_meta_cap", "role_has_cap"})
+# Filters shaping the Users screen's query: a callback that rewrites the query hides accounts.
+USER_QUERY_HOOKS = frozenset({"pre_user_query", "users_list_table_query_args"})
 ADMIN_MARKERS = ("administrator", "wp_capabilities", "manage_options", "promote_users", "edit_users")
 
 
@@ -76,10 +89,73 @@ def _takeover(php: PhpFile, node: Node) -> str | None:
     return f"{name}() makes every new account an administrator"
 
 
+def _role_from_request(php: PhpFile, node: Node) -> str | None:
+    name = call_name(node) or method_name(node)
+    if name not in ROLE_ARGUMENTS:
+        return None
+    index, key = ROLE_ARGUMENTS[name]
+    args = arguments(node)
+    if len(args) <= index:
+        return None
+    role = args[index]
+    if key is not None and role.type == "array_creation_expression":
+        entries = [e.named_children for e in role.named_children if len(e.named_children) == 2]
+        values = [value for k, value in entries if php.resolve_value(k) == key]
+        chosen = any(php.is_request_data(v) for v in values)
+    else:
+        chosen = php.is_request_data(role)
+    if chosen and missing_guards(enclosing_function(node)):
+        return f"{name}() takes the role or capability from request data without a capability and nonce check"
+    return None
+
+
+def _callback_bodies(php: PhpFile, callback: Node) -> list[Node]:
+    """The code a hooked callback runs: a closure, or the file's function or method it names."""
+    if callback.type in ("anonymous_function", "arrow_function"):
+        return [callback]
+    if callback.type == "array_creation_expression" and len(callback.named_children) == 2:
+        method = callback.named_children[1].named_children
+        name = php.resolve_value(method[-1]) if method else None
+        kinds = ("method_declaration",)
+    else:
+        name = php.resolve_value(callback)
+        kinds = ("function_definition",)
+    if not name:
+        return []
+    wanted = name.lstrip("\\").lower()
+    return [
+        n
+        for n in walk(php.root)
+        if n.type in kinds and (found := n.child_by_field_name("name")) is not None and text(found).lower() == wanted
+    ]
+
+
+def _hooked_takeover(php: PhpFile, node: Node) -> str | None:
+    """A capability filter granting admin capabilities, or a user-query filter rewriting the Users screen's query."""
+    if call_name(node) not in ("add_filter", "add_action"):
+        return None
+    args = arguments(node)
+    hook = php.resolve_value(args[0]) if len(args) >= 2 else None
+    if hook not in CAPABILITY_FILTERS and hook not in USER_QUERY_HOOKS:
+        return None
+    for body in _callback_bodies(php, args[1]):
+        if hook in CAPABILITY_FILTERS and _mentions_admin(php, body):
+            return f"a {hook} filter grants administrator capabilities"
+        rewrites = any(
+            n.type in ("assignment_expression", "augmented_assignment_expression")
+            and "query_where" in text(n.child_by_field_name("left") or n)
+            for n in walk(body)
+        )
+        if hook in USER_QUERY_HOOKS and rewrites:
+            return f"a {hook} callback rewrites the Users screen's query: accounts can be hidden"
+    return None
+
+
 def _admin_users(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
         for node in walk(php.root):
-            if (reason := _takeover(php, node)) is not None:
+            reason = _takeover(php, node) or _role_from_request(php, node) or _hooked_takeover(php, node)
+            if reason is not None:
                 yield ctx.hit(rule, path, line(node), reason)
                 continue
             name = _writer(node)
