@@ -19,7 +19,7 @@ from tree_sitter import Language, Node, Parser
 from forge.gates import folding
 
 if TYPE_CHECKING:
-    from forge.gates.taint import Taint
+    from forge.gates.taint import Exports, Taint
 
 # WordPress's capability and nonce checks: an admin handler needs one of each before it acts.
 CAPABILITY_CHECKS = frozenset({"current_user_can", "user_can"})
@@ -228,6 +228,7 @@ class PhpFile:
     properties: dict[str, list[Node]] = field(default_factory=dict)
     constants: dict[str, list[Node]] = field(default_factory=dict)
     appends: dict[str, list[Node]] = field(default_factory=dict)  # `$x .= …` right-hand sides, in source order
+    plugin: Plugin | None = field(default=None, repr=False)  # every PHP file scanned with this one
 
     @property
     def has_syntax_errors(self) -> bool:
@@ -235,12 +236,24 @@ class PhpFile:
 
     @cached_property
     def taint(self) -> Taint:
+        """Request data within this file."""
         from forge.gates.taint import Taint  # taint.py builds on this module's helpers
 
         return Taint(self.root, self.resolve_value)
 
-    def is_request_data(self, node: Node) -> bool:
-        return self.taint.is_request_data(node)
+    @cached_property
+    def linked_taint(self) -> Taint:
+        """Request data within this file, with what the plugin's other files return, pass in and leave in globals."""
+        from forge.gates.taint import Taint
+
+        if self.plugin is None:
+            return self.taint
+        return Taint(self.root, self.resolve_value, self.plugin.exports, self.taint.facts)
+
+    def is_request_data(self, node: Node, *, across_files: bool = False) -> bool:
+        """Whether `node` holds request data. Across files (used where request data must never arrive, whatever
+        the way: callable positions) a helper defined in another file counts too."""
+        return (self.linked_taint if across_files else self.taint).is_request_data(node)
 
     def resolve_prefix(self, node: Node, depth: int = 0) -> str | None:
         """The literal text an expression starts with, when it can be told statically."""
@@ -337,6 +350,19 @@ class PhpFile:
             if value is not None:
                 return value
         return None
+
+
+@dataclass
+class Plugin:
+    """The PHP files of one scan, for what crosses files."""
+
+    files: list[PhpFile]
+
+    @cached_property
+    def exports(self) -> Exports:
+        from forge.gates.taint import merge_exports
+
+        return merge_exports([f.taint.exports() for f in self.files])
 
 
 def binary_operator(node: Node) -> str:

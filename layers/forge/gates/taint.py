@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
@@ -33,7 +34,7 @@ from forge.gates.request_data import (
     TAINT_BREAKERS,
     WORDPRESS_GLOBALS,
 )
-from forge.gates.taint_facts import CLOSURES, Facts, callee_key, collect
+from forge.gates.taint_facts import CLOSURES, GLOBAL, Facts, callee_key, collect
 
 REQUEST = "request"
 REQUEST_OBJECT = "request-object"  # a WP_REST_Request: its elements and get_* methods are request data
@@ -41,39 +42,92 @@ Label = str | tuple[str, str, int]  # REQUEST, REQUEST_OBJECT or ("param", calle
 Labels = frozenset[Label]
 NONE: Labels = frozenset()
 ONLY_REQUEST: Labels = frozenset({REQUEST})
+Resolver = Callable[[Node], "str | None"]
+LINKED_CALLEES = ("f:", "new:")
 PROPERTY_ACCESS = ("member_access_expression", "nullsafe_member_access_expression", "scoped_property_access_expression")
+
+
+@dataclass
+class Exports:
+    """What one file's analysis tells the plugin's other files: what its functions and methods return, what it
+    passes to functions defined elsewhere, and the request data its top-level variables hold."""
+
+    returns: dict[str, set[Label]] = field(default_factory=lambda: defaultdict(set))
+    arguments: dict[tuple[str, int], set[Label]] = field(default_factory=lambda: defaultdict(set))
+    globals: dict[str, set[Label]] = field(default_factory=lambda: defaultdict(set))
+
+
+def merge_exports(parts: list[Exports]) -> Exports:
+    merged = Exports()
+    for part in parts:
+        for key, labels in part.returns.items():
+            merged.returns[key] |= labels
+        for argument, labels in part.arguments.items():
+            merged.arguments[argument] |= labels
+        for name, labels in part.globals.items():
+            merged.globals[name] |= labels
+    return merged
 
 
 class Taint:
     """Request-data labels for the expressions of one parsed file. `resolve` gives an expression's static string
-    value (the file's constant folder), used for `$GLOBALS[...]` keys and variable-variable names."""
+    value (the file's constant folder), used for `$GLOBALS[...]` keys, variable-variable names and callables named
+    by strings. With `linked`, the other files' exports: their functions' returns, the request data they pass to
+    this file's functions, and their top-level variables (one step across files)."""
 
-    def __init__(self, root: Node, resolve: Callable[[Node], str | None]) -> None:
-        self._root = root
+    def __init__(
+        self, root: Node, resolve: Resolver, linked: Exports | None = None, facts: Facts | None = None
+    ) -> None:
         self._resolve = resolve
-        self._facts: Facts = collect(root)
+        self._facts: Facts = facts if facts is not None else collect([root])
         self._vars: dict[tuple[int, str], set[Label]] = defaultdict(set)
         self._props: dict[str, set[Label]] = defaultdict(set)
         # `$a['key'] = …` with a literal key: only that element holds it (variable slot -> key -> labels).
         self._keyed: dict[tuple[int, str], dict[str, set[Label]]] = defaultdict(lambda: defaultdict(set))
         self._returns: dict[str, set[Label]] = {key: set() for key in self._facts.callees}
+        self._external = linked.returns if linked is not None else {}
         self._poisoned: dict[int, set[Label]] = defaultdict(set)
         self._constants: dict[str, set[Label]] = defaultdict(set)
-        self._memo: dict[int, Labels] | None = None
+        # Labels computed in the current round of solving (and, once solved, for good): an expression shared by
+        # several facts, or a receiver chain `$a->b()->c()->d()`, is evaluated once per round, not once per path.
+        self._memo: dict[int, Labels] = {}
         for key, slots in self._facts.params.items():
             for index, slot in enumerate(slots):
                 self._vars[self._facts.slot(*slot)].add(("param", key, index))
+                if linked is not None:
+                    self._vars[self._facts.slot(*slot)] |= linked.arguments.get((key, index), set())
         for slot in self._facts.request_objects:
             self._vars[slot].add(REQUEST_OBJECT)
+        for name, labels in (linked.globals if linked is not None else {}).items():
+            self._vars[(GLOBAL, name)] |= labels
         self._solve()
 
+    @property
+    def facts(self) -> Facts:
+        return self._facts
+
+    def exports(self) -> Exports:
+        """Only functions and constructors cross files: their names are the plugin's own (a method name is shared
+        by every class that has one, and which class a call reaches is not known here)."""
+        out = Exports()
+        for key, labels in self._returns.items():
+            if key.startswith(LINKED_CALLEES):
+                out.returns[key] |= labels
+        for key, args in self._facts.calls:
+            if key in self._returns or not key.startswith(LINKED_CALLEES):
+                continue
+            for index, arg in enumerate(args):
+                concrete = {label for label in self.labels(arg) if not isinstance(label, tuple)}
+                if concrete:
+                    out.arguments[(key, index)] |= concrete
+        for (scope, name), labels in self._vars.items():
+            concrete = {label for label in labels if not isinstance(label, tuple)}
+            if scope == GLOBAL and concrete:
+                out.globals[name] |= concrete
+        return out
+
     def labels(self, node: Node) -> Labels:
-        if self._memo is None:
-            return self._eval(node)
-        cached = self._memo.get(node.id)
-        if cached is None:
-            cached = self._memo[node.id] = self._eval(node)
-        return cached
+        return self._eval(node)
 
     def is_request_data(self, node: Node) -> bool:
         found = self.labels(node)
@@ -84,13 +138,17 @@ class Taint:
     def _solve(self) -> None:
         facts = self._facts
         for _ in range(32):
+            self._memo = {}
             changed = False
             for left, right in facts.assignments:
                 changed |= self._assign(left, self._eval(right))
             for source, target in facts.foreach:
                 changed |= self._assign(target, _elements(self._eval(source)), destructure=True)
             for key, expr in facts.returns:
-                changed |= _merge(self._returns.setdefault(key, set()), self._eval(expr))
+                # A summary keeps request data and its own parameters; another callee's parameters mean nothing
+                # at this callee's call sites.
+                own = {label for label in self._eval(expr) if not isinstance(label, tuple) or label[1] == key}
+                changed |= _merge(self._returns.setdefault(key, set()), own)
             for key, args in facts.calls:
                 changed |= self._pass(key, args)
                 changed |= self._pass_back(key, args)
@@ -195,8 +253,8 @@ class Taint:
             if base.type == "variable_name" and text(base) == "$GLOBALS" and len(target.named_children) > 1:
                 key = self._resolve(target.named_children[1])
                 if key is not None:
-                    return _merge(self._vars[(self._root.id, f"${key}")], labels)
-                return _merge(self._poisoned[self._root.id], _elements(labels))
+                    return _merge(self._vars[(GLOBAL, f"${key}")], labels)
+                return _merge(self._poisoned[GLOBAL], _elements(labels))
             key = self._resolve(target.named_children[1]) if len(target.named_children) > 1 else None
             if base.type == "variable_name" and key is not None and text(base) not in REQUEST_SUPERGLOBALS:
                 slot = facts.slot(facts.scope(base), text(base))
@@ -214,7 +272,13 @@ class Taint:
 
     # -- evaluation: the labels of one expression under the current label sets -----------------------------
 
-    def _eval(self, node: Node) -> Labels:  # noqa: C901 - one branch per expression kind reads best here
+    def _eval(self, node: Node) -> Labels:
+        cached = self._memo.get(node.id)
+        if cached is None:
+            cached = self._memo[node.id] = self._compute(node)
+        return cached
+
+    def _compute(self, node: Node) -> Labels:  # noqa: C901 - one branch per expression kind reads best here
         kind = node.type
         if kind == "variable_name":
             return self._variable(node, text(node))
@@ -276,13 +340,14 @@ class Taint:
             found |= self._eval(child)
         return frozenset(found)
 
-    def _variable(self, node: Node, name: str, element: str | None = None) -> Labels:
-        """A variable's labels; with `element`, those of `$name['element']` (other literal keys left out)."""
+    def _variable(self, node: Node, name: str, element: str | None = None, scope: int | None = None) -> Labels:
+        """A variable's labels; with `element`, those of `$name['element']` (other literal keys left out); in
+        `scope` rather than `node`'s own."""
         if name in REQUEST_SUPERGLOBALS or name == "$GLOBALS":
             return ONLY_REQUEST
         if name == "$this":
             return NONE
-        scope = self._facts.scope(node)
+        scope = self._facts.scope(node) if scope is None else scope
         key = self._facts.slot(scope, name)
         found = self._vars.get(key)
         # After extract( $_POST ) any variable may be the visitor's; the ones the code assigns itself keep what
@@ -310,7 +375,9 @@ class Taint:
             index = node.named_children[1] if len(node.named_children) > 1 else None
             key = self._resolve(index) if index is not None else None
             if key is not None:
-                return self._variable(self._root, f"${key}") if f"${key}" not in REQUEST_SUPERGLOBALS else ONLY_REQUEST
+                if f"${key}" in REQUEST_SUPERGLOBALS:
+                    return ONLY_REQUEST
+                return self._variable(node, f"${key}", scope=GLOBAL)
             # The visitor picks which global: any of them, the superglobals included.
             return ONLY_REQUEST if index is not None and REQUEST in self._eval(index) else NONE
         # The element of an array; which key picked it does not matter (a lookup in the code's own table).
@@ -346,7 +413,7 @@ class Taint:
         if name == "compact":
             names = [f"${n}" for a in args if (n := self._resolve(a))]
             return frozenset(label for n in names for label in self._variable(node, n))
-        if key is not None and key in self._returns:
+        if key is not None and (key in self._returns or key in self._external):
             return self._substitute(key, args)
         function = node.child_by_field_name("function") if node.type == "function_call_expression" else None
         closures = self._closure_keys(function) if function is not None and name is None else set()
@@ -360,7 +427,8 @@ class Taint:
 
     def _substitute(self, key: str, args: list[Node]) -> Labels:
         out: set[Label] = set()
-        for label in self._returns.get(key, ()):
+        summary = self._returns[key] if key in self._returns else self._external.get(key, set())
+        for label in summary:
             if isinstance(label, tuple) and label[1] == key:
                 if label[2] < len(args):
                     out |= self._eval(args[label[2]])

@@ -20,11 +20,12 @@ ASSIGNMENTS = ("assignment_expression", "augmented_assignment_expression", "refe
 HOOK_DISPATCHERS = ("do_action", "apply_filters", "do_action_ref_array", "apply_filters_ref_array")
 PARAMETERS = ("simple_parameter", "variadic_parameter", "property_promotion_parameter")
 Slot = tuple[int, str]  # (scope node id, variable name)
+# The scope of every file's top-level code: a plugin's files are included at global scope, so they share it.
+GLOBAL = 0
 
 
 @dataclass
 class Facts:
-    root: Node
     params: dict[str, list[Slot]] = field(default_factory=lambda: defaultdict(list))  # callee key -> parameters
     request_objects: set[Slot] = field(default_factory=set)  # parameters holding a WP_REST_Request
     callees: set[str] = field(default_factory=set)  # keys of the file's own functions, methods and closures
@@ -47,19 +48,19 @@ class Facts:
     _scopes: dict[int, int] = field(default_factory=dict)
 
     def scope(self, node: Node) -> int:
-        """The function, method or closure whose variables `node` sees (the file for top-level code)."""
+        """The function, method or closure whose variables `node` sees (GLOBAL for top-level code)."""
         cached = self._scopes.get(node.id)
         if cached is None:
             current = node.parent
             while current is not None and current.type not in SCOPES:
                 current = current.parent
-            cached = self._scopes[node.id] = (current or self.root).id
+            cached = self._scopes[node.id] = current.id if current is not None else GLOBAL
         return cached
 
     def slot(self, scope: int, name: str) -> Slot:
         """The variable a name means in a scope, through `global` and closures' `use`."""
         if name in ALWAYS_GLOBAL:
-            return (self.root.id, name)
+            return (GLOBAL, name)
         key = (scope, name)
         for _ in range(16):
             if key not in self.aliases:
@@ -68,16 +69,26 @@ class Facts:
         return key
 
 
-def collect(root: Node) -> Facts:
-    facts = Facts(root)
-    rest_callbacks = _rest_callbacks(root)
+def collect(roots: list[Node]) -> Facts:
+    """The facts of a whole plugin: functions, methods, hooks and globals are shared by all its files."""
+    facts = Facts()
+    rest_callbacks = _rest_callbacks(roots)
+    for root in roots:
+        _collect_file(facts, root, rest_callbacks)
+    facts.declared = {facts.slot(*s) for s in facts.declared}
+    facts.request_objects = {facts.slot(*s) for s in facts.request_objects}
+    facts.closures = defaultdict(set, {facts.slot(*s): keys for s, keys in facts.closures.items()})
+    return facts
+
+
+def _collect_file(facts: Facts, root: Node, rest_callbacks: tuple[set[str], set[str], set[int]]) -> None:
     for node in walk(root):
         kind = node.type
         if kind in CALLABLES:
             _declare(facts, node, rest_callbacks)
         elif kind == "global_declaration":
             for var in (v for v in node.named_children if v.type == "variable_name"):
-                facts.aliases[(facts.scope(node), text(var))] = (root.id, text(var))
+                facts.aliases[(facts.scope(node), text(var))] = (GLOBAL, text(var))
         elif kind in ASSIGNMENTS:
             _assignment(facts, node)
         elif kind == "static_variable_declaration":
@@ -97,10 +108,6 @@ def collect(root: Node) -> Facts:
             facts.catches.append(var)
         else:
             _call(facts, node)
-    facts.declared = {facts.slot(*s) for s in facts.declared}
-    facts.request_objects = {facts.slot(*s) for s in facts.request_objects}
-    facts.closures = defaultdict(set, {facts.slot(*s): keys for s, keys in facts.closures.items()})
-    return facts
 
 
 def callee_key(node: Node) -> str:
@@ -236,13 +243,13 @@ def _request_object_parameter(param: Node) -> bool:
     return name is not None and text(name) == "$request"
 
 
-def _rest_callbacks(root: Node) -> tuple[set[str], set[str], set[int]]:
+def _rest_callbacks(roots: list[Node]) -> tuple[set[str], set[str], set[int]]:
     """Functions, methods and closures that register_rest_route() names as a route's callbacks: their first
     parameter is the WP_REST_Request."""
     functions: set[str] = set()
     methods: set[str] = set()
     closures: set[int] = set()
-    for node in walk(root):
+    for node in (n for root in roots for n in walk(root)):
         if call_name(node) != "register_rest_route":
             continue
         for element in (n for n in walk(node) if n.type == "array_element_initializer"):

@@ -173,7 +173,7 @@ def _check(php: PhpFile, what: str, expr: Node, names_function: bool) -> str | N
         return None
     if (source := _stored_or_remote(php, expr)) is not None:
         return f"{what} takes its callable from stored or remote data ({source}()): {text(expr)[:60]}"
-    if php.is_request_data(expr):
+    if php.is_request_data(expr, across_files=True):
         return f"{what} takes its callable from request data: {text(expr)[:60]}"
     return None
 
@@ -193,7 +193,7 @@ def _variable_function(rule: Rule, ctx: ScanContext, path: str, php: PhpFile, no
     shown = text(fn)[:60]
     target = php.resolve_value(fn)
     entries = _table_entries(php, fn) if target is None else None
-    if entries is not None and not php.is_request_data(fn):
+    if entries is not None and not php.is_request_data(fn, across_files=True):
         # One of the code's own entries: only a dangerous one is a finding, whatever the key.
         names = [n for e in entries if (n := php.resolve_value(e)) is not None and _dangerous(n)]
         if names:
@@ -204,11 +204,11 @@ def _variable_function(rule: Rule, ctx: ScanContext, path: str, php: PhpFile, no
     elif (source := _stored_or_remote(php, fn)) is not None:
         message = f"function name {shown} read from stored or remote data ({source}())"
         yield ctx.hit(rule, path, line(node), message)
-    elif php.is_request_data(fn):
+    elif php.is_request_data(fn, across_files=True):
         yield ctx.hit(rule, path, line(node), f"function name taken from request data: {shown}")
     elif _forwards_method_name(fn):
         yield ctx.hit(rule, path, line(node), f"__call() calls its method name {shown} as a function")
-    elif any(php.is_request_data(a) for a in arguments(node)):
+    elif any(php.is_request_data(a, across_files=True) for a in arguments(node)):
         yield ctx.hit(rule, path, line(node), f"request data passed to a variable function {shown}()")
     else:
         message = f"variable function call {shown}() (name not known statically)"
@@ -221,9 +221,9 @@ def _sets_variables(php: PhpFile, node: Node) -> str | None:
         return None
     name = call_name(node)
     args = arguments(node)
-    if name == "extract" and any(php.is_request_data(a) for a in args):
+    if name == "extract" and any(php.is_request_data(a, across_files=True) for a in args):
         return "extract() of request data lets the visitor set any variable"
-    if name in ("parse_str", "mb_parse_str") and len(args) == 1 and php.is_request_data(args[0]):
+    if name in ("parse_str", "mb_parse_str") and len(args) == 1 and php.is_request_data(args[0], across_files=True):
         return f"{name}() without a result array lets the visitor set any variable"
     left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
     if node.type != "assignment_expression" or left is None or right is None:
@@ -231,7 +231,7 @@ def _sets_variables(php: PhpFile, node: Node) -> str | None:
     name_expr = left.named_children[0] if left.type == "dynamic_variable_name" and left.named_children else None
     if name_expr is None or php.resolve_value(name_expr) is not None:
         return None
-    if php.is_request_data(right) or php.is_request_data(name_expr):
+    if php.is_request_data(right, across_files=True) or php.is_request_data(name_expr, across_files=True):
         return "a variable variable set from request data lets the visitor set any variable"
     return None
 
