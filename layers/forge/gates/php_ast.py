@@ -244,9 +244,9 @@ class PhpFile:
     @cached_property
     def linked_taint(self) -> Taint:
         """Request data within this file, with what the plugin's other files return, pass in and leave in globals."""
-        from forge.gates.taint import Taint
+        from forge.gates.taint import Taint, relevant
 
-        if self.plugin is None:
+        if self.plugin is None or not relevant(self.plugin.exports, self.taint.facts):
             return self.taint
         return Taint(self.root, self.resolve_value, self.plugin.exports, self.taint.facts)
 

@@ -57,6 +57,15 @@ class Exports:
     globals: dict[str, set[Label]] = field(default_factory=lambda: defaultdict(set))
 
 
+def relevant(exports: Exports, facts: Facts) -> bool:
+    """Whether another file's exports change anything in a file with these facts: request data passed to its
+    functions, a top-level variable holding some, or a function it calls (defined elsewhere) returning some or its
+    arguments."""
+    if exports.globals or any(key in facts.params for key, _ in exports.arguments):
+        return True
+    return any(exports.returns.get(key) for key, _ in facts.calls if key not in facts.callees)
+
+
 def merge_exports(parts: list[Exports]) -> Exports:
     merged = Exports()
     for part in parts:

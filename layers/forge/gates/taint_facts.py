@@ -72,20 +72,25 @@ class Facts:
 def collect(roots: list[Node]) -> Facts:
     """The facts of a whole plugin: functions, methods, hooks and globals are shared by all its files."""
     facts = Facts()
-    rest_callbacks = _rest_callbacks(roots)
+    callables: list[Node] = []
+    routes: list[Node] = []
     for root in roots:
-        _collect_file(facts, root, rest_callbacks)
+        _collect_file(facts, root, callables, routes)
+    # Declarations last: a parameter's kind depends on whether register_rest_route() names its function anywhere.
+    rest_callbacks = _rest_callbacks(routes)
+    for node in callables:
+        _declare(facts, node, rest_callbacks)
     facts.declared = {facts.slot(*s) for s in facts.declared}
     facts.request_objects = {facts.slot(*s) for s in facts.request_objects}
     facts.closures = defaultdict(set, {facts.slot(*s): keys for s, keys in facts.closures.items()})
     return facts
 
 
-def _collect_file(facts: Facts, root: Node, rest_callbacks: tuple[set[str], set[str], set[int]]) -> None:
+def _collect_file(facts: Facts, root: Node, callables: list[Node], routes: list[Node]) -> None:
     for node in walk(root):
         kind = node.type
         if kind in CALLABLES:
-            _declare(facts, node, rest_callbacks)
+            callables.append(node)
         elif kind == "global_declaration":
             for var in (v for v in node.named_children if v.type == "variable_name"):
                 facts.aliases[(facts.scope(node), text(var))] = (GLOBAL, text(var))
@@ -107,6 +112,8 @@ def _collect_file(facts: Facts, root: Node, rest_callbacks: tuple[set[str], set[
         elif kind == "catch_clause" and (var := node.child_by_field_name("name")) is not None:
             facts.catches.append(var)
         else:
+            if call_name(node) == "register_rest_route":
+                routes.append(node)
             _call(facts, node)
 
 
@@ -243,15 +250,13 @@ def _request_object_parameter(param: Node) -> bool:
     return name is not None and text(name) == "$request"
 
 
-def _rest_callbacks(roots: list[Node]) -> tuple[set[str], set[str], set[int]]:
-    """Functions, methods and closures that register_rest_route() names as a route's callbacks: their first
-    parameter is the WP_REST_Request."""
+def _rest_callbacks(routes: list[Node]) -> tuple[set[str], set[str], set[int]]:
+    """Functions, methods and closures that these register_rest_route() calls name as a route's callbacks: their
+    first parameter is the WP_REST_Request."""
     functions: set[str] = set()
     methods: set[str] = set()
     closures: set[int] = set()
-    for node in (n for root in roots for n in walk(root)):
-        if call_name(node) != "register_rest_route":
-            continue
+    for node in routes:
         for element in (n for n in walk(node) if n.type == "array_element_initializer"):
             named = element.named_children
             key = string_value(named[0]) if len(named) == 2 else None

@@ -221,16 +221,14 @@ def _socket_extension(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> 
     """The sockets extension: socket_connect( $s, host ) then socket_write/socket_send( $s, … ), or
     socket_sendto( $s, …, host )."""
     connected: dict[str, list[Node]] = {}
-    for node in walk(php.root):
-        if call_name(node) == "socket_connect" and len(args := arguments(node)) > 1:
-            connected.setdefault(text(args[0]), []).append(args[1])
+    writes: list[tuple[Node, str, list[Node]]] = []
     for node in walk(php.root):
         name = call_name(node)
-        if name not in SOCKET_EXTENSION_WRITERS:
-            continue
-        args = arguments(node)
-        if len(args) < 2 or not php.is_request_data(args[1]):
-            continue
+        if name == "socket_connect" and len(args := arguments(node)) > 1:
+            connected.setdefault(text(args[0]), []).append(args[1])
+        elif name in SOCKET_EXTENSION_WRITERS and len(args := arguments(node)) > 1 and php.is_request_data(args[1]):
+            writes.append((node, name, args))
+    for node, name, args in writes:
         targets = [args[4]] if name == "socket_sendto" and len(args) > 4 else connected.get(text(args[0]), [])
         hosts = [_socket_host(v) if (v := php.resolve_value(t)) else None for t in targets] or [None]
         outside = [h for h in hosts if h is None or not ctx.host_allowed(h)]
