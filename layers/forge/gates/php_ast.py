@@ -1,31 +1,26 @@
 """PHP source parsed with tree-sitter, and the few questions the rules ask of it.
 
-Deliberately small: call names and arguments, string values, a flow-insensitive per-file taint set
-(which variables hold request data) and a best-effort resolver for the literal prefix of an expression
-(enough to know which host a URL built as `BASE . $path` points at).
+Deliberately small: call names and arguments, string values, a best-effort resolver for the literal prefix of an
+expression (enough to know which host a URL built as `BASE . $path` points at) and for its whole value (with pure
+string built-ins folded: `strrev( 'metsys' )` is `system`). Which expressions hold request data is `taint.py`'s.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 import tree_sitter_php
 from tree_sitter import Language, Node, Parser
 
-# Superglobals whose content the visitor controls.
-REQUEST_SUPERGLOBALS = frozenset({"$_GET", "$_POST", "$_REQUEST", "$_COOKIE", "$_FILES", "$_SERVER"})
-# Functions returning request data.
-REQUEST_FUNCTIONS = frozenset({"getallheaders", "filter_input", "filter_input_array", "apache_request_headers"})
-# WP_REST_Request methods returning request data.
-REQUEST_METHODS = frozenset(
-    {"get_param", "get_params", "get_body", "get_json_params", "get_body_params", "get_query_params", "get_header"}
-)
-# Calls whose result no longer carries attacker-chosen text (an integer, a boolean).
-TAINT_BREAKERS = frozenset({"absint", "intval", "floatval", "boolval", "is_numeric", "isset", "empty", "count"})
+from forge.gates import folding
+
+if TYPE_CHECKING:
+    from forge.gates.taint import Exports, Taint
+
 # WordPress's capability and nonce checks: an admin handler needs one of each before it acts.
 CAPABILITY_CHECKS = frozenset({"current_user_can", "user_can"})
 NONCE_CHECKS = frozenset({"check_admin_referer", "check_ajax_referer", "wp_verify_nonce"})
@@ -59,11 +54,40 @@ def line(node: Node) -> int:
 
 
 def walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
+    """`node` and everything under it, in source order (a tree cursor: no child lists are built)."""
+    cursor = node.walk()
+    depth = 0
+    while True:
+        yield cursor.node
+        if cursor.goto_first_child():
+            depth += 1
+            continue
+        while depth > 0 and not cursor.goto_next_sibling():
+            cursor.goto_parent()
+            depth -= 1
+        if depth == 0:
+            return
+
+
+_ESCAPE = re.compile(r"\\(?:u\{([0-9A-Fa-f]+)\}|x([0-9A-Fa-f]{1,2})|([0-7]{1,3})|(.))", re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "v": "\v", "e": "\x1b", "f": "\f", "\\": "\\", "$": "$", '"': '"'}
+
+
+def php_unescape(body: str) -> str:
+    """A double-quoted (or heredoc) PHP string's escapes: \\n \\x41 \\101 \\u{41} \\$ …; unknown ones stay as
+    written, as PHP leaves them. Octal and hex escapes give bytes, kept as latin-1 characters."""
+
+    def one(match: re.Match[str]) -> str:
+        code, hex_byte, octal, other = match.groups()
+        if code is not None:
+            return chr(int(code, 16)) if int(code, 16) <= 0x10FFFF else match.group(0)
+        if hex_byte is not None:
+            return chr(int(hex_byte, 16))
+        if octal is not None:
+            return chr(int(octal, 8) % 256)
+        return _SIMPLE_ESCAPES.get(other, match.group(0))
+
+    return _ESCAPE.sub(one, body)
 
 
 def string_value(node: Node) -> str | None:
@@ -75,18 +99,15 @@ def string_value(node: Node) -> str | None:
     if node.type == "encapsed_string":
         if any(c.type not in ("string_content", "escape_sequence", '"') for c in node.children):
             return None
-        body = raw[raw.index('"') + 1 : -1]
-        try:
-            return codecs.decode(body, "unicode_escape")
-        except UnicodeDecodeError:
-            return body
+        return php_unescape(raw[raw.index('"') + 1 : -1])
     if node.type in ("heredoc", "nowdoc"):
         body = node.child_by_field_name("value")
         if body is None:
             return ""
         if any(c.type not in ("string_content", "escape_sequence", "nowdoc_string") for c in body.children):
             return None
-        return text(body)
+        value = text(body) if node.type == "nowdoc" else php_unescape(text(body))
+        return value.removeprefix("\n").removesuffix("\n")
     return None
 
 
@@ -143,6 +164,24 @@ def arguments(node: Node) -> list[Node]:
     return out
 
 
+def named_arguments(node: Node) -> list[tuple[str | None, Node]]:
+    """The arguments of any call as (PHP 8 parameter name or None, expression), in order."""
+    args = node.child_by_field_name("arguments")
+    if args is None:
+        args = next((c for c in node.children if c.type == "arguments"), None)
+    out: list[tuple[str | None, Node]] = []
+    for arg, value in zip(_argument_nodes(args), arguments(node), strict=False):
+        name = arg.child_by_field_name("name") if arg.type == "argument" else None
+        out.append((text(name) if name is not None else None, value))
+    return out
+
+
+def _argument_nodes(args: Node | None) -> list[Node]:
+    if args is None:
+        return []
+    return [a for a in args.named_children if a.type != "comment" and (a.type != "argument" or a.named_children)]
+
+
 def calls(node: Node) -> Iterator[Node]:
     kinds = (
         "function_call_expression",
@@ -185,17 +224,36 @@ class PhpFile:
     path: str
     source: bytes
     root: Node
-    tainted: frozenset[str] = frozenset()
     assignments: dict[str, list[Node]] = field(default_factory=dict)
     properties: dict[str, list[Node]] = field(default_factory=dict)
     constants: dict[str, list[Node]] = field(default_factory=dict)
+    appends: dict[str, list[Node]] = field(default_factory=dict)  # `$x .= …` right-hand sides, in source order
+    plugin: Plugin | None = field(default=None, repr=False)  # every PHP file scanned with this one
 
     @property
     def has_syntax_errors(self) -> bool:
         return self.root.has_error
 
-    def is_request_data(self, node: Node) -> bool:
-        return is_tainted(node, self.tainted)
+    @cached_property
+    def taint(self) -> Taint:
+        """Request data within this file."""
+        from forge.gates.taint import Taint  # taint.py builds on this module's helpers
+
+        return Taint(self.root, self.resolve_value)
+
+    @cached_property
+    def linked_taint(self) -> Taint:
+        """Request data within this file, with what the plugin's other files return, pass in and leave in globals."""
+        from forge.gates.taint import Taint, relevant
+
+        if self.plugin is None or not relevant(self.plugin.exports, self.taint.facts):
+            return self.taint
+        return Taint(self.root, self.resolve_value, self.plugin.exports, self.taint.facts)
+
+    def is_request_data(self, node: Node, *, across_files: bool = False) -> bool:
+        """Whether `node` holds request data. Across files (used where request data must never arrive, whatever
+        the way: callable positions) a helper defined in another file counts too."""
+        return (self.linked_taint if across_files else self.taint).is_request_data(node)
 
     def resolve_prefix(self, node: Node, depth: int = 0) -> str | None:
         """The literal text an expression starts with, when it can be told statically."""
@@ -234,24 +292,57 @@ class PhpFile:
 
     def resolve_value(self, node: Node, depth: int = 0) -> str | None:
         """The whole string an expression evaluates to, when every part of it is known statically."""
+        value = self._static(node, depth)
+        return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+    def _static(self, node: Node, depth: int = 0) -> folding.Value | None:
+        """A statically known string, integer or list of strings (for implode() and str_replace())."""
         if depth > 8:
             return None
         literal = string_value(node)
         if literal is not None:
             return literal
-        if node.type == "parenthesized_expression" and node.named_children:
-            return self.resolve_value(node.named_children[0], depth + 1)
-        if node.type == "binary_expression" and binary_operator(node) == ".":
+        kind = node.type
+        if kind == "integer":
+            return folding.integer(text(node))
+        if kind == "parenthesized_expression" and node.named_children:
+            return self._static(node.named_children[0], depth + 1)
+        if kind == "binary_expression" and binary_operator(node) in (".", "^"):
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             parts = [self.resolve_value(n, depth + 1) if n is not None else None for n in (left, right)]
-            return None if None in parts else "".join(p or "" for p in parts)
-        if node.type == "variable_name":
-            values = self.assignments.get(text(node), [])
-            return self.resolve_value(values[0], depth + 1) if len(values) == 1 else None
-        if node.type == "class_constant_access_expression":
+            if parts[0] is None or parts[1] is None:
+                return None
+            return parts[0] + parts[1] if binary_operator(node) == "." else folding.xor(parts[0], parts[1])
+        if kind == "variable_name":
+            return self._variable_value(text(node), depth)
+        if kind == "dynamic_variable_name" and node.named_children:
+            name = self.resolve_value(node.named_children[0], depth + 1)
+            return self._variable_value(f"${name}", depth) if name else None
+        if kind == "class_constant_access_expression":
             values = self.constants.get(text(node.named_children[-1]), [])
-            return self.resolve_value(values[0], depth + 1) if len(values) == 1 else None
+            return self._static(values[0], depth + 1) if len(values) == 1 else None
+        if kind == "array_creation_expression":
+            items = [
+                self.resolve_value(e.named_children[-1], depth + 1) for e in node.named_children if e.named_children
+            ]
+            return None if None in items else [i for i in items if i is not None]
+        name = call_name(node)
+        if name in folding.FUNCTIONS or name in folding.LIST_FUNCTIONS:
+            args = [self._static(a, depth + 1) for a in arguments(node)]
+            return None if None in args else folding.fold_call(name, [a for a in args if a is not None])
         return None
+
+    def _variable_value(self, name: str, depth: int) -> folding.Value | None:
+        """A variable assigned once, possibly extended by `.=` after that: `$f = 'sys'; $f .= 'tem';`."""
+        values = self.assignments.get(name, [])
+        appended = self.appends.get(name, [])
+        plain = [v for v in values if v not in appended]
+        if len(plain) != 1 or any(a.start_byte < plain[0].start_byte for a in appended):
+            return None
+        if not appended:
+            return self._static(plain[0], depth + 1)
+        parts = [self.resolve_value(v, depth + 1) for v in (plain[0], *appended)]
+        return None if None in parts else "".join(p or "" for p in parts)
 
     def _first_resolved(self, candidates: list[Node], depth: int) -> str | None:
         for candidate in candidates:
@@ -261,35 +352,23 @@ class PhpFile:
         return None
 
 
+@dataclass
+class Plugin:
+    """The PHP files of one scan, for what crosses files."""
+
+    files: list[PhpFile]
+
+    @cached_property
+    def exports(self) -> Exports:
+        from forge.gates.taint import merge_exports
+
+        return merge_exports([f.taint.exports() for f in self.files])
+
+
 def binary_operator(node: Node) -> str:
     """A binary expression's operator, lower-cased (`and`, `xor`), else ""."""
     op = node.child_by_field_name("operator")
     return text(op).lower() if op is not None else ""
-
-
-def is_tainted(node: Node, tainted: frozenset[str]) -> bool:
-    if node.type == "subscript_expression" and node.named_children and text(node.named_children[0]) == "$GLOBALS":
-        key = string_value(node.named_children[1]) if len(node.named_children) > 1 else None
-        if key is not None and f"${key}" in REQUEST_SUPERGLOBALS:
-            return True
-    if node.type == "variable_name":
-        return text(node) in REQUEST_SUPERGLOBALS or text(node) in tainted
-    if node.type == "cast_expression":
-        cast = node.child_by_field_name("type")
-        if cast is not None and text(cast).strip("() ").lower() in ("int", "integer", "bool", "boolean", "float"):
-            return False
-    name = call_name(node)
-    if name in TAINT_BREAKERS:
-        return False
-    if name in REQUEST_FUNCTIONS:
-        return True
-    if name in ("file_get_contents", "fopen") and any("php://input" in v for _, v in string_literals(node)):
-        return True
-    if method_name(node) in REQUEST_METHODS:
-        return True
-    if node.type in ("anonymous_function", "arrow_function", "function_definition"):
-        return False
-    return any(is_tainted(child, tainted) for child in node.named_children)
 
 
 _CONST_FN = re.compile(r"^define$", re.I)
@@ -301,7 +380,8 @@ def parse_php(path: str, source: bytes) -> PhpFile:
     assignments: dict[str, list[Node]] = {}
     properties: dict[str, list[Node]] = {}
     constants: dict[str, list[Node]] = {}
-    foreach_sources: list[tuple[Node, list[str]]] = []
+    dynamic_targets: list[tuple[Node, Node]] = []
+    appends: dict[str, list[Node]] = {}
     for node in walk(root):
         if node.type in ("assignment_expression", "augmented_assignment_expression"):
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -309,6 +389,9 @@ def parse_php(path: str, source: bytes) -> PhpFile:
                 continue
             if left.type == "variable_name":
                 assignments.setdefault(text(left), []).append(right)
+                operator = node.child_by_field_name("operator")
+                if node.type == "augmented_assignment_expression" and operator is not None and text(operator) == ".=":
+                    appends.setdefault(text(left), []).append(right)
             elif left.type == "member_access_expression":
                 name = left.child_by_field_name("name")
                 if name is not None:
@@ -316,6 +399,12 @@ def parse_php(path: str, source: bytes) -> PhpFile:
             elif left.type in ("list_literal", "array_creation_expression"):
                 for var in (n for n in walk(left) if n.type == "variable_name"):
                     assignments.setdefault(text(var), []).append(right)
+            elif left.type == "dynamic_variable_name":
+                dynamic_targets.append((left, right))
+        elif node.type == "static_variable_declaration":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is not None and value is not None:
+                assignments.setdefault(text(name), []).append(value)
         elif node.type == "property_element":
             name, default = node.child_by_field_name("name"), node.child_by_field_name("default_value")
             if name is not None and default is not None:
@@ -324,27 +413,15 @@ def parse_php(path: str, source: bytes) -> PhpFile:
             named = node.named_children
             if len(named) >= 2:
                 constants.setdefault(text(named[0]), []).append(named[-1])
-        elif node.type == "foreach_statement":
-            named = node.named_children
-            if len(named) >= 2:
-                targets = [text(v) for v in walk(named[1]) if v.type == "variable_name"]
-                foreach_sources.append((named[0], targets))
         elif call_name(node) == "define" and _CONST_FN.match("define"):
             args = arguments(node)
             if len(args) >= 2 and string_value(args[0]) is not None:
                 constants.setdefault(string_value(args[0]) or "", []).append(args[1])
-    tainted: set[str] = set()
-    # Fixpoint: a variable assigned (anywhere in the file) from request data holds request data.
-    changed = True
-    while changed:
-        changed = False
-        frozen = frozenset(tainted)
-        for var, values in assignments.items():
-            if var not in tainted and any(is_tainted(v, frozen) for v in values):
-                tainted.add(var)
-                changed = True
-        for source, targets in foreach_sources:
-            if is_tainted(source, frozen) and not set(targets) <= tainted:
-                tainted.update(targets)
-                changed = True
-    return PhpFile(path, source, root, frozenset(tainted), assignments, properties, constants)
+    php = PhpFile(path, source, root, assignments, properties, constants, appends)
+    # `$$name = …` with a name known statically assigns that variable.
+    for target, value in dynamic_targets:
+        inner = target.named_children[0] if target.named_children else None
+        name = php.resolve_value(inner) if inner is not None else None
+        if name:
+            assignments.setdefault(f"${name}", []).append(value)
+    return php

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from forge.gates.context import Rule
 from forge.gates.rules import (
+    callbacks,
     execution,
     files,
     filesystem,
@@ -18,7 +19,19 @@ from forge.gates.rules import (
     secrets,
 )
 
-FAMILIES = (execution, includes, filesystem, privilege, network, secrets, obfuscation, files, plugin_check, phpcs)
+FAMILIES = (
+    execution,
+    callbacks,
+    includes,
+    filesystem,
+    privilege,
+    network,
+    secrets,
+    obfuscation,
+    files,
+    plugin_check,
+    phpcs,
+)
 RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 
 

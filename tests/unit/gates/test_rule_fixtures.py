@@ -21,6 +21,7 @@ EXPECTED_ERRORS = {
     "exec.shell": 3,
     "exec.dynamic-call": 15,
     "exec.decode-chain": 3,
+    "exec.unserialize": 2,
     "include.dynamic": 4,
     "fs.write-php": 7,
     "fs.self-updater": 2,

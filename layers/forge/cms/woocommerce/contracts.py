@@ -22,7 +22,6 @@ from tree_sitter import Node
 
 from forge.cms.base import Command, SuiteOutcome
 from forge.gates.php_ast import (
-    REQUEST_SUPERGLOBALS,
     PhpFile,
     arguments,
     built_from,
@@ -34,6 +33,7 @@ from forge.gates.php_ast import (
     text,
     walk,
 )
+from forge.gates.request_data import REQUEST_SUPERGLOBALS
 from forge.gates.rules.plugin_check import read_headers
 from forge.isolation.runner import Limits, Runner
 from forge.models.results import CompatibilityRow, TestRow

@@ -1,4 +1,5 @@
-"""Files that do not belong in a reviewed plugin: hidden, binary, executable, phar and archives."""
+"""Files that do not belong in a reviewed plugin: hidden, binary, executable, phar and archives, and images that
+carry PHP code."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ ASSET_MAGIC = {
     ".ttf": (b"\x00\x01\x00\x00", b"true"),
     ".mo": (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde"),
 }
+# An image or font carrying a PHP open tag is a polyglot: a valid header, then code an include or a handler runs.
+PHP_OPEN_TAG = (b"<?php", b"<?=")
 # Tooling dotfiles that are harmless (and excluded from the distributable zip anyway).
 KNOWN_DOTFILES = frozenset({".distignore", ".editorconfig", ".gitignore", ".gitattributes", ".phpcs.xml.dist"})
 
@@ -48,9 +51,11 @@ def _binary(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
             yield ctx.hit(rule, path, 1, "archive or phar: its content escapes review")
         elif head.startswith(EXECUTABLE_MAGIC) and suffix not in ASSET_MAGIC:
             yield ctx.hit(rule, path, 1, "native executable or library")
-        elif suffix in ASSET_MAGIC:
-            if data and not head.startswith(ASSET_MAGIC[suffix]):
+        elif suffix in ASSET_MAGIC or suffix == ".svg":
+            if data and suffix != ".svg" and not head.startswith(ASSET_MAGIC[suffix]):
                 yield ctx.hit(rule, path, 1, f"content does not match its {suffix} extension")
+            elif any(tag in data.lower() for tag in PHP_OPEN_TAG):
+                yield ctx.hit(rule, path, 1, f"{suffix} file carries PHP code after its header")
         elif b"\x00" in head:
             yield ctx.hit(rule, path, 1, "binary file")
 

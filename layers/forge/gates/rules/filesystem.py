@@ -23,6 +23,9 @@ from forge.gates.php_ast import (
 WRITERS = {"file_put_contents": 0, "fopen": 0, "copy": 1, "rename": 1, "move_uploaded_file": 1, "symlink": 1}
 WRITE_MODES = ("w", "a", "x", "c")
 PHP_EXTENSIONS = (".php", ".phtml", ".phar", ".php5", ".php7", ".phps", ".inc", ".htaccess", ".user.ini")
+PHP_EXTENSIONS = PHP_EXTENSIONS + (".php3", ".php4", ".php8", ".pht")
+# File objects opened like fopen(): new SplFileObject( $path, 'w' ).
+FILE_OBJECTS = frozenset({"splfileobject"})
 DOWNLOADERS = frozenset({"download_url", "wp_remote_get", "wp_safe_remote_get", "wp_remote_request", "curl_exec"})
 DOWNLOADERS = DOWNLOADERS | {"file_get_contents", "fsockopen", "stream_socket_client", "copy"}
 UNPACKERS = frozenset({"unzip_file", "extractto", "gzdecode", "gzinflate", "phardata", "tar"})
@@ -67,20 +70,36 @@ def _names_php_file(node: Node, php: PhpFile) -> bool:
     return any(v.lower().rstrip("'\" ").endswith(PHP_EXTENSIONS) for v in _literal_runs(node, php))
 
 
+def _opens_for_writing(args: list[Node]) -> bool:
+    mode = "".join(v for _, v in string_literals(args[1])) if len(args) > 1 else "r"
+    return mode.startswith(WRITE_MODES)
+
+
+def _write_target(php: PhpFile, node: Node) -> tuple[str, Node] | None:
+    """(writer, path argument) when `node` writes a file: file functions, fopen()/SplFileObject in a write mode,
+    error_log() with message type 3 (append to a file)."""
+    name = call_name(node)
+    if name not in WRITERS and name != "error_log" and node.type != "object_creation_expression":
+        return None
+    args = arguments(node)
+    if name in WRITERS and len(args) > WRITERS[name]:
+        return None if name == "fopen" and not _opens_for_writing(args) else (name, args[WRITERS[name]])
+    if name == "error_log" and len(args) > 2 and php.resolve_value(args[1]) == "3":
+        return name, args[2]
+    if node.type == "object_creation_expression" and args:
+        cls = next((c for c in node.named_children if c.type in ("name", "qualified_name")), None)
+        if cls is not None and text(cls).rsplit("\\", 1)[-1].lower() in FILE_OBJECTS and _opens_for_writing(args):
+            return f"new {text(cls)}", args[0]
+    return None
+
+
 def _writes_php(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
         for node in walk(php.root):
-            name = call_name(node)
-            if name in WRITERS:
+            write = _write_target(php, node)
+            if write is not None:
+                name, target = write
                 args = arguments(node)
-                position = WRITERS[name]
-                if len(args) <= position:
-                    continue
-                target = args[position]
-                if name == "fopen":
-                    mode = "".join(v for _, v in string_literals(args[1])) if len(args) > 1 else "r"
-                    if not mode.startswith(WRITE_MODES):
-                        continue
                 content = args[1] if name == "file_put_contents" and len(args) > 1 else None
                 php_content = content is not None and any(
                     "<?php" in v or "<?=" in v for _, v in string_literals(content)

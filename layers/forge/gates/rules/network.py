@@ -1,4 +1,5 @@
-"""Outbound HTTP only to the allowlisted API hosts, and no request data sent anywhere else."""
+"""Outbound HTTP only to the allowlisted API hosts, and no request data sent anywhere else: not over HTTP, raw
+sockets, mail to an address written in the code, nor DNS lookups of names built from it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from forge.gates.php_ast import (
     enclosing_function,
     line,
     method_name,
+    string_literals,
     string_value,
     text,
     walk,
@@ -52,8 +54,20 @@ CLIENT_METHODS = frozenset({*HTTP_METHODS, "put", "patch", "delete", "options", 
 # Raw sockets take a host, not a URL; their writers send data over the connection.
 SOCKET_FUNCTIONS = frozenset({"fsockopen", "pfsockopen", "stream_socket_client"})
 SOCKET_WRITERS = frozenset({"fwrite", "fputs", "stream_socket_sendto"})
+SOCKET_EXTENSION_WRITERS = frozenset({"socket_write", "socket_send", "socket_sendto"})
 SOCKET_SCHEME = re.compile(r"^(?:ssl|tls|tcp|udp|sslv[23]|tlsv1\.[0-3])://", re.I)
 URL = re.compile(r"^(?:https?|ftps?|wss?|tcp|ssl|tls|udp)://", re.I)
+# Mail functions -> (recipient, headers) argument indexes: request data mailed to an address written in the code,
+# as the recipient or in a Cc/Bcc header.
+MAILERS = {"mail": (0, 3), "wp_mail": (0, 3), "mb_send_mail": (0, 3)}
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+RECIPIENT_HEADER = re.compile(r"^\s*(?:b?cc|to)\s*:(.*)", re.I | re.M)  # not From/Reply-To: those are senders
+# Redirects -> index of the URL: the visitor's browser carries whatever the query string holds to that host.
+REDIRECTS = {"wp_redirect": 0, "header": 0}
+# DNS lookups: a name built from request data carries it to whoever serves that zone.
+RESOLVERS = frozenset(
+    {"gethostbyname", "gethostbynamel", "dns_get_record", "checkdnsrr", "dns_check_record", "getmxrr", "dns_get_mx"}
+)
 # Constants holding an endpoint are outbound targets even when the flow to the call is not traced.
 ENDPOINT_NAME = re.compile(r"(URL|URI|ENDPOINT|HOST|BASE|API|SERVER)$", re.I)
 
@@ -167,9 +181,67 @@ def _curl_targets(php: PhpFile, setopt: Node) -> list[Node | None]:
     return [(arguments(n) or [None])[0] for n in inits] or [None]
 
 
+def _addresses(php: PhpFile, node: Node, headers: bool) -> list[str]:
+    """Recipient addresses written in the code: the recipient argument's, or those of To/Cc/Bcc headers."""
+    values = [php.resolve_value(node) or "", *(v for _, v in string_literals(node))]
+    if headers:
+        values = [m.group(1) for value in values for m in RECIPIENT_HEADER.finditer(value)]
+    return [address for value in values for address in EMAIL.findall(value)]
+
+
+def _mail_redirect_dns(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
+    for node in walk(php.root):
+        name = call_name(node)
+        if name not in MAILERS and name not in REDIRECTS and name not in RESOLVERS and name != "error_log":
+            continue
+        args = arguments(node)
+        if name == "error_log" and len(args) > 2 and php.resolve_value(args[1]) == "1":
+            # Message type 1 mails the message to the third argument.
+            addresses = _addresses(php, args[2], headers=False)
+            if addresses and php.is_request_data(args[0]):
+                yield ctx.hit(rule, path, line(node), f"error_log() mails request data to {addresses[0][:60]}")
+        elif name in MAILERS and args:
+            recipient, headers = MAILERS[name]
+            addresses = _addresses(php, args[recipient], headers=False)
+            addresses += _addresses(php, args[headers], headers=True) if len(args) > headers else []
+            if addresses and any(php.is_request_data(a) for a in args):
+                yield ctx.hit(rule, path, line(node), f"{name}() sends request data to {addresses[0][:60]}")
+        elif name in REDIRECTS and len(args) > REDIRECTS[name]:
+            target = (php.resolve_prefix(args[REDIRECTS[name]]) or "").strip()
+            if name == "header":
+                target = target.partition(":")[2].strip() if target.lower().startswith("location:") else ""
+            host = _host(target)
+            if host and not ctx.host_allowed(host) and php.is_request_data(args[REDIRECTS[name]]):
+                yield ctx.hit(rule, path, line(node), f"{name}() redirects the visitor to {host} with request data")
+        elif name in RESOLVERS and args and php.is_request_data(args[0]):
+            yield ctx.hit(rule, path, line(node), f"{name}() looks up a host name built from request data")
+
+
+def _socket_extension(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
+    """The sockets extension: socket_connect( $s, host ) then socket_write/socket_send( $s, … ), or
+    socket_sendto( $s, …, host )."""
+    connected: dict[str, list[Node]] = {}
+    writes: list[tuple[Node, str, list[Node]]] = []
+    for node in walk(php.root):
+        name = call_name(node)
+        if name == "socket_connect" and len(args := arguments(node)) > 1:
+            connected.setdefault(text(args[0]), []).append(args[1])
+        elif name in SOCKET_EXTENSION_WRITERS and len(args := arguments(node)) > 1 and php.is_request_data(args[1]):
+            writes.append((node, name, args))
+    for node, name, args in writes:
+        targets = [args[4]] if name == "socket_sendto" and len(args) > 4 else connected.get(text(args[0]), [])
+        hosts = [_socket_host(v) if (v := php.resolve_value(t)) else None for t in targets] or [None]
+        outside = [h for h in hosts if h is None or not ctx.host_allowed(h)]
+        if outside:
+            where = outside[0] or "a host not known statically"
+            yield ctx.hit(rule, path, line(node), f"{name}() sends request data over a socket to {where}")
+
+
 def _exfiltration(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in ctx.php.items():
+        yield from _socket_extension(rule, ctx, path, php)
         yield from _socket_exfiltration(rule, ctx, path, php)
+        yield from _mail_redirect_dns(rule, ctx, path, php)
         for node in walk(php.root):
             if call_name(node) not in ("curl_setopt", "curl_setopt_array"):
                 continue
