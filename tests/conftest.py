@@ -20,7 +20,21 @@ from forge.db.migrate import migrate
 from forge.wiring import default_deps, reset_deps
 
 REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
 TEMPLATE = "forge_test_template"
+# The folder a test lives in is its tier (docs/testing.md); each is a marker registered in pyproject.toml.
+TIERS = ("unit", "integration", "e2e", "infra", "attacks")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test with its tier, from its path, so `-m unit` and friends select by cost."""
+    for item in items:
+        parts = item.path.resolve().relative_to(TESTS).parts
+        tier = parts[0] if len(parts) > 1 else None
+        if tier not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: a test lives in one of tests/{{{','.join(TIERS)}}}/")
+        item.add_marker(tier)
 
 
 def with_database(dsn: str, name: str) -> str:

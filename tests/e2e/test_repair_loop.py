@@ -19,7 +19,7 @@ from forge.generation.template_provider import TemplateProvider
 from forge.local.runtime import LocalRuntime
 from forge.models.spec import load_spec
 from tests.e2e.conftest import EXAMPLE, client_for, entered_states, local_runtime, wait_for
-from tests.unit.generation.fake_openai import FakeOpenAI, Reply, completion, files_reply
+from tests.integration.generation.fake_openai import FakeOpenAI, Reply, completion, files_reply
 
 pytestmark = pytest.mark.e2e
 
