@@ -34,7 +34,7 @@ attacks: bootstrap
 
 # The whole suite under coverage. COVERAGE_FLOOR is the level measured when it was set, rounded down:
 # it only rises (raise it when coverage grows; never lower it to let a change through).
-COVERAGE_FLOOR := 0
+COVERAGE_FLOOR := 87
 coverage: bootstrap
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
