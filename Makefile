@@ -60,4 +60,4 @@ bench: bootstrap
 	$(BIN)/python bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache .ruff_cache
+	rm -rf $(VENV) cdk.out .pytest_cache .ruff_cache .coverage
