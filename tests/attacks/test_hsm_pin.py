@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from forge.signing.softhsm import prepare_softhsm
 # What `ps` shows any user: every process's command line, sampled as fast as it can until told to stop.
 WATCHER = textwrap.dedent("""
     import os, sys
-    seen, stop = set(), sys.argv[1]
+    seen, stop, sweeps = set(), sys.argv[1], 0
     while not os.path.exists(stop):
         for pid in os.listdir("/proc"):
             if pid.isdigit():
@@ -29,6 +28,9 @@ WATCHER = textwrap.dedent("""
                         seen.add(f.read().replace(b"\\0", b" ").decode(errors="replace"))
                 except OSError:
                     pass
+        sweeps += 1
+        if sweeps == 1:
+            print("watching", flush=True)
     print("\\n".join(sorted(seen)))
 """)
 
@@ -62,7 +64,7 @@ def test_token_creation_shows_no_pin(tmp_path: Path, monkeypatch: pytest.MonkeyP
     stop = tmp_path / "stop"
     watcher = subprocess.Popen([sys.executable, "-c", WATCHER, str(stop)], stdout=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.3)
+        assert watcher.stdout is not None and watcher.stdout.readline() == "watching\n"
         pin = prepare_softhsm(tmp_path / "softhsm", "attack-token")
     finally:
         stop.touch()

@@ -37,9 +37,9 @@ ECS_TARGET = "AmazonEC2ContainerServiceV20141113"
 
 @pytest.fixture(scope="module")
 def runtime(
-    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str], softhsm: str
+    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str], softhsm_token: dict[str, str]
 ) -> Iterator[LocalRuntime]:
-    with local_runtime(tmp_path_factory.mktemp("forge-home"), new_database()) as rt:
+    with local_runtime(tmp_path_factory.mktemp("forge-home"), module_database(), **softhsm_token) as rt:
         yield rt
 
 

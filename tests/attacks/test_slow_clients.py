@@ -18,6 +18,7 @@ from forge.local.aws_emulator import AwsEmulator
 from forge.local.http_server import LoopbackHandler, LoopbackHTTPServer
 from forge.local.sigv4 import RunCredentials
 from forge.local.tokens import LocalIssuer
+from tests.waiting import HANG, wait_until
 
 TIMEOUT = 1.0
 HALF_REQUESTS = 20
@@ -113,6 +114,13 @@ def test_half_requests_are_cut_after_the_timeout(server: str, request: pytest.Fi
 
 
 class Ok(LoopbackHandler):
+    # Released once per connection the server took (a thread of its own is reading it).
+    taken = threading.Semaphore(0)
+
+    def setup(self) -> None:
+        super().setup()
+        Ok.taken.release()
+
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         self.send_response(204)
         self.send_header("Content-Length", "0")
@@ -125,15 +133,22 @@ def test_connections_beyond_the_cap_are_refused_not_served() -> None:
     server = LoopbackHTTPServer(("127.0.0.1", 0), Ok, request_timeout=5, max_connections=3)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
+
+    def answer() -> int | None:
+        try:
+            return requests.get(url, timeout=5).status_code
+        except requests.ConnectionError:  # still over the cap: closed at once
+            return None
+
     try:
         stalled = half_open(url, 3)
-        time.sleep(0.2)
+        assert all(Ok.taken.acquire(timeout=HANG) for _ in stalled), "the server did not take the held connections"
         extra = half_open(url, 1)[0]
         assert closed_by_server(extra, within=1), "a connection over the cap was kept"
         for sock in stalled:
             sock.close()
-        time.sleep(0.3)
-        assert requests.get(url, timeout=5).status_code == 204
+        # The slots free up as the server's threads see the closed connections: ask until one answers.
+        assert wait_until(answer, lambda status: status is not None, what="an answer once slots were freed") == 204
     finally:
         server.shutdown()
         server.server_close()

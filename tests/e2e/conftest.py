@@ -3,7 +3,6 @@ phpunit, bubblewrap and SoftHSM2; only AWS's APIs are emulated."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from forge.cli.client import ForgeClient
 from forge.config import reset_settings
 from forge.local.runtime import LocalRuntime
+from tests.waiting import HANG, wait_until
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "woocommerce.yaml"
 
@@ -40,9 +40,11 @@ def local_runtime(home: Path, database_url: str, **env: str) -> Iterator[LocalRu
 
 @pytest.fixture(scope="module")
 def runtime(
-    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str], softhsm: str
+    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str], softhsm_token: dict[str, str]
 ) -> Iterator[LocalRuntime]:
-    with local_runtime(tmp_path_factory.mktemp("forge-home"), new_database(), FORGE_MIN_APPROVALS="2") as rt:
+    with local_runtime(
+        tmp_path_factory.mktemp("forge-home"), module_database(), **softhsm_token, FORGE_MIN_APPROVALS="2"
+    ) as rt:
         yield rt
 
 
@@ -57,10 +59,9 @@ def client_for(rt: LocalRuntime, user: str, role: str = "ops") -> ForgeClient:
 
 
 def wait_for(client: ForgeClient, job_id: str, statuses: tuple[str, ...], timeout: float = 180) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        detail = client.job(job_id)
-        if detail["job"]["status"] in statuses:
-            return detail
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} still {detail['job']['status']} after {timeout}s: {detail['runs']}")
+    return wait_until(
+        lambda: client.job(job_id),
+        lambda detail: detail["job"]["status"] in statuses,
+        timeout=max(timeout, HANG),
+        what=f"job {job_id} {'/'.join(statuses)}",
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from forge.db.repositories.approvers import ApproverRepository
 from forge.errors import Forbidden
 from forge.local.runtime import LocalRuntime
 from tests.e2e.conftest import EXAMPLE
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -51,11 +51,11 @@ def test_run_approve_and_inspect_through_the_cli(
         done = cli.invoke(app, ["approve", job_id, "--as", approver, "--comment", "ok"])
         assert done.exit_code == 0, done.output
     assert "workflow released" in done.output
-    deadline = time.monotonic() + 60
-    shown = cli.invoke(app, ["job", job_id])
-    while "success" not in shown.output.split("\n")[0] and time.monotonic() < deadline:
-        time.sleep(0.2)
-        shown = cli.invoke(app, ["job", job_id])
+    shown = wait_until(
+        lambda: cli.invoke(app, ["job", job_id]),
+        lambda shown: "success" in shown.output.split("\n")[0],
+        what="the job's success",
+    )
     assert "publish" in shown.output and "published" in shown.output
     listed = cli.invoke(app, ["jobs"])
     assert job_id in listed.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from forge.generation.template_provider import TemplateProvider
 from forge.local.runtime import LocalRuntime
 from forge.signing.release_check import check_release
 from tests.e2e.conftest import EXAMPLE, client_for, entered_states, wait_for
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -35,14 +35,14 @@ HAPPY_PATH = [
 ]
 
 
-def execution_status(execution_arn: str, until: str, timeout: float = 10) -> str:
+def execution_status(execution_arn: str, until: str) -> str:
+    """The execution's status once it is `until` or has ended otherwise."""
     sfn = boto3.client("stepfunctions")
-    deadline = time.monotonic() + timeout
-    while True:
-        status = sfn.describe_execution(executionArn=execution_arn)["status"]
-        if status == until or time.monotonic() > deadline:
-            return status
-        time.sleep(0.1)
+    return wait_until(
+        lambda: str(sfn.describe_execution(executionArn=execution_arn)["status"]),
+        lambda status: status in (until, "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"),
+        what=f"execution {until}",
+    )
 
 
 def db() -> Database:

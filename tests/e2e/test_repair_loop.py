@@ -4,7 +4,6 @@ plugin passes, and the job reaches the approval wait. Everything else is the rea
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,7 +18,8 @@ from forge.generation.template_provider import TemplateProvider
 from forge.local.runtime import LocalRuntime
 from forge.models.spec import load_spec
 from tests.e2e.conftest import EXAMPLE, client_for, entered_states, local_runtime, wait_for
-from tests.unit.generation.fake_openai import FakeOpenAI, Reply, completion, files_reply
+from tests.integration.generation.fake_openai import FakeOpenAI, Reply, completion, files_reply
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -54,20 +54,20 @@ def model() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture(scope="module")
 def runtime(
-    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str], softhsm: str, model: FakeOpenAI
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
+    softhsm_token: dict[str, str],
+    model: FakeOpenAI,
 ) -> Iterator[LocalRuntime]:
     env = {"FORGE_GENERATION_PROVIDER": "openai", "SIRA_API_URL": model.url, "SIRA_API_KEY": "sk-e2e"}
-    with local_runtime(tmp_path_factory.mktemp("forge-home"), new_database(), FORGE_MAX_REPAIRS="2", **env) as rt:
+    with local_runtime(
+        tmp_path_factory.mktemp("forge-home"), module_database(), **softhsm_token, FORGE_MAX_REPAIRS="2", **env
+    ) as rt:
         yield rt
 
 
-def wait_for_states(execution_arn: str, last: str, timeout: float = 10) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while True:
-        states = entered_states(execution_arn)
-        if states[-1:] == [last] or time.monotonic() > deadline:
-            return states
-        time.sleep(0.1)
+def wait_for_states(execution_arn: str, last: str) -> list[str]:
+    return wait_until(lambda: entered_states(execution_arn), lambda states: states[-1:] == [last], what=last)
 
 
 def serve(model: FakeOpenAI, *replies: Reply) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -19,7 +19,7 @@ from infra.context import ForgeContext
 from infra.database import POSTGRES_PORT, Database, migrations_digest
 from infra.network import Network
 from infra.stack import REPO_ROOT
-from tests.conftest import admin_sql, with_database
+from tests.conftest import admin_sql, drop_database, with_database
 from tests.infra.synthesis import Synth
 
 MIGRATE_HANDLER = REPO_ROOT / "functions" / "migrate" / "handler.py"
@@ -143,10 +143,11 @@ def _context() -> Any:
 
 
 @pytest.fixture
-def empty_database(pg_admin_dsn: str) -> Callable[[], str]:
+def empty_database(pg_admin_dsn: str) -> Iterator[Callable[[], str]]:
     name = f"m_{uuid.uuid4().hex[:12]}"
     admin_sql(pg_admin_dsn, f'CREATE DATABASE "{name}"')
-    return lambda: with_database(pg_admin_dsn, name)
+    yield lambda: with_database(pg_admin_dsn, name)
+    drop_database(pg_admin_dsn, name)
 
 
 def test_migrate_handler_applies_the_schema_once_and_never_drops_it(

@@ -16,8 +16,6 @@ from forge.config import Settings
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 DOCS = [README, *sorted((ROOT / "docs").glob("*.md")), ROOT / "bench" / "README.md"]
-# Written by the test-tiers change of issue 12 on its own branch; drop this once both are merged.
-NOT_YET_MERGED = {ROOT / "docs" / "testing.md"}
 # About 200 words a minute for technical prose.
 README_MAX_WORDS = 1000
 # A backticked path that starts with one of the repository's top-level folders names a file of the repository...
@@ -144,8 +142,6 @@ def test_every_link_in_the_docs_resolves() -> None:
                 continue
             path, _, anchor = target.partition("#")
             resolved = (doc.parent / path).resolve() if path else doc
-            if resolved in NOT_YET_MERGED:
-                continue
             if not resolved.exists():
                 broken.append(f"{doc.relative_to(ROOT)}: {target}")
             elif anchor and resolved.suffix == ".md" and anchor not in _anchors(_text(resolved)):
@@ -157,7 +153,7 @@ def test_every_repository_path_the_docs_name_exists() -> None:
     missing = []
     for doc in DOCS:
         for path in REPO_PATH.findall(_text(doc)):
-            if re.search(r"[<>*{}…]|\.\.\.", path) or path in PLUGIN_PATHS or (ROOT / path) in NOT_YET_MERGED:
+            if re.search(r"[<>*{}…]|\.\.\.", path) or path in PLUGIN_PATHS:
                 continue
             if not (ROOT / path.split(":")[0]).exists():
                 missing.append(f"{doc.relative_to(ROOT)}: {path}")

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from forge.local.runtime import local_substitutions
-from forge.paths import definition_file, function_dir
+from forge.paths import function_dir
 from forge.workflow.definition import placeholders, states, substitute
-
-
-def test_statelint_accepts_the_definition() -> None:
-    statelint = Path(sys.executable).with_name("statelint")
-    result = subprocess.run([str(statelint), str(definition_file())], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_placeholder_has_a_local_substitution() -> None:
@@ -95,51 +86,6 @@ def test_each_repair_attempt_gets_its_own_delivery_key() -> None:
         env = s[name]["Parameters"]["Overrides"]["ContainerOverrides"][0]["Environment"]
         deliveries.append(next(e["Value.$"] for e in env if e["Name"] == "FORGE_DELIVERY"))
     assert all("$.generation.attempt" in d for d in deliveries), deliveries
-
-
-def _run_repair_choice(generation: dict[str, object], error: str) -> tuple[str, dict[str, object] | None]:
-    """The definition's own RepairOrFail and CountRepair states on moto's engine, with Generate and
-    RecordFailure replaced by end states so the path taken is the execution's outcome."""
-    import time
-
-    import boto3
-    from moto import mock_aws
-
-    s = states()
-    definition = {
-        "StartAt": "RepairOrFail",
-        "States": {
-            "RepairOrFail": s["RepairOrFail"],
-            "CountRepair": s["CountRepair"],
-            "Generate": {"Type": "Succeed"},
-            "RecordFailure": {"Type": "Fail", "Error": "Recorded"},
-        },
-    }
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        sfn = boto3.client("stepfunctions", region_name="us-east-1")
-        arn = sfn.create_state_machine(
-            name="repair", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/x"
-        )["stateMachineArn"]
-        payload = {"job_id": "j", "generation": generation, "failure": {"Error": error, "Cause": "c"}}
-        execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
-        for _ in range(100):
-            described = sfn.describe_execution(executionArn=execution)
-            if described["status"] != "RUNNING":
-                break
-            time.sleep(0.05)
-    output = json.loads(described["output"]) if described.get("output") else None
-    return described["status"], output
-
-
-def test_repair_choice_on_the_engine() -> None:
-    llm = {"provider": "openai", "max_repairs": 2, "attempt": 0}
-    status, output = _run_repair_choice(llm, "StepFailed")
-    assert status == "SUCCEEDED" and output is not None
-    assert output["generation"] == {"provider": "openai", "max_repairs": 2, "attempt": 1}
-    assert _run_repair_choice(llm | {"attempt": 2}, "StepFailed")[0] == "FAILED"
-    assert _run_repair_choice(llm, "States.Timeout")[0] == "FAILED"
-    assert _run_repair_choice(llm | {"max_repairs": 0}, "StepFailed")[0] == "FAILED"
-    assert _run_repair_choice({"provider": "template", "max_repairs": 2, "attempt": 0}, "StepFailed")[0] == "FAILED"
 
 
 def test_a_throttled_lambda_step_waits_for_a_worker_instead_of_failing_the_job() -> None:

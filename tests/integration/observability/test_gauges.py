@@ -20,6 +20,7 @@ from forge.models.job import JobStatus, Step
 from forge.models.spec import PluginSpec, load_spec
 from forge.pipeline.gauges import emit_gauges
 from forge.wiring import reset_deps
+from tests.waiting import HANG
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -109,12 +110,14 @@ def test_the_ticker_reads_at_once_then_on_its_interval_and_survives_a_failed_rea
 
     ticker = Ticker(tick, interval_seconds=0.05)
     ticker.start()
+    thread = ticker._thread
     try:
-        assert third.wait(5), f"only {len(calls)} readings"
+        assert third.wait(HANG), f"only {len(calls)} readings"
     finally:
         ticker.stop()
     stopped_at = len(calls)
-    time.sleep(0.15)
+    # stop() returns once the ticker's thread has ended: nothing is left to read again, however long one waits.
+    assert thread is not None and not thread.is_alive(), "the ticker kept reading after stop()"
     assert len(calls) == stopped_at, "the ticker kept reading after stop()"
     assert ticker.ticks >= 2  # the failed reading is not counted, and did not end the thread
     assert calls[1] - calls[0] >= 0.04

@@ -1,43 +1,17 @@
-"""Every rule against its own fixtures: the `bad` folder must raise it, the `good` folder must not."""
+"""Every rule against its own fixtures: the `bad` folder must raise it, the `good` folder must not.
+
+The rules that run a tool (phpcs) are checked the same way in tests/integration/gates/test_tool_rule_fixtures.py.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from forge.gates import scan
 from forge.gates.registry import rule_ids
+from tests.scan_rules import EXPECTED_ERRORS, FIXTURES, HOSTS, TOOL_RULES, assert_bad_fixture_is_caught, errors_of
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scan" / "rules"
-HOSTS = frozenset({"api.molam.com", "sandbox.api.molam.com"})
-# How many error findings each `bad` fixture holds: one per planted construct, so a rule that stops
-# seeing one of them fails here.
-EXPECTED_ERRORS = {
-    "exec.eval": 2,
-    "exec.create-function": 1,
-    "exec.preg-replace-e": 2,
-    "exec.backticks": 1,
-    "exec.shell": 3,
-    "exec.dynamic-call": 15,
-    "exec.decode-chain": 3,
-    "exec.unserialize": 2,
-    "include.dynamic": 4,
-    "fs.write-php": 7,
-    "fs.self-updater": 2,
-    "priv.admin-user": 2,
-    "net.host-not-allowed": 9,
-    "net.request-data-exfiltration": 4,
-    "secret.hardcoded": 8,
-    "obfuscation": 3,
-    "files.hidden": 2,
-    "files.binary": 4,
-    "wporg.headers": 3,
-    "wporg.readme": 5,
-    "wporg.text-domain": 3,
-    "wporg.trademark": 2,
-    "phpcs": 3,
-}
+PYTHON_RULES = sorted(set(EXPECTED_ERRORS) - TOOL_RULES)
 
 
 def test_every_registered_rule_has_fixtures() -> None:
@@ -47,21 +21,14 @@ def test_every_registered_rule_has_fixtures() -> None:
         assert (FIXTURES / rule / "good").is_dir(), rule
 
 
-def _errors(rule: str, kind: str) -> list[str]:
-    report = scan(FIXTURES / rule / kind, HOSTS, only=[rule])
-    return [f"{f.rule} {f.path}:{f.line} {f.message}" for f in report.errors]
-
-
-@pytest.mark.parametrize("rule", sorted(EXPECTED_ERRORS))
+@pytest.mark.parametrize("rule", PYTHON_RULES)
 def test_bad_fixture_is_caught(rule: str) -> None:
-    errors = _errors(rule, "bad")
-    assert len(errors) == EXPECTED_ERRORS[rule], "\n".join(errors)
-    assert all(e.split()[0] == rule or (rule == "phpcs" and e.startswith("phpcs.")) for e in errors), errors
+    assert_bad_fixture_is_caught(rule)
 
 
-@pytest.mark.parametrize("rule", sorted(EXPECTED_ERRORS))
+@pytest.mark.parametrize("rule", PYTHON_RULES)
 def test_good_fixture_is_clean(rule: str) -> None:
-    assert _errors(rule, "good") == []
+    assert errors_of(rule, "good") == []
 
 
 def test_findings_carry_file_line_severity_and_message() -> None:

@@ -1,12 +1,11 @@
-"""The package bundle: reproducible zip and SBOM, SHA256SUMS that coreutils accepts, composer components."""
+"""The package bundle: reproducible zip and SBOM, SHA256SUMS, composer components (coreutils checking the
+SHA256SUMS: tests/integration/supply_chain/test_sha256sums_coreutils.py)."""
 
 from __future__ import annotations
 
 import io
 import json
-import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 from cyclonedx.model.bom import Bom
@@ -16,20 +15,7 @@ from forge.packaging.bundle import build_bundle
 from forge.packaging.checksums import parse_sha256sums, sha256sums
 from forge.packaging.plugin_header import header_version
 from forge.signing.verify import sha256_hex
-
-LOCK = {
-    "packages": [
-        {"name": "psr/log", "version": "3.0.2", "dist": {"shasum": "f16e1d5863e37f8d8c2a01719f5b34baa2b714d3"}},
-        {"name": "php", "version": "8.2"},
-    ],
-    "packages-dev": [{"name": "phpunit/phpunit", "version": "10.5.0", "dist": {"shasum": ""}}],
-}
-SHIPPED = {"demo.php": b"<?php\n/*\n * Plugin Name: Demo\n * Version: 1.4.2\n */\n", "inc/a.php": b"<?php\n"}
-SOURCE = {**SHIPPED, "composer.lock": json.dumps(LOCK).encode(), "tests/t.php": b"<?php\n"}
-
-
-def bundle() -> object:
-    return build_bundle(name="Demo Pay", slug="demo", version="1.4.2", shipped=SHIPPED, source=SOURCE)
+from tests.demo_bundle import SHIPPED, bundle
 
 
 def test_bundle_is_byte_reproducible_and_laid_out_under_the_slug() -> None:
@@ -67,23 +53,6 @@ def test_sbom_without_a_lock_lists_declared_requirements() -> None:
 def test_bad_composer_lock_is_a_clear_error() -> None:
     with pytest.raises(StepFailed, match="composer.lock is not valid JSON"):
         build_bundle(name="x", slug="x", version="1", shipped={"x.php": b"1"}, source={"composer.lock": b"{"})
-
-
-def test_sha256sums_is_what_sha256sum_checks(tmp_path: Path) -> None:
-    made = bundle()
-    for name, data in made.files().items():
-        (tmp_path / name).write_bytes(data)
-    done = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert parse_sha256sums(made.checksums) == {
-        "demo-1.4.2.zip": made.zip_sha256,
-        "demo-1.4.2.cdx.json": sha256_hex(made.sbom),
-    }
-    zip_path = tmp_path / "demo-1.4.2.zip"
-    data = bytearray(zip_path.read_bytes())
-    data[10] ^= 0x01
-    zip_path.write_bytes(bytes(data))
-    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True).returncode != 0
 
 
 def test_checksums_refuse_paths_and_malformed_lines() -> None:

@@ -73,19 +73,30 @@ SCRIPT = textwrap.dedent('''
         arn = sfn.create_state_machine(name="t", definition=json.dumps({"StartAt": "S", "States": {"S": state}}),
                                        roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
         execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+
+        def until(probe, done, timeout=120):
+            # A condition, not a guess: the deadline only bounds a hang.
+            deadline = time.monotonic() + timeout
+            while not done(found := probe()) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            return found
+
+        def history():
+            return sfn.get_execution_history(executionArn=execution)["events"]
+
+        if scenario in ("stop", "cause"):
+            # The engine records TaskSubmitted once the Lambda was invoked, right before the token wait starts.
+            until(history, lambda events: any(e["type"] == "TaskSubmitted" for e in events))
         if scenario == "stop":
-            time.sleep(0.5)
             sfn.stop_execution(executionArn=execution)
         if scenario == "cause":
-            time.sleep(0.5)
-            token = json.loads([e for e in sfn.get_execution_history(executionArn=execution)["events"]
+            token = json.loads([e for e in history()
                                 if e["type"] == "TaskScheduled"][0]["taskScheduledEventDetails"]["parameters"])
             sfn.send_task_failure(taskToken=token["Payload"]["token"], error="Rejected", cause="wrong colours")
-        for _ in range(50):
-            d = sfn.describe_execution(executionArn=execution)
-            if d["status"] != "RUNNING":
-                break
-            time.sleep(0.1)
+        # Without the stop fix the execution never ends by itself (its wait lasts 600 s): that one case can only
+        # be watched for a while, long enough for the fixed engine to have ended it many times over.
+        watch = 5 if (scenario, patched) == ("stop", False) else 120
+        d = until(lambda: sfn.describe_execution(executionArn=execution), lambda d: d["status"] != "RUNNING", watch)
         print(json.dumps({"status": d["status"], "output": d.get("output"), "cause": d.get("cause")}))
 ''')
 

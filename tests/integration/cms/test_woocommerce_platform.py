@@ -1,11 +1,12 @@
-"""The WooCommerce platform against the real tools: php -l, composer, phpunit, the sandbox harness, node."""
+"""The WooCommerce platform against the real tools: php -l, composer, phpunit, the sandbox harness, node.
+
+Its rendering alone: tests/unit/cms/test_woocommerce_render.py.
+"""
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
-import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -14,16 +15,12 @@ from typing import Any
 
 import pytest
 
-from forge.cms import get_platform
-from forge.cms.base import Command
-from forge.cms.rendering import UnescapedOutput, make_environment, one_line
+from forge.cms.rendering import one_line
 from forge.cms.woocommerce.platform import PLATFORM, context
-from forge.errors import ForgeError
 from forge.models.spec import PluginSpec, load_spec
+from tests.woocommerce_plugin import DEMO, variant, wordpress_headers
 
-REPO = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
-DEMO = REPO / "examples" / "woocommerce.yaml"
 
 HOSTILE: dict[str, Any] = {
     # A newline followed by a header line: WordPress would read it as the plugin's version.
@@ -71,14 +68,9 @@ def demo() -> PluginSpec:
     return load_spec(DEMO)
 
 
-def _variant(base: PluginSpec, **changes: Any) -> PluginSpec:
-    # model_validate (not model_copy) so every variant is a spec the forge would really accept.
-    return PluginSpec.model_validate({**base.model_dump(), **changes})
-
-
 @pytest.fixture(scope="module")
 def hostile(demo: PluginSpec) -> PluginSpec:
-    return _variant(demo, **HOSTILE)
+    return variant(demo, **HOSTILE)
 
 
 def _plugin(spec: PluginSpec, tmp_path: Path) -> Path:
@@ -100,154 +92,6 @@ def _assert_ok(result: subprocess.CompletedProcess[str], what: str) -> None:
     assert result.returncode == 0, f"{what} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
 
 
-# ---- contract ------------------------------------------------------------------------------------------
-
-
-def test_registry_finds_the_platform() -> None:
-    assert get_platform("woocommerce") is PLATFORM
-    assert PLATFORM.name == "woocommerce"
-    assert PLATFORM.folder == REPO / "layers" / "forge" / "cms" / "woocommerce"
-
-
-def test_commands_are_the_documented_ones(demo: PluginSpec) -> None:
-    assert PLATFORM.main_file(demo) == "molam-pay-for-woocommerce.php"
-    assert PLATFORM.test_command("out/junit.xml") == Command(
-        argv=("phpunit", "--configuration", "phpunit.xml.dist", "--log-junit", "out/junit.xml"),
-        label="phpunit",
-    )
-    assert PLATFORM.sandbox_command(demo).argv == (
-        "php",
-        "-d",
-        "error_reporting=-1",
-        "-d",
-        "display_errors=stderr",
-        "-d",
-        "log_errors=0",
-        "sandbox/harness.php",
-        "plugin/molam-pay-for-woocommerce.php",
-    )
-    build = PLATFORM.build_commands(["b.php", "a.php"])
-    assert [c.argv for c in build] == [
-        ("php", "-l", "a.php"),
-        ("php", "-l", "b.php"),
-        ("composer", "validate", "--no-check-publish", "--no-check-lock", "--strict"),
-    ]
-    assert set(PLATFORM.sandbox_files()) == {
-        "sandbox/harness.php",
-        "sandbox/standins.php",
-        "sandbox/woocommerce-gateway-api.php",
-    }
-
-
-def test_render_is_deterministic(demo: PluginSpec) -> None:
-    first, second = PLATFORM.render(demo), PLATFORM.render(load_spec(DEMO))
-    assert first == second
-    assert list(first) == sorted(first)
-    assert all(isinstance(v, bytes) for v in first.values())
-    assert b"\r\n" not in b"".join(first.values())
-
-
-def test_tree_has_the_plugin_files(demo: PluginSpec) -> None:
-    tree = PLATFORM.render(demo)
-    slug = demo.slug
-    for path in (
-        f"{slug}.php",
-        f"includes/class-{slug}-gateway.php",
-        f"includes/class-{slug}-webhook.php",
-        f"includes/class-{slug}-blocks-support.php",
-        "assets/js/blocks.js",
-        "readme.txt",
-        "uninstall.php",
-        "composer.json",
-        "phpunit.xml.dist",
-        "tests/bootstrap.php",
-        "tests/stubs.php",
-        "tests/woocommerce-gateway-api.php",
-    ):
-        assert path in tree, path
-    # The unit tests and the sandbox load the very same stand-ins.
-    assert tree["tests/stubs.php"] == PLATFORM.sandbox_files()["sandbox/standins.php"]
-    assert tree["tests/woocommerce-gateway-api.php"] == PLATFORM.sandbox_files()["sandbox/woocommerce-gateway-api.php"]
-
-
-def test_dist_exclude_drops_dev_files_only(demo: PluginSpec) -> None:
-    def excluded(path: str) -> bool:
-        return any(fnmatch.fnmatch(path, pattern) for pattern in PLATFORM.dist_exclude)
-
-    shipped = [p for p in PLATFORM.render(demo) if not excluded(p)]
-    assert not [p for p in shipped if p.startswith("tests/") or "phpunit" in p]
-    assert {"molam-pay-for-woocommerce.php", "readme.txt", "uninstall.php", "assets/js/blocks.js"} <= set(shipped)
-    assert excluded(".phpunit.result.cache")
-
-
-def test_main_file_headers(demo: PluginSpec) -> None:
-    main = PLATFORM.render(demo)["molam-pay-for-woocommerce.php"].decode()
-    headers = _headers(main)
-    assert headers["Plugin Name"] == demo.name
-    assert headers["Version"] == "1.0.0"
-    assert headers["Text Domain"] == demo.slug
-    assert headers["License"] == "GPL-2.0-or-later"
-    assert headers["Requires PHP"] == "7.4"
-    assert headers["WC requires at least"] == "8.0"
-    assert headers["WC tested up to"] == "9.3"
-    assert "defined( 'ABSPATH' ) || exit;" in main
-
-
-def test_readme_follows_the_wordpress_org_format(demo: PluginSpec) -> None:
-    readme = PLATFORM.render(demo)["readme.txt"].decode()
-    assert readme.startswith("=== Molam Pay for WooCommerce ===\n")
-    for field in ("Contributors", "Tags", "Requires at least", "Tested up to", "Requires PHP", "Stable tag"):
-        assert re.search(rf"^{field}: \S", readme, re.M), field
-    for section in (
-        "Description",
-        "External services",
-        "Installation",
-        "Frequently Asked Questions",
-        "Changelog",
-    ):
-        assert f"\n== {section} ==\n" in readme, section
-    assert "https://molam.com/terms" in readme and "https://molam.com/privacy" in readme
-    assert "Stable tag: 1.0.0" in readme
-
-
-def test_feature_flags_change_the_tree(demo: PluginSpec) -> None:
-    bare = _variant(demo, features={"refunds": False, "webhooks": False, "blocks_checkout": False})
-    tree = PLATFORM.render(bare)
-    assert not [p for p in tree if "webhook" in p.lower() or "blocks" in p]
-    gateway = tree[f"includes/class-{demo.slug}-gateway.php"].decode()
-    assert "process_refund" not in gateway
-    assert "'refunds'" not in gateway
-    plugin = tree[f"includes/class-{demo.slug}-plugin.php"].decode()
-    assert "'cart_checkout_blocks', MOLAM_PAY_FOR_WOOCOMMERCE_FILE, false" in plugin
-
-
-def test_settings_that_redefine_built_in_fields_are_refused(demo: PluginSpec) -> None:
-    spec = _variant(demo, settings=[{"key": "api_key", "label": "Key"}])
-    with pytest.raises(ForgeError, match="api_key"):
-        PLATFORM.render(spec)
-
-
-def test_slug_starting_with_a_digit_gives_valid_identifiers(demo: PluginSpec) -> None:
-    names = context(_variant(demo, slug="2pay-gateway"))
-    assert names["prefix"] == "Plugin_2pay_Gateway"
-    assert names["gateway_id"] == "plugin_2pay_gateway"
-
-
-# ---- rendering filters -----------------------------------------------------------------------------
-
-
-def test_templates_cannot_print_unfiltered_values(tmp_path: Path) -> None:
-    env = make_environment(tmp_path)
-    with pytest.raises(UnescapedOutput):
-        env.from_string("{{ value }}").render(value="x'")
-    assert env.from_string("'{{ value|php_sq }}'").render(value="a'\\b") == "'a\\'\\\\b'"
-    assert env.from_string("{{ value|php_comment }}").render(value="a\n*/ ?>\u2028b") == "a * / ? > b"
-    assert env.from_string("{{ value|html }}").render(value="<a href='x'>") == "&lt;a href=&#39;x&#39;&gt;"
-    assert env.from_string("{{ value|js_str }}").render(value="</script>\u2028") == '"\\u003c/script\\u003e\\u2028"'
-    with pytest.raises(ValueError):
-        env.from_string("{{ value|ident }}").render(value="a-b")
-
-
 # ---- real tools on the demo plugin -------------------------------------------------------------------
 
 
@@ -261,7 +105,7 @@ def test_templates_cannot_print_unfiltered_values(tmp_path: Path) -> None:
     ids=["all-features", "no-features", "no-webhooks"],
 )
 def test_build_commands_pass(demo: PluginSpec, features: dict[str, bool], tmp_path: Path) -> None:
-    spec = _variant(demo, features=features)
+    spec = variant(demo, features=features)
     root = _plugin(spec, tmp_path)
     assert not (root / "vendor").exists()
     for command in PLATFORM.build_commands(_php_files(root)):
@@ -344,7 +188,7 @@ def _with_parents(rel: str) -> list[str]:
     ids=["no-features", "webhooks-only"],
 )
 def test_phpunit_passes_without_optional_features(demo: PluginSpec, features: dict[str, bool], tmp_path: Path) -> None:
-    root = _plugin(_variant(demo, features=features, currencies=["USD"]), tmp_path)
+    root = _plugin(variant(demo, features=features, currencies=["USD"]), tmp_path)
     _assert_ok(_run(PLATFORM.test_command(str(tmp_path / "junit.xml")).argv, root), "phpunit")
 
 
@@ -494,7 +338,7 @@ def test_hostile_values_land_as_inert_data(hostile: PluginSpec, tmp_path: Path) 
     assert "<b>" not in seen["notice"] and "&lt;b&gt;" in seen["notice"]
 
     # Headers: one line each, so the injected "Version:" line is not a header of its own.
-    headers = _headers(tree[PLATFORM.main_file(hostile)].decode())
+    headers = wordpress_headers(tree[PLATFORM.main_file(hostile)].decode())
     assert headers["Version"] == "1.0.0"
     assert headers["Plugin Name"] == one_line(hostile.name).replace("*/", "* /").replace("?>", "? >")
     assert "Version: 6.6.6" in headers["Plugin Name"]
@@ -516,25 +360,6 @@ def test_hostile_values_land_as_inert_data(hostile: PluginSpec, tmp_path: Path) 
     )
     _assert_ok(js, "blocks.js probe")
     assert json.loads(js.stdout) == {"name": names["gateway_id"], "ariaLabel": hostile.brand}
-
-
-def _headers(php: str) -> dict[str, str]:
-    """Plugin headers the way WordPress' get_file_data() reads them: first match of each, per line."""
-    names = (
-        "Plugin Name",
-        "Version",
-        "Text Domain",
-        "License",
-        "Requires PHP",
-        "WC requires at least",
-        "WC tested up to",
-    )
-    found = {}
-    for name in names:
-        match = re.search(rf"^[ \t/*#@]*{re.escape(name)}:(.*)$", php, re.M | re.I)
-        if match:
-            found[name] = match.group(1).strip()
-    return found
 
 
 def test_node_is_available() -> None:

@@ -1,0 +1,51 @@
+"""Every scan rule's fixtures and how many errors each `bad` folder holds, read by the unit tests (the rules that
+are pure Python) and the integration tests (the rules that run a tool, e.g. phpcs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from forge.gates import scan
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan" / "rules"
+HOSTS = frozenset({"api.molam.com", "sandbox.api.molam.com"})
+# How many error findings each `bad` fixture holds: one per planted construct, so a rule that stops
+# seeing one of them fails here.
+EXPECTED_ERRORS = {
+    "exec.eval": 2,
+    "exec.create-function": 1,
+    "exec.preg-replace-e": 2,
+    "exec.backticks": 1,
+    "exec.shell": 3,
+    "exec.dynamic-call": 15,
+    "exec.decode-chain": 3,
+    "exec.unserialize": 2,
+    "include.dynamic": 4,
+    "fs.write-php": 7,
+    "fs.self-updater": 2,
+    "priv.admin-user": 2,
+    "net.host-not-allowed": 9,
+    "net.request-data-exfiltration": 4,
+    "secret.hardcoded": 8,
+    "obfuscation": 3,
+    "files.hidden": 2,
+    "files.binary": 4,
+    "wporg.headers": 3,
+    "wporg.readme": 5,
+    "wporg.text-domain": 3,
+    "wporg.trademark": 2,
+    "phpcs": 3,
+}
+# The rules that run an external tool: their fixture tests are integration tests.
+TOOL_RULES = frozenset({"phpcs"})
+
+
+def errors_of(rule: str, kind: str) -> list[str]:
+    report = scan(FIXTURES / rule / kind, HOSTS, only=[rule])
+    return [f"{f.rule} {f.path}:{f.line} {f.message}" for f in report.errors]
+
+
+def assert_bad_fixture_is_caught(rule: str) -> None:
+    errors = errors_of(rule, "bad")
+    assert len(errors) == EXPECTED_ERRORS[rule], "\n".join(errors)
+    assert all(e.split()[0] == rule or (rule == "phpcs" and e.startswith("phpcs.")) for e in errors), errors
