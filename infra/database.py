@@ -59,7 +59,10 @@ class Database(Construct):
         self.instance = rds.DatabaseInstance(
             self,
             "Instance",
-            engine=rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.VER_16_9),
+            # The major only: RDS retires minor versions (a template naming one fails to deploy once it is gone), and
+            # with the major alone RDS creates the instance at its current default minor, and auto minor upgrades
+            # keep it current without the template ever disagreeing (docs/aws.md, "Database engine version").
+            engine=rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.VER_16),
             instance_type=ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
             vpc=network.vpc,
             vpc_subnets=network.subnets,

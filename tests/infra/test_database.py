@@ -196,3 +196,15 @@ def test_deletion_protection_and_multi_az_are_context_switches() -> None:
     assert instance["Properties"]["MultiAZ"] is True
     with pytest.raises(ValueError, match="forge:databaseDeletionProtection"):
         ForgeContext.from_node(cdk.App(context={"forge:databaseDeletionProtection": "maybe"}).node)
+
+
+def test_the_engine_version_names_only_the_major_so_a_retired_minor_cannot_fail_a_deploy(synth: Synth) -> None:
+    """RDS retires minor versions; a template pinned to one (16.9) fails to create or update once it is gone, and
+    CloudFormation rolls the deploy back. The major alone lets RDS pick its current default minor at creation, and
+    auto minor upgrades move the instance on without the template ever disagreeing (docs/aws.md)."""
+    (instance,) = synth.of_type("AWS::RDS::DBInstance").values()
+    props = instance["Properties"]
+    assert props["EngineVersion"] == "16"
+    assert props["AutoMinorVersionUpgrade"] is True
+    (parameters,) = synth.of_type("AWS::RDS::DBParameterGroup").values()
+    assert parameters["Properties"]["Family"] == "postgres16"
