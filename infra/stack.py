@@ -129,7 +129,6 @@ class PluginForgeStack(Stack):
         return Schedules(
             self,
             "Schedules",
-            database_secret=self.database.secret,
             key_rotation=rotate,
             gauges=gauges,
             workflow_callbacks=callbacks,

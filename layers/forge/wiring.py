@@ -28,14 +28,15 @@ def default_deps() -> PipelineDeps:
         if _deps is None:
             from forge.artifacts import artifact_store, audit_archive
             from forge.db.connection import database
-            from forge.db.dsn import resolve_dsn
+            from forge.db.dsn import refreshed_dsn, resolve_dsn
             from forge.db.repositories import PostgresRepositories
             from forge.publishing.marketplace import marketplace
             from forge.signing.backends import active_signer, create_key, signer_for
             from forge.workflow.client import StepFunctionsWorkflow
 
             settings = get_settings()
-            repos = PostgresRepositories.on(database(resolve_dsn()))
+            # A rotated database secret is read again at the first refused password (forge.db.connection).
+            repos = PostgresRepositories.on(database(resolve_dsn(), refresh_dsn=refreshed_dsn))
             _deps = PipelineDeps(
                 settings=settings,
                 repos=repos,

@@ -59,24 +59,6 @@ def test_key_rotation_runs_the_rotate_keys_handler_on_a_schedule(synth: Synth) -
     assert {"kms:CreateKey", "kms:UpdateAlias", "kms:GetPublicKey"} <= granted
 
 
-def test_secret_rotation_rotates_exactly_the_database_secret(synth: Synth) -> None:
-    schedules = {
-        s["Properties"]["Description"]: s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
-    }
-    schedule = schedules["Plugin Forge: rotate the database credentials"]
-    assert schedule["Target"]["Arn"]["Fn::Join"][1][-1] == ":scheduler:::aws-sdk:secretsmanager:rotateSecret"
-    secret = synth.stack.resolve(synth.stack.database.secret.secret_arn)
-    assert json.dumps(secret) in json.dumps(schedule["Target"]["Input"])
-    assert schedule["ScheduleExpression"] == "rate(30 days)"
-    role = schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]
-    (rotate,) = [s for s in synth.statements(role) if "secretsmanager:RotateSecret" in actions(s)]
-    assert rotate["Resource"] == secret
-    # The rotation itself is Secrets Manager's hosted single-user function, in the VPC next to the database.
-    (rotation,) = synth.of_type("AWS::SecretsManager::RotationSchedule").values()
-    assert rotation["Properties"]["HostedRotationLambda"]["RotationType"] == "PostgreSQLSingleUser"
-    assert rotation["Properties"]["HostedRotationLambda"]["VpcSubnetIds"]
-
-
 def test_gauges_run_every_minute_with_database_access_only(synth: Synth) -> None:
     handler = REPO_ROOT / "functions" / GAUGES_FUNCTION / "handler.py"
     gauges = synth.stack.functions.all[GAUGES_FUNCTION]
