@@ -1,5 +1,6 @@
 """EventBridge Scheduler: key rotation (functions/rotate_keys), the every-minute gauges (functions/gauges) and
-workflow-callback sweeper (functions/workflow_callbacks), planned in one place. The database password rotates on its
+workflow-callback sweeper (functions/workflow_callbacks), and the job reconciliation (functions/reconcile_jobs),
+planned in one place. The database password rotates on its
 secret's own rotation rule (infra/database.py)."""
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ GAUGES = scheduler.ScheduleExpression.rate(Duration.minutes(1))
 WORKFLOW_CALLBACKS_FUNCTION = "workflow_callbacks"
 WORKFLOW_CALLBACKS_SPEC = FunctionSpec(timeout_seconds=50, memory_mb=256)
 WORKFLOW_CALLBACKS = scheduler.ScheduleExpression.rate(Duration.minutes(1))
+# Executions that ended without recording their job's outcome (forge.pipeline.ended_executions): a separate concern from
+# the callbacks above (those answer waiting workflows; this one closes jobs whose workflow is gone).
+JOB_RECONCILIATION_FUNCTION = "reconcile_jobs"
+JOB_RECONCILIATION_SPEC = FunctionSpec(timeout_seconds=120, memory_mb=256)
+JOB_RECONCILIATION = scheduler.ScheduleExpression.rate(Duration.minutes(10))
 
 
 class Schedules(Construct):
@@ -42,6 +48,7 @@ class Schedules(Construct):
         key_rotation: lambda_.IFunction | None,
         gauges: lambda_.IFunction,
         workflow_callbacks: lambda_.IFunction,
+        job_reconciliation: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         # One role for the schedules, with exactly their targets (the default is a stack-wide shared role).
@@ -51,7 +58,8 @@ class Schedules(Construct):
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
             ),
-            description="Plugin Forge schedules: rotate the signing key, emit the gauges, deliver workflow callbacks",
+            description="Plugin Forge schedules: rotate the signing key, emit the gauges, deliver workflow callbacks, "
+            "reconcile ended executions",
         )
         self.key_rotation: scheduler.Schedule | None = None
         if key_rotation is not None:
@@ -80,6 +88,15 @@ class Schedules(Construct):
             "deliver the approval and revocation callbacks still due",
             retry_attempts=0,
             max_event_age=Duration.minutes(1),
+        )
+        # A missed sweep is the next one's work; a job waits at most twenty minutes for its outcome.
+        self.job_reconciliation = self._invoke(
+            "JobReconciliation",
+            job_reconciliation,
+            JOB_RECONCILIATION,
+            "record the outcome of executions that ended without one",
+            retry_attempts=0,
+            max_event_age=Duration.minutes(10),
         )
 
     def _invoke(

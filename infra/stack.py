@@ -20,6 +20,8 @@ from infra.pipeline import Pipeline
 from infra.schedules import (
     GAUGES_FUNCTION,
     GAUGES_SPEC,
+    JOB_RECONCILIATION_FUNCTION,
+    JOB_RECONCILIATION_SPEC,
     KEY_ROTATION_HANDLER,
     WORKFLOW_CALLBACKS_FUNCTION,
     WORKFLOW_CALLBACKS_SPEC,
@@ -126,10 +128,13 @@ class PluginForgeStack(Stack):
         gauges = self.functions.add(GAUGES_FUNCTION, GAUGES_SPEC)
         callbacks = self.functions.add(WORKFLOW_CALLBACKS_FUNCTION, WORKFLOW_CALLBACKS_SPEC)
         self.pipeline.reference.grant_task_response(callbacks)
+        reconciliation = self.functions.add(JOB_RECONCILIATION_FUNCTION, JOB_RECONCILIATION_SPEC)
+        self.pipeline.grant_read_executions(reconciliation)
         return Schedules(
             self,
             "Schedules",
             key_rotation=rotate,
             gauges=gauges,
             workflow_callbacks=callbacks,
+            job_reconciliation=reconciliation,
         )

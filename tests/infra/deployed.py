@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.parameters import base as parameters_base
 
 from forge.config import reset_settings
 from forge.wiring import reset_deps
@@ -50,6 +51,21 @@ def resolve(value: Any, deployed: Mapping[str, str]) -> str:
         separator, parts = value["Fn::Join"]
         return separator.join(resolve(p, deployed) for p in parts)
     raise Unresolved(f"cannot resolve {value!r}")
+
+
+def database_secret(dsn: str) -> dict[str, Any]:
+    """The RDS secret's JSON (what forge.db.dsn reads) for a test database: host, port, dbname, username, password."""
+    import psycopg2
+
+    params = psycopg2.extensions.parse_dsn(dsn)
+    return {
+        "engine": "postgres",
+        "username": params["user"],
+        "password": params.get("password", ""),
+        "host": params["host"],
+        "port": int(params.get("port", 5432)),
+        "dbname": params["dbname"],
+    }
 
 
 def function_environment(synth: Synth, name: str, deployed: Mapping[str, str]) -> dict[str, str]:
@@ -98,8 +114,12 @@ def deployed_environment(monkeypatch: pytest.MonkeyPatch, environment: Mapping[s
         monkeypatch.setenv("FORGE_HOME", str(home))
     reset_settings()
     reset_deps()
+    # Powertools keeps one client per provider for the process (a Lambda's life); built under this test's moto, it
+    # must not outlive it (other tests' moto has other secrets).
+    parameters_base.DEFAULT_PROVIDERS.clear()
     try:
         yield
     finally:
+        parameters_base.DEFAULT_PROVIDERS.clear()
         reset_deps()
         reset_settings()

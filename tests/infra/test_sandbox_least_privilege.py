@@ -27,6 +27,7 @@ EXPECTED_FUNCTION_ACCESS: dict[str, set[str]] = {
     "rotate_keys": set(),
     "gauges": set(),
     "workflow_callbacks": set(),
+    "reconcile_jobs": set(),
 }
 
 
