@@ -126,6 +126,12 @@ class Pipeline(Construct):
             f"{self.state_machine_name}:*"
         )
 
+    def grant_task_failure(self, grantee: lambda_.IFunction) -> None:
+        """states:SendTaskFailure for this state machine's tasks only (not success: the stopped-task function)."""
+        grantee.add_to_role_policy(
+            iam.PolicyStatement(actions=["states:SendTaskFailure"], resources=[self.reference.state_machine_arn])
+        )
+
     def grant_read_executions(self, grantee: lambda_.IFunction) -> None:
         """states:DescribeExecution on this state machine's executions, nothing else (the job reconciliation)."""
         grantee.add_to_role_policy(

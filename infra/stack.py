@@ -29,6 +29,7 @@ from infra.schedules import (
 )
 from infra.secrets import MfaKey
 from infra.signing import Signing
+from infra.task_events import TASK_STOPPED_FUNCTION, TASK_STOPPED_SPEC, TaskEvents
 
 # The checkout this file is in: the stack packages ITS functions/, layers/ and statemachine/, whatever
 # directory the synth was started from.
@@ -96,6 +97,10 @@ class PluginForgeStack(Stack):
             functions=self.functions,
             containers=self.containers,
         )
+        # A container task that stops before its reporter answers fails its state with the stop reason.
+        task_stopped = self.functions.add(TASK_STOPPED_FUNCTION, TASK_STOPPED_SPEC)
+        self.pipeline.grant_task_failure(task_stopped)
+        self.task_events = TaskEvents(self, "TaskEvents", cluster=self.containers.cluster, function=task_stopped)
         self.api = Api(self, "Api", repo_root=repo_root, function=self.functions.api, context=context)
         self.mfa_key = MfaKey(self, "MfaKey")
         self.mfa_key.grant_to(self.functions.api)

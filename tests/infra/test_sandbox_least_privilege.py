@@ -28,6 +28,7 @@ EXPECTED_FUNCTION_ACCESS: dict[str, set[str]] = {
     "gauges": set(),
     "workflow_callbacks": set(),
     "reconcile_jobs": set(),
+    "task_stopped": set(),
 }
 
 
