@@ -35,7 +35,8 @@ from infra.task_events import TASK_STOPPED_FUNCTION, TASK_STOPPED_SPEC, TaskEven
 # directory the synth was started from.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ROTATE_KEYS = "rotate_keys"
-ROTATE_KEYS_SPEC = FunctionSpec(timeout_seconds=120)
+# Rotation tries a new key until IAM lets it sign (KMS: up to five minutes after creation) before registering it.
+ROTATE_KEYS_SPEC = FunctionSpec(timeout_seconds=600)
 
 
 class PluginForgeStack(Stack):

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     pkcs11_token_label: str = Field(default="plugin-forge", alias="FORGE_PKCS11_TOKEN")
     pkcs11_pin: str | None = Field(default=None, alias="FORGE_PKCS11_PIN")
     kms_key_alias: str = Field(default="alias/plugin-forge-signing", alias="FORGE_KMS_KEY_ALIAS")
+    # The key to register when the keyset is empty and the alias does not exist yet (the stack's own key, until the
+    # first rotation creates the alias).
+    kms_initial_key_arn: str | None = Field(default=None, alias="FORGE_KMS_INITIAL_KEY_ARN")
     # FORGE_SIGNER=vault: a Vault Transit ecdsa-p256 key (VAULT_ADDR / VAULT_TOKEN as the Vault CLI reads them).
     vault_addr: str | None = Field(default=None, alias="VAULT_ADDR")
     vault_token: str | None = Field(default=None, alias="VAULT_TOKEN")

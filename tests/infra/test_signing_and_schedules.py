@@ -4,31 +4,26 @@ from __future__ import annotations
 
 import json
 
+from forge.signing.kms_signer import SIGNING_KEY_TAG
 from infra.schedules import GAUGES_FUNCTION, KEY_ROTATION_HANDLER, WORKFLOW_CALLBACKS_FUNCTION
-from infra.signing import ALIAS
 from infra.stack import REPO_ROOT, ROTATE_KEYS
 from tests.infra.synthesis import Synth, actions
 
 
-def test_signing_key_is_p256_sign_verify_behind_the_alias(synth: Synth) -> None:
+def test_signing_key_is_p256_sign_verify_and_retained(synth: Synth) -> None:
     key_id = synth.logical_id(synth.stack.signing.key)
     props = synth.resources[key_id]["Properties"]
     assert props["KeySpec"] == "ECC_NIST_P256" and props["KeyUsage"] == "SIGN_VERIFY"
     assert synth.resources[key_id]["DeletionPolicy"] == "Retain"
-    (alias,) = [
-        a["Properties"]
-        for a in synth.of_type("AWS::KMS::Alias").values()
-        if a["Properties"]["TargetKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    ]
-    assert alias["AliasName"] == ALIAS
 
 
-def test_only_signers_and_rotation_may_use_the_key_and_only_through_the_alias(synth: Synth) -> None:
+def test_only_signers_and_rotation_may_sign_and_only_with_this_stacks_keys(synth: Synth) -> None:
     users: set[str] = set()
     for policy in synth.of_type("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             if "kms:Sign" in actions(statement):
-                assert statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ALIAS}}
+                tag = f"aws:ResourceTag/{SIGNING_KEY_TAG}"
+                assert statement["Condition"] == {"StringEquals": {tag: synth.stack.signing.alias}}
                 users |= {r["Ref"] for r in policy["Properties"]["Roles"]}
     functions = synth.stack.functions.all
     # sign: packages; publish: release statements; api: revocation lists.
