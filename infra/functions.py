@@ -114,6 +114,8 @@ class Functions(Construct):
         # The functions and the Fargate tasks reach S3 only through the VPC's gateway endpoint; its policy admits
         # these buckets (this is the construct that holds both the network and the buckets).
         network.restrict_s3_to([artifacts.bucket, artifacts.marketplace, artifacts.audit_bucket])
+        # Placed in the egress subnets (forge:natGateway): generate, for an external LLM endpoint; nothing else.
+        self._egress = frozenset({"generate"}) if network.egress_subnets is not None else frozenset()
         self.code_paths: dict[str, Path] = {}
         self.all: dict[str, lambda_.Function] = {}
         self.steps: dict[str, lambda_.Function] = {step: self.add(step, spec) for step, spec in LIGHT_STEPS.items()}
@@ -137,7 +139,11 @@ class Functions(Construct):
             "log_group": logs.LogGroup(self, f"{construct_id}Logs", retention=logs.RetentionDays.ONE_MONTH),
             "description": f"Plugin Forge {name}",
             "vpc": self._network.vpc,
-            "vpc_subnets": self._network.subnets,
+            "vpc_subnets": (
+                self._network.egress_subnets
+                if name in self._egress and self._network.egress_subnets is not None
+                else self._network.subnets
+            ),
             "security_groups": [self._network.function_security_group],
         }
         function = lambda_.Function(

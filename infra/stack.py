@@ -14,6 +14,7 @@ from infra.containers import Containers
 from infra.context import ForgeContext
 from infra.database import Database, Migrations
 from infra.functions import Functions, FunctionSpec
+from infra.generation import Generation
 from infra.network import Network
 from infra.observability import Observability
 from infra.pipeline import Pipeline
@@ -50,7 +51,7 @@ class PluginForgeStack(Stack):
         context = ForgeContext.from_node(self.node)
         Tags.of(self).add("project", "plugin-forge")
 
-        self.network = Network(self, "Network")
+        self.network = Network(self, "Network", nat_gateway=context.nat_gateway)
         self.artifacts = Artifacts(self, "Artifacts")
         self.network.log_flows_to(self.artifacts.access_logs)
         self.signing = Signing(self, "Signing")
@@ -70,6 +71,11 @@ class PluginForgeStack(Stack):
         # Prompts and responses, write-once (the spec's WORM audit).
         self.functions.steps["generate"].add_environment("FORGE_AUDIT_BUCKET", self.artifacts.audit_bucket.bucket_name)
         self.artifacts.grant_audit_write(self.functions.steps["generate"])
+        # How Generate writes plugins (forge:generationProvider): nothing more for templates, an endpoint and the
+        # model for Bedrock, the endpoint's URL and key secret for an OpenAI-compatible one.
+        self.sira_api_key = Generation(
+            self, "Generation", context=context, network=self.network, function=self.functions.steps["generate"]
+        ).sira_api_key
         self.migrations = Migrations(
             self,
             "Migrations",

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     allowed_api_hosts: str = Field(default="api.molam.com,sandbox.api.molam.com", alias="FORGE_ALLOWED_API_HOSTS")
     generation_provider: GenerationProvider = Field(default="template", alias="FORGE_GENERATION_PROVIDER")
     # LLM generation (issue 4): repairs after a failed build/test, the OpenAI-compatible endpoint, Bedrock.
+    # Where an LLM answer's PHP is linted first: in Generate (needs php and isolation), or only in Build (the AWS
+    # generate Lambda has neither; Build's failure goes back to Generate through the repair loop).
+    generation_lint: str = Field(default="generate", alias="FORGE_GENERATION_LINT", pattern="^(generate|build)$")
     max_repairs: int = Field(default=2, ge=0, le=10, alias="FORGE_MAX_REPAIRS")
     sira_api_url: str | None = Field(default=None, alias="SIRA_API_URL")
     sira_model: str = Field(default="sira-codegen", alias="SIRA_MODEL")
