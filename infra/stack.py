@@ -13,6 +13,7 @@ from infra.concurrency import reserve_step_concurrency
 from infra.containers import Containers
 from infra.context import ForgeContext
 from infra.database import Database, Migrations
+from infra.downloads import Downloads
 from infra.functions import Functions, FunctionSpec
 from infra.generation import Generation
 from infra.network import Network
@@ -109,6 +110,9 @@ class PluginForgeStack(Stack):
         self.pipeline.grant_task_failure(task_stopped)
         self.task_events = TaskEvents(self, "TaskEvents", cluster=self.containers.cluster, function=task_stopped)
         self.api = Api(self, "Api", repo_root=repo_root, function=self.functions.api, context=context)
+        self.downloads = Downloads(
+            self, "Downloads", marketplace=self.artifacts.marketplace, logs=self.artifacts.access_logs
+        )
         self.mfa_key = MfaKey(self, "MfaKey")
         self.mfa_key.grant_to(self.functions.api)
         self.observability = Observability(
@@ -124,6 +128,8 @@ class PluginForgeStack(Stack):
         CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
         CfnOutput(self, "ArtifactBucket", value=self.artifacts.bucket.bucket_name)
         CfnOutput(self, "MarketplaceBucket", value=self.artifacts.marketplace.bucket_name)
+        # What merchants download from and `forge verify https://...` is given (docs/verify.md).
+        CfnOutput(self, "MarketplaceUrl", value=self.downloads.url)
         CfnOutput(self, "DatabaseSecretArn", value=self.database.secret.secret_arn)
 
     def _schedules(self, repo_root: Path) -> Schedules:
