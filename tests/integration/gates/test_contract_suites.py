@@ -62,6 +62,26 @@ def test_generated_plugin_passes_every_suite(spec: PluginSpec, tmp_path: Path) -
         "permissions:request_input_sanitised",
         "permissions:output_escaped",
         "compatibility:header:readme.txt:Tested up to",
+        # Issue 14: the money guarantees, against the fake provider validating the provider API document.
+        "events:requests_follow_provider_api",
+        "events:payment_idempotency_key_from_order",
+        "events:retried_checkout_reuses_pending_payment",
+        "events:checkout_never_undoes_webhook_completion",
+        "events:test_and_live_modes_are_separate",
+        "events:http_timeout_below_php_limit",
+        "events:transaction_links_to_the_dashboard",
+        "events:return_page_checks_the_payment",
+        "events:reconciliation_completes_pending_orders",
+        "events:refund_idempotency_key_from_refund",
+        "events:pending_refund_is_not_reported_done",
+        "webhooks:other_payment_alerts_the_merchant",
+        "webhooks:event_of_the_other_mode_changes_nothing",
+        "webhooks:refund_failed_reverts_the_refund",
+        "webhooks:dashboard_refund_creates_the_refund",
+        "webhooks:gateway_hidden_until_the_webhook_secret_is_set",
+        "webhooks:rejected_delivery_is_logged_with_its_reason",
+        "permissions:keys_are_validated_on_save",
+        "permissions:test_mode_notice_for_shop_managers",
     ):
         assert results[name] == "pass", name
     covered = [v for v in installed_php_versions() if (7, 4) <= tuple(int(p) for p in v.split(".")) <= (8, 3)]
@@ -145,3 +165,11 @@ def test_a_telemetry_action_carrying_a_secret_fails(spec: PluginSpec, tmp_path: 
 def test_header_drift_fails_compatibility(spec: PluginSpec, tmp_path: Path) -> None:
     edit = _replace("readme.txt", "Tested up to: 6.5", "Tested up to: 6.7")
     assert _suites(spec, tmp_path, edit)["compatibility:header:readme.txt:Tested up to"] == "fail"
+
+
+def test_a_field_the_provider_api_document_lacks_fails_the_suites(spec: PluginSpec, tmp_path: Path) -> None:
+    """The fake validates every request against the OpenAPI document: one extra field fails the payment contracts."""
+    edit = _replace(GATEWAY, "'currency'        => $currency,", "'currency'        => $currency,\n\t\t\t'gift_wrap'       => 'yes',")
+    results = _suites(spec, tmp_path, edit)
+    assert results["events:requests_follow_provider_api"] == "fail"
+    assert results["events:payment_succeeded"] == "fail"
