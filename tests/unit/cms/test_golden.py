@@ -14,8 +14,8 @@ from forge.generation.template_provider import TemplateProvider, tree_digest
 from forge.models.spec import load_spec
 
 DEMO = Path(__file__).resolve().parents[3] / "examples" / "woocommerce.yaml"
-GOLDEN = "960a06b650790c7ecd717b7860502cc3a5797babdbb9c8f323c74e1c7936d56e"
-FILES = 17
+GOLDEN = "39ff546b00be6552f53b80968f85542ee24d6f29d6dad5cfb4fcc17ec1ec6be3"
+FILES = 19
 
 
 def test_demo_tree_digest_is_pinned() -> None:

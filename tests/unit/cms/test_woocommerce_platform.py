@@ -379,9 +379,8 @@ def test_sandbox_harness_passes(demo: PluginSpec, tmp_path: Path) -> None:
         "text_domain_is_slug",
     ):
         assert checks.get(name) is True, name
-    assert {"plugins_loaded", "init", "rest_api_init", "woocommerce_blocks_loaded"} <= set(
-        report["facts"]["hooks_fired"]
-    )
+    # No `init` hook: WordPress.org loads translations itself, so there is no load_plugin_textdomain() (issue 14).
+    assert {"plugins_loaded", "rest_api_init", "woocommerce_blocks_loaded"} <= set(report["facts"]["hooks_fired"])
 
 
 @pytest.mark.parametrize(

@@ -84,12 +84,17 @@ def _operation(method: str, path: str, op: dict[str, Any], doc: dict[str, Any]) 
         "method": method.upper(),
         "path": path,
         "pattern": _path_pattern(path, parameters),
-        "headers": {p["name"]: {"required": bool(p.get("required")), "schema": p.get("schema", {})}
-                    for p in parameters if p.get("in") == "header"},  # fmt: skip
+        "headers": {
+            p["name"]: {"required": bool(p.get("required")), "schema": p.get("schema", {})}
+            for p in parameters
+            if p.get("in") == "header"
+        },  # fmt: skip
         "path_params": {p["name"]: p.get("schema", {}) for p in parameters if p.get("in") == "path"},
         "body": schema,
-        "responses": {code: resolve(r, doc).get("content", {}).get("application/json", {}).get("schema")
-                      for code, r in op.get("responses", {}).items()},  # fmt: skip
+        "responses": {
+            code: resolve(r, doc).get("content", {}).get("application/json", {}).get("schema")
+            for code, r in op.get("responses", {}).items()
+        },  # fmt: skip
     }
 
 
@@ -108,6 +113,11 @@ def signature_scheme() -> dict[str, Any]:
 
 def key_prefixes() -> dict[str, str]:
     return dict(document()["components"]["securitySchemes"]["secretKey"]["x-key-prefixes"])
+
+
+def dashboard_payment_links() -> dict[str, str]:
+    """{mode: link with %s for the payment id}."""
+    return dict(document()["info"]["x-dashboard-payment-links"])
 
 
 def idempotency_header() -> str:

@@ -23,6 +23,7 @@ from tree_sitter import Node
 
 from forge.cms import provider_api
 from forge.cms.base import Command, SuiteOutcome
+from forge.cms.woocommerce.sandbox_versions import woocommerce_tested_up_to, wordpress_tested_up_to
 from forge.gates.php_ast import (
     REQUEST_SUPERGLOBALS,
     PhpFile,
@@ -247,14 +248,17 @@ def _headers(spec: PluginSpec, plugin: Path, main_file: str) -> Iterator[Result]
     main = (plugin / main_file).read_bytes() if (plugin / main_file).is_file() else b""
     readme = (plugin / "readme.txt").read_bytes() if (plugin / "readme.txt").is_file() else b""
     compat = spec.compatibility
+    # "Tested up to" claims only what the Sandbox step runs (forge.cms.woocommerce.sandbox_versions); the Sandbox
+    # step checks the readme against the version it ran.
     expected = {
         (main_file, "Requires at least"): compat.wordpress.min,
         (main_file, "Requires PHP"): compat.php.min,
         (main_file, "WC requires at least"): compat.platform.min,
-        (main_file, "WC tested up to"): compat.platform.tested,
+        (main_file, "WC tested up to"): woocommerce_tested_up_to(spec),
         ("readme.txt", "Requires at least"): compat.wordpress.min,
-        ("readme.txt", "Tested up to"): compat.wordpress.tested,
+        ("readme.txt", "Tested up to"): wordpress_tested_up_to(spec),
         ("readme.txt", "Requires PHP"): compat.php.min,
+        ("readme.txt", "WC tested up to"): woocommerce_tested_up_to(spec),
     }
     for (where, header), want in expected.items():
         found = read_headers(main if where == main_file else readme, (header,)).get(header, ("", 0))[0]

@@ -293,8 +293,43 @@ function forge_contracts_sent( string $method, string $path_regex ): array {
 /** What the plugin prints on admin_notices for the current user. */
 function forge_contracts_admin_notices(): string {
 	ob_start();
-	do_action( 'admin_notices' );
-	return (string) ob_get_clean();
+	try {
+		do_action( 'admin_notices' );
+	} finally {
+		$printed = (string) ob_get_clean();
+	}
+	return $printed;
+}
+
+/**
+ * Molam's answer for a payment of `$order`, as the provider API document describes it (for queued responses).
+ *
+ * @return array<string, mixed>
+ */
+function forge_contracts_payment( WC_Order $order, string $id, string $status, array $extra = array() ): array {
+	return $extra + array(
+		'id'       => $id,
+		'object'   => 'payment',
+		'status'   => $status,
+		'amount'   => forge_contracts_minor( $order->get_total(), $order->get_currency() ),
+		'currency' => $order->get_currency(),
+		'order_id' => (string) $order->get_id(),
+		'livemode' => false,
+	);
+}
+
+/** @return array<string, mixed> */
+function forge_contracts_refund( WC_Order $order, string $id, string $status, string $amount, array $extra = array() ): array {
+	return $extra + array(
+		'id'         => $id,
+		'object'     => 'refund',
+		'status'     => $status,
+		'payment_id' => $order->get_transaction_id(),
+		'amount'     => forge_contracts_minor( $amount, $order->get_currency() ),
+		'currency'   => $order->get_currency(),
+		'order_id'   => (string) $order->get_id(),
+		'livemode'   => false,
+	);
 }
 
 /** Every order note's text, one string. */
@@ -369,7 +404,7 @@ if ( '' === $forge_gateway_class ) {
 // ---- events: what the plugin does and announces on success, failure and refund --------------------------
 Forge_Contracts::run( 'events', 'payment_succeeded', static function ( array &$d ) use ( $forge_currency ) {
 	$order = forge_contracts_order();
-	Forge_Standins::queue_response( 200, array( 'id' => 'pay_contract', 'status' => 'succeeded' ) );
+	Forge_Standins::queue_response( 201, forge_contracts_payment( $order, 'pay_contract', 'succeeded' ) );
 	$result = forge_contracts_gateway()->process_payment( $order->get_id() );
 	$sent   = Forge_Standins::last_request();
 	$body   = $sent ? forge_contracts_body( $sent ) : array();
@@ -384,7 +419,7 @@ Forge_Contracts::run( 'events', 'payment_succeeded', static function ( array &$d
 
 Forge_Contracts::run( 'events', 'payment_failed', static function ( array &$d ) use ( $forge_currency ) {
 	$order = forge_contracts_order();
-	Forge_Standins::queue_response( 200, array( 'id' => 'pay_declined', 'status' => 'failed', 'failure_message' => 'Insufficient funds' ) );
+	Forge_Standins::queue_response( 201, forge_contracts_payment( $order, 'pay_declined', 'failed', array( 'failure_message' => 'Insufficient funds' ) ) );
 	$result = forge_contracts_gateway()->process_payment( $order->get_id() );
 	$hooks  = array_column( Forge_Contracts::$events, 'hook' );
 	$d      = array( 'result' => $result, 'status' => $order->get_status(), 'events' => $hooks, 'notices' => Forge_Standins::$notices );
@@ -406,7 +441,7 @@ Forge_Contracts::run( 'events', 'payment_unreachable', static function ( array &
 if ( ! empty( $forge_features['refunds'] ) ) {
 	Forge_Contracts::run( 'events', 'refund_succeeded', static function ( array &$d ) use ( $forge_currency ) {
 		$order = forge_contracts_order( array( 'transaction_id' => 'pay_contract', 'status' => 'processing' ) );
-		Forge_Standins::queue_response( 200, array( 'id' => 're_contract', 'status' => 'succeeded' ) );
+		Forge_Standins::queue_response( 201, forge_contracts_refund( $order, 're_contract', 'succeeded', '5.00' ) );
 		$result = forge_contracts_gateway()->process_refund( $order->get_id(), '5.00', 'contract' );
 		$sent   = Forge_Standins::last_request();
 		$body   = $sent ? forge_contracts_body( $sent ) : array();
@@ -418,7 +453,7 @@ if ( ! empty( $forge_features['refunds'] ) ) {
 	} );
 	Forge_Contracts::run( 'events', 'refund_declined', static function ( array &$d ) use ( $forge_currency ) {
 		$order = forge_contracts_order( array( 'transaction_id' => 'pay_contract', 'status' => 'processing' ) );
-		Forge_Standins::queue_response( 200, array( 'id' => 're_contract', 'status' => 'failed', 'failure_message' => 'Too late' ) );
+		Forge_Standins::queue_response( 201, forge_contracts_refund( $order, 're_contract', 'failed', '5.00', array( 'failure_message' => 'Too late' ) ) );
 		$result = forge_contracts_gateway()->process_refund( $order->get_id(), '5.00', 'contract' );
 		$d      = array( 'result' => is_wp_error( $result ) ? $result->get_error_code() : $result, 'events' => Forge_Contracts::$events );
 		return is_wp_error( $result )
@@ -822,10 +857,10 @@ Forge_Contracts::run( 'permissions', 'test_mode_notice_for_shop_managers', stati
 
 Forge_Contracts::run( 'permissions', 'outbound_only_to_allowlisted_hosts', static function ( array &$d ) use ( $forge_allowed, $forge_features ) {
 	$order = forge_contracts_order( array( 'transaction_id' => 'pay_contract' ) );
-	Forge_Standins::queue_response( 200, array( 'id' => 'pay_contract', 'status' => 'succeeded' ) );
+	Forge_Standins::queue_response( 201, forge_contracts_payment( $order, 'pay_contract', 'succeeded' ) );
 	forge_contracts_gateway()->process_payment( $order->get_id() );
 	if ( ! empty( $forge_features['refunds'] ) ) {
-		Forge_Standins::queue_response( 200, array( 'id' => 're_contract', 'status' => 'succeeded' ) );
+		Forge_Standins::queue_response( 201, forge_contracts_refund( $order, 're_contract', 'succeeded', '1.00' ) );
 		forge_contracts_gateway()->process_refund( $order->get_id(), '1.00', 'contract' );
 	}
 	$hosts = forge_contracts_hosts();

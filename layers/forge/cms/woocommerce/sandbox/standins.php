@@ -731,6 +731,14 @@ namespace {
 		return $field;
 	}
 
+	function wp_nonce_url( $actionurl, $action = -1, $name = '_wpnonce' ) {
+		return add_query_arg( $name, wp_create_nonce( $action ), str_replace( '&amp;', '&', (string) $actionurl ) );
+	}
+
+	function wp_safe_redirect( $location, $status = 302, $x_redirect_by = 'WordPress' ) {
+		return true;
+	}
+
 	function check_admin_referer( $action = -1, $query_arg = '_wpnonce' ) {
 		$nonce  = isset( $_REQUEST[ $query_arg ] ) ? wp_unslash( $_REQUEST[ $query_arg ] ) : ''; // phpcs:ignore
 		$result = wp_verify_nonce( $nonce, $action );
