@@ -14,7 +14,7 @@ from forge.generation.template_provider import TemplateProvider, tree_digest
 from forge.models.spec import load_spec
 
 DEMO = Path(__file__).resolve().parents[3] / "examples" / "woocommerce.yaml"
-GOLDEN = "39ff546b00be6552f53b80968f85542ee24d6f29d6dad5cfb4fcc17ec1ec6be3"
+GOLDEN = "d842b1c4e4cd58f5cd591f38027e93079fc22e2f1420b005e5cd4f28f39a0d5e"
 FILES = 19
 
 

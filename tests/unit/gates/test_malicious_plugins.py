@@ -55,5 +55,7 @@ def test_malicious_plugin_is_blocked(sample: str, generated: Path, tmp_path: Pat
 
 def test_a_different_allowlist_turns_the_generated_api_host_into_an_error(generated: Path) -> None:
     report = scan(generated, {"api.other.example"}, exclude=PLATFORM.dist_exclude, only=["net."])
-    assert [f.rule for f in report.errors] == ["net.host-not-allowed"]
-    assert "api.molam.com" in report.errors[0].message
+    # The live and the sandbox (test mode) base URLs of the gateway (issue 14).
+    assert [f.rule for f in report.errors] == ["net.host-not-allowed"] * 2
+    assert "points at api.molam.com" in report.errors[0].message + report.errors[1].message
+    assert "sandbox.api.molam.com" in report.errors[0].message + report.errors[1].message

@@ -297,16 +297,33 @@ def run_site(spec: PluginSpec, staged: Path, work: Path, site: dict[str, Any], l
     from forge.cms.woocommerce import wordpress_site
 
     runs = []
-    for version in site.get("versions", []):
-        result = wordpress_site.run_site(staged, work, spec, main_file(spec), version, limits)
+    versions = list(site.get("versions", []))
+    for version in versions:
+        # The newest version the run covers is the one readme.txt's "Tested up to" must name.
+        result = wordpress_site.run_site(
+            staged, work, spec, main_file(spec), version, limits, readme_claim=version == versions[-1]
+        )
         failed = [c.name for c in result.checks if not c.ok]
+        # A release candidate is named as what it is (6.6-RC3), a release by its major.minor.
+        shown = result.release if "-" in result.release else version
+        cms_version = f"wordpress-{shown}+woocommerce-{result.woocommerce}"
         runs.append(
             SiteRun(
-                cms_version=f"wordpress-{version}+woocommerce-{result.woocommerce}",
+                cms_version=cms_version,
                 ok=result.ok,
                 summary="all checks passed" if result.ok else f"failed: {', '.join(failed)}",
                 log=result.describe(),
                 checks=[(c.name, c.ok, c.detail) for c in result.checks],
+                contract_rows=[
+                    {
+                        "suite": c.suite,
+                        "name": f"sandbox:{cms_version}:{c.name}",
+                        "result": "pass" if c.ok else "fail",
+                        "details": {"detail": c.detail[:2000]},
+                    }
+                    for c in result.checks
+                    if c.suite
+                ],
             )
         )
     return runs
