@@ -229,3 +229,21 @@ def test_webhook_claims_without_atomicity_apply_a_concurrent_duplicate_twice(spe
     for row in _site_rows(report).values():
         assert _checks(row)["duplicate_concurrent_webhooks_one_effect"] is False
     assert "payment_complete ran 2x, 2 confirmation note(s)" in report.log
+
+
+def test_the_version_table_is_the_installed_builds(spec: PluginSpec) -> None:
+    """forge.cms.woocommerce.sandbox_versions (what readme.txt may claim) lists exactly the builds installed, each at
+    the exact version its zip holds."""
+    import zipfile
+
+    from forge.cms.woocommerce.sandbox_versions import SANDBOX_WORDPRESS
+
+    source = wordpress_site.builds_source(get_settings().wordpress_builds)
+    assert source is not None
+    builds = wordpress_site.available_builds(source)
+    assert sorted(builds) == sorted(SANDBOX_WORDPRESS)
+    for version, name in builds.items():
+        with zipfile.ZipFile(source / name) as archive:
+            member = next(n for n in archive.namelist() if n.endswith("wp-includes/version.php"))
+            text = archive.read(member).decode()
+        assert f"$wp_version = '{SANDBOX_WORDPRESS[version]}';" in text, version

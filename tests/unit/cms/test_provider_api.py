@@ -1,0 +1,165 @@
+"""The provider API document (forge/cms/provider_api/openapi.yaml): valid OpenAPI 3.1, every part marked confirmed
+or assumed, its schemas valid JSON Schema, and the fake provider's PHP validator agreeing with a reference one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from openapi_spec_validator import validate
+
+from forge.cms import provider_api
+from forge.cms.woocommerce.platform import PLATFORM
+from forge.models.spec import load_spec
+
+REPO = Path(__file__).resolve().parents[3]
+VALIDATOR = provider_api.FAKE / "schema.php"
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    validate(provider_api.document())
+    assert provider_api.document()["openapi"].startswith("3.1")
+
+
+def test_every_part_says_whether_the_provider_confirmed_it() -> None:
+    unconfirmed = provider_api.unconfirmed_parts()  # raises when a part carries no mark
+    assert "x-webhook-signature" in unconfirmed
+    assert "paths//payments/post" in unconfirmed
+
+
+def test_compiled_request_schemas_are_valid_json_schema() -> None:
+    compiled = provider_api.compiled()
+    assert {op["id"] for op in compiled["operations"]} == {
+        "createPayment",
+        "retrievePayment",
+        "createRefund",
+        "retrieveRefund",
+    }
+    for op in compiled["operations"]:
+        if op["body"] is not None:
+            Draft202012Validator.check_schema(op["body"])
+            assert op["headers"]["Idempotency-Key"]["required"] is True
+    for schema in compiled["webhooks"].values():
+        Draft202012Validator.check_schema(schema)
+
+
+SAMPLES: list[tuple[str, Any]] = [
+    ("createPayment", {"amount": 1500, "currency": "XOF", "order_id": "12", "return_url": "https://shop.example/r"}),
+    (
+        "createPayment",
+        {"amount": 1500, "currency": "XOF", "order_id": "12", "return_url": "https://s.example/r", "x": 1},
+    ),
+    ("createPayment", {"amount": 0, "currency": "XOF", "order_id": "12", "return_url": "https://shop.example/r"}),
+    ("createPayment", {"amount": 10, "currency": "xof", "order_id": "12", "return_url": "https://shop.example/r"}),
+    ("createPayment", {"amount": 10, "currency": "XOF", "order_id": "12", "return_url": "not a url"}),
+    ("createPayment", {"amount": "10", "currency": "XOF", "order_id": "12", "return_url": "https://shop.example/r"}),
+    ("createPayment", {"currency": "XOF", "order_id": "12", "return_url": "https://shop.example/r"}),
+    (
+        "createPayment",
+        {
+            "amount": 10,
+            "currency": "XOF",
+            "order_id": "1",
+            "return_url": "https://s.example/r",
+            "customer": {"email": "a@b.example", "country": "SN"},
+            "payment_methods": ["card", "mobile_money"],
+            "metadata": {"plugin": "x"},
+        },
+    ),
+    (
+        "createPayment",
+        {
+            "amount": 10,
+            "currency": "XOF",
+            "order_id": "1",
+            "return_url": "https://s.example/r",
+            "customer": {"country": ""},
+        },
+    ),
+    (
+        "createPayment",
+        {
+            "amount": 10,
+            "currency": "XOF",
+            "order_id": "1",
+            "return_url": "https://s.example/r",
+            "payment_methods": ["cash"],
+        },
+    ),
+    ("createRefund", {"payment_id": "pay_1", "amount": 5, "currency": "EUR"}),
+    ("createRefund", {"payment_id": "pay-1", "amount": 5, "currency": "EUR"}),
+    ("createRefund", {"payment_id": "pay_1", "amount": 5, "currency": "EUR", "reason": "x" * 501}),
+]
+
+
+def _php_verdicts(samples: list[tuple[str, Any]]) -> list[bool]:
+    schemas = {op["id"]: op["body"] for op in provider_api.compiled()["operations"]}
+    cases = [{"schema": schemas[op], "value": value} for op, value in samples]
+    script = (
+        f"require {json.dumps(str(VALIDATOR))};"
+        "$cases = json_decode( stream_get_contents( STDIN ), true );"
+        "echo json_encode( array_map( function ( $c ) {"
+        " return ! Forge_Api_Schema::validate( $c['value'], $c['schema'] ); }, $cases ) );"
+    )
+    done = subprocess.run(["php", "-r", script], input=json.dumps(cases), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    return list(json.loads(done.stdout))
+
+
+def test_the_fakes_validator_agrees_with_a_reference_json_schema_validator() -> None:
+    schemas = {op["id"]: op["body"] for op in provider_api.compiled()["operations"]}
+    checker = FormatChecker(["email"])
+    # What the document means by a uri here (and the fake checks): an absolute http(s) URL.
+    checker.checks("uri")(lambda value: not isinstance(value, str) or urlsplit(value).scheme in ("http", "https"))
+    reference = [Draft202012Validator(schemas[op], format_checker=checker).is_valid(v) for op, v in SAMPLES]
+    assert _php_verdicts(SAMPLES) == reference
+    assert reference.count(True) == 3  # the samples exercise refusals, not only acceptance
+
+
+def test_a_field_the_document_lacks_is_refused_by_the_fake(tmp_path: Path) -> None:
+    contract = tmp_path / "provider-api.json"
+    contract.write_bytes(provider_api.compiled_json())
+    script = f"""
+require {json.dumps(str(provider_api.FAKE / "provider.php"))};
+$fake = new Forge_Fake_Provider( json_decode( file_get_contents( {json.dumps(str(contract))} ), true ),
+    {json.dumps(str(tmp_path / "state.json"))}, array( 'keys' => array( 'test' => 'mk_test_k0000000000000001' ) ) );
+$headers = array( 'Authorization' => 'Bearer mk_test_k0000000000000001' );
+$headers['Idempotency-Key'] = 'wc_1_1_abcdef0123456789';
+$body = array( 'amount' => 10, 'currency' => 'XOF', 'order_id' => '1', 'return_url' => 'https://s.example/r' );
+$ok = $fake->handle( 'POST', 'https://sandbox.api.molam.com/v1/payments', $headers, json_encode( $body ) );
+$body['gift_wrap'] = 'yes';
+$headers['Idempotency-Key'] = 'wc_1_2_abcdef0123456789';
+$bad = $fake->handle( 'POST', 'https://sandbox.api.molam.com/v1/payments', $headers, json_encode( $body ) );
+echo json_encode( array( $ok['status'], $bad['status'], json_decode( $bad['body'], true ) ) );
+"""
+    done = subprocess.run(["php", "-r", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    ok, bad, error = json.loads(done.stdout)
+    assert (ok, bad) == (201, 400)
+    assert "field 'gift_wrap' is not in the provider API document" in error["error"]["message"]
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert len(state["violations"]) == 1 and len(state["payments"]) == 1
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, str]:
+    spec = load_spec(REPO / "examples" / "woocommerce.yaml")
+    return {k: v.decode() for k, v in PLATFORM.render(spec).items()}
+
+
+def test_the_generated_plugin_takes_its_protocol_from_the_document(rendered: dict[str, str]) -> None:
+    signature = provider_api.signature_scheme()
+    webhook = rendered["includes/class-molam-pay-for-woocommerce-webhook.php"]
+    assert f"const SIGNATURE_HEADER = '{signature['signature-header']}';" in webhook
+    assert f"const TIMESTAMP_HEADER = '{signature['timestamp-header']}';" in webhook
+    assert f"const TOLERANCE = {signature['tolerance-seconds']};" in webhook
+    api = rendered["includes/class-molam-pay-for-woocommerce-api.php"]
+    assert f"const IDEMPOTENCY_HEADER = '{provider_api.idempotency_header()}';" in api
+    gateway = rendered["includes/class-molam-pay-for-woocommerce-gateway.php"]
+    for mode, prefix in provider_api.key_prefixes().items():
+        assert f"'{mode}' => '{prefix}'," in gateway
