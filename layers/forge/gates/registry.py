@@ -14,11 +14,24 @@ from forge.gates.rules import (
     obfuscation,
     phpcs,
     plugin_check,
+    plugin_check_code,
     privilege,
     secrets,
 )
 
-FAMILIES = (execution, includes, filesystem, privilege, network, secrets, obfuscation, files, plugin_check, phpcs)
+FAMILIES = (
+    execution,
+    includes,
+    filesystem,
+    privilege,
+    network,
+    secrets,
+    obfuscation,
+    files,
+    plugin_check,
+    plugin_check_code,
+    phpcs,
+)
 RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 
 
