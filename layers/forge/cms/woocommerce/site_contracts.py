@@ -184,7 +184,7 @@ def double_submit_one_payment(site: Site, route: str) -> tuple[bool, str]:
 
 def checkout_never_undoes_webhook_completion(site: Site, route: str) -> tuple[bool, str]:
     """The webhook completes the order while checkout still waits for the provider's answer ("pending")."""
-    site.control("scenario", {"next_payment_status": "pending", "payment_delay_ms": 1500})
+    site.control("scenario", {"next_payment_status": "pending", "payment_delay_ms": 800})
     order = site.new_order()
     holder: list[Any] = []
     thread = threading.Thread(target=lambda: holder.append(site.checkout(order)))
@@ -290,7 +290,7 @@ def dashboard_refund_recorded(site: Site, route: str) -> tuple[bool, str]:
 
 def duplicate_concurrent_webhooks_one_effect(site: Site, route: str) -> tuple[bool, str]:
     """The same signed event delivered twice at the same moment (two php -S workers): applied once. Each order read
-    takes a second longer (the stand-in's slow-reads knob), so deliveries that did not exclude each other would both
+    takes 400 ms longer (the stand-in's slow-reads knob), so deliveries that did not exclude each other would both
     find the order unpaid and both apply it."""
     site.control("scenario", {"next_payment_status": "pending"})
     order = site.new_order()
@@ -300,7 +300,7 @@ def duplicate_concurrent_webhooks_one_effect(site: Site, route: str) -> tuple[bo
         return False, "no payment"
     site.control(f"payments/{made[0]['id']}", {"status": "succeeded"})
     signed = site.signed_event("payment.succeeded", made[0]["id"])
-    answers = _together(lambda: site.deliver(route, signed, 1000), lambda: site.deliver(route, signed, 1000, server=1))
+    answers = _together(lambda: site.deliver(route, signed, 400), lambda: site.deliver(route, signed, 400, server=1))
     retried = []
     for status, _ in answers:
         if status == 409:  # "in progress": the provider retries, and the retry is acknowledged as a duplicate
