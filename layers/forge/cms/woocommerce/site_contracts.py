@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from forge.cms import provider_api
 from forge.models.spec import PluginSpec
 
 TIMEOUT = 30.0
+SIGNATURE = provider_api.signature_scheme()["signature-header"]
+TIMESTAMP = provider_api.signature_scheme()["timestamp-header"]
 # What the plugin's HTTP client may wait for: below PHP's usual 30 s max_execution_time.
 PHP_TIME_LIMIT = 30.0
 
@@ -112,8 +115,11 @@ class Site:
         payments = _objects(self.control("state", method="GET"), "payments")
         return [p for p in payments if str(p["order_id"]) == str(order_id)]
 
-    def signed_event(self, event_type: str, object_id: str) -> dict[str, Any]:
-        return dict(self.control("events", {"type": event_type, "object_id": object_id}))
+    def signed_event(self, event_type: str, object_id: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        return dict(self.control("events", {"type": event_type, "object_id": object_id, "data": data or {}}))
+
+    def settings(self, **changes: str) -> None:
+        self.standin("settings", {"gateway": self.gateway, "set": changes})
 
     def deliver(self, route: str, signed: dict[str, Any], slow_reads_ms: int = 0, server: int = 0) -> tuple[int, Any]:
         headers = dict(signed["headers"])
@@ -322,6 +328,61 @@ def duplicate_concurrent_webhooks_one_effect(site: Site, route: str) -> tuple[bo
     )
 
 
+def other_payment_alerts_the_merchant(site: Site, route: str) -> tuple[bool, str]:
+    """A webhook about a payment that is not the order's current one changes nothing and is never silent: an order
+    note, a log line and an admin notice name it."""
+    site.control("scenario", {"next_payment_status": "requires_action"})
+    order, other = site.new_order(), site.new_order()
+    site.checkout(order)
+    site.checkout(other)
+    stray = site.payments_of(other["id"])
+    if not stray:
+        return False, "no payment"
+    site.control(f"payments/{stray[0]['id']}", {"status": "succeeded"})
+    event = site.signed_event("payment.succeeded", stray[0]["id"], {"order_id": str(order["id"])})
+    delivered = site.deliver(route, event)
+    final = site.order(order["id"])
+    notices = str(site.standin("admin-notices")["html"])
+    logged = " ".join(str(e.get("message")) for e in site.standin("log")["log"])
+    payment = stray[0]["id"]
+    ok = final["status"] == "pending" and _notes_with(final, payment) >= 1 and payment in notices and payment in logged
+    return ok, (
+        f"event for {payment} on order {order['id']} -> {delivered[0]} {delivered[1]}; order {final['status']}; "
+        f"note {_notes_with(final, payment) >= 1}, admin notice {payment in notices}, log {payment in logged}"
+    )
+
+
+def refund_in_the_orders_mode(site: Site, route: str) -> tuple[bool, str]:
+    """An order paid in test mode is refunded in test mode (sandbox, test key) after the shop went live."""
+    order = _paid_order(site)
+    site.settings(testmode="no")
+    try:
+        answer = site.standin("refund", {"order_id": order["id"], "amount": "1.00", "reason": "sandbox"})
+    finally:
+        site.settings(testmode="yes")
+    state = site.control("state", method="GET")
+    refunds = [r for r in state["requests"] if r["operation"] == "createRefund"]
+    last = refunds[-1] if refunds else {}
+    ok = "refund" in answer and last.get("mode") == "test" and last.get("status") == 201
+    return ok, f"refund -> {answer}; sent to the {last.get('mode')} server ({last.get('host')}) -> {last.get('status')}"
+
+
+def rejected_delivery_is_logged(site: Site, route: str) -> tuple[bool, str]:
+    """With the debug log on, a webhook refused for its signature is logged with the reason (and no secret)."""
+    site.settings(debug="yes")
+    try:
+        headers = {"Content-Type": "application/json", SIGNATURE: "0" * 64, TIMESTAMP: str(int(time.time()))}
+        body = json.dumps({"id": "evt_forged", "type": "payment.succeeded", "data": {}})
+        forged = {"headers": headers, "body": body}
+        delivered = site.deliver(route, forged)
+    finally:
+        site.settings(debug="no")
+    entries = [str(e.get("message")) for e in site.standin("log")["log"]]
+    reasons = [e for e in entries if "invalid_signature" in e]
+    ok = delivered[0] == 401 and bool(reasons)
+    return ok, f"forged delivery -> {delivered[0]}; log: {reasons[-1] if reasons else 'nothing'}"
+
+
 def requests_follow_provider_api(site: Site, route: str) -> tuple[bool, str]:
     """Every request the plugin made in these contracts matched the provider API document, each POST carried an
     idempotency key, and no request could wait as long as PHP's time limit."""
@@ -344,6 +405,9 @@ CONTRACTS: tuple[tuple[str, str, Callable[[Site, str], tuple[bool, str]], bool, 
     ("events", "refund_pending_then_failed", refund_pending_then_failed, True, True),
     ("webhooks", "dashboard_refund_recorded", dashboard_refund_recorded, True, True),
     ("webhooks", "duplicate_concurrent_webhooks_one_effect", duplicate_concurrent_webhooks_one_effect, True, False),
+    ("webhooks", "other_payment_alerts_the_merchant", other_payment_alerts_the_merchant, True, False),
+    ("events", "refund_in_the_orders_mode", refund_in_the_orders_mode, False, True),
+    ("webhooks", "rejected_delivery_is_logged", rejected_delivery_is_logged, True, False),
     ("events", "requests_follow_provider_api", requests_follow_provider_api, False, False),
 )
 

@@ -429,7 +429,8 @@ final class Forge_Fake_Provider {
 	 * A webhook delivery for an object's current state, signed as the document's x-webhook-signature says.
 	 *
 	 * @param array<string, mixed> $state
-	 * @param array<string, mixed> $input {"type": "payment.succeeded", "object_id": "pay_1", "timestamp"?: int}.
+	 * @param array<string, mixed> $input {"type": "payment.succeeded", "object_id": "pay_1", "timestamp"?: int,
+	 *                                    "data"?: fields that replace the object's (an event about the wrong order)}.
 	 * @return array{status: int, headers: array<string, string>, body: string}
 	 */
 	private function signed_event( array &$state, array $input ): array {
@@ -439,6 +440,9 @@ final class Forge_Fake_Provider {
 		$object = isset( $state[ $kind ][ $id ] ) ? $state[ $kind ][ $id ] : null;
 		if ( null === $object || ! isset( $this->contract['webhooks'][ $type ] ) ) {
 			return self::error( 404, 'not_found', 'No such object or event type.' );
+		}
+		if ( isset( $input['data'] ) && is_array( $input['data'] ) ) {
+			$object = array_merge( $object, $input['data'] );
 		}
 		$mode  = $object['livemode'] ? 'live' : 'test';
 		$event = array(

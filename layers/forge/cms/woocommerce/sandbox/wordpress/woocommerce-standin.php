@@ -708,6 +708,19 @@ function forge_wc_standin_control( string $action ) {
 	if ( 'scheduled' === $action ) {
 		wp_send_json( array( 'actions' => Forge_Action_Scheduler::all() ) );
 	}
+	if ( 'settings' === $action ) {
+		// What a shop manager's save of the payment settings leaves behind (test mode off, debug log on, ...).
+		$option  = 'woocommerce_' . sanitize_key( (string) $input['gateway'] ) . '_settings';
+		$current = get_option( $option, array() );
+		update_option( $option, array_merge( is_array( $current ) ? $current : array(), (array) $input['set'] ) );
+		wp_send_json( get_option( $option ) );
+	}
+	if ( 'admin-notices' === $action ) {
+		wp_set_current_user( 1 );
+		ob_start();
+		do_action( 'admin_notices' );
+		wp_send_json( array( 'html' => (string) ob_get_clean() ) );
+	}
 	if ( 'log' === $action ) {
 		wp_send_json( array( 'log' => Forge_WC_Store::read( Forge_WC_Store::LOG_OPTION, array() ) ) );
 	}
