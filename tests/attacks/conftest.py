@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from forge.cms.woocommerce.platform import PLATFORM
+from forge.local.runtime import LocalRuntime
 from forge.models.job import Job, Step, StepEvent
 from forge.models.spec import PluginSpec, load_spec
 from forge.packaging.archive import zip_tree
@@ -76,3 +77,14 @@ def run_test_step(deps: PipelineDeps, job: Job) -> str | None:
     except StepFailed as exc:
         return str(exc)
     return None
+
+
+@pytest.fixture(scope="module")
+def runtime(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str], softhsm_token: dict[str, str]
+) -> Iterator[LocalRuntime]:
+    """A local runtime of the module's own (FORGE_HOME, database, SoftHSM token), for attacks on what it serves."""
+    from tests.e2e.conftest import local_runtime
+
+    with local_runtime(tmp_path_factory.mktemp("forge-home"), module_database(), **softhsm_token) as rt:
+        yield rt

@@ -5,7 +5,6 @@ terminal control characters (ANSI escapes, carriage returns, bells) are shown es
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
 
 import pytest
 from rich.console import Console
@@ -22,21 +21,13 @@ from forge.db.repositories.runs import RunRepository
 from forge.local.runtime import LocalRuntime
 from forge.models.job import JobStatus, RunStatus, Step
 from forge.models.spec import load_spec
-from tests.e2e.conftest import EXAMPLE, local_runtime
+from tests.e2e.conftest import EXAMPLE
 
 SPOOF = "[bold red]✓ publish[/]"
 UNBALANCED = "[/]"
 ANSI = "\x1b[2J\x1b]0;owned\x07"
 PAYLOAD = f"{SPOOF} {UNBALANCED} {ANSI}\r  ✓ sign"
 CONTROL_CHARACTERS = ("\x1b", "\x07", "\r")
-
-
-@pytest.fixture(scope="module")
-def runtime(
-    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str], softhsm_token: dict[str, str]
-) -> Iterator[LocalRuntime]:
-    with local_runtime(tmp_path_factory.mktemp("forge-home"), module_database(), **softhsm_token) as rt:
-        yield rt
 
 
 @pytest.fixture(scope="module")

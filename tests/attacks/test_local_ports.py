@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,17 +30,8 @@ from forge.local.aws_emulator import CLUSTER_ARN, function_arn, task_definition_
 from forge.local.postgres import EmbeddedPostgres
 from forge.local.runtime import LocalRuntime
 from tests.attacks.other_user import as_nobody
-from tests.e2e.conftest import local_runtime
 
 ECS_TARGET = "AmazonEC2ContainerServiceV20141113"
-
-
-@pytest.fixture(scope="module")
-def runtime(
-    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str], softhsm_token: dict[str, str]
-) -> Iterator[LocalRuntime]:
-    with local_runtime(tmp_path_factory.mktemp("forge-home"), module_database(), **softhsm_token) as rt:
-        yield rt
 
 
 def own_credentials(rt: LocalRuntime) -> Credentials:

@@ -36,6 +36,8 @@ class SiteRun:
     summary: str
     log: str
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    # plugin_contract_tests rows for the checks that are contracts (the money contracts run against the site).
+    contract_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from forge.gates.rules import (
     obfuscation,
     phpcs,
     plugin_check,
+    plugin_check_code,
     privilege,
     secrets,
 )
@@ -30,6 +31,7 @@ FAMILIES = (
     obfuscation,
     files,
     plugin_check,
+    plugin_check_code,
     phpcs,
 )
 RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)

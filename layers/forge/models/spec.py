@@ -22,6 +22,8 @@ SEMVER = (
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
 DOTTED_VERSION = r"^\d+(\.\d+){0,2}$"
+# WordPress.org usernames as readme.txt's Contributors lists them (the profile slug: lower case).
+WPORG_USERNAME = r"^[a-z0-9][a-z0-9_.-]{0,59}$"
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SCHEMA_ID = "https://plugin-forge.molam.com/schemas/plugin-spec.schema.json"
 # The Build gate (wporg.headers) wants a dotted number in the Version header, so of SemVer only
@@ -118,6 +120,14 @@ class PluginSpec(_Strict):
     description: Annotated[str, Field(min_length=10, max_length=150, description="Short description (one line)")]
     brand: Annotated[str, Field(min_length=2, max_length=40, description="Payment brand customers see")]
     author: Annotated[str, Field(min_length=2, max_length=80)] = "Molam"
+    contributors: Annotated[
+        list[Annotated[str, Field(pattern=WPORG_USERNAME)]],
+        Field(
+            max_length=20,
+            description="WordPress.org usernames for readme.txt's Contributors field (the account that commits "
+            "the plugin first); none given: the field is left out rather than guessed",
+        ),
+    ] = []
     platform: Annotated[Platform, Field(description="Target e-commerce platform")]
     compatibility: Annotated[
         Compatibility, Field(description="Supported version ranges: platform (WooCommerce), WordPress, PHP")
@@ -135,6 +145,14 @@ class PluginSpec(_Strict):
             json_schema_extra={"format": "uri", "pattern": "^https://"},
         ),
     ]
+    api_sandbox_base_url: Annotated[
+        str | None,
+        Field(
+            description="https:// base URL of the Molam sandbox (test mode, test keys); its host must be in "
+            "FORGE_ALLOWED_API_HOSTS. Not given: test mode uses api_base_url with the test keys",
+            json_schema_extra={"format": "uri", "pattern": "^https://"},
+        ),
+    ] = None
     settings: Annotated[
         list[SettingField], Field(max_length=20, description="Extra gateway settings fields shown to the merchant")
     ] = []
@@ -180,6 +198,18 @@ class PluginSpec(_Strict):
         if len(set(values)) != len(values):
             raise ValueError("contains duplicates")
         return values
+
+    @field_validator("contributors")
+    @classmethod
+    def _distinct_contributors(cls, values: list[str]) -> list[str]:
+        if len(set(values)) != len(values):
+            raise ValueError("contains duplicates")
+        return values
+
+    @field_validator("api_sandbox_base_url")
+    @classmethod
+    def _sandbox_host_allowed(cls, url: str | None, info: ValidationInfo) -> str | None:
+        return None if url is None else cls._api_host_allowed(url, info)
 
     @field_validator("api_base_url")
     @classmethod

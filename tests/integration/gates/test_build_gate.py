@@ -38,5 +38,7 @@ def test_malicious_plugin_fails_the_build_with_findings_in_the_log(tmp_path: Pat
     webshell = (REPO / "tests" / "fixtures" / "scan" / "malicious" / "webshell.php").read_bytes()
     report = _build(tmp_path, {"includes/helpers.php": webshell})
     assert not report.ok
-    assert report.error is not None and report.error.startswith("scan: 1 error finding(s); first: exec.shell")
+    # The web shell also lacks the ABSPATH guard WordPress.org's Plugin Check asks for (issue 14).
+    assert report.error is not None and report.error.startswith("scan: 2 error finding(s)")
     assert "exec.shell                   includes/helpers.php:6" in report.log
+    assert "wporg.direct-file-access" in report.log

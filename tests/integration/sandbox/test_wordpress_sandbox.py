@@ -1,5 +1,6 @@
-"""The Sandbox step against a real WordPress (6.2 and 6.5 builds, SQLite), run exactly as the pipeline runs it:
-staged by the trusted half, then the step's entrypoint inside one bubblewrap namespace with no network."""
+"""The Sandbox step against a real WordPress (6.2 and 6.6-RC3 builds, SQLite), run exactly as the pipeline runs it:
+staged by the trusted half, then the step's entrypoint inside one bubblewrap namespace with no network. The money
+contracts run against the served site and the fake provider (issue 14)."""
 
 from __future__ import annotations
 
@@ -56,11 +57,32 @@ def _with_main_suffix(spec: PluginSpec, php: str) -> dict[str, bytes]:
     return {MAIN: PLATFORM.render(spec)[MAIN] + php.encode()}
 
 
-def test_generated_plugin_passes_on_wordpress_6_2_and_6_5(spec: PluginSpec, tmp_path: Path) -> None:
+MONEY_CONTRACTS = {
+    "events": (
+        "double_submit_one_payment",
+        "checkout_never_undoes_webhook_completion",
+        "lost_webhook_completes_on_return",
+        "lost_webhook_completes_by_reconciliation",
+        "refund_pending_then_failed",
+        "requests_follow_provider_api",
+        "reconciliation_scheduled",
+        "transaction_link",
+    ),
+    "webhooks": (
+        "duplicate_concurrent_webhooks_one_effect",
+        "dashboard_refund_recorded",
+        "hidden_without_webhook_secret",
+    ),
+    "permissions": ("keys_validated_on_save", "test_mode_notice"),
+}
+
+
+def test_generated_plugin_passes_on_wordpress_6_2_and_6_6(spec: PluginSpec, tmp_path: Path) -> None:
     report = _sandbox(tmp_path, spec, {})
     assert report.ok, report.log
     rows = _site_rows(report)
-    assert sorted(rows) == ["wordpress-6.2+woocommerce-standin", "wordpress-6.5+woocommerce-standin"]
+    # 6.6 is the builds package's release candidate (6.6-RC3), named as such.
+    assert sorted(rows) == ["wordpress-6.2+woocommerce-standin", "wordpress-6.6-RC3+woocommerce-standin"]
     for row in rows.values():
         checks = _checks(row)
         assert row["passed"] is True
@@ -75,8 +97,16 @@ def test_generated_plugin_passes_on_wordpress_6_2_and_6_5(spec: PluginSpec, tmp_
             "deactivation",
             "uninstall_clean",
             "no_plugin_diagnostics",
+            *(name for names in MONEY_CONTRACTS.values() for name in names),
         ):
-            assert name in checks
+            assert name in checks, name
+    assert _checks(rows["wordpress-6.6-RC3+woocommerce-standin"])["readme_tested_up_to_ran"] is True
+    # Each money contract is a plugin_contract_tests row per WordPress version.
+    contract_rows = {(r.suite, r.name): r.result for r in report.contract_tests}
+    for cms_version in rows:
+        for suite, names in MONEY_CONTRACTS.items():
+            for name in names:
+                assert contract_rows[(suite, f"sandbox:{cms_version}:{name}")] == "pass", (suite, name)
     assert "401" in report.log and "invalid_signature" in report.log
     # Outbound requests fail at the namespace: no DNS, no route, not a WordPress setting.
     assert "wp_remote_get failed" in report.log and "socket failed" in report.log
@@ -96,7 +126,7 @@ def test_a_plugin_that_leaves_options_behind_fails_uninstall(spec: PluginSpec, t
     sticky = "\nadd_action( 'init', static function () { update_option( 'molam_pay_for_woocommerce_sticky', 1 ); } );\n"
     report = _sandbox(tmp_path, spec, _with_main_suffix(spec, sticky))
     assert not report.ok
-    row = _site_rows(report)["wordpress-6.5+woocommerce-standin"]
+    row = _site_rows(report)["wordpress-6.6-RC3+woocommerce-standin"]
     assert _checks(row)["uninstall_clean"] is False
     assert "molam_pay_for_woocommerce_sticky" in report.log
 
@@ -141,8 +171,8 @@ def test_missing_builds_fail_the_step_with_a_clear_message(
 
 
 def test_only_the_ends_of_the_spec_range_are_run(spec: PluginSpec) -> None:
-    available = ["6.2", "6.3", "6.4", "6.5"]
-    assert wordpress_site.versions_for(spec, available) == ["6.2", "6.5"]
+    available = ["6.2", "6.3", "6.4", "6.5", "6.6"]
+    assert wordpress_site.versions_for(spec, available) == ["6.2", "6.6"]
     narrow = spec.model_copy(
         update={
             "compatibility": spec.compatibility.model_copy(
@@ -159,3 +189,61 @@ def test_a_range_without_builds_fails_the_step_with_a_clear_message(spec: Plugin
     stage(tmp_path, newer.model_dump(mode="json"), dict(PLATFORM.render(newer)), Step.SANDBOX)
     site = json.loads((tmp_path / "input.json").read_text())["site"]
     assert site["error"].startswith("no WordPress build within 6.7-6.8")
+
+
+def test_a_readme_claiming_an_untested_version_fails(spec: PluginSpec, tmp_path: Path) -> None:
+    """readme.txt's "Tested up to" must be the newest WordPress the sandbox ran."""
+    readme = PLATFORM.render(spec)["readme.txt"].replace(b"Tested up to: 6.6", b"Tested up to: 6.8")
+    report = _sandbox(tmp_path, spec, {"readme.txt": readme})
+    assert not report.ok
+    newest = _checks(_site_rows(report)["wordpress-6.6-RC3+woocommerce-standin"])
+    assert newest["readme_tested_up_to_ran"] is False
+
+
+def test_payments_without_idempotency_keys_fail_the_money_contracts(spec: PluginSpec, tmp_path: Path) -> None:
+    """The fake validates the plugin's requests against the provider API document, which requires the key."""
+    api = f"includes/class-{spec.slug}-api.php"
+    source = PLATFORM.render(spec)[api]
+    assert b"$headers[ self::IDEMPOTENCY_HEADER ] = $idempotency_key;" in source
+    report = _sandbox(
+        tmp_path, spec, {api: source.replace(b"$headers[ self::IDEMPOTENCY_HEADER ] = $idempotency_key;", b"")}
+    )
+    assert not report.ok
+    assert len(_site_rows(report)) == 2, (report.error, report.log[-3000:])
+    checks = _checks(_site_rows(report)["wordpress-6.2+woocommerce-standin"])
+    assert checks["double_submit_one_payment"] is False
+    assert checks["requests_follow_provider_api"] is False
+
+
+def test_webhook_claims_without_atomicity_apply_a_concurrent_duplicate_twice(spec: PluginSpec, tmp_path: Path) -> None:
+    """Two deliveries of one event reach two servers of the site at once: without the atomic claim and the order
+    lock (both INSERTs replaced by "always mine"), both apply it; the contract sees the second effect."""
+    lock = f"includes/class-{spec.slug}-lock.php"
+    source = PLATFORM.render(spec)[lock].decode()
+    claim = "if ( self::insert( $name, $now ) ) {\n\t\t\treturn 'claimed';"
+    wait = "$deadline = microtime( true ) + $wait;"
+    assert claim in source and wait in source, "the template changed, update this test"
+    racy = source.replace(claim, "if ( true ) {\n\t\t\treturn 'claimed';").replace(wait, "return $token;")
+    report = _sandbox(tmp_path, spec, {lock: racy.encode()})
+    assert not report.ok
+    for row in _site_rows(report).values():
+        assert _checks(row)["duplicate_concurrent_webhooks_one_effect"] is False
+    assert "payment_complete ran 2x, 2 confirmation note(s)" in report.log
+
+
+def test_the_version_table_is_the_installed_builds(spec: PluginSpec) -> None:
+    """forge.cms.woocommerce.sandbox_versions (what readme.txt may claim) lists exactly the builds installed, each at
+    the exact version its zip holds."""
+    import zipfile
+
+    from forge.cms.woocommerce.sandbox_versions import SANDBOX_WORDPRESS
+
+    source = wordpress_site.builds_source(get_settings().wordpress_builds)
+    assert source is not None
+    builds = wordpress_site.available_builds(source)
+    assert sorted(builds) == sorted(SANDBOX_WORDPRESS)
+    for version, name in builds.items():
+        with zipfile.ZipFile(source / name) as archive:
+            member = next(n for n in archive.namelist() if n.endswith("wp-includes/version.php"))
+            text = archive.read(member).decode()
+        assert f"$wp_version = '{SANDBOX_WORDPRESS[version]}';" in text, version

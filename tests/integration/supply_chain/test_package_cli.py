@@ -40,8 +40,9 @@ def test_package_twice_after_touching_every_file_gives_the_same_bytes(tmp_path: 
     for name in ("a.zip", "a.cdx.json", "a.SHA256SUMS"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     archive = zipfile.ZipFile(io.BytesIO((tmp_path / "one" / "a.zip").read_bytes()))
+    # composer.json is a development file: left out of the zip, as the pipeline leaves it out (issue 14), and still
+    # read for the SBOM's dependencies.
     assert archive.namelist() == [
-        "molam-pay/composer.json",
         "molam-pay/includes/gateway.php",
         "molam-pay/molam-pay.php",
     ]
@@ -58,3 +59,43 @@ def test_package_refuses_a_symlink_with_a_message(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["package", str(folder), "-o", str(tmp_path / "x.zip")])
     assert result.exit_code != 0 and "symbolic link" in result.output
     assert not (tmp_path / "x.zip").exists()
+
+
+def _pipeline_zip(tree: dict[str, bytes], spec: object) -> bytes:
+    """What the pipeline's Package step stores for this source tree (the step itself, with in-memory deps)."""
+    from types import SimpleNamespace
+    from uuid import uuid4
+
+    from forge.packaging.archive import zip_tree
+    from forge.pipeline import artifacts_layout
+    from forge.pipeline.steps.package import package
+
+    stored: dict[str, bytes] = {}
+    job = SimpleNamespace(id=uuid4())
+    stored[artifacts_layout.source_zip(job.id)] = zip_tree(tree)
+    artifacts = SimpleNamespace(get=stored.__getitem__, put=lambda key, data: stored.setdefault(key, data) and key)
+    deps = SimpleNamespace(artifacts=artifacts, repos=SimpleNamespace(packages=SimpleNamespace(set_built=print)))
+    ctx = SimpleNamespace(spec=spec, job=job, deps=deps, package_id=uuid4(), log=lambda message: None)
+    package(ctx)  # type: ignore[arg-type]
+    return stored[artifacts_layout.package_zip(job.id, spec.slug, spec.version)]  # type: ignore[attr-defined]
+
+
+def test_forge_package_makes_the_pipelines_zip_whatever_the_folder_is_called(tmp_path: Path) -> None:
+    """Issue 14: same exclusions, same <slug>/ root, same bytes: dev files never ship by either path."""
+    from forge.cms.woocommerce.platform import PLATFORM
+    from forge.models.spec import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[3] / "examples" / "woocommerce.yaml")
+    tree = dict(PLATFORM.render(spec))
+    folder = tmp_path / "checkout-plugin-copy"
+    for rel, data in tree.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+    result = CliRunner().invoke(app, ["package", str(folder), "-o", str(tmp_path / "out.zip")])
+    assert result.exit_code == 0, result.output
+    made = (tmp_path / "out.zip").read_bytes()
+    names = zipfile.ZipFile(io.BytesIO(made)).namelist()
+    assert all(n.startswith(f"{spec.slug}/") for n in names), names
+    for dev in ("tests/", "composer.json", "phpunit.xml.dist"):
+        assert not [n for n in names if n.removeprefix(f"{spec.slug}/").startswith(dev)], dev
+    assert made == _pipeline_zip(tree, spec)

@@ -14,8 +14,8 @@ from forge.generation.template_provider import TemplateProvider, tree_digest
 from forge.models.spec import load_spec
 
 DEMO = Path(__file__).resolve().parents[3] / "examples" / "woocommerce.yaml"
-GOLDEN = "960a06b650790c7ecd717b7860502cc3a5797babdbb9c8f323c74e1c7936d56e"
-FILES = 17
+GOLDEN = "d842b1c4e4cd58f5cd591f38027e93079fc22e2f1420b005e5cd4f28f39a0d5e"
+FILES = 19
 
 
 def test_demo_tree_digest_is_pinned() -> None:

@@ -133,6 +133,25 @@ def test_readme_follows_the_wordpress_org_format(demo: PluginSpec) -> None:
     assert "Stable tag: 1.0.0" in readme
 
 
+def test_contributors_come_from_the_spec_never_guessed(demo: PluginSpec) -> None:
+    """Issue 14: readme.txt names the WordPress.org accounts the spec gives, and none when it gives none."""
+    named = variant(demo, contributors=["molam", "awa-diop"])
+    assert "\nContributors: molam, awa-diop\n" in PLATFORM.render(named)["readme.txt"].decode()
+    unnamed = variant(demo, contributors=[])
+    readme = PLATFORM.render(unnamed)["readme.txt"].decode()
+    assert "Contributors:" not in readme
+    with pytest.raises(ValueError, match="contributors"):
+        variant(demo, contributors=["Not A Username"])
+
+
+def test_the_main_file_has_no_plugin_uri_and_no_translation_loading(demo: PluginSpec) -> None:
+    tree = {k: v.decode() for k, v in PLATFORM.render(demo).items() if not k.startswith("tests/")}
+    assert "Plugin URI" not in tree[PLATFORM.main_file(demo)]
+    assert "Domain Path" not in tree[PLATFORM.main_file(demo)]
+    call = re.compile(r"^\s*[^*/ ].*load_plugin_textdomain\s*\(", re.M)
+    assert not [path for path, text in tree.items() if call.search(text)]
+
+
 def test_feature_flags_change_the_tree(demo: PluginSpec) -> None:
     bare = variant(demo, features={"refunds": False, "webhooks": False, "blocks_checkout": False})
     tree = PLATFORM.render(bare)

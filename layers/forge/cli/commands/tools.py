@@ -51,24 +51,39 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
     def package(
         folder: Annotated[Path, typer.Argument(help="Plugin folder", exists=True, file_okay=False)],
         output: Annotated[Path, typer.Option("-o", "--output", help="Zip to write")],
-        slug: Annotated[str | None, typer.Option(help="Top folder inside the zip (default: folder name)")] = None,
+        slug: Annotated[
+            str | None,
+            typer.Option(help="Top folder inside the zip (default: the main plugin file's name, as the pipeline)"),
+        ] = None,
         version: Annotated[
             str | None, typer.Option("--version", help="Version for the SBOM (default: the plugin header's)")
         ] = None,
+        platform: Annotated[
+            str, typer.Option("--platform", help="Platform whose development files stay out of the zip")
+        ] = "woocommerce",
     ) -> None:
-        """Write a byte-reproducible zip of a folder, its CycloneDX SBOM (<zip stem>.cdx.json) and checksums
+        """Write the zip the pipeline would ship for a plugin folder (dev files such as tests/, composer.json and
+        phpunit.xml.dist left out, everything under <slug>/), its CycloneDX SBOM (<zip stem>.cdx.json) and checksums
         (<zip stem>.SHA256SUMS, `sha256sum -c` format) beside it; print the zip's sha256."""
+        from forge.cms import get_platform
         from forge.packaging.archive import tree_from_dir
-        from forge.packaging.bundle import build_bundle
         from forge.packaging.checksums import sha256sums
-        from forge.packaging.plugin_header import header_version
+        from forge.packaging.distribution import package_plugin
+        from forge.packaging.plugin_header import header_name, header_version, main_file
 
         tree = tree_from_dir(folder)
         if not tree:
             raise ForgeError(f"{folder} holds no files")
-        top = slug or folder.resolve().name
+        main = main_file(tree)
+        top = slug or (main.removesuffix(".php") if main else None)
+        if not top:
+            raise ForgeError(f"{folder} has no root-level PHP file with a 'Plugin Name:' header; pass --slug")
         ver = version or header_version(tree) or "0.0.0"
-        bundle = build_bundle(name=top, slug=top, version=ver, shipped=tree, source=tree)
+        bundle, shipped = package_plugin(
+            tree, exclude=get_platform(platform).dist_exclude, slug=top, version=ver, name=header_name(tree) or top
+        )
+        if not shipped:
+            raise ForgeError(f"{folder} holds only development files; nothing would ship")
         sbom_path = output.with_name(output.stem + ".cdx.json")
         sums_path = output.with_name(output.stem + ".SHA256SUMS")
         output.parent.mkdir(parents=True, exist_ok=True)

@@ -17,10 +17,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tree_sitter import Node
 
+from forge.cms import provider_api
 from forge.cms.base import Command, SuiteOutcome
+from forge.cms.woocommerce.sandbox_versions import woocommerce_tested_up_to, wordpress_tested_up_to
 from forge.gates.php_ast import (
     PhpFile,
     arguments,
@@ -75,8 +78,14 @@ EXCLUDED = ("tests/", "vendor/")
 def contract_file(spec: PluginSpec, allowed_hosts: list[str]) -> bytes:
     from forge.cms.woocommerce.platform import telemetry_prefix
 
+    hosts = {urlsplit(u).hostname for u in (spec.api_base_url, spec.api_sandbox_base_url) if u}
     payload = {
         "allowed_hosts": allowed_hosts,
+        # Requests to these hosts are answered by the fake provider (provider/), which validates them against the
+        # provider API document; the idempotency key's pattern comes from it too.
+        "provider_hosts": sorted(h for h in hosts if h),
+        "idempotency_key_pattern": provider_api.idempotency_key_schema()["pattern"],
+        "api": {"live": spec.api_base_url, "test": spec.api_sandbox_base_url or spec.api_base_url},
         # The plugin's telemetry actions are <prefix>_payment_succeeded, ..._failed, _refund_succeeded, ..._failed.
         "event_prefix": telemetry_prefix(spec),
         "currency": spec.currencies[0],
@@ -235,14 +244,17 @@ def _headers(spec: PluginSpec, plugin: Path, main_file: str) -> Iterator[Result]
     main = (plugin / main_file).read_bytes() if (plugin / main_file).is_file() else b""
     readme = (plugin / "readme.txt").read_bytes() if (plugin / "readme.txt").is_file() else b""
     compat = spec.compatibility
+    # "Tested up to" claims only what the Sandbox step runs (forge.cms.woocommerce.sandbox_versions); the Sandbox
+    # step checks the readme against the version it ran.
     expected = {
         (main_file, "Requires at least"): compat.wordpress.min,
         (main_file, "Requires PHP"): compat.php.min,
         (main_file, "WC requires at least"): compat.platform.min,
-        (main_file, "WC tested up to"): compat.platform.tested,
+        (main_file, "WC tested up to"): woocommerce_tested_up_to(spec),
         ("readme.txt", "Requires at least"): compat.wordpress.min,
-        ("readme.txt", "Tested up to"): compat.wordpress.tested,
+        ("readme.txt", "Tested up to"): wordpress_tested_up_to(spec),
         ("readme.txt", "Requires PHP"): compat.php.min,
+        ("readme.txt", "WC tested up to"): woocommerce_tested_up_to(spec),
     }
     for (where, header), want in expected.items():
         found = read_headers(main if where == main_file else readme, (header,)).get(header, ("", 0))[0]
@@ -289,7 +301,8 @@ def run_suites(
 
     main = main_file(spec)
     plugin = workdir / "plugin"
-    write_tree({**sandbox_files(), "sandbox/contracts.php": CONTRACTS_PHP.read_bytes()}, workdir)
+    fake = provider_api.fake_files("provider", spec.api_base_url, spec.api_sandbox_base_url)
+    write_tree({**sandbox_files(), **fake, "sandbox/contracts.php": CONTRACTS_PHP.read_bytes()}, workdir)
     (workdir / "contract.json").write_bytes(contract_file(spec, allowed_hosts))
     command = contract_command(main)
     done = runner.run(command.argv, workdir, limits)

@@ -10,8 +10,10 @@ from typing import Any
 
 from jinja2 import Environment
 
+from forge.cms import provider_api
 from forge.cms.base import Command, Platform, SiteRun, SourceTree, SuiteOutcome
 from forge.cms.rendering import make_environment, one_line
+from forge.cms.woocommerce.sandbox_versions import woocommerce_tested_up_to, wordpress_tested_up_to
 from forge.errors import ForgeError
 from forge.models.spec import PluginSpec
 
@@ -19,8 +21,21 @@ FOLDER = Path(__file__).resolve().parent
 TEMPLATES = FOLDER / "templates"
 SANDBOX = FOLDER / "sandbox"
 
-# Fields every generated gateway has; a spec setting may not redefine one of them.
-BUILT_IN_SETTINGS = ("enabled", "title", "description", "testmode", "api_key", "webhook_secret")
+# Fields every generated gateway has; a spec setting may not redefine one of them (nor the single-key names of
+# earlier templates, which would read as the gateway's own).
+BUILT_IN_SETTINGS = (
+    "enabled",
+    "title",
+    "description",
+    "testmode",
+    "test_api_key",
+    "test_webhook_secret",
+    "live_api_key",
+    "live_webhook_secret",
+    "debug",
+    "api_key",
+    "webhook_secret",
+)
 
 # ISO 4217 minor-unit exponents that differ from the usual 2. The API takes integer minor units, and
 # sending 100x the price of an XOF order is the classic bug this table exists to prevent.
@@ -90,6 +105,27 @@ def _extra_settings(spec: PluginSpec) -> list[dict[str, Any]]:
     return extra
 
 
+def _provider_values() -> dict[str, Any]:
+    """What the templates take from the provider API document (forge/cms/provider_api/openapi.yaml), so the code
+    and the document cannot drift apart."""
+    signature = provider_api.signature_scheme()
+    if (signature["algorithm"], signature["encoding"], signature["signed-payload"]) != (
+        "HMAC-SHA256",
+        "hex-lowercase",
+        "{timestamp}.{body}",
+    ):
+        raise ForgeError("the webhook template implements hex HMAC-SHA256 of '{timestamp}.{body}' only")
+    return {
+        "signature_header": signature["signature-header"],
+        "timestamp_header": signature["timestamp-header"],
+        "tolerance": int(signature["tolerance-seconds"]),
+        "idempotency_header": provider_api.idempotency_header(),
+        "key_prefixes": provider_api.key_prefixes(),
+        "links": provider_api.dashboard_payment_links(),
+        "webhook_events": sorted(provider_api.compiled()["webhooks"]),
+    }
+
+
 def _unused_currency(spec: PluginSpec) -> str:
     return next(c for c in ("XTS", "ZZZ", "AAA", "QQQ") if c not in spec.currencies)
 
@@ -104,7 +140,6 @@ def context(spec: PluginSpec) -> dict[str, Any]:
     const = base.upper()
     first_currency = spec.currencies[0]
     exponent = MINOR_UNIT_EXPONENTS.get(first_currency, 2)
-    contributor = re.sub(r"[^a-z0-9]", "", spec.author.lower()) or "molam"
     tags = ["woocommerce", "payment gateway", *(METHOD_TAGS[m] for m in spec.payment_methods)][:5]
     return {
         "spec": spec,
@@ -123,8 +158,12 @@ def context(spec: PluginSpec) -> dict[str, Any]:
         "settings": _extra_settings(spec),
         "method_labels": [METHOD_LABELS[m] for m in spec.payment_methods],
         "exponents": sorted(MINOR_UNIT_EXPONENTS.items()),
-        "contributor": contributor,
+        "contributors": spec.contributors,
         "tags": tags,
+        "tested_up_to": wordpress_tested_up_to(spec),
+        "wc_tested_up_to": woocommerce_tested_up_to(spec),
+        "api": {"live": spec.api_base_url, "test": spec.api_sandbox_base_url or spec.api_base_url},
+        "provider": _provider_values(),
         # Fixtures of the rendered PHPUnit suite: an order of 1500.00 in the first supported currency.
         "test_currency": first_currency,
         "test_minor_amount": 1500 * 10**exponent,
@@ -145,12 +184,14 @@ def _outputs(spec: PluginSpec) -> list[tuple[str, str]]:
         ("main.php.tmpl", main_file(spec)),
         ("plugin.php.tmpl", f"includes/class-{slug}-plugin.php"),
         ("api.php.tmpl", f"includes/class-{slug}-api.php"),
+        ("lock.php.tmpl", f"includes/class-{slug}-lock.php"),
+        ("alerts.php.tmpl", f"includes/class-{slug}-alerts.php"),
         ("gateway.php.tmpl", f"includes/class-{slug}-gateway.php"),
+        ("payments.php.tmpl", f"includes/class-{slug}-payments.php"),
         ("uninstall.php.tmpl", "uninstall.php"),
         ("readme.txt.tmpl", "readme.txt"),
         ("composer.json.tmpl", "composer.json"),
         ("phpunit.xml.dist.tmpl", "phpunit.xml.dist"),
-        ("index.php.tmpl", "languages/index.php"),
         ("tests/bootstrap.php.tmpl", "tests/bootstrap.php"),
         ("tests/GatewayTest.php.tmpl", "tests/GatewayTest.php"),
     ]
@@ -256,16 +297,33 @@ def run_site(spec: PluginSpec, staged: Path, work: Path, site: dict[str, Any], l
     from forge.cms.woocommerce import wordpress_site
 
     runs = []
-    for version in site.get("versions", []):
-        result = wordpress_site.run_site(staged, work, spec, main_file(spec), version, limits)
+    versions = list(site.get("versions", []))
+    for version in versions:
+        # The newest version the run covers is the one readme.txt's "Tested up to" must name.
+        result = wordpress_site.run_site(
+            staged, work, spec, main_file(spec), version, limits, readme_claim=version == versions[-1]
+        )
         failed = [c.name for c in result.checks if not c.ok]
+        # A release candidate is named as what it is (6.6-RC3), a release by its major.minor.
+        shown = result.release if "-" in result.release else version
+        cms_version = f"wordpress-{shown}+woocommerce-{result.woocommerce}"
         runs.append(
             SiteRun(
-                cms_version=f"wordpress-{version}+woocommerce-{result.woocommerce}",
+                cms_version=cms_version,
                 ok=result.ok,
                 summary="all checks passed" if result.ok else f"failed: {', '.join(failed)}",
                 log=result.describe(),
                 checks=[(c.name, c.ok, c.detail) for c in result.checks],
+                contract_rows=[
+                    {
+                        "suite": c.suite,
+                        "name": f"sandbox:{cms_version}:{c.name}",
+                        "result": "pass" if c.ok else "fail",
+                        "details": {"detail": c.detail[:2000]},
+                    }
+                    for c in result.checks
+                    if c.suite
+                ],
             )
         )
     return runs

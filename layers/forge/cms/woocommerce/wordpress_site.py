@@ -2,17 +2,22 @@
 WordPress beside a WooCommerce stand-in, served with `php -S`, all inside the one isolated namespace the sandbox
 step already runs in (bubblewrap locally, the Fargate task in AWS). Every PHP diagnostic is captured (E_ALL).
 
-Builds come from the npm package @wp-playground/wordpress-builds (WordPress 6.2-6.5 zips and the SQLite
-database integration plugin), fetched by scripts/bootstrap.sh; the trusted half copies the zips the spec's range
-needs into the working directory (`stage_builds`), the isolated half unpacks them (`run_site`).
+Builds come from the npm package @wp-playground/wordpress-builds (WordPress 6.2-6.5 zips, 6.6-RC3 as its "beta"
+build, and the SQLite database integration plugin), fetched by scripts/bootstrap.sh; the trusted half copies the
+zips the spec's range needs into the working directory (`stage_builds`), the isolated half unpacks them
+(`run_site`). Served, the site also meets the fake payment provider (forge.cms.provider_api) and the money contracts
+(site_contracts) run against it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -20,7 +25,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from forge.cms import provider_api
+from forge.cms.woocommerce import site_contracts
+from forge.cms.woocommerce.platform import MINOR_UNIT_EXPONENTS, telemetry_prefix
 from forge.errors import ForgeError
 from forge.isolation.runner import Limits, apply_rlimits, run_bounded
 from forge.isolation.untrusted_files import read_untrusted
@@ -37,9 +46,11 @@ WOOCOMMERCE_ZIP = "woocommerce.zip"  # downloads.wordpress.org/plugin/woocommerc
 BUILD_MAX_ENTRIES = 40_000
 BUILD_MAX_BYTES = 600 * 1024 * 1024
 MAX_DIAGNOSTICS_BYTES = 16 * 1024 * 1024
-# The Molam webhook protocol every generated plugin implements: hex HMAC-SHA256 of "{timestamp}.{body}".
-SIGNATURE_HEADER = "X-Molam-Signature"
-TIMESTAMP_HEADER = "X-Molam-Timestamp"
+# The webhook protocol every generated plugin implements (the provider API document's x-webhook-signature).
+SIGNATURE_HEADER = provider_api.signature_scheme()["signature-header"]
+TIMESTAMP_HEADER = provider_api.signature_scheme()["timestamp-header"]
+# php -S answers one request at a time unless it forks workers: the concurrency contracts need two at once.
+SERVER_WORKERS = "4"
 
 
 @dataclass
@@ -47,12 +58,16 @@ class SiteCheck:
     name: str
     ok: bool
     detail: str = ""
+    # A contract suite (events, webhooks, permissions) when the check is also a plugin_contract_tests row.
+    suite: str = ""
 
 
 @dataclass
 class SiteResult:
     wordpress: str
     woocommerce: str = "standin"
+    # The exact build that ran (6.6-RC3, 6.5.5), as the installed WordPress reports it.
+    release: str = ""
     checks: list[SiteCheck] = field(default_factory=list)
     diagnostics: list[dict[str, object]] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
@@ -100,17 +115,41 @@ def versions_for(spec: PluginSpec, available: list[str]) -> list[str]:
     return sorted({inside[0], inside[-1]}, key=_version_key) if inside else []
 
 
+def _release_candidate(folder: Path) -> str | None:
+    """major.minor of the package's "beta" build when wp-versions.json says it is a release candidate (WordPress
+    asks plugin authors to test RCs before they raise "Tested up to"); a beta or nightly does not count."""
+    listing = folder / "wp-versions.json"
+    if not (folder / "wp-beta.zip").is_file() or not listing.is_file():
+        return None
+    try:
+        beta = str(json.loads(listing.read_text()).get("beta", ""))
+    except ValueError:
+        return None
+    match = re.fullmatch(r"(\d+\.\d+)-RC\d+", beta)
+    return match.group(1) if match else None
+
+
+def available_builds(folder: Path) -> dict[str, str]:
+    """major.minor -> the zip holding it: wp-6.x.zip for releases, wp-beta.zip for a release candidate."""
+    builds = {p.stem.removeprefix("wp-"): p.name for p in folder.glob("wp-6.*.zip")}
+    candidate = _release_candidate(folder)
+    if candidate and candidate not in builds:
+        builds[candidate] = "wp-beta.zip"
+    return builds
+
+
 def available_versions(folder: Path) -> list[str]:
-    return sorted((p.stem.removeprefix("wp-") for p in folder.glob("wp-6.*.zip")), key=_version_key)
+    return sorted(available_builds(folder), key=_version_key)
 
 
 def stage_builds(spec: PluginSpec, source: Path, workdir: Path) -> list[str]:
     """Trusted half: copy the zips the run needs into the working directory; returns the versions."""
-    versions = versions_for(spec, available_versions(source))
+    builds = available_builds(source)
+    versions = versions_for(spec, sorted(builds, key=_version_key))
     target = workdir / BUILDS
     target.mkdir(parents=True, exist_ok=True)
     for version in versions:
-        shutil.copyfile(source / f"wp-{version}.zip", target / f"wp-{version}.zip")
+        shutil.copyfile(source / builds[version], target / f"wp-{version}.zip")
     # npm layout: src/wordpress/wp-6.x.zip beside src/sqlite-database-integration/; image layout: one flat folder.
     sqlite = next(
         (f / SQLITE_ZIP for f in (source, source.parent / "sqlite-database-integration") if (f / SQLITE_ZIP).is_file()),
@@ -155,6 +194,9 @@ def build_site(staged: Path, work: Path, version: str, plugin: Path, slug: str) 
         (plugins / "woocommerce").mkdir(exist_ok=True)
         shutil.copyfile(ASSETS / "woocommerce-standin.php", plugins / "woocommerce" / "woocommerce.php")
         shutil.copyfile(ASSETS.parent / GATEWAY_API, plugins / "woocommerce" / GATEWAY_API)
+    # The sandbox's own must-use plugin: routes the provider's hosts to the fake provider when the run asks for it.
+    (site / "wp-content" / "mu-plugins").mkdir(exist_ok=True)
+    shutil.copyfile(ASSETS / "provider-route.php", site / "wp-content" / "mu-plugins" / "forge-provider-route.php")
     shutil.copytree(plugin, plugins / slug)
     return site
 
@@ -191,23 +233,61 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes], seconds: float = 10.0) -
     return False
 
 
-def run_site(staged: Path, work: Path, spec: PluginSpec, main_file: str, version: str, limits: Limits) -> SiteResult:
-    """Install, activate, inspect, serve, deactivate and uninstall; every process bounded by `limits`."""
+@dataclass(frozen=True)
+class Secrets:
+    """Per-run keys and webhook secrets: the gateway is configured with them, the fake provider expects them."""
+
+    test_key: str
+    live_key: str
+    test_webhook: str
+    live_webhook: str
+    standin_token: str
+
+    @staticmethod
+    def fresh() -> Secrets:
+        prefixes = provider_api.key_prefixes()
+        return Secrets(
+            test_key=prefixes["test"] + secrets.token_hex(12),
+            live_key=prefixes["live"] + secrets.token_hex(12),
+            test_webhook="whsec_" + secrets.token_hex(16),
+            live_webhook="whsec_" + secrets.token_hex(16),
+            standin_token=secrets.token_hex(16),
+        )
+
+
+def run_site(
+    staged: Path,
+    work: Path,
+    spec: PluginSpec,
+    main_file: str,
+    version: str,
+    limits: Limits,
+    readme_claim: bool = False,
+) -> SiteResult:
+    """Install, activate, inspect, serve (and run the money contracts), deactivate and uninstall; every process
+    bounded by `limits`. `readme_claim`: this is the newest version the run covers, so the plugin's readme "Tested
+    up to" must name it."""
     real_wc = (staged / BUILDS / WOOCOMMERCE_ZIP).is_file()
     result = SiteResult(wordpress=version, woocommerce="real" if real_wc else "standin")
     slug = spec.slug
     site = build_site(staged, work, version, work / "plugin", slug)
     diagnostics = site / "diagnostics.jsonl"
     port = _free_port()
-    secret = secrets.token_hex(16)
+    keys = Secrets.fresh()
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp",
         "LANG": "C.UTF-8",
         "FORGE_DIAGNOSTICS": str(diagnostics),
         "FORGE_PLUGIN_DIR": str((site / "wp-content" / "plugins" / slug).resolve()) + "/",
+        "FORGE_ENGINE_DIR": str((site / "wp-content" / "plugins" / "sqlite-database-integration").resolve()) + "/",
         "FORGE_SITE_HOST": f"127.0.0.1:{port}",
-        "FORGE_WEBHOOK_SECRET": secret,
+        "FORGE_WEBHOOK_SECRET": keys.test_webhook,
+        "FORGE_LIVE_WEBHOOK_SECRET": keys.live_webhook,
+        "FORGE_TEST_KEY": keys.test_key,
+        "FORGE_LIVE_KEY": keys.live_key,
+        "FORGE_STANDIN_TOKEN": keys.standin_token,
+        "FORGE_CURRENCY": spec.currencies[0],
         "FORGE_PROBE_HOST": spec.api_base_url.split("/")[2],
     }
     main = f"{slug}/{main_file}"
@@ -235,6 +315,7 @@ def run_site(staged: Path, work: Path, spec: PluginSpec, main_file: str, version
 
     installed = phase("install")
     if installed:
+        result.release = str(installed.get("wp_version") or "")
         result.checks.append(
             SiteCheck(
                 "install",
@@ -242,6 +323,8 @@ def run_site(staged: Path, work: Path, spec: PluginSpec, main_file: str, version
                 f"WordPress {installed.get('wp_version')} on {installed.get('db_engine')}",
             )
         )
+    if readme_claim:
+        result.checks.append(_tested_up_to_check(site / "wp-content" / "plugins" / slug, version))
     activated = phase("activate") if installed.get("installed") else {}
     if activated:
         error = str(activated.get("error") or "")
@@ -267,16 +350,22 @@ def run_site(staged: Path, work: Path, spec: PluginSpec, main_file: str, version
                 f"wp_remote_get {inspected.get('outbound_http')}; socket {inspected.get('outbound_socket')}",
             )
         )
-        _serve_checks(result, site, port, env, limits, spec, inspected)
+        if not real_wc:
+            result.checks.append(_scheduled_check(inspected, telemetry_prefix(spec)))
+            result.checks += _settings_checks(phase("settings"), spec, keys)
+        _serve_checks(result, site, port, env, limits, spec, inspected, keys, real_wc)
         removed = phase("uninstall", FORGE_GATEWAY_ID=gateway)
         if removed:
             result.checks.append(SiteCheck("deactivation", bool(removed.get("deactivated")), "deactivate_plugins()"))
             leftover = list(removed.get("leftover_options") or [])  # type: ignore[call-overload]
+            actions = list(removed.get("leftover_actions") or [])  # type: ignore[call-overload]
             result.checks.append(
                 SiteCheck(
                     "uninstall_clean",
-                    bool(removed.get("uninstallable")) and not leftover,
-                    f"options left: {leftover}" if leftover else "uninstall removed its options",
+                    bool(removed.get("uninstallable")) and not leftover and not actions,
+                    f"options left: {leftover}; scheduled actions left: {actions}"
+                    if leftover or actions
+                    else "uninstall removed its options and scheduled actions",
                 )
             )
     # Written by the plugin's own PHP processes: read like any untrusted output (no link followed, bounded).
@@ -296,6 +385,113 @@ def run_site(staged: Path, work: Path, spec: PluginSpec, main_file: str, version
     return result
 
 
+def _tested_up_to_check(plugin: Path, version: str) -> SiteCheck:
+    """readme.txt claims "Tested up to" this very version: the newest this run installed."""
+    readme = plugin / "readme.txt"
+    text = readme.read_text("utf-8", "replace") if readme.is_file() else ""
+    match = re.search(r"^Tested up to:\s*(\S+)\s*$", text, re.M | re.I)
+    claim = match.group(1) if match else ""
+    return SiteCheck(
+        "readme_tested_up_to_ran",
+        claim == version,
+        f"readme.txt says Tested up to: {claim or '(none)'}; the newest WordPress this run installed is {version}",
+    )
+
+
+def _scheduled_check(inspected: dict[str, object], prefix: str) -> SiteCheck:
+    actions = [a for a in inspected.get("scheduled") or [] if isinstance(a, dict)]  # type: ignore[attr-defined]
+    recurring = [a for a in actions if str(a.get("hook", "")).startswith(prefix) and int(a.get("interval") or 0) > 0]
+    return SiteCheck(
+        "reconciliation_scheduled",
+        any(int(a["interval"]) <= 3600 for a in recurring),
+        f"recurring Action Scheduler actions after activation: {[(a['hook'], a['interval']) for a in recurring]}",
+        suite="events",
+    )
+
+
+def _settings_checks(found: dict[str, object], spec: PluginSpec, keys: Secrets) -> list[SiteCheck]:
+    if not found or found.get("error"):
+        return [SiteCheck("settings_contracts", False, str(found.get("error") or "settings phase failed"))]
+    checks = [
+        SiteCheck(
+            "keys_validated_on_save",
+            bool(found.get("key_errors")) and bool(found.get("key_kept")),
+            f"live key in the test field -> errors {found.get('key_errors')}, saved key kept: {found.get('key_kept')}",
+            suite="permissions",
+        ),
+        SiteCheck(
+            "test_mode_notice",
+            bool(found.get("test_mode_note")),
+            "admin notice while test mode is on" if found.get("test_mode_note") else "no test-mode notice",
+            suite="permissions",
+        ),
+        SiteCheck(
+            "transaction_link",
+            str(found.get("transaction_url") or "").startswith("https://")
+            and "pay_forge1" in str(found.get("transaction_url")),
+            f"view transaction: {found.get('transaction_url')}",
+            suite="events",
+        ),
+    ]
+    if spec.features.webhooks:
+        checks.append(
+            SiteCheck(
+                "hidden_without_webhook_secret",
+                bool(found.get("offered"))
+                and not found.get("offered_without_secret")
+                and bool(found.get("notice_names_webhook")),
+                f"offered with the secret: {found.get('offered')}; without: {found.get('offered_without_secret')}; "
+                f"admin told why: {found.get('notice_names_webhook')}",
+                suite="webhooks",
+            )
+        )
+    return checks
+
+
+def _start(argv: list[str], cwd: Path, env: dict[str, str], limits: Limits) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603 - fixed argv
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # apply_rlimits() makes it a session (and process group) leader: _stop() ends the php -S workers with it.
+        preexec_fn=lambda: apply_rlimits(limits),  # noqa: PLW1509 - single-threaded child before exec
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _provider_env(work: Path, spec: PluginSpec, keys: Secrets) -> dict[str, str]:
+    """The fake provider's files in the work folder: the compiled document, its keys, an empty state."""
+    folder = work / "provider"
+    folder.mkdir(parents=True, exist_ok=True)
+    contract = folder / "provider-api.json"
+    contract.write_bytes(provider_api.compiled_json(spec.api_base_url, spec.api_sandbox_base_url))
+    config = folder / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "keys": {"test": keys.test_key, "live": keys.live_key},
+                "webhook_secrets": {"test": keys.test_webhook, "live": keys.live_webhook},
+            }
+        )
+    )
+    state = folder / "state.json"
+    state.write_text("")
+    return {
+        "FORGE_PROVIDER_CONTRACT": str(contract),
+        "FORGE_PROVIDER_CONFIG": str(config),
+        "FORGE_PROVIDER_STATE": str(state),
+        "PHP_CLI_SERVER_WORKERS": SERVER_WORKERS,
+    }
+
+
 def _serve_checks(
     result: SiteResult,
     site: Path,
@@ -304,47 +500,77 @@ def _serve_checks(
     limits: Limits,
     spec: PluginSpec,
     inspected: dict[str, object],
+    keys: Secrets,
+    real_wc: bool,
 ) -> None:
-    argv = _php(site, ["-S", f"127.0.0.1:{port}", "-t", str(site)])
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv
-        argv,
-        cwd=site,
-        env={**env, "FORGE_PHASE": "http"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=lambda: apply_rlimits(limits),  # noqa: PLW1509 - single-threaded child before exec
+    provider_port = _free_port()
+    provider_env = _provider_env(site.parent / f"{site.name}-provider", spec, keys)
+    hosts = sorted({urlsplit(u).hostname or "" for u in (spec.api_base_url, spec.api_sandbox_base_url) if u})
+    provider = _start(
+        ["php", "-S", f"127.0.0.1:{provider_port}", str(provider_api.FAKE / "router.php")],
+        site.parent,
+        {"PATH": env["PATH"], "HOME": "/tmp", "LANG": "C.UTF-8", **provider_env},
+        limits,
     )
+    # Two servers of the one site (same files, same database), as two PHP-FPM workers of a shop would be: php -S
+    # with workers may queue two requests behind each other in one worker, two servers cannot.
+    second_port = _free_port()
+    site_env = {
+        **env,
+        "FORGE_PHASE": "http",
+        "PHP_CLI_SERVER_WORKERS": SERVER_WORKERS,
+        "FORGE_PROVIDER_URL": f"http://127.0.0.1:{provider_port}",
+        "FORGE_PROVIDER_HOSTS": ",".join(hosts),
+    }
+    served = _start(_php(site, ["-S", f"127.0.0.1:{port}", "-t", str(site)]), site, site_env, limits)
+    second = _start(_php(site, ["-S", f"127.0.0.1:{second_port}", "-t", str(site)]), site, site_env, limits)
     try:
-        if not _wait_for(port, proc):
-            result.checks.append(SiteCheck("served", False, "php -S did not start"))
+        servers = ((port, served), (second_port, second), (provider_port, provider))
+        if not all(_wait_for(p, proc) for p, proc in servers):
+            result.checks.append(SiteCheck("served", False, "php -S did not start (site or fake provider)"))
             return
         base = f"http://127.0.0.1:{port}"
         status, _ = _http(f"{base}/")
         result.checks.append(SiteCheck("served", status == 200, f"GET / -> {status}"))
-        if not spec.features.webhooks:
-            return
         routes = [str(r) for r in inspected.get("routes") or [] if "webhook" in str(r)]  # type: ignore[attr-defined]
-        if not routes:
-            result.checks.append(
-                SiteCheck("webhook_refuses_forged_signature", False, "no webhook REST route registered")
-            )
+        if spec.features.webhooks:
+            _forged_signature_check(result, base, routes)
+        if real_wc:
+            result.log.append("money contracts: not run with the real WooCommerce (they drive the stand-in's checkout)")
             return
-        body = json.dumps({"id": "evt_forged", "type": "payment.succeeded", "data": {"order_id": 1}}).encode()
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: "0" * 64,
-            TIMESTAMP_HEADER: str(int(time.time())),
-        }
-        status, text = _http(f"{base}/?rest_route={routes[0]}", body, headers)
-        refused = 400 <= status < 500 and status != 404
-        result.checks.append(
-            SiteCheck(
-                "webhook_refuses_forged_signature",
-                refused,
-                f"POST {routes[0]} with a forged signature -> {status} {text[:120]}",
-            )
+        currency = spec.currencies[0]
+        shop = site_contracts.Site(
+            base=base,
+            second=f"http://127.0.0.1:{second_port}",
+            provider=f"http://127.0.0.1:{provider_port}",
+            token=keys.standin_token,
+            gateway=str(inspected.get("gateway") or ""),
+            currency=currency,
+            exponent=MINOR_UNIT_EXPONENTS.get(currency, 2),
         )
+        for contract in site_contracts.run_contracts(shop, spec, routes[0] if routes else ""):
+            result.checks.append(SiteCheck(contract.name, contract.ok, contract.detail, suite=contract.suite))
     finally:
-        proc.kill()
-        proc.wait()
+        for proc in (served, second, provider):
+            _stop(proc)
+
+
+def _forged_signature_check(result: SiteResult, base: str, routes: list[str]) -> None:
+    if not routes:
+        result.checks.append(SiteCheck("webhook_refuses_forged_signature", False, "no webhook REST route registered"))
+        return
+    body = json.dumps({"id": "evt_forged", "type": "payment.succeeded", "data": {"order_id": 1}}).encode()
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: "0" * 64,
+        TIMESTAMP_HEADER: str(int(time.time())),
+    }
+    status, text = _http(f"{base}/?rest_route={routes[0]}", body, headers)
+    refused = 400 <= status < 500 and status != 404
+    result.checks.append(
+        SiteCheck(
+            "webhook_refuses_forged_signature",
+            refused,
+            f"POST {routes[0]} with a forged signature -> {status} {text[:120]}",
+        )
+    )

@@ -1,4 +1,5 @@
-"""The WordPress.org Plugin Check checks that run offline: headers, readme.txt, text domain, trademarks."""
+"""The WordPress.org Plugin Check checks that run offline: headers, readme.txt, text domain, trademarks (the code and
+file checks are in plugin_check_code; docs/quality-gates.md maps every Plugin Check check to its rule)."""
 
 from __future__ import annotations
 
@@ -87,7 +88,8 @@ def _headers(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     if main is None:
         yield ctx.hit(rule, ".", 1, "no root-level PHP file carries a 'Plugin Name:' header")
         return
-    headers = read_headers(ctx.files[main], REQUIRED_HEADERS + RECOMMENDED_HEADERS + ("Requires Plugins",))
+    extra = ("Requires Plugins", "Plugin URI", "Update URI", "Domain Path", "Network")
+    headers = read_headers(ctx.files[main], REQUIRED_HEADERS + RECOMMENDED_HEADERS + extra)
     for name in REQUIRED_HEADERS:
         if not headers.get(name, ("", 0))[0]:
             yield ctx.hit(rule, main, 1, f"missing plugin header '{name}'")
@@ -104,6 +106,28 @@ def _headers(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
         value, at = headers.get(name, ("", 1))
         if value and not VERSION.match(value):
             yield ctx.hit(rule, main, at, f"'{name}: {value}' is not a version number")
+    yield from _more_headers(rule, ctx, main, headers)
+
+
+def _more_headers(rule: Rule, ctx: ScanContext, main: str, headers: dict[str, tuple[str, int]]) -> Iterator[Finding]:
+    """Plugin Check's plugin_header_fields and plugin_updater parts that read the header."""
+    uri, at = headers.get("Plugin URI", ("", 1))
+    if uri and re.match(r"^https?://(?:[\w-]+\.)?(?:wordpress|w)\.org/", uri, re.I):
+        yield ctx.hit(rule, main, at, "Plugin URI may not point at WordPress.org: it is the plugin's own page")
+    update, at = headers.get("Update URI", ("", 1))
+    if update:
+        yield ctx.hit(rule, main, at, "Update URI: WordPress.org plugins are updated by WordPress.org only")
+    required, at = headers.get("Requires Plugins", ("", 1))
+    for slug in (s.strip() for s in required.split(",") if s.strip()):
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+            yield ctx.hit(rule, main, at, f"Requires Plugins lists '{slug}', which is not a WordPress.org slug")
+    domain_path, at = headers.get("Domain Path", ("", 1))
+    folder = domain_path.strip("/")
+    if folder and not any(p.startswith(folder + "/") for p in ctx.files):
+        yield ctx.hit(rule, main, at, f"Domain Path /{folder} does not exist in the plugin", Severity.WARNING)
+    network, at = headers.get("Network", ("", 1))
+    if network and network.lower() not in ("true", "false"):
+        yield ctx.hit(rule, main, at, f"Network: {network} is neither true nor false")
 
 
 def _readme(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
@@ -136,6 +160,33 @@ def _readme(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
                 yield ctx.hit(rule, readme, ours[1], f"'{name}' is {ours[0]} here but {theirs} in the plugin header")
     if not re.search(r"^==\s*Description\s*==", text, re.M | re.I):
         yield ctx.hit(rule, readme, 1, "readme.txt has no '== Description ==' section", Severity.WARNING)
+    yield from _more_readme(rule, ctx, readme, text, fields)
+
+
+def _more_readme(
+    rule: Rule, ctx: ScanContext, readme: str, text: str, fields: dict[str, tuple[str, int]]
+) -> Iterator[Finding]:
+    """Plugin Check's plugin_readme parts beyond the required fields."""
+    tested, at = fields.get("Tested up to", ("", 1))
+    if tested and not re.fullmatch(r"\d+\.\d+(?:\.\d+)?", tested):
+        yield ctx.hit(rule, readme, at, f"'Tested up to: {tested}' is not a WordPress version")
+    contributors, at = fields.get("Contributors", ("", 1))
+    for name in (c.strip() for c in contributors.split(",") if c.strip()):
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", name):
+            yield ctx.hit(rule, readme, at, f"Contributors: '{name}' is not a WordPress.org username", Severity.WARNING)
+    tags = read_headers(ctx.files[readme], ("Tags",)).get("Tags", ("", 1))
+    if len([t for t in tags[0].split(",") if t.strip()]) > 5:
+        yield ctx.hit(rule, readme, tags[1], "more than 5 tags: WordPress.org shows only 5", Severity.WARNING)
+    header = re.search(r"^\s*===.*?===\s*\n(?:[^\n]*:[^\n]*\n)*\s*\n(?P<short>[^\n=][^\n]*)", text)
+    if header and len(header.group("short").strip()) > 150:
+        at = text.count("\n", 0, header.start("short")) + 1
+        yield ctx.hit(rule, readme, at, "the short description is longer than 150 characters", Severity.WARNING)
+    if ctx.main_file:
+        plugin_license = read_headers(ctx.files[ctx.main_file], ("License",)).get("License", ("", 0))[0]
+        readme_license, at = fields.get("License", ("", 1))
+        if plugin_license and readme_license and plugin_license != readme_license:
+            message = f"License '{readme_license}' differs from the plugin header's '{plugin_license}'"
+            yield ctx.hit(rule, readme, at, message, Severity.WARNING)
 
 
 def _text_domain(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:

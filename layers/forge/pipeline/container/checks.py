@@ -120,6 +120,7 @@ def sandbox(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRe
                     details={"php_version": php_version, "summary": run.summary},
                 )
             )
+            rows.extend(run.contract_rows)
             if not run.ok:
                 problems.append(f"sandbox {run.cms_version}: {run.summary}")
     sites = len(compat) - 1

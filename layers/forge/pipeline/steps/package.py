@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 from uuid import UUID
 
 from forge.cms import get_platform
 from forge.packaging.archive import unzip_tree
-from forge.packaging.bundle import build_bundle
+from forge.packaging.distribution import package_plugin
 from forge.pipeline import artifacts_layout
 from forge.pipeline.bookkeeping import StepContext, StepOutcome
-
-
-def distributable(tree: dict[str, bytes], exclude: tuple[str, ...]) -> dict[str, bytes]:
-    return {p: c for p, c in tree.items() if not any(fnmatch.fnmatch(p, pat) for pat in exclude)}
 
 
 def bundle_file_key(job_id: UUID, name: str) -> str:
@@ -24,9 +19,8 @@ def bundle_file_key(job_id: UUID, name: str) -> str:
 def package(ctx: StepContext) -> StepOutcome:
     platform = get_platform(ctx.spec.platform)
     tree = unzip_tree(ctx.deps.artifacts.get(artifacts_layout.source_zip(ctx.job.id)))
-    shipped = distributable(tree, platform.dist_exclude)
-    bundle = build_bundle(
-        name=ctx.spec.name, slug=ctx.spec.slug, version=ctx.spec.version, shipped=shipped, source=tree
+    bundle, shipped = package_plugin(
+        tree, exclude=platform.dist_exclude, slug=ctx.spec.slug, version=ctx.spec.version, name=ctx.spec.name
     )
     store = ctx.deps.artifacts
     key = artifacts_layout.package_zip(ctx.job.id, ctx.spec.slug, ctx.spec.version)

@@ -63,6 +63,16 @@ namespace {
 		public static $currency = 'USD';
 		/** @var int */
 		public static $cart_emptied = 0;
+		/** @var Forge_Fake_Provider|null Answers requests to the provider's hosts when no response is queued. */
+		public static $provider = null;
+		/** @var string[] Hosts the fake provider answers for. */
+		public static $provider_hosts = array();
+		/** @var callable|null Called with (request, response) after the fake answered, before the plugin sees it. */
+		public static $after_provider = null;
+		/** @var array<int, array{id: int, parent: int, amount: string, reason: string, meta: array<string, mixed>}> */
+		public static $refunds = array();
+		/** @var int */
+		public static $next_refund_id = 900;
 
 		/**
 		 * Forget what one test did (options, HTTP, orders, notices), keeping the hooks and REST routes
@@ -78,6 +88,12 @@ namespace {
 			self::$logs          = array();
 			self::$currency      = 'USD';
 			self::$cart_emptied  = 0;
+			self::$provider       = null;
+			self::$provider_hosts = array();
+			self::$after_provider = null;
+			self::$refunds        = array();
+			self::$next_refund_id = 900;
+			$GLOBALS['wpdb']      = new Forge_Standins_Wpdb();
 			self::$capabilities  = array(
 				'manage_woocommerce' => true,
 				'manage_options'     => true,
@@ -123,10 +139,33 @@ namespace {
 				'url'    => $url,
 				'args'   => $args,
 			);
-			if ( ! self::$http_queue ) {
-				return new WP_Error( 'http_request_failed', 'Forge stand-in: no HTTP response queued (the sandbox is offline).' );
+			if ( self::$http_queue ) {
+				return array_shift( self::$http_queue );
 			}
-			return array_shift( self::$http_queue );
+			$host = strtolower( (string) parse_url( $url, PHP_URL_HOST ) );
+			if ( null !== self::$provider && in_array( $host, self::$provider_hosts, true ) ) {
+				$headers = isset( $args['headers'] ) ? (array) $args['headers'] : array();
+				if ( isset( $args['timeout'] ) ) {
+					$headers['X-Forge-Timeout'] = (string) $args['timeout'];
+				}
+				$body     = isset( $args['body'] ) && is_string( $args['body'] ) ? $args['body'] : '';
+				$answer   = self::$provider->handle( $method, $url, $headers, $body );
+				$response = array(
+					'headers'  => array_change_key_case( $answer['headers'], CASE_LOWER ),
+					'body'     => $answer['body'],
+					'response' => array(
+						'code'    => $answer['status'],
+						'message' => '',
+					),
+					'cookies'  => array(),
+					'filename' => null,
+				);
+				if ( null !== self::$after_provider ) {
+					call_user_func( self::$after_provider, end( self::$http_requests ), $answer );
+				}
+				return $response;
+			}
+			return new WP_Error( 'http_request_failed', 'Forge stand-in: no HTTP response queued (the sandbox is offline).' );
 		}
 
 		/**
@@ -294,6 +333,10 @@ namespace {
 			$args = array( '' );
 		}
 		forge_standins_run_hook( $hook_name, $args, false );
+	}
+
+	function do_action_ref_array( $hook_name, $args ) {
+		do_action( $hook_name, ...array_values( (array) $args ) );
 	}
 
 	function did_action( $hook_name ) {
@@ -686,6 +729,14 @@ namespace {
 			echo $field; // phpcs:ignore
 		}
 		return $field;
+	}
+
+	function wp_nonce_url( $actionurl, $action = -1, $name = '_wpnonce' ) {
+		return add_query_arg( $name, wp_create_nonce( $action ), str_replace( '&amp;', '&', (string) $actionurl ) );
+	}
+
+	function wp_safe_redirect( $location, $status = 302, $x_redirect_by = 'WordPress' ) {
+		return true;
 	}
 
 	function check_admin_referer( $action = -1, $query_arg = '_wpnonce' ) {
@@ -1125,6 +1176,33 @@ namespace {
 			return $this->id;
 		}
 
+		/** Meta lives in memory here; WooCommerce re-reads it from the database. */
+		public function read_meta_data( $force_read = false ) {
+		}
+
+		/** @return WC_Order_Refund[] newest first, as WooCommerce returns them. */
+		public function get_refunds() {
+			$refunds = array();
+			foreach ( array_reverse( Forge_Standins::$refunds, true ) as $id => $refund ) {
+				if ( $refund['parent'] === $this->id ) {
+					$refunds[] = new WC_Order_Refund( $id );
+				}
+			}
+			return $refunds;
+		}
+
+		public function get_total_refunded() {
+			$total = 0.0;
+			foreach ( $this->get_refunds() as $refund ) {
+				$total += (float) $refund->get_amount();
+			}
+			return $total;
+		}
+
+		public function get_remaining_refund_amount() {
+			return number_format( (float) $this->get_total() - $this->get_total_refunded(), 2, '.', '' );
+		}
+
 		public function get_checkout_order_received_url() {
 			return Forge_Standins::SITE_URL . '/checkout/order-received/' . $this->id . '/?key=' . rawurlencode( $this->get_order_key() );
 		}
@@ -1133,6 +1211,230 @@ namespace {
 			return Forge_Standins::SITE_URL . '/cart/?cancel_order=true&order_id=' . $this->id . '&order=' . rawurlencode( $this->get_order_key() );
 		}
 	}
+
+	/** A refund of an order, kept in Forge_Standins::$refunds. */
+	class WC_Order_Refund {
+		/** @var int */
+		protected $id;
+
+		public function __construct( $id = 0 ) {
+			$this->id = (int) $id;
+		}
+
+		public function get_id() {
+			return $this->id;
+		}
+
+		public function get_parent_id() {
+			return isset( Forge_Standins::$refunds[ $this->id ] ) ? Forge_Standins::$refunds[ $this->id ]['parent'] : 0;
+		}
+
+		public function get_amount() {
+			return isset( Forge_Standins::$refunds[ $this->id ] ) ? Forge_Standins::$refunds[ $this->id ]['amount'] : '0';
+		}
+
+		public function get_reason() {
+			return isset( Forge_Standins::$refunds[ $this->id ] ) ? Forge_Standins::$refunds[ $this->id ]['reason'] : '';
+		}
+
+		public function get_meta( $key = '', $single = true, $context = 'view' ) {
+			return isset( Forge_Standins::$refunds[ $this->id ]['meta'][ $key ] ) ? Forge_Standins::$refunds[ $this->id ]['meta'][ $key ] : '';
+		}
+
+		public function update_meta_data( $key, $value, $meta_id = 0 ) {
+			if ( isset( Forge_Standins::$refunds[ $this->id ] ) ) {
+				Forge_Standins::$refunds[ $this->id ]['meta'][ $key ] = $value;
+			}
+		}
+
+		public function save() {
+			return $this->id;
+		}
+
+		public function delete( $force_delete = false ) {
+			unset( Forge_Standins::$refunds[ $this->id ] );
+			return true;
+		}
+	}
+
+	/** The host half of wc_create_refund() (woocommerce-gateway-api.php): a saved refund of `$order`. */
+	function forge_standin_new_refund( $order, $amount, $reason ) {
+		$id                             = Forge_Standins::$next_refund_id++;
+		Forge_Standins::$refunds[ $id ] = array(
+			'id'     => $id,
+			'parent' => $order->get_id(),
+			'amount' => (string) $amount,
+			'reason' => (string) $reason,
+			'meta'   => array(),
+		);
+		return new WC_Order_Refund( $id );
+	}
+
+	/**
+	 * The WooCommerce order query, for the arguments payment gateways use: status, payment_method,
+	 * date_created ('>' timestamp), limit, return ('ids' or objects).
+	 *
+	 * @param array<string, mixed> $args
+	 * @return array<int, WC_Order|int>
+	 */
+	function wc_get_orders( $args = array() ) {
+		$found = array();
+		foreach ( Forge_Standins::$orders as $order ) {
+			if ( forge_standin_order_matches( $order, $args ) ) {
+				$found[] = isset( $args['return'] ) && 'ids' === $args['return'] ? $order->get_id() : $order;
+			}
+		}
+		$limit = isset( $args['limit'] ) ? (int) $args['limit'] : 10;
+		return $limit > 0 ? array_slice( $found, 0, $limit ) : $found;
+	}
+
+	/** @param array<string, mixed> $args */
+	function forge_standin_order_matches( $order, $args ) {
+		if ( isset( $args['status'] ) ) {
+			$statuses = array_map(
+				static function ( $status ) {
+					return 0 === strpos( (string) $status, 'wc-' ) ? substr( (string) $status, 3 ) : (string) $status;
+				},
+				(array) $args['status']
+			);
+			if ( ! in_array( $order->get_status(), $statuses, true ) ) {
+				return false;
+			}
+		}
+		if ( isset( $args['payment_method'] ) && $order->get_payment_method() !== $args['payment_method'] ) {
+			return false;
+		}
+		return true;
+	}
+
+	/**
+	 * STAND-IN for $wpdb, for the statements a plugin uses for atomic claims on the options table (the pattern of
+	 * WordPress' own WP_Upgrader::create_lock()): INSERT IGNORE, SELECT option_value, UPDATE ... (AND option_value =),
+	 * DELETE ... (AND option_value =, or LIKE). Any other statement raises a notice, so a plugin that relies on
+	 * more SQL fails here instead of passing untested.
+	 */
+	final class Forge_Standins_Wpdb {
+		/** @var string */
+		public $prefix = 'wp_';
+		/** @var string */
+		public $options = 'wp_options';
+		/** @var int */
+		public $rows_affected = 0;
+		/** @var string */
+		public $last_error = '';
+		/** @var string[] */
+		public $queries = array();
+
+		public function prepare( $query, ...$args ) {
+			if ( isset( $args[0] ) && is_array( $args[0] ) ) {
+				$args = $args[0];
+			}
+			$i = 0;
+			return (string) preg_replace_callback(
+				'/%[sdf]/',
+				static function ( $m ) use ( &$i, $args ) {
+					$value = isset( $args[ $i ] ) ? $args[ $i ] : '';
+					++$i;
+					return '%s' === $m[0] ? "'" . addslashes( (string) $value ) . "'" : (string) ( '%d' === $m[0] ? (int) $value : (float) $value );
+				},
+				(string) $query
+			);
+		}
+
+		public function esc_like( $text ) {
+			return addcslashes( (string) $text, '_%\\' );
+		}
+
+		/** @return string[] the quoted values of a prepared statement, unescaped */
+		private static function values( $sql ) {
+			preg_match_all( "/'((?:[^'\\\\]|\\\\.)*)'/", $sql, $m );
+			return array_map( 'stripslashes', $m[1] );
+		}
+
+		private static function like( $pattern, $value ) {
+			$regex = '';
+			$len   = strlen( $pattern );
+			for ( $i = 0; $i < $len; $i++ ) {
+				$c = $pattern[ $i ];
+				if ( '\\' === $c && $i + 1 < $len ) {
+					$regex .= preg_quote( $pattern[ ++$i ], '/' );
+				} elseif ( '%' === $c ) {
+					$regex .= '.*';
+				} elseif ( '_' === $c ) {
+					$regex .= '.';
+				} else {
+					$regex .= preg_quote( $c, '/' );
+				}
+			}
+			return 1 === preg_match( '/^' . $regex . '$/s', (string) $value );
+		}
+
+		public function query( $sql ) {
+			$this->queries[]     = $sql;
+			$this->rows_affected = 0;
+			$sql                 = trim( preg_replace( '/\s+/', ' ', (string) $sql ) );
+			$table               = preg_quote( $this->options, '/' );
+			$v                   = self::values( $sql );
+			if ( preg_match( "/^INSERT IGNORE INTO `?$table`? \\(`?option_name`?, `?option_value`?, `?autoload`?\\) VALUES/i", $sql ) ) {
+				if ( ! array_key_exists( $v[0], Forge_Standins::$options ) ) {
+					Forge_Standins::$options[ $v[0] ] = $v[1];
+					$this->rows_affected              = 1;
+				}
+				return $this->rows_affected;
+			}
+			if ( preg_match( "/^UPDATE `?$table`? SET `?option_value`? = '.*' WHERE `?option_name`? = '.*?'( AND `?option_value`? = '.*')?$/i", $sql, $m ) ) {
+				$matches = array_key_exists( $v[1], Forge_Standins::$options ) && ( empty( $m[1] ) || (string) Forge_Standins::$options[ $v[1] ] === $v[2] );
+				if ( $matches && (string) Forge_Standins::$options[ $v[1] ] !== $v[0] ) {
+					Forge_Standins::$options[ $v[1] ] = $v[0];
+					$this->rows_affected              = 1;
+				}
+				return $this->rows_affected;
+			}
+			if ( preg_match( "/^DELETE FROM `?$table`? WHERE `?option_name`? (=|LIKE) '/i", $sql, $m ) ) {
+				$rest = trim( substr( $sql, strpos( $sql, 'WHERE' ) + 5 ) );
+				foreach ( array_keys( Forge_Standins::$options ) as $name ) {
+					if ( self::row_matches( $rest, $name, Forge_Standins::$options[ $name ] ) ) {
+						unset( Forge_Standins::$options[ $name ] );
+						++$this->rows_affected;
+					}
+				}
+				return $this->rows_affected;
+			}
+			trigger_error( 'Forge stand-in $wpdb does not support: ' . $sql, E_USER_NOTICE ); // phpcs:ignore
+			return false;
+		}
+
+		/** `option_name = 'x'|LIKE 'x'` [AND option_value = 'y'|LIKE 'y'|< 'y'] ... */
+		private static function row_matches( $where, $name, $value ) {
+			$conditions = preg_split( '/ AND /i', $where );
+			foreach ( (array) $conditions as $condition ) {
+				if ( ! preg_match( "/^`?(option_name|option_value)`? (=|LIKE|<) '((?:[^'\\\\]|\\\\.)*)'$/i", trim( $condition ), $c ) ) {
+					return false;
+				}
+				$subject  = 'option_name' === strtolower( $c[1] ) ? (string) $name : (string) $value;
+				$operand  = stripslashes( $c[3] );
+				$operator = strtoupper( $c[2] );
+				if ( ( '=' === $operator && $subject !== $operand ) || ( 'LIKE' === $operator && ! self::like( $operand, $subject ) )
+					|| ( '<' === $operator && strcmp( $subject, $operand ) >= 0 ) ) {
+					return false;
+				}
+			}
+			return true;
+		}
+
+		public function get_var( $sql ) {
+			$this->queries[] = $sql;
+			$table           = preg_quote( $this->options, '/' );
+			$v               = self::values( $sql );
+			if ( preg_match( "/^SELECT `?option_value`? FROM `?$table`? WHERE `?option_name`? = '/i", trim( (string) $sql ) ) ) {
+				return array_key_exists( $v[0], Forge_Standins::$options ) ? (string) Forge_Standins::$options[ $v[0] ] : null;
+			}
+			trigger_error( 'Forge stand-in $wpdb does not support: ' . $sql, E_USER_NOTICE ); // phpcs:ignore
+			return null;
+		}
+	}
+
+	$GLOBALS['wpdb'] = new Forge_Standins_Wpdb();
 
 	// WC_Settings_API, WC_Payment_Gateway, WC_Payment_Gateways, WooCommerce and WC(): shared with the WordPress sandbox.
 	require_once __DIR__ . '/woocommerce-gateway-api.php';

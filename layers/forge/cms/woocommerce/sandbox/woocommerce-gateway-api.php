@@ -85,23 +85,104 @@ abstract class WC_Settings_API {
 		return $this->plugin_id . $this->id . '_' . $key;
 	}
 
-	/** Saves the posted form the way WooCommerce does, minus per-type validation. */
-	public function process_admin_options() {
-		$this->init_settings();
-		$post_data = $_POST; // phpcs:ignore WordPress.Security.NonceVerification -- WooCommerce checks the nonce before calling.
-		foreach ( $this->get_form_fields() as $key => $field ) {
-			$type = isset( $field['type'] ) ? $field['type'] : 'text';
-			if ( 'title' === $type ) {
-				continue;
-			}
-			$posted = isset( $post_data[ $this->get_field_key( $key ) ] ) ? wp_unslash( $post_data[ $this->get_field_key( $key ) ] ) : null;
-			if ( 'checkbox' === $type ) {
-				$this->settings[ $key ] = null === $posted ? 'no' : 'yes';
-			} else {
-				$this->settings[ $key ] = null === $posted ? '' : wc_clean( $posted );
+	/** @var array<string, mixed> */
+	protected $posted = array();
+
+	/**
+	 * @param array<string, mixed> $data Posted form data; $_POST when empty, as in WooCommerce.
+	 */
+	public function set_post_data( $data = array() ) {
+		$this->posted = $data;
+	}
+
+	public function get_post_data() {
+		if ( ! empty( $this->posted ) && is_array( $this->posted ) ) {
+			return $this->posted;
+		}
+		return $_POST; // phpcs:ignore WordPress.Security.NonceVerification -- WooCommerce checks the nonce before calling.
+	}
+
+	/**
+	 * @param array<string, mixed> $field
+	 */
+	public function get_field_type( $field ) {
+		return empty( $field['type'] ) ? 'text' : $field['type'];
+	}
+
+	/**
+	 * WooCommerce's order: the field's sanitize_callback, else validate_<key>_field(), else validate_<type>_field().
+	 * A validator that throws keeps the saved value and reports the message (process_admin_options()).
+	 *
+	 * @param array<string, mixed> $field
+	 * @param array<string, mixed> $post_data
+	 */
+	public function get_field_value( $key, $field, $post_data = array() ) {
+		$type      = $this->get_field_type( $field );
+		$field_key = $this->get_field_key( $key );
+		$post_data = empty( $post_data ) ? $this->get_post_data() : $post_data;
+		$value     = isset( $post_data[ $field_key ] ) ? $post_data[ $field_key ] : null;
+		if ( isset( $field['sanitize_callback'] ) && is_callable( $field['sanitize_callback'] ) ) {
+			return call_user_func( $field['sanitize_callback'], $value );
+		}
+		foreach ( array( 'validate_' . $key . '_field', 'validate_' . $type . '_field' ) as $method ) {
+			if ( is_callable( array( $this, $method ) ) ) {
+				return $this->{$method}( $key, $value );
 			}
 		}
-		return update_option( $this->get_option_key(), $this->settings, 'yes' );
+		return $this->validate_text_field( $key, $value );
+	}
+
+	public function validate_text_field( $key, $value ) {
+		$value = is_null( $value ) ? '' : $value;
+		return wp_kses_post( trim( stripslashes( (string) $value ) ) );
+	}
+
+	public function validate_password_field( $key, $value ) {
+		return $this->validate_text_field( $key, $value );
+	}
+
+	public function validate_textarea_field( $key, $value ) {
+		return $this->validate_text_field( $key, $value );
+	}
+
+	public function validate_checkbox_field( $key, $value ) {
+		return ! is_null( $value ) ? 'yes' : 'no';
+	}
+
+	public function validate_select_field( $key, $value ) {
+		$value = is_null( $value ) ? '' : $value;
+		return wc_clean( stripslashes( (string) $value ) );
+	}
+
+	public function add_error( $error ) {
+		$this->errors[] = $error;
+	}
+
+	public function get_errors() {
+		return $this->errors;
+	}
+
+	public function display_errors() {
+		foreach ( $this->get_errors() as $error ) {
+			echo '<div id="woocommerce_errors" class="error notice is-dismissible"><p>' . wp_kses_post( $error ) . '</p></div>'; // phpcs:ignore
+		}
+	}
+
+	/** Saves the posted form the way WooCommerce does: each field through get_field_value(), errors collected. */
+	public function process_admin_options() {
+		$this->init_settings();
+		$post_data = $this->get_post_data();
+		foreach ( $this->get_form_fields() as $key => $field ) {
+			if ( 'title' === $this->get_field_type( $field ) ) {
+				continue;
+			}
+			try {
+				$this->settings[ $key ] = $this->get_field_value( $key, $field, $post_data );
+			} catch ( Exception $e ) {
+				$this->add_error( $e->getMessage() );
+			}
+		}
+		return update_option( $this->get_option_key(), apply_filters( 'woocommerce_settings_api_sanitized_fields_' . $this->id, $this->settings ), 'yes' );
 	}
 
 	public function admin_options() {
@@ -208,6 +289,15 @@ abstract class WC_Payment_Gateway extends WC_Settings_API {
 	public function process_refund( $order_id, $amount = null, $reason = '' ) {
 		return false;
 	}
+
+	public function get_transaction_url( $order ) {
+		$url            = '';
+		$transaction_id = $order->get_transaction_id();
+		if ( ! empty( $this->view_transaction_url ) && ! empty( $transaction_id ) ) {
+			$url = sprintf( $this->view_transaction_url, $transaction_id );
+		}
+		return apply_filters( 'woocommerce_get_transaction_url', $url, $order, $this );
+	}
 }
 
 class WC_Payment_Gateways {
@@ -225,6 +315,21 @@ class WC_Payment_Gateways {
 			}
 		}
 		return $gateways;
+	}
+
+	/**
+	 * The gateways offered at checkout: enabled and is_available(), as WooCommerce filters them.
+	 *
+	 * @return array<string, WC_Payment_Gateway>
+	 */
+	public function get_available_payment_gateways() {
+		$available = array();
+		foreach ( $this->payment_gateways() as $id => $gateway ) {
+			if ( $gateway->is_available() ) {
+				$available[ $id ] = $gateway;
+			}
+		}
+		return apply_filters( 'woocommerce_available_payment_gateways', $available );
 	}
 }
 
@@ -254,4 +359,196 @@ class WooCommerce {
 
 function WC() { // phpcs:ignore
 	return WooCommerce::instance();
+}
+
+/**
+ * Refund an order through its gateway, as WooCommerce's wc_refund_payment() does.
+ *
+ * @param WC_Order         $order
+ * @param string|float|int $amount
+ * @return true|WP_Error
+ */
+function wc_refund_payment( $order, $amount, $reason = '' ) {
+	$gateways = WC()->payment_gateways()->payment_gateways();
+	$method   = $order->get_payment_method();
+	$gateway  = isset( $gateways[ $method ] ) ? $gateways[ $method ] : null;
+	if ( null === $gateway ) {
+		return new WP_Error( 'wc-order', 'The payment gateway for this order does not exist.' );
+	}
+	if ( ! $gateway->can_refund_order( $order ) ) {
+		return new WP_Error( 'wc-order', 'The payment gateway for this order does not support automatic refunds.' );
+	}
+	$result = $gateway->process_refund( $order->get_id(), $amount, $reason );
+	if ( ! $result ) {
+		return new WP_Error( 'wc-order', 'An error occurred while attempting to create the refund using the payment gateway API.' );
+	}
+	return is_wp_error( $result ) ? $result : true;
+}
+
+/**
+ * Create a refund the way WooCommerce's wc_create_refund() does: the refund exists (and is saved) while the
+ * gateway's process_refund() runs, is deleted when it fails, and a full refund marks the order refunded.
+ *
+ * @param array<string, mixed> $args amount, reason, order_id, refund_payment.
+ * @return WC_Order_Refund|WP_Error
+ */
+function wc_create_refund( $args = array() ) {
+	$args  = array_merge(
+		array(
+			'amount'         => 0,
+			'reason'         => null,
+			'order_id'       => 0,
+			'refund_payment' => false,
+		),
+		$args
+	);
+	$order = wc_get_order( $args['order_id'] );
+	if ( ! $order ) {
+		return new WP_Error( 'invalid_order', 'Invalid order ID.' );
+	}
+	$remaining = (float) $order->get_remaining_refund_amount();
+	$amount    = round( (float) $args['amount'], 6 );
+	if ( $amount <= 0 || $amount > $remaining + 0.000001 ) {
+		return new WP_Error( 'invalid_refund_amount', 'Invalid refund amount.' );
+	}
+	$status_before = $order->get_status();
+	$refund        = forge_standin_new_refund( $order, number_format( $amount, 2, '.', '' ), (string) $args['reason'] );
+	do_action( 'woocommerce_create_refund', $refund, $args );
+	if ( $args['refund_payment'] ) {
+		$result = wc_refund_payment( $order, $refund->get_amount(), $refund->get_reason() );
+		if ( is_wp_error( $result ) ) {
+			$refund->delete( true );
+			return $result;
+		}
+	}
+	$order = wc_get_order( $order->get_id() );
+	if ( $remaining - $amount <= 0.000001 ) {
+		do_action( 'woocommerce_order_fully_refunded', $order->get_id(), $refund->get_id() );
+		if ( $order->get_status() === $status_before ) {
+			$order->update_status( 'refunded' );
+		}
+	} else {
+		do_action( 'woocommerce_order_partially_refunded', $order->get_id(), $refund->get_id() );
+	}
+	do_action( 'woocommerce_refund_created', $refund->get_id(), $args );
+	return $refund;
+}
+
+/**
+ * STAND-IN for Action Scheduler, which WooCommerce ships: actions kept in one option. Nothing runs on its own;
+ * Forge_Action_Scheduler::run() runs what is due (or everything, as if the intervals had passed), like the queue
+ * runner does on a real site.
+ */
+final class Forge_Action_Scheduler {
+	const OPTION = 'forge_standin_scheduled_actions';
+
+	/** @return array<int, array{id: int, hook: string, args: array<mixed>, group: string, timestamp: int, interval: int}> */
+	public static function all() {
+		$actions = get_option( self::OPTION, array() );
+		return is_array( $actions ) ? array_values( $actions ) : array();
+	}
+
+	/** @param array<int, array<string, mixed>> $actions */
+	public static function store( array $actions ) {
+		update_option( self::OPTION, array_values( $actions ), false );
+	}
+
+	/** @param array<mixed> $args */
+	public static function add( $timestamp, $interval, $hook, $args, $group ) {
+		$actions   = self::all();
+		$id        = count( $actions ) ? max( array_column( $actions, 'id' ) ) + 1 : 1;
+		$actions[] = array(
+			'id'        => $id,
+			'hook'      => (string) $hook,
+			'args'      => array_values( (array) $args ),
+			'group'     => (string) $group,
+			'timestamp' => (int) $timestamp,
+			'interval'  => (int) $interval,
+		);
+		self::store( $actions );
+		return $id;
+	}
+
+	/**
+	 * @param array<mixed>|null $args
+	 * @return array<int, array<string, mixed>>
+	 */
+	public static function matching( $hook, $args = null, $group = '' ) {
+		return array_values(
+			array_filter(
+				self::all(),
+				static function ( $action ) use ( $hook, $args, $group ) {
+					return $action['hook'] === $hook && ( null === $args || array_values( (array) $args ) === $action['args'] )
+						&& ( '' === (string) $group || $action['group'] === $group );
+				}
+			)
+		);
+	}
+
+	/** Run the actions due at `$now` (all of them when null); recurring ones are rescheduled. Returns how many ran. */
+	public static function run( $now = null ) {
+		$ran = 0;
+		foreach ( self::all() as $action ) {
+			if ( null !== $now && $action['timestamp'] > $now ) {
+				continue;
+			}
+			$rest = array_filter(
+				self::all(),
+				static function ( $other ) use ( $action ) {
+					return $other['id'] !== $action['id'];
+				}
+			);
+			if ( $action['interval'] > 0 ) {
+				$action['timestamp'] = ( null === $now ? time() : $now ) + $action['interval'];
+				$rest[]              = $action;
+			}
+			self::store( $rest );
+			do_action_ref_array( $action['hook'], $action['args'] );
+			++$ran;
+		}
+		return $ran;
+	}
+}
+
+function as_schedule_recurring_action( $timestamp, $interval_in_seconds, $hook, $args = array(), $group = '', $unique = false, $priority = 10 ) {
+	if ( $unique && Forge_Action_Scheduler::matching( $hook, null, $group ) ) {
+		return 0;
+	}
+	return Forge_Action_Scheduler::add( $timestamp, max( 1, (int) $interval_in_seconds ), $hook, $args, $group );
+}
+
+function as_schedule_single_action( $timestamp, $hook, $args = array(), $group = '', $unique = false, $priority = 10 ) {
+	if ( $unique && Forge_Action_Scheduler::matching( $hook, null, $group ) ) {
+		return 0;
+	}
+	return Forge_Action_Scheduler::add( $timestamp, 0, $hook, $args, $group );
+}
+
+function as_enqueue_async_action( $hook, $args = array(), $group = '', $unique = false, $priority = 10 ) {
+	return as_schedule_single_action( time(), $hook, $args, $group, $unique, $priority );
+}
+
+function as_has_scheduled_action( $hook, $args = null, $group = '' ) {
+	return (bool) Forge_Action_Scheduler::matching( $hook, $args, $group );
+}
+
+function as_next_scheduled_action( $hook, $args = null, $group = '' ) {
+	$found = Forge_Action_Scheduler::matching( $hook, $args, $group );
+	return $found ? min( array_column( $found, 'timestamp' ) ) : false;
+}
+
+function as_unschedule_all_actions( $hook, $args = array(), $group = '' ) {
+	$keep = array_filter(
+		Forge_Action_Scheduler::all(),
+		static function ( $action ) use ( $hook, $args, $group ) {
+			return ! ( $action['hook'] === $hook && ( ! $args || array_values( (array) $args ) === $action['args'] )
+				&& ( '' === (string) $group || $action['group'] === $group ) );
+		}
+	);
+	Forge_Action_Scheduler::store( $keep );
+}
+
+function as_unschedule_action( $hook, $args = array(), $group = '' ) {
+	as_unschedule_all_actions( $hook, $args, $group );
+	return null;
 }

@@ -4,7 +4,9 @@
  * CLI phases and under `php -S` alike. Records every diagnostic PHP raises (E_ALL, including ones silenced
  * with @, and fatal errors at shutdown) as one JSON line in $FORGE_DIAGNOSTICS, attributed to the plugin
  * under test when any frame of its backtrace lies in $FORGE_PLUGIN_DIR (so a notice WordPress raises
- * because the plugin called it wrongly counts against the plugin).
+ * because the plugin called it wrongly counts against the plugin). One exception: a deprecation raised in the
+ * sandbox's SQLite engine ($FORGE_ENGINE_DIR, the database integration plugin that stands in for MySQL) is the
+ * engine's own PHP 8 debt, which no MySQL site runs, so it is recorded but not counted against the plugin.
  */
 
 error_reporting( E_ALL );
@@ -20,6 +22,8 @@ final class Forge_Sandbox_Capture {
 	public static $plugin_dir = '';
 	/** @var string */
 	public static $phase = '';
+	/** @var string */
+	public static $engine_dir = '';
 
 	private static function in_plugin( string $file ): bool {
 		return '' !== self::$plugin_dir && 0 === strpos( $file, self::$plugin_dir );
@@ -42,7 +46,8 @@ final class Forge_Sandbox_Capture {
 
 	public static function on_error( int $errno, string $errstr, string $errfile = '', int $errline = 0 ): bool {
 		$plugin = self::in_plugin( $errfile );
-		if ( ! $plugin ) {
+		$engine = E_DEPRECATED === $errno && '' !== self::$engine_dir && 0 === strpos( $errfile, self::$engine_dir );
+		if ( ! $plugin && ! $engine ) {
 			foreach ( debug_backtrace( DEBUG_BACKTRACE_IGNORE_ARGS ) as $frame ) {
 				if ( isset( $frame['file'] ) && self::in_plugin( $frame['file'] ) ) {
 					$plugin = true;
@@ -66,5 +71,6 @@ final class Forge_Sandbox_Capture {
 Forge_Sandbox_Capture::$log        = (string) getenv( 'FORGE_DIAGNOSTICS' );
 Forge_Sandbox_Capture::$plugin_dir = (string) getenv( 'FORGE_PLUGIN_DIR' );
 Forge_Sandbox_Capture::$phase      = PHP_SAPI === 'cli-server' ? 'http' : (string) getenv( 'FORGE_PHASE' );
+Forge_Sandbox_Capture::$engine_dir = (string) getenv( 'FORGE_ENGINE_DIR' );
 set_error_handler( array( 'Forge_Sandbox_Capture', 'on_error' ) );
 register_shutdown_function( array( 'Forge_Sandbox_Capture', 'on_shutdown' ) );

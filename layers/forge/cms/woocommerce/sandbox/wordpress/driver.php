@@ -4,7 +4,7 @@
  * (as each would be a separate request on a real site). Run with capture.php prepended.
  *
  * Usage: php driver.php <phase> <wordpress dir> <plugin main file, relative to wp-content/plugins>
- * Phases: install, activate, inspect, uninstall. Prints a JSON object of facts on stdout.
+ * Phases: install, activate, inspect, settings, uninstall. Prints a JSON object of facts on stdout.
  */
 
 if ( $argc < 4 ) {
@@ -27,6 +27,24 @@ function forge_done( array $facts ): void {
 
 function forge_error_text( $result ): string {
 	return is_wp_error( $result ) ? $result->get_error_code() . ': ' . $result->get_error_message() : '';
+}
+
+/** The plugin's gateway: the one whose class is defined in the plugin's folder. */
+function forge_gateway( string $main ) {
+	$plugin_dir = dirname( WP_PLUGIN_DIR . '/' . $main );
+	foreach ( WC()->payment_gateways()->payment_gateways() as $candidate ) {
+		$file = ( new ReflectionClass( $candidate ) )->getFileName();
+		if ( is_string( $file ) && 0 === strpos( $file, $plugin_dir ) ) {
+			return $candidate;
+		}
+	}
+	return null;
+}
+
+function forge_admin_notices(): string {
+	ob_start();
+	do_action( 'admin_notices' );
+	return (string) ob_get_clean();
 }
 
 if ( 'install' === $forge_phase ) {
@@ -65,18 +83,26 @@ if ( 'inspect' === $forge_phase ) {
 	$forge_facts['gateways'] = $ids;
 	$forge_facts['gateway']  = $gateway ? $gateway->id : '';
 	if ( $gateway ) {
-		// Configured as a merchant would: enabled, test mode, a key, a webhook signing secret.
+		// Configured as a merchant would: enabled, test mode, a key and a webhook signing secret per mode.
 		$settings = array_merge(
 			is_array( get_option( $gateway->get_option_key() ) ) ? get_option( $gateway->get_option_key() ) : array(),
 			array(
-				'enabled'        => 'yes',
-				'testmode'       => 'yes',
-				'api_key'        => 'forge-sandbox-key',
-				'webhook_secret' => (string) getenv( 'FORGE_WEBHOOK_SECRET' ),
+				'enabled'             => 'yes',
+				'testmode'            => 'yes',
+				'test_api_key'        => (string) getenv( 'FORGE_TEST_KEY' ),
+				'live_api_key'        => (string) getenv( 'FORGE_LIVE_KEY' ),
+				'test_webhook_secret' => (string) getenv( 'FORGE_WEBHOOK_SECRET' ),
+				'live_webhook_secret' => (string) getenv( 'FORGE_LIVE_WEBHOOK_SECRET' ),
+				// The single-key names of earlier templates, so an older plugin fails on behaviour, not on setup.
+				'api_key'             => (string) getenv( 'FORGE_TEST_KEY' ),
+				'webhook_secret'      => (string) getenv( 'FORGE_WEBHOOK_SECRET' ),
 			)
 		);
 		update_option( $gateway->get_option_key(), $settings );
+		update_option( 'woocommerce_currency', (string) getenv( 'FORGE_CURRENCY' ) );
 	}
+	// Activation scheduled the plugin's recurring work with Action Scheduler (the stand-in's store).
+	$forge_facts['scheduled'] = class_exists( 'Forge_Action_Scheduler' ) ? Forge_Action_Scheduler::all() : array();
 	$routes = array_keys( rest_get_server()->get_routes() );
 	$slug   = dirname( $forge_main );
 	$forge_facts['routes'] = array_values( array_filter( $routes, static function ( $r ) use ( $slug ) {
@@ -87,6 +113,44 @@ if ( 'inspect' === $forge_phase ) {
 	$forge_facts['outbound_http'] = is_wp_error( $probe ) ? 'failed: ' . $probe->get_error_message() : 'succeeded: HTTP ' . wp_remote_retrieve_response_code( $probe );
 	$socket = @fsockopen( '1.1.1.1', 443, $errno, $errstr, 3 ); // phpcs:ignore
 	$forge_facts['outbound_socket'] = false === $socket ? 'failed: ' . $errstr : 'succeeded';
+	forge_done( $forge_facts );
+}
+
+if ( 'settings' === $forge_phase ) {
+	// What a shop manager meets on the settings screen and the admin pages.
+	$gateway = forge_gateway( $forge_main );
+	if ( ! $gateway ) {
+		forge_done( $forge_facts + array( 'error' => 'no gateway' ) );
+	}
+	$option = $gateway->get_option_key();
+	$saved  = (array) get_option( $option );
+	$field  = 'woocommerce_' . $gateway->id . '_';
+	$post   = array();
+	foreach ( $gateway->get_form_fields() as $name => $definition ) {
+		$value = isset( $saved[ $name ] ) ? $saved[ $name ] : '';
+		if ( 'checkbox' !== ( isset( $definition['type'] ) ? $definition['type'] : 'text' ) ) {
+			$post[ $field . $name ] = $value;
+		} elseif ( 'yes' === $value ) {
+			$post[ $field . $name ] = '1';
+		}
+	}
+	// A live key pasted into the test field is refused, and the saved key stays.
+	$post[ $field . 'test_api_key' ] = (string) getenv( 'FORGE_LIVE_KEY' );
+	$gateway->set_post_data( $post );
+	$gateway->process_admin_options();
+	$after                         = (array) get_option( $option );
+	$forge_facts['key_errors']     = $gateway->get_errors();
+	$forge_facts['key_kept']       = isset( $after['test_api_key'], $saved['test_api_key'] ) && $after['test_api_key'] === $saved['test_api_key'];
+	$forge_facts['test_mode_note'] = false !== stripos( forge_admin_notices(), 'test mode' );
+	$available                     = WC()->payment_gateways()->get_available_payment_gateways();
+	$forge_facts['offered']        = isset( $available[ $gateway->id ] );
+	// Without the webhook secret of the current mode the gateway is not offered, and the admin is told why.
+	update_option( $option, array_merge( $saved, array( 'test_webhook_secret' => '' ) ) );
+	$available                            = WC()->payment_gateways()->get_available_payment_gateways();
+	$forge_facts['offered_without_secret'] = isset( $available[ $gateway->id ] );
+	$forge_facts['notice_names_webhook']   = false !== stripos( forge_admin_notices(), 'webhook' );
+	update_option( $option, $saved );
+	$forge_facts['transaction_url'] = $gateway->get_transaction_url( wc_create_order_for_forge( array( 'transaction_id' => 'pay_forge1', 'payment_method' => $gateway->id ) ) );
 	forge_done( $forge_facts );
 }
 
@@ -105,6 +169,20 @@ if ( 'uninstall' === $forge_phase ) {
 		$leftover = array_merge( $leftover, $wpdb->get_col( $wpdb->prepare( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE %s", $like ) ) );
 	}
 	$forge_facts['leftover_options'] = array_values( array_unique( $leftover ) );
+	// Scheduled actions left behind would run the plugin's hooks with nothing listening.
+	$forge_facts['leftover_actions'] = class_exists( 'Forge_Action_Scheduler' ) ? array_values(
+		array_filter(
+			array_column( Forge_Action_Scheduler::all(), 'hook' ),
+			static function ( $hook ) use ( $needles ) {
+				foreach ( $needles as $needle ) {
+					if ( false !== strpos( (string) $hook, $needle ) ) {
+						return true;
+					}
+				}
+				return false;
+			}
+		)
+	) : array();
 	forge_done( $forge_facts );
 }
 
