@@ -64,8 +64,8 @@ MAX_LAYER_BYTES = 200 * 1024 * 1024
 KEEP_DEPS_ENTRIES = 2
 
 # Markers are evaluated for the Lambda runtime, not for the Python running the build.
-LAMBDA_MARKERS = {
-    **default_environment(),
+LAMBDA_MARKERS: dict[str, str] = {
+    **{name: str(value) for name, value in default_environment().items()},  # all text; typed as a TypedDict
     "implementation_name": "cpython",
     "implementation_version": f"{PYTHON_VERSION}.0",
     "platform_python_implementation": "CPython",
@@ -173,12 +173,16 @@ def _deps(repo_root: Path, cache: Path) -> tuple[Path, bool]:
     try:
         wheels = tmp / "wheels"
         _pip(["download", "--require-hashes", "--no-deps", "--dest", str(wheels), "-r", str(lock)])
-        found = {canonicalize_name(w.name): w for w in map(wheel_metadata, sorted(wheels.glob("*.whl")))}
+        found: dict[str, Wheel] = {
+            canonicalize_name(w.name): w for w in map(wheel_metadata, sorted(wheels.glob("*.whl")))
+        }
         keep = layer_packages(
             (d for d in runtime_dependencies(repo_root) if _applies(Requirement(d))),
             found,
         )
-        entries = {canonicalize_name(r.name): text for r, text in lock_requirements(lock.read_text(encoding="utf-8"))}
+        entries: dict[str, str] = {
+            canonicalize_name(r.name): text for r, text in lock_requirements(lock.read_text(encoding="utf-8"))
+        }
         requirements = tmp / "layer-requirements.txt"
         requirements.write_text("\n".join(entries[name] for name in sorted(keep)) + "\n", encoding="utf-8")
         target = tmp / "python"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -446,7 +447,7 @@ class Taint:
         return frozenset(out)
 
 
-def _merge(into: set[Label], labels: Labels | set[Label]) -> bool:
+def _merge(into: set[Label], labels: AbstractSet[Label]) -> bool:
     before = len(into)
     into |= labels
     return len(into) != before

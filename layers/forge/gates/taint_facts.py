@@ -109,8 +109,8 @@ def _collect_file(facts: Facts, root: Node, callables: list[Node], routes: list[
                 facts.returns.append((callee_key(owner), node.named_children[-1]))
         elif kind == "throw_expression" and node.named_children:
             facts.throws.append(node.named_children[0])
-        elif kind == "catch_clause" and (var := node.child_by_field_name("name")) is not None:
-            facts.catches.append(var)
+        elif kind == "catch_clause" and (caught := node.child_by_field_name("name")) is not None:
+            facts.catches.append(caught)
         else:
             if call_name(node) == "register_rest_route":
                 routes.append(node)

@@ -237,9 +237,6 @@ def run_bounded(
     uid, gid, supplementary groups and capabilities before exec and sets no_new_privs (the launcher must be root
     or hold CAP_SETUID/CAP_SETGID). With `result` the child inherits the pipe's write end and its bytes come back
     in Completed.result. `before_exec` runs in the child first (e.g. to enter a cgroup)."""
-    identity: dict[str, object] = (
-        {"user": drop_to.uid, "group": drop_to.gid, "extra_groups": []} if drop_to is not None else {}
-    )
     started = time.monotonic()
     proc = subprocess.Popen(
         list(argv),
@@ -250,7 +247,9 @@ def run_bounded(
         stderr=subprocess.PIPE,
         pass_fds=(result.child_fd,) if result is not None else (),
         preexec_fn=lambda: _prepare_child(limits, drop_to, limit_processes, before_exec),  # noqa: PLW1509 - single-threaded child before exec
-        **identity,
+        user=drop_to.uid if drop_to is not None else None,
+        group=drop_to.gid if drop_to is not None else None,
+        extra_groups=[] if drop_to is not None else None,
     )
     assert proc.stdout is not None and proc.stderr is not None
     if result is not None:

@@ -251,7 +251,9 @@ class AwsEmulator:
 
             def _signed_by_the_runtime(self, service: str, body: bytes) -> bool:
                 try:
-                    verify_sigv4(emulator._credentials, service, REGION, "POST", self.path, self.headers, body)
+                    verify_sigv4(
+                        emulator._credentials, service, REGION, "POST", self.path, dict(self.headers.items()), body
+                    )
                 except SignatureError as exc:
                     self._error(403, "InvalidSignatureException", f"request not signed by this runtime: {exc}")
                     return False
@@ -280,8 +282,8 @@ class AwsEmulator:
                     self._error(400, "InvalidAction", target[:200])
                     return
                 try:
-                    out = ops[action](json.loads(body or b"{}"))
-                    self._send(200, {}, json.dumps(out).encode(), "application/x-amz-json-1.1")
+                    answer = ops[action](json.loads(body or b"{}"))
+                    self._send(200, {}, json.dumps(answer).encode(), "application/x-amz-json-1.1")
                 except (KeyError, ValueError, TypeError, AttributeError) as exc:
                     self._error(400, "InvalidParameterException", str(exc)[:500])
 

@@ -76,13 +76,13 @@ class EmbeddedPostgres:
         return self.data_dir.with_name(self.data_dir.name + ".password")
 
     def start(self, database: str = DATABASE_NAME) -> str:
-        import pgserver
+        from pgserver.postgres_server import get_server
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         try:
             # pgserver logs its own progress through the logging module; its stdout noise is swallowed.
             with contextlib.redirect_stdout(io.StringIO()):
-                self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+                self._server = get_server(self.data_dir, cleanup_mode="stop")
         except Exception as exc:  # pgserver raises bare exceptions with the initdb/pg_ctl output
             raise ForgeError(f"could not start the embedded Postgres in {self.data_dir}: {exc}") from exc
         self._close_data_parent()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -15,7 +15,7 @@ from forge.models.job import JobStatus
 from forge.models.package import ApprovalStatus
 
 
-def print_approval_hint(detail: dict) -> None:
+def print_approval_hint(detail: dict[str, Any]) -> None:
     request = detail.get("approval_request")
     if request and request["status"] == ApprovalStatus.PENDING:
         job_id = untrusted(detail["job"]["id"])

@@ -63,9 +63,9 @@ class RuntimeProcess:
                     f"({self.log_path}) ends with:\n{tail}"
                 )
             if running_api_url() == url:
-                try:
-                    import requests
+                import requests
 
+                try:
                     if requests.get(f"{url}/api/v1/forge/health", timeout=2).ok:
                         return url
                 except requests.RequestException:

@@ -271,7 +271,7 @@ def run_site(staged: Path, work: Path, spec: PluginSpec, main_file: str, version
         removed = phase("uninstall", FORGE_GATEWAY_ID=gateway)
         if removed:
             result.checks.append(SiteCheck("deactivation", bool(removed.get("deactivated")), "deactivate_plugins()"))
-            leftover = list(removed.get("leftover_options") or [])  # type: ignore[call-overload]
+            leftover = list(removed.get("leftover_options") or [])  # type: ignore[call-overload]  # JSON: a list
             result.checks.append(
                 SiteCheck(
                     "uninstall_clean",
@@ -324,7 +324,7 @@ def _serve_checks(
         result.checks.append(SiteCheck("served", status == 200, f"GET / -> {status}"))
         if not spec.features.webhooks:
             return
-        routes = [str(r) for r in inspected.get("routes") or [] if "webhook" in str(r)]  # type: ignore[attr-defined]
+        routes = [str(r) for r in inspected.get("routes") or [] if "webhook" in str(r)]  # type: ignore[attr-defined]  # JSON: a list
         if not routes:
             result.checks.append(
                 SiteCheck("webhook_refuses_forged_signature", False, "no webhook REST route registered")

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import psycopg2
 
-from forge.db.connection import Database
+from forge.db.connection import Database, required_row
 from forge.db.errors import translates_driver_errors
 from forge.db.repositories.approver_events import append_event, read_events
 from forge.errors import Conflict, NotFound
@@ -51,7 +51,7 @@ class ApproverRepository:
                    RETURNING id""",
                 (secret_name, psycopg2.Binary(sealed_seed)),
             )
-            secret_id = cur.fetchone()["id"]
+            secret_id = required_row(cur.fetchone())["id"]
             try:
                 cur.execute(
                     """INSERT INTO approvers (name, secret_id, enrolled_by) VALUES (%s, %s, %s)

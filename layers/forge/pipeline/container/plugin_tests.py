@@ -36,6 +36,7 @@ def parse_junit(xml: bytes) -> list[TestRow]:
     for case in root.iter("testcase"):
         name = f"{case.get('class') or case.get('classname') or ''}::{case.get('name')}".lstrip(":")
         problem = case.find("failure") if case.find("failure") is not None else case.find("error")
+        details: dict[str, str | None]
         if problem is not None:
             result, details = "fail", {"message": (problem.get("message") or problem.text or "")[:2000]}
         elif case.find("skipped") is not None:
