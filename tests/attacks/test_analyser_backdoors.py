@@ -41,4 +41,5 @@ def test_every_corpus_file_is_in_the_manifest() -> None:
         if path.is_file() and path.name != "manifest.toml":
             owners = [p for p in listed if path == p or p in path.parents]
             assert len(owners) == 1, f"{path.relative_to(CORPUS)} belongs to {len(owners)} manifest entries"
-    assert len(BACKDOORS) >= 30 and len(LOOK_ALIKES) >= 10
+    assert len(BACKDOORS) >= 30
+    assert len(LOOK_ALIKES) >= 10

@@ -44,7 +44,8 @@ def test_restart_reattaches_waiting_jobs_and_fails_interrupted_ones(
         assert "marked failed" in actions[interrupted]
         ops = client_for(second, "erin")
         failed = ops.job(str(interrupted))["job"]
-        assert failed["status"] == "failed" and "forge retry" in failed["error"]
+        assert failed["status"] == "failed"
+        assert "forge retry" in failed["error"]
         detail = wait_for(ops, waiting, ("awaiting_approval",))
         # alice's approval survived the restart; bob's completes the threshold on the new execution.
         released = client_for(second, "bob").decide(detail["approval_request"]["id"], True)

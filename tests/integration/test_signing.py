@@ -82,14 +82,16 @@ def test_kms_signer_on_moto_verifies_with_cryptography_and_openssl(
         with mock_aws():
             keys = KeyRepository(db)
             key, signer = active_signer(keys, get_settings())
-            assert key.backend == "kms" and key.backend_ref.startswith("arn:aws:kms:")
+            assert key.backend == "kms"
+            assert key.backend_ref.startswith("arn:aws:kms:")
             data = b'{"manifest":"v1"}\n'
             signature = signer.sign(data)
             assert verify_signature(data, signature, key.public_pem.encode())
             assert openssl_verifies(tmp_path, data, signature, key.public_pem)
             # Rotation: a new key behind the same alias; the old key stays in the keyset and still verifies.
             rotated = create_key(keys, get_settings(), new=True)
-            assert rotated.key_id != key.key_id and keys.get(key.key_id).status == "retired"
+            assert rotated.key_id != key.key_id
+            assert keys.get(key.key_id).status == "retired"
             assert verify_signature(data, signature, keys.get(key.key_id).public_pem.encode())
     finally:
         reset_settings()

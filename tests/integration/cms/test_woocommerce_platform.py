@@ -145,7 +145,8 @@ def test_composer_validate_needs_no_network_and_no_vendor(demo: PluginSpec, tmp_
         timeout=120,
     )
     _assert_ok(result, "composer validate without network")
-    assert not (root / "vendor").exists() and not (root / "composer.lock").exists()
+    assert not (root / "vendor").exists()
+    assert not (root / "composer.lock").exists()
 
 
 def test_phpunit_passes_and_writes_junit(demo: PluginSpec, tmp_path: Path) -> None:
@@ -156,7 +157,8 @@ def test_phpunit_passes_and_writes_junit(demo: PluginSpec, tmp_path: Path) -> No
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
     assert int(suite.get("tests", "0")) >= 25
-    assert suite.get("failures") == "0" and suite.get("errors") == "0"
+    assert suite.get("failures") == "0"
+    assert suite.get("errors") == "0"
     names = {case.get("name") for case in ET.parse(junit).getroot().iter("testcase")}
     for required in (
         "test_payment_success_completes_the_order",
@@ -335,7 +337,8 @@ def test_hostile_values_land_as_inert_data(hostile: PluginSpec, tmp_path: Path) 
     )
     assert seen["options"] == channel.options
     assert seen["checkbox"] == "yes"
-    assert "<b>" not in seen["notice"] and "&lt;b&gt;" in seen["notice"]
+    assert "<b>" not in seen["notice"]
+    assert "&lt;b&gt;" in seen["notice"]
 
     # Headers: one line each, so the injected "Version:" line is not a header of its own.
     headers = wordpress_headers(tree[PLATFORM.main_file(hostile)].decode())
@@ -349,7 +352,8 @@ def test_hostile_values_land_as_inert_data(hostile: PluginSpec, tmp_path: Path) 
 
     readme = tree["readme.txt"].decode()
     assert readme.splitlines()[0].startswith("=== Evil &#39;Pay&#39;")
-    assert "<script>" not in readme and "<b>" not in readme
+    assert "<script>" not in readme
+    assert "<b>" not in readme
     assert readme.count("\n== Changelog ==\n") == 1
 
     js = subprocess.run(

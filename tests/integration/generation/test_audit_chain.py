@@ -47,10 +47,14 @@ def ids(db: Database) -> list[int]:
 
 def test_an_empty_and_an_intact_chain_verify(db: Database) -> None:
     repo = AuditRepository(db)
-    assert repo.verify().ok and repo.verify().rows == 0 and repo.verify().last_hash == GENESIS
+    assert repo.verify().ok
+    assert repo.verify().rows == 0
+    assert repo.verify().last_hash == GENESIS
     hashes = fill(repo, 5)
     report = repo.verify()
-    assert report.ok and report.rows == 5 and report.last_hash == hashes[-1]
+    assert report.ok
+    assert report.rows == 5
+    assert report.last_hash == hashes[-1]
     rows = db.fetchall("SELECT prev_hash, row_hash FROM sira_generation_audit ORDER BY id")
     assert rows[0]["prev_hash"] == GENESIS
     assert all(rows[i]["prev_hash"] == rows[i - 1]["row_hash"] for i in range(1, 5))
@@ -138,7 +142,8 @@ def test_removing_the_newest_rows_fails_against_an_expected_head(forge_env: Path
     hashes = fill(repo, 4)
     cli = CliRunner()
     first = cli.invoke(app, ["audit", "verify"])
-    assert first.exit_code == 0 and f"audit chain intact: 4 rows, head {hashes[-1]}" in first.output
+    assert first.exit_code == 0
+    assert f"audit chain intact: 4 rows, head {hashes[-1]}" in first.output
     assert repo.verify(hashes[-1]).expected_head_at == 4
     assert repo.verify(GENESIS).expected_head_at == 0
 

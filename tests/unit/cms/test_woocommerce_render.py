@@ -129,7 +129,8 @@ def test_readme_follows_the_wordpress_org_format(demo: PluginSpec) -> None:
         "Changelog",
     ):
         assert f"\n== {section} ==\n" in readme, section
-    assert "https://molam.com/terms" in readme and "https://molam.com/privacy" in readme
+    assert "https://molam.com/terms" in readme
+    assert "https://molam.com/privacy" in readme
     assert "Stable tag: 1.0.0" in readme
 
 
