@@ -188,10 +188,8 @@ def _deps(repo_root: Path, cache: Path) -> tuple[Path, bool]:
         target = tmp / "python"
         # --no-index: only the wheels just downloaded and checked, checked again against the same hashes;
         # --no-compile: the pip here is not Python 3.12, and Lambda would ignore the bytecode it wrote.
-        _pip(
-            ["install", "--require-hashes", "--no-deps", "--no-index", "--find-links", str(wheels)]
-            + ["--no-compile", "--target", str(target), "-r", str(requirements)]
-        )
+        install = ["install", "--require-hashes", "--no-deps", "--no-index", "--find-links", str(wheels)]
+        _pip([*install, "--no-compile", "--target", str(target), "-r", str(requirements)])
         shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts: nothing in Lambda runs them
         size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
         if size > MAX_LAYER_BYTES:
@@ -210,9 +208,9 @@ def _applies(req: Requirement) -> bool:
 
 def _pip(args: list[str]) -> None:
     platform = ["--platform", PLATFORM, "--implementation", IMPLEMENTATION, "--python-version", PYTHON_VERSION]
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", *args, *platform, "--only-binary=:all:", "--disable-pip-version-check"]
-        + ["--no-input", "--quiet"],
+    pip = [sys.executable, "-m", "pip", *args, *platform, "--only-binary=:all:", "--disable-pip-version-check"]
+    result = subprocess.run(  # noqa: S603 - this interpreter's pip, on the hash-locked requirements
+        [*pip, "--no-input", "--quiet"],
         capture_output=True,
         text=True,
         check=False,

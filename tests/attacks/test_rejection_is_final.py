@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import pytest
+
 from forge.pipeline.outcome import record_failure
 from tests.integration.api.conftest import WorkflowSpy, api_deps, call, code, enroll, signed_package_awaiting
 
@@ -54,17 +56,14 @@ def test_a_wait_reaching_a_rejected_package_fails_instead_of_waiting(api: Workfl
     request = deps.repos.approvals.get_request(request_id)
     bob = enroll("bob")
     assert decide(request_id, "bob", bob, "reject", "no")[0] == 200
-    try:
+    with pytest.raises(StepFailed) as refused:  # else the approval wait opened again on a rejected package
         run_step(
             deps,
             Step.APPROVAL,
             StepEvent(job_id=request.job_id, delivery="re-attached"),
             lambda ctx: request_approval(ctx, "task-token-2"),
         )
-    except StepFailed as exc:
-        assert "rejected" in str(exc)
-        assert "final" in str(exc)
-    else:
-        raise AssertionError("the approval wait opened again on a rejected package")
+    assert "rejected" in str(refused.value)
+    assert "final" in str(refused.value)
     pending = [r for r in deps.repos.approvals.requests_for_job(request.job_id) if r.status == "pending"]
     assert pending == []

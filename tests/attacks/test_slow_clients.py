@@ -121,7 +121,7 @@ class Ok(LoopbackHandler):
         super().setup()
         Ok.taken.release()
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()

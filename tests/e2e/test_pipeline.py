@@ -116,9 +116,11 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
     assert report.ok, report.checks
     zip_name = f"{report.manifest['slug']}-{report.manifest['version']}.zip"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [zip_name, "SHA256SUMS", "manifest.json", "manifest.json.sig", "signing-key.pem"]
-        + [zip_name.removesuffix(".zip") + ".cdx.json", "provenance.intoto.json"]
-        + ["release-statement.json", "release-statement.json.sig"]
+        [
+            *[zip_name, "SHA256SUMS", "manifest.json", "manifest.json.sig", "signing-key.pem"],
+            *[zip_name.removesuffix(".zip") + ".cdx.json", "provenance.intoto.json"],
+            *["release-statement.json", "release-statement.json.sig"],
+        ]
     )
     # What a merchant runs, with nothing of the forge installed.
     openssl = subprocess.run(
@@ -146,7 +148,7 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
 def test_php_syntax_error_fails_the_job_at_build(runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> None:
     real = TemplateProvider.generate
 
-    def broken(self: TemplateProvider, spec):  # noqa: ANN001, ANN202
+    def broken(self: TemplateProvider, spec):
         result = real(self, spec)
         tree = dict(result.tree)
         tree["includes/broken.php"] = b"<?php\nfunction broken( {\n"

@@ -20,7 +20,7 @@ def test_restart_reattaches_waiting_jobs_and_fails_interrupted_ones(
     tmp_path: Path,
     new_database,
     softhsm: str,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FORGE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DATABASE_URL", new_database())
@@ -54,7 +54,7 @@ def test_restart_reattaches_waiting_jobs_and_fails_interrupted_ones(
         assert detail["job"]["status"] == "success", detail["job"]["error"]
 
 
-def test_approval_wait_times_out(tmp_path: Path, new_database, softhsm: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_approval_wait_times_out(tmp_path: Path, new_database, softhsm: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FORGE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DATABASE_URL", new_database())
     monkeypatch.setenv("FORGE_APPROVAL_TIMEOUT_SECONDS", "2")

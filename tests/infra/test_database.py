@@ -104,7 +104,7 @@ def test_every_function_and_task_reads_the_database_secret_and_nothing_else_does
 
 
 def test_migrations_run_on_deploy_through_the_migrate_function(synth: Synth) -> None:
-    (resource_id, resource), *others = synth.of_type("Custom::ForgeMigrations").items()
+    (_, resource), *others = synth.of_type("Custom::ForgeMigrations").items()
     assert not others
     assert resource["Properties"]["MigrationsDigest"] == migrations_digest(REPO_ROOT)
     assert synth.logical_id(synth.stack.database.instance) in resource["DependsOn"]

@@ -57,12 +57,17 @@ def test_forge_state_and_home_are_not_visible(runner: BubblewrapRunner, tmp_path
 
 
 def test_tmp_is_private(runner: BubblewrapRunner, tmp_path: Path) -> None:
-    Path("/tmp/forge-isolation-probe").write_text("host secret")
+    # A new file of this test's own in the host's /tmp (mkstemp: O_EXCL, a random name, mode 0600), not a fixed
+    # name another user of the machine could have planted first.
+    fd, name = tempfile.mkstemp(prefix="forge-isolation-probe-", dir="/tmp")
+    probe = Path(name)
     try:
-        done = runner.run(["sh", "-c", "cat /tmp/forge-isolation-probe 2>&1 || true"], tmp_path)
+        os.write(fd, b"host secret")
+        os.close(fd)
+        done = runner.run(["sh", "-c", f"cat {probe} 2>&1 || true"], tmp_path)
         assert "host secret" not in done.stdout
     finally:
-        Path("/tmp/forge-isolation-probe").unlink()
+        probe.unlink()
 
 
 def test_memory_cpu_and_wall_clock_limits(runner: BubblewrapRunner, tmp_path: Path) -> None:
@@ -228,7 +233,7 @@ def test_a_checkout_and_virtualenv_under_tmp_work_in_the_sandbox(tmp_path: Path)
     /tmp is mounted before the interpreter and the checkout's folders are bound on top of it."""
     import sysconfig
 
-    assert str(tmp_path).startswith("/tmp/")
+    assert str(tmp_path).startswith("/tmp/")  # noqa: S108 - where pytest made it
     venv = tmp_path / "clone" / ".venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = sysconfig.get_paths()["purelib"]

@@ -59,7 +59,7 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort, typer.BadParameter):
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the last resort: a message and exit 3, never a traceback
             if os.environ.get("FORGE_DEBUG"):
                 traceback.print_exc()
             err.print(

@@ -79,7 +79,7 @@ def _sprintf(fmt: str, *args: Value) -> str:
 
 def _substr(value: str, start: int, length: int | None = None) -> str:
     tail = value[start:]
-    return tail if length is None else (tail[:length] if length >= 0 else tail[:length])
+    return tail if length is None else tail[:length]  # a negative length drops that many from the end, as in PHP
 
 
 def _pack(fmt: str, *args: Value) -> str:

@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from forge.errors import ForgeError
 from forge.isolation.runner import Completed, Limits
 from forge.local.http_server import LoopbackHandler, LoopbackHTTPServer
 from forge.local.sigv4 import RunCredentials, SignatureError, verify_sigv4
@@ -147,7 +148,8 @@ class AwsEmulator:
             if name not in self._modules:
                 path = function_dir(name) / "handler.py"
                 spec = importlib.util.spec_from_file_location(f"forge_function_{name}", path)
-                assert spec and spec.loader
+                if spec is None or spec.loader is None:
+                    raise ForgeError(f"cannot load the handler module {path}")
                 module = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(module)
                 self._modules[name] = module
@@ -163,7 +165,7 @@ class AwsEmulator:
             event = json.loads(payload or b"{}")
             result = module.handler(event, LambdaContext(f"{FUNCTION_PREFIX}{name}", function_arn(name)))
             return 200, {}, json.dumps(result).encode()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a function's error is its Invoke answer, as in Lambda
             error = {
                 "errorType": type(exc).__name__,
                 "errorMessage": str(exc),
@@ -195,7 +197,7 @@ class AwsEmulator:
             task.status = "RUNNING"
             try:
                 execute_task(self._deps(), task.step, task.env, lambda step, workdir: self._launch(task, workdir))
-            except Exception:
+            except Exception:  # noqa: BLE001 - a crashed task stops, logged, as a Fargate task would
                 logger.exception("local task crashed", extra={"task_arn": task.arn})
             finally:
                 task.status = "STOPPED"

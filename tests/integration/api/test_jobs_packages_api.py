@@ -67,7 +67,7 @@ def test_idempotency_key_is_scoped_to_its_requester_and_bound_to_its_spec(api: W
 
 
 def test_a_job_from_before_migration_006_still_matches_its_spec(api: WorkflowSpy) -> None:
-    status, first = call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})
+    _, first = call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})
     deps = api_deps()
     deps.repos.jobs.db.execute("UPDATE forge_jobs SET spec_digest = NULL WHERE id = %s", (first["id"],))
     assert call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})[0] == 200

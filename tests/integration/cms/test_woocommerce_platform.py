@@ -117,6 +117,7 @@ def test_composer_validate_needs_no_network_and_no_vendor(demo: PluginSpec, tmp_
     # directory that does not exist and a read-only root.
     root = _plugin(demo, tmp_path)
     validate = PLATFORM.build_commands([])[-1]
+    # The paths after --tmpfs and --ro-bind are the namespace's, not the host's.
     result = subprocess.run(
         [
             "bwrap",
@@ -129,17 +130,17 @@ def test_composer_validate_needs_no_network_and_no_vendor(demo: PluginSpec, tmp_
             "--proc",
             "/proc",
             "--tmpfs",
-            "/tmp",
+            "/tmp",  # noqa: S108
             "--ro-bind",
             str(root),
-            "/tmp/plugin",
+            "/tmp/plugin",  # noqa: S108
             "--chdir",
-            "/tmp/plugin",
+            "/tmp/plugin",  # noqa: S108
             "--setenv",
             "HOME",
             "/nonexistent",
             *validate.argv,
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -154,12 +155,13 @@ def test_phpunit_passes_and_writes_junit(demo: PluginSpec, tmp_path: Path) -> No
     junit = tmp_path / "reports" / "junit.xml"
     junit.parent.mkdir()
     _assert_ok(_run(PLATFORM.test_command(str(junit)).argv, root), "phpunit")
-    suite = ET.parse(junit).getroot().find("testsuite")
+    # The report of the plugin the forge generated, written by phpunit in this test.
+    suite = ET.parse(junit).getroot().find("testsuite")  # noqa: S314
     assert suite is not None
     assert int(suite.get("tests", "0")) >= 25
     assert suite.get("failures") == "0"
     assert suite.get("errors") == "0"
-    names = {case.get("name") for case in ET.parse(junit).getroot().iter("testcase")}
+    names = {case.get("name") for case in ET.parse(junit).getroot().iter("testcase")}  # noqa: S314
     for required in (
         "test_payment_success_completes_the_order",
         "test_declined_payment_fails_the_order_and_tells_the_customer",

@@ -110,7 +110,7 @@ def test_forge_audit_verify_cli(forge_env: Path, db: Database, db_dsn: str) -> N
     assert ok.exit_code == 0, ok.output
     assert "audit chain intact: 3 rows" in ok.output
     second = ids(db)[1]
-    tamper(db_dsn, f"UPDATE sira_generation_audit SET response_hash = repeat('f', 64) WHERE id = {second}")
+    tamper(db_dsn, f"UPDATE sira_generation_audit SET response_hash = repeat('f', 64) WHERE id = {second}")  # noqa: S608 - an id read back
     broken = cli.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 1
     assert f"audit chain BROKEN at row id {second}" in broken.output
@@ -152,7 +152,7 @@ def test_removing_the_newest_rows_fails_against_an_expected_head(forge_env: Path
     assert grown.exit_code == 0, grown.output
     assert "expected head found at row 4; 1 rows appended since" in grown.output
 
-    tamper(db_dsn, f"DELETE FROM sira_generation_audit WHERE id >= {ids(db)[3]}")
+    tamper(db_dsn, f"DELETE FROM sira_generation_audit WHERE id >= {ids(db)[3]}")  # noqa: S608 - an id read back
     assert repo.verify().ok  # a chain cut short still verifies on its own
     assert repo.verify(hashes[-1]).expected_head_at is None
     cut = cli.invoke(app, ["audit", "verify", "--expect-head", hashes[-1]])

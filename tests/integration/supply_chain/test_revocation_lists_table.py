@@ -11,7 +11,7 @@ KEY = "ab" * 32
 
 
 @pytest.fixture
-def lists(db) -> RevocationListRepository:  # noqa: ANN001
+def lists(db) -> RevocationListRepository:
     db.execute(
         "INSERT INTO signing_keys (key_id, public_pem, backend, backend_ref) VALUES (%s, 'pem', 'pkcs11', 'label')",
         (KEY,),

@@ -63,7 +63,7 @@ def test_publish_refuses_a_zip_revoked_while_it_awaited_approval(deps: PipelineD
     revoke_package(deps, first.plugin_package_id, "supplier compromised", "root")
     approve(deps, waiting.plugin_package_id, "alice", "bob")
 
-    with pytest.raises(StepFailed, match="was revoked on .*supplier compromised.*bump the version"):
+    with pytest.raises(StepFailed, match=r"was revoked on .*supplier compromised.*bump the version"):
         step(deps, waiting, Step.PUBLISH)
     assert deps.repos.packages.get(waiting.plugin_package_id).status != "published"
     assert deps.repos.revocations.revoked_zip("0" * 64) is None

@@ -32,7 +32,7 @@ def signer_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     reset_settings()
 
 
-def test_kms_rotation_is_a_new_key_and_update_alias(db, signer_env: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_kms_rotation_is_a_new_key_and_update_alias(db, signer_env: pytest.MonkeyPatch) -> None:
     from moto import mock_aws
 
     from forge.signing.kms_signer import alias_target
@@ -54,7 +54,7 @@ def test_kms_rotation_is_a_new_key_and_update_alias(db, signer_env: pytest.Monke
         assert keys.active().key_id == second.key_id
 
 
-def test_vault_rotation_registers_the_new_version(db, signer_env: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_vault_rotation_registers_the_new_version(db, signer_env: pytest.MonkeyPatch) -> None:
     with VaultReplay() as vault:
         signer_env.setenv("FORGE_SIGNER", "vault")
         signer_env.setenv("VAULT_ADDR", vault.url)
@@ -74,7 +74,7 @@ def test_vault_rotation_registers_the_new_version(db, signer_env: pytest.MonkeyP
     assert not verify_signature(MESSAGE, old_signature, second.public_pem.encode())
 
 
-def test_a_compromised_key_never_becomes_active_again(db, softhsm: str) -> None:  # noqa: ANN001
+def test_a_compromised_key_never_becomes_active_again(db, softhsm: str) -> None:
     from forge.errors import Conflict
 
     keys = KeyRepository(db)

@@ -165,5 +165,5 @@ def test_templates_cannot_print_unfiltered_values(tmp_path: Path) -> None:
     assert env.from_string("{{ value|php_comment }}").render(value="a\n*/ ?>\u2028b") == "a * / ? > b"
     assert env.from_string("{{ value|html }}").render(value="<a href='x'>") == "&lt;a href=&#39;x&#39;&gt;"
     assert env.from_string("{{ value|js_str }}").render(value="</script>\u2028") == '"\\u003c/script\\u003e\\u2028"'
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not an identifier: 'a-b'"):
         env.from_string("{{ value|ident }}").render(value="a-b")

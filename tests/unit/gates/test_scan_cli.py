@@ -70,5 +70,5 @@ def test_unknown_platform_is_a_usage_error() -> None:
 
 
 def test_scan_api_refuses_an_unknown_rule() -> None:
-    with pytest.raises(ForgeError, match="unknown rule id or prefix: exec.nope"):
+    with pytest.raises(ForgeError, match=r"unknown rule id or prefix: exec\.nope"):
         scan(FIXTURES / "malicious", ["api.molam.com"], only=["exec.nope"])

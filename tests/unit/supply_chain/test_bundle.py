@@ -53,7 +53,7 @@ def test_sbom_without_a_lock_lists_declared_requirements() -> None:
 
 
 def test_bad_composer_lock_is_a_clear_error() -> None:
-    with pytest.raises(StepFailed, match="composer.lock is not valid JSON"):
+    with pytest.raises(StepFailed, match=r"composer\.lock is not valid JSON"):
         build_bundle(name="x", slug="x", version="1", shipped={"x.php": b"1"}, source={"composer.lock": b"{"})
 
 

@@ -18,5 +18,5 @@ def health(deps: Deps) -> Response[dict[str, Any]]:
     try:
         deps.repos.ping()
         return Response(200, "application/json", {"status": "ok", "version": forge.__version__})
-    except Exception as exc:  # health reports, it never raises
+    except Exception as exc:  # noqa: BLE001 - health reports, it never raises
         return Response(503, "application/json", {"status": "degraded", "database": type(exc).__name__})

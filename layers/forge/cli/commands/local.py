@@ -46,7 +46,7 @@ class RuntimeProcess:
 
     def start(self, timeout_s: float = 120) -> str:
         log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: S603 - this interpreter running the forge's own CLI
             [sys.executable, "-m", "forge.cli.main", "up", "--port", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -170,7 +170,7 @@ def _php(site: Path, extra: list[str]) -> list[str]:
 
 
 def _http(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")  # noqa: S310 - loopback only
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
             return response.status, response.read(4096).decode("utf-8", "replace")
@@ -202,7 +202,7 @@ def run_site(staged: Path, work: Path, spec: PluginSpec, main_file: str, version
     secret = secrets.token_hex(16)
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": "/tmp",
+        "HOME": "/tmp",  # noqa: S108 - the sandbox's own /tmp
         "LANG": "C.UTF-8",
         "FORGE_DIAGNOSTICS": str(diagnostics),
         "FORGE_PLUGIN_DIR": str((site / "wp-content" / "plugins" / slug).resolve()) + "/",

@@ -89,6 +89,7 @@ class ApproverRepository:
         newest version, so N racing guesses get the numbers 1..N and none can slip past the limit. An attempt
         numbered past `max_failures` (an earlier failure still being checked) locks the approver at once."""
         with self.db.transaction() as cur:
+            # _WINDOW_OVER is this module's SQL; the values are bound.
             cur.execute(
                 f"""UPDATE approvers a SET
                       failed_attempts = CASE WHEN {_WINDOW_OVER} THEN 1 ELSE a.failed_attempts + 1 END,
@@ -96,7 +97,7 @@ class ApproverRepository:
                         CASE WHEN {_WINDOW_OVER} THEN now() ELSE a.failure_window_started_at END,
                       locked_at = CASE WHEN NOT {_WINDOW_OVER} AND a.failed_attempts >= %(max)s THEN now() END
                     WHERE a.name = %(name)s AND a.locked_at IS NULL AND a.deactivated_at IS NULL
-                    RETURNING a.failed_attempts, a.locked_at""",
+                    RETURNING a.failed_attempts, a.locked_at""",  # noqa: S608
                 {"name": name, "window": window.total_seconds(), "max": max_failures},
             )
             row = cur.fetchone()

@@ -121,7 +121,8 @@ class JobRepository:
 
     def finish(self, job_id: UUID, status: JobStatus, error: str | None = None) -> bool:
         """Move an unfinished job to a final status; False when it had already finished."""
-        assert status.finished
+        if not status.finished:
+            raise ValueError(f"{status} is not a final status")
         return (
             self.db.execute(
                 """UPDATE forge_jobs SET status = %s, error = %s, finished_at = now()
