@@ -276,13 +276,7 @@ class PhpFile:
         if node.type == "parenthesized_expression" and node.named_children:
             return self.resolve_prefix(node.named_children[0], depth + 1)
         if node.type == "binary_expression" and binary_operator(node) == ".":
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-            if left is None:
-                return None
-            whole_left = self.resolve_value(left, depth + 1)
-            if whole_left is not None and right is not None:
-                return whole_left + (self.resolve_prefix(right, depth + 1) or "")
-            return self.resolve_prefix(left, depth + 1)
+            return self._concatenation_prefix(node, depth)
         if node.type == "variable_name":
             return self._first_resolved(self.assignments.get(text(node), []), depth)
         if node.type == "member_access_expression":
@@ -297,6 +291,16 @@ class PhpFile:
             args = arguments(node)
             return self.resolve_prefix(args[0], depth + 1) if args else None
         return None
+
+    def _concatenation_prefix(self, node: Node, depth: int) -> str | None:
+        """`a . b`: all of `a` and what `b` starts with when `a` is known whole, else what `a` starts with."""
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None:
+            return None
+        whole_left = self.resolve_value(left, depth + 1)
+        if whole_left is not None and right is not None:
+            return whole_left + (self.resolve_prefix(right, depth + 1) or "")
+        return self.resolve_prefix(left, depth + 1)
 
     def resolve_value(self, node: Node, depth: int = 0) -> str | None:
         """The whole string an expression evaluates to, when every part of it is known statically."""
