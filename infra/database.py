@@ -33,7 +33,7 @@ from infra.network import Network
 DATABASE_NAME = "forge"
 POSTGRES_PORT = 5432
 MIGRATIONS = Path("layers") / "forge" / "db" / "migrations"
-SECRET_ENV = "FORGE_DATABASE_SECRET_ARN"
+SECRET_ENV = "FORGE_DATABASE_SECRET_ARN"  # noqa: S105 - the name of a variable holding an ARN
 LOG_RETENTION_SINGLETON = "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a"
 
 
@@ -84,7 +84,8 @@ class Database(Construct):
             auto_minor_version_upgrade=True,
         )
         secret = self.instance.secret
-        assert secret is not None  # from_generated_secret always creates one
+        if secret is None:  # from_generated_secret always creates one
+            raise ValueError("the database instance has no generated secret")
         self.secret: secretsmanager.ISecret = secret
         acknowledge(
             self.instance,

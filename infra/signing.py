@@ -10,6 +10,7 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.nag import acknowledge_wildcards
@@ -49,11 +50,11 @@ class Signing(Construct):
             conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": ALIAS}},
         )
 
-    def grant_sign(self, grantee: iam.IGrantable) -> None:
+    def grant_sign(self, grantee: lambda_.IFunction) -> None:
         grantee.grant_principal.add_to_principal_policy(self._keys_behind_alias())
         acknowledge_wildcards(grantee, (KEYS_BEHIND_ALIAS,), ALIAS_REASON)
 
-    def grant_rotate(self, grantee: iam.IGrantable) -> None:
+    def grant_rotate(self, grantee: lambda_.IFunction) -> None:
         principal = grantee.grant_principal
         principal.add_to_principal_policy(self._keys_behind_alias())
         acknowledge_wildcards(grantee, (KEYS_BEHIND_ALIAS, "Resource::*"), ALIAS_REASON + " CreateKey has no resource.")

@@ -24,6 +24,13 @@ Cursor = psycopg2.extras.RealDictCursor
 _PING_AFTER_IDLE_SECONDS = 10.0
 
 
+def required_row(row: dict[str, Any] | None) -> dict[str, Any]:
+    """The row a statement cannot fail to return (an aggregate, a row this transaction just saw)."""
+    if row is None:
+        raise RuntimeError("the statement returned no row")  # a bug in the SQL, not a state of the data
+    return row
+
+
 class Database:
     """Up to `max_connections` connections; idle ones are kept open and reused (LIFO, so a quiet process ends
     up using few of them) because opening one costs a few ms per query. A connection never crosses a fork:
@@ -89,10 +96,10 @@ class Database:
             and self._pid == os.getpid()
         )
         with self._lock:
-            if keep and not self._closed:
+            pooled = keep and not self._closed
+            if pooled:
                 self._idle.append((conn, time.monotonic()))
-                conn = None
-        if conn is not None and not conn.closed:
+        if not pooled and not conn.closed:
             conn.close()
         self._slots.release()
 

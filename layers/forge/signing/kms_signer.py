@@ -7,24 +7,29 @@ far smaller.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import boto3
 from botocore.exceptions import ClientError
 
 from forge.errors import ForgeError, TransientError
 
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
 RAW_LIMIT = 4096
+_Result = TypeVar("_Result")
 
 
-def _client(client: Any | None) -> Any:
+def _client(client: KMSClient | None) -> KMSClient:
     return client or boto3.client("kms")
 
 
 class KmsSigner:
     backend = "kms"
 
-    def __init__(self, key_ref: str, client: Any | None = None) -> None:
+    def __init__(self, key_ref: str, client: KMSClient | None = None) -> None:
         self._key_ref = key_ref
         self._client = _client(client)
 
@@ -32,9 +37,9 @@ class KmsSigner:
     def key_ref(self) -> str:
         return self._key_ref
 
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, operation: str, call: Callable[[], _Result]) -> _Result:
         try:
-            return getattr(self._client, operation)(KeyId=self._key_ref, **kwargs)
+            return call()
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code in ("ThrottlingException", "KMSInternalException", "DependencyTimeoutException"):
@@ -42,15 +47,20 @@ class KmsSigner:
             raise ForgeError(f"KMS refused {operation} with key {self._key_ref}: {code}") from exc
 
     def public_key_der(self) -> bytes:
-        return self._call("get_public_key")["PublicKey"]
+        return self._call("get_public_key", lambda: self._client.get_public_key(KeyId=self._key_ref)["PublicKey"])
 
     def sign(self, data: bytes) -> bytes:
         if len(data) > RAW_LIMIT:
             raise ForgeError(f"KMS signs at most {RAW_LIMIT} bytes as a RAW message; got {len(data)}")
-        return self._call("sign", Message=data, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+        return self._call(
+            "sign",
+            lambda: self._client.sign(
+                KeyId=self._key_ref, Message=data, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
+            )["Signature"],
+        )
 
 
-def alias_target(alias: str, client: Any | None = None) -> str | None:
+def alias_target(alias: str, client: KMSClient | None = None) -> str | None:
     """The ARN of the key an alias points at, or None when the alias does not exist."""
     kms = _client(client)
     try:
@@ -61,7 +71,7 @@ def alias_target(alias: str, client: Any | None = None) -> str | None:
         raise
 
 
-def create_kms_key(alias: str, client: Any | None = None) -> str:
+def create_kms_key(alias: str, client: KMSClient | None = None) -> str:
     """A new P-256 signing key, then point the alias at it (KMS cannot rotate asymmetric keys in place)."""
     kms = _client(client)
     arn = kms.create_key(

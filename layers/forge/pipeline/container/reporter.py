@@ -93,7 +93,7 @@ def execute_task(deps: PipelineDeps, step: Step, env: Mapping[str, str], launch:
     except ForgeError as exc:
         deps.workflow.send_failure(token, "StepFailed", str(exc))
         return
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - logged, and the workflow hears of it instead of waiting for ever
         logger.exception("container step crashed")
         deps.workflow.send_failure(token, type(exc).__name__, f"internal error: {exc}")
         return
