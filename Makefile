@@ -38,9 +38,12 @@ COVERAGE_FLOOR := 87
 coverage: bootstrap
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
+# The same checks run as pre-commit hooks (.pre-commit-config.yaml). mypy keeps its cache in .mypy_cache: a run after
+# a small change takes seconds, a cold one about a minute (docs/testing.md).
 lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/statelint statemachine/forge.asl.json
 	$(BIN)/lint-imports
 
@@ -79,4 +82,4 @@ bench: bootstrap
 	$(BIN)/python bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) cdk.out build .pytest_cache .ruff_cache .grimp_cache .import_linter_cache .coverage
+	rm -rf $(VENV) cdk.out build .pytest_cache .ruff_cache .mypy_cache .grimp_cache .import_linter_cache .coverage

@@ -79,7 +79,8 @@ def measure(
         t0 = time.perf_counter()
         response = session_get(url)
         latencies.append(time.perf_counter() - t0)
-        assert response.status_code == 200, (url, response.status_code, response.text[:300])
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code} {response.text[:300]}")
 
     wall0 = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -160,8 +161,9 @@ def main() -> None:
             cursors.append(page["next_cursor"])
             page = get(f"{base}/jobs?limit=50&cursor={page['next_cursor']}").json()
         filters = ["", "status=failed&", "cms=magento&", "requested_by=user7&"]
+        # A request mix, not a secret: the standard generator is what this wants.
         list_urls = [
-            f"{base}/jobs?{random.choice(filters)}limit=50" + (f"&cursor={random.choice(cursors)}" if i % 2 else "")
+            f"{base}/jobs?{random.choice(filters)}limit=50" + (f"&cursor={random.choice(cursors)}" if i % 2 else "")  # noqa: S311
             for i in range(args.requests)
         ]
         detail_urls = [f"{base}/jobs/{i}" for i in ids]

@@ -3,6 +3,8 @@ s3_marketplace), and the write-once audit of prompts and responses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -70,7 +72,7 @@ class Artifacts(Construct):
             object_lock_default_retention=s3.ObjectLockRetention.compliance(Duration.days(AUDIT_RETENTION_DAYS)),
         )
 
-    def _private_bucket(self, construct_id: str, logs_prefix: str, **extra: object) -> s3.Bucket:
+    def _private_bucket(self, construct_id: str, logs_prefix: str, **extra: Any) -> s3.Bucket:
         """The settings the three data buckets share: SSE-S3 (the objects are packages, reports and evidence; a
         customer key would add cost, not secrecy), versioned, TLS only, no public access, owner-enforced objects,
         access-logged, and kept when the stack is deleted."""

@@ -51,7 +51,7 @@ _STAGE = re.compile(r"^FROM\s+(\S+)\s+AS\s+(\S+)\s*$", re.IGNORECASE | re.MULTIL
 # reporter stages each job (TMPDIR; tempfile.TemporaryDirectory in forge.pipeline.container.reporter). The
 # Dockerfile's step targets declare both as VOLUMEs with their modes (1777, 0711), which is how a Fargate bind mount
 # gets permissions other than root 0755.
-SCRATCH = {"tmp": "/tmp", "work": "/work"}
+SCRATCH = {"tmp": "/tmp", "work": "/work"}  # noqa: S108 - paths inside the task's own container
 
 # What Fargate lets a task bound for its untrusted half (docs/quality-gates.md, "Limits"): processes through the
 # nproc ulimit (the reporter is root and exempt; the unprivileged child is held to it, and the reporter sets the

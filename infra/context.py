@@ -45,7 +45,7 @@ METRICS_NAMESPACE = "PluginForge"
 
 # Lambda and the read-only containers can write only under /tmp: forge.config's FORGE_HOME default (~/.local)
 # is for a workstation.
-FORGE_HOME = "/tmp/plugin-forge"
+FORGE_HOME = "/tmp/plugin-forge"  # noqa: S108 - Lambda's /tmp belongs to one function instance
 
 
 def _int(node: Node, key: str, default: int, low: int, high: int) -> int:

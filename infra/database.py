@@ -33,7 +33,7 @@ from infra.network import Network
 DATABASE_NAME = "forge"
 POSTGRES_PORT = 5432
 MIGRATIONS = Path("layers") / "forge" / "db" / "migrations"
-SECRET_ENV = "FORGE_DATABASE_SECRET_ARN"
+SECRET_ENV = "FORGE_DATABASE_SECRET_ARN"  # noqa: S105 - the name of a variable holding an ARN
 # How often Secrets Manager rotates the database password (its own rotation rule; docs/aws.md).
 SECRET_ROTATION = Duration.days(30)
 LOG_RETENTION_SINGLETON = "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a"
@@ -93,10 +93,12 @@ class Database(Construct):
         # version you have specified" (PostgreSQL.Concepts.General.DBVersions; cfn-lint issue #3849 for the same false
         # positive on E3691). Silenced on this resource only.
         instance_resource = self.instance.node.default_child
-        assert isinstance(instance_resource, rds.CfnDBInstance)
+        if not isinstance(instance_resource, rds.CfnDBInstance):
+            raise TypeError("the database instance's default child is not a CfnDBInstance")
         instance_resource.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3691"]}})
         secret = self.instance.secret
-        assert secret is not None  # from_generated_secret always creates one
+        if secret is None:  # from_generated_secret always creates one
+            raise ValueError("the database instance has no generated secret")
         self.secret: secretsmanager.ISecret = secret
         acknowledge(
             self.instance,

@@ -193,7 +193,7 @@ class Functions(Construct):
                 (f"Resource::<{logical_id(self._artifacts.bucket)}.Arn>/*",),
                 "Object keys in this stack's artifact bucket are per job (jobs/<id>/...), known only at run time.",
             )
-        if isinstance(function.runtime, lambda_.Runtime) and function.runtime.name == RUNTIME.name:
+        if function.runtime.name == RUNTIME.name:
             acknowledge(
                 function,
                 "AwsSolutions-L1",

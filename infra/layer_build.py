@@ -64,8 +64,8 @@ MAX_LAYER_BYTES = 200 * 1024 * 1024
 KEEP_DEPS_ENTRIES = 2
 
 # Markers are evaluated for the Lambda runtime, not for the Python running the build.
-LAMBDA_MARKERS = {
-    **default_environment(),
+LAMBDA_MARKERS: dict[str, str] = {
+    **{name: str(value) for name, value in default_environment().items()},  # all text; typed as a TypedDict
     "implementation_name": "cpython",
     "implementation_version": f"{PYTHON_VERSION}.0",
     "platform_python_implementation": "CPython",
@@ -173,21 +173,23 @@ def _deps(repo_root: Path, cache: Path) -> tuple[Path, bool]:
     try:
         wheels = tmp / "wheels"
         _pip(["download", "--require-hashes", "--no-deps", "--dest", str(wheels), "-r", str(lock)])
-        found = {canonicalize_name(w.name): w for w in map(wheel_metadata, sorted(wheels.glob("*.whl")))}
+        found: dict[str, Wheel] = {
+            canonicalize_name(w.name): w for w in map(wheel_metadata, sorted(wheels.glob("*.whl")))
+        }
         keep = layer_packages(
             (d for d in runtime_dependencies(repo_root) if _applies(Requirement(d))),
             found,
         )
-        entries = {canonicalize_name(r.name): text for r, text in lock_requirements(lock.read_text(encoding="utf-8"))}
+        entries: dict[str, str] = {
+            canonicalize_name(r.name): text for r, text in lock_requirements(lock.read_text(encoding="utf-8"))
+        }
         requirements = tmp / "layer-requirements.txt"
         requirements.write_text("\n".join(entries[name] for name in sorted(keep)) + "\n", encoding="utf-8")
         target = tmp / "python"
         # --no-index: only the wheels just downloaded and checked, checked again against the same hashes;
         # --no-compile: the pip here is not Python 3.12, and Lambda would ignore the bytecode it wrote.
-        _pip(
-            ["install", "--require-hashes", "--no-deps", "--no-index", "--find-links", str(wheels)]
-            + ["--no-compile", "--target", str(target), "-r", str(requirements)]
-        )
+        install = ["install", "--require-hashes", "--no-deps", "--no-index", "--find-links", str(wheels)]
+        _pip([*install, "--no-compile", "--target", str(target), "-r", str(requirements)])
         shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts: nothing in Lambda runs them
         size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
         if size > MAX_LAYER_BYTES:
@@ -206,9 +208,9 @@ def _applies(req: Requirement) -> bool:
 
 def _pip(args: list[str]) -> None:
     platform = ["--platform", PLATFORM, "--implementation", IMPLEMENTATION, "--python-version", PYTHON_VERSION]
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", *args, *platform, "--only-binary=:all:", "--disable-pip-version-check"]
-        + ["--no-input", "--quiet"],
+    pip = [sys.executable, "-m", "pip", *args, *platform, "--only-binary=:all:", "--disable-pip-version-check"]
+    result = subprocess.run(  # noqa: S603 - this interpreter's pip, on the hash-locked requirements
+        [*pip, "--no-input", "--quiet"],
         capture_output=True,
         text=True,
         check=False,

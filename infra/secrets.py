@@ -13,7 +13,7 @@ from constructs import Construct
 
 from infra.nag import acknowledge
 
-MFA_KEY_SECRET_ENV = "FORGE_MFA_KEY_SECRET_ARN"
+MFA_KEY_SECRET_ENV = "FORGE_MFA_KEY_SECRET_ARN"  # noqa: S105 - the name of a variable holding an ARN
 # 64 characters of [A-Za-z0-9]: ~381 bits, well over the 256 the derived AES key can hold.
 SECRET_LENGTH = 64
 

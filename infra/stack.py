@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Annotations, CfnOutput, Stack, Tags
 from constructs import Construct
@@ -42,7 +43,7 @@ ROTATE_KEYS_SPEC = FunctionSpec(timeout_seconds=600)
 
 
 class PluginForgeStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, repo_root: Path = REPO_ROOT, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, repo_root: Path = REPO_ROOT, **kwargs: Any) -> None:
         super().__init__(
             scope,
             construct_id,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from forge.errors import ForgeError
@@ -99,7 +100,7 @@ class Settings(BaseSettings):
         return frozenset(h.strip().lower() for h in self.allowed_api_hosts.split(",") if h.strip())
 
 
-def _config_problem(err: dict) -> str:
+def _config_problem(err: ErrorDetails) -> str:
     # pydantic names the field by its alias, which is the environment variable.
     variable = ".".join(str(p) for p in err["loc"]) or "(settings)"
     secret = any(word in variable.upper() for word in ("KEY", "TOKEN", "PIN", "SECRET", "PASSWORD"))

@@ -18,7 +18,7 @@ LOOK_ALIKES = [f for f in MANIFEST.fixtures if f.clean]
 
 
 @pytest.mark.parametrize("fixture", BACKDOORS, ids=lambda f: f.path)
-def test_backdoor_is_reported_as_an_error(fixture) -> None:  # noqa: ANN001
+def test_backdoor_is_reported_as_an_error(fixture) -> None:
     """A plugin carrying any backdoor of the corpus fails the analyser, by the rules its manifest entry names."""
     outcome = run_fixture(CORPUS, fixture, MANIFEST.allowed_hosts)
     described = "\n".join(f.describe() for f in outcome.errors) or "no error"
@@ -27,7 +27,7 @@ def test_backdoor_is_reported_as_an_error(fixture) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("fixture", LOOK_ALIKES, ids=lambda f: f.path)
-def test_clean_look_alike_raises_no_error(fixture) -> None:  # noqa: ANN001
+def test_clean_look_alike_raises_no_error(fixture) -> None:
     """Ordinary code that resembles a backdoor (request data as data, literal callables) is not an error."""
     outcome = run_fixture(CORPUS, fixture, MANIFEST.allowed_hosts)
     assert outcome.errors == [], "\n".join(f.describe() for f in outcome.errors)
@@ -41,4 +41,5 @@ def test_every_corpus_file_is_in_the_manifest() -> None:
         if path.is_file() and path.name != "manifest.toml":
             owners = [p for p in listed if path == p or p in path.parents]
             assert len(owners) == 1, f"{path.relative_to(CORPUS)} belongs to {len(owners)} manifest entries"
-    assert len(BACKDOORS) >= 30 and len(LOOK_ALIKES) >= 10
+    assert len(BACKDOORS) >= 30
+    assert len(LOOK_ALIKES) >= 10

@@ -58,8 +58,10 @@ def test_an_approval_whose_release_fails_is_retried_until_the_workflow_is_releas
     status, body = approve(request_id, "bob", bob)
     # The decision stands and says so; the release is queued, not lost.
     assert status == 200, body
-    assert body["released"] is True and body["request"]["status"] == "approved"
-    assert flaky.refused == 1 and flaky.successes == []
+    assert body["released"] is True
+    assert body["request"]["status"] == "approved"
+    assert flaky.refused == 1
+    assert flaky.successes == []
     # Re-approving cannot help (and is refused): only the outbox can release the workflow.
     assert approve(request_id, "carol", enroll("carol"))[0] == 409
 
@@ -78,7 +80,8 @@ def test_an_approval_whose_release_fails_is_retried_until_the_workflow_is_releas
     assert [t for t, _ in flaky.successes] == ["task-token-1"]
     assert sorted(flaky.successes[0][1]["approved_by"]) == ["alice", "bob"]
     due_now()
-    assert sweep(deps).delivered == 0 and len(flaky.successes) == 1
+    assert sweep(deps).delivered == 0
+    assert len(flaky.successes) == 1
 
 
 def test_a_rejection_whose_release_fails_is_retried_too(serve_api: ServeApi) -> None:
@@ -87,7 +90,8 @@ def test_a_rejection_whose_release_fails_is_retried_too(serve_api: ServeApi) -> 
     request_id = signed_package_awaiting(deps)
     bob = enroll("bob")
     status, body = call("POST", f"/approvals/{request_id}/reject", {"mfa_code": code(bob), "comment": "no"}, user="bob")
-    assert status == 200 and body["request"]["status"] == "rejected"
+    assert status == 200
+    assert body["request"]["status"] == "rejected"
     flaky.healthy.set()
     due_now()
     assert sweep(deps).delivered == 1
@@ -102,9 +106,9 @@ def test_a_token_nobody_waits_on_is_set_aside_not_retried_forever(serve_api: Ser
     approve(request_id, "alice", alice)
     assert approve(request_id, "bob", bob)[0] == 200
     callback = deps.repos.callbacks.for_request(request_id)
-    assert (
-        callback is not None and callback.abandoned_at is not None and "TaskTimedOut" in str(callback.abandoned_reason)
-    )
+    assert callback is not None
+    assert callback.abandoned_at is not None
+    assert "TaskTimedOut" in str(callback.abandoned_reason)
     due_now()
     assert sweep(deps) == sweep(deps)  # nothing due, twice
     assert deps.repos.callbacks.undelivered() == 0

@@ -83,7 +83,8 @@ def test_genuine_rows_copied_from_another_package_do_not_publish(
 ) -> None:
     approved = signed_job(deps, "1.0.0")
     target = signed_job(deps, "1.0.1")
-    assert approved.plugin_package_id and target.plugin_package_id
+    assert approved.plugin_package_id
+    assert target.plugin_package_id
     approve(deps, approved.plugin_package_id, "alice", "bob")
     for row in deps.repos.approvals.approvals_for_package(approved.plugin_package_id):
         insert_row(deps, target.plugin_package_id, row.approver_id, row.signature, row.signing_key_id, row.created_at)

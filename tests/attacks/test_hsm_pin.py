@@ -64,7 +64,8 @@ def test_token_creation_shows_no_pin(tmp_path: Path, monkeypatch: pytest.MonkeyP
     stop = tmp_path / "stop"
     watcher = subprocess.Popen([sys.executable, "-c", WATCHER, str(stop)], stdout=subprocess.PIPE, text=True)
     try:
-        assert watcher.stdout is not None and watcher.stdout.readline() == "watching\n"
+        assert watcher.stdout is not None
+        assert watcher.stdout.readline() == "watching\n"
         pin = prepare_softhsm(tmp_path / "softhsm", "attack-token")
     finally:
         stop.touch()

@@ -164,7 +164,8 @@ def test_only_registered_task_definitions_run(runtime: LocalRuntime) -> None:
     request = {**run_task_request(), "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/../../x:1"}
     answer = ecs(runtime, "RunTask", request, own_credentials(runtime))
     assert answer.status_code == 200, answer.text
-    assert answer.json()["tasks"] == [] and answer.json()["failures"], answer.text
+    assert answer.json()["tasks"] == [], answer.text
+    assert answer.json()["failures"], answer.text
 
 
 def test_the_api_port_requires_a_token_it_issued(runtime: LocalRuntime, tmp_path: Path) -> None:
@@ -226,7 +227,8 @@ def test_embedded_postgres_answers_only_the_forge(long_home: Path) -> None:
         with pytest.raises(psycopg2.OperationalError):
             psycopg2.connect(without_password(dsn)).close()
         secret = server.password_file
-        assert secret.is_file() and (secret.stat().st_mode & 0o777) == 0o600
+        assert secret.is_file()
+        assert (secret.stat().st_mode & 0o777) == 0o600
         assert os.environ.get("PGPASSWORD") is None
     finally:
         server.stop()

@@ -38,7 +38,8 @@ def test_guessing_locks_the_approver_and_then_even_the_right_code_is_refused(api
     answers = [approve(request_id, "alice", guess) for guess in wrong_codes(alice, 50)]
     status, body = approve(request_id, "alice", code(alice))
     assert status == 403, body
-    assert "alice is locked" in body["message"] and "forge approver unlock alice" in body["message"]
+    assert "alice is locked" in body["message"]
+    assert "forge approver unlock alice" in body["message"]
     assert all(status == 403 for status, _ in answers)
     assert all("not valid" in body["message"] for _, body in answers[: LIMIT - 1])
     assert all("locked" in body["message"] for _, body in answers[LIMIT - 1 :]), answers[LIMIT - 1]
@@ -104,20 +105,25 @@ def test_a_lock_outlives_the_failure_window_until_an_admin_unlocks(api: Workflow
            WHERE name = 'alice'"""
     )
     status, body = approve(request_id, "alice", code(alice))
-    assert status == 403 and "locked" in body["message"]
+    assert status == 403
+    assert "locked" in body["message"]
 
     assert call("POST", "/approvers/alice/unlock", {"reason": "I am alice"}, user="alice", role="ops")[0] == 403
     status, body = call("POST", "/approvers/alice/unlock", {"reason": "called alice back"}, user="root", role="admin")
-    assert status == 200 and body["locked"] is False and body["failed_attempts"] == 0, body
+    assert status == 200, body
+    assert body["locked"] is False, body
+    assert body["failed_attempts"] == 0, body
     status, body = approve(request_id, "alice", code(alice, 1))
     assert status == 200, body
 
     status, events = call("GET", "/approvers/alice/events", user="root", role="admin")
     assert status == 200
     kinds = [e["event"] for e in events["events"]]
-    assert kinds[:2] == ["unlocked", "locked"] and kinds.count("mfa_failed") == LIMIT, kinds
+    assert kinds[:2] == ["unlocked", "locked"], kinds
+    assert kinds.count("mfa_failed") == LIMIT, kinds
     unlocked = events["events"][0]
-    assert unlocked["actor"] == "root" and unlocked["reason"] == "called alice back"
+    assert unlocked["actor"] == "root"
+    assert unlocked["reason"] == "called alice back"
 
 
 def test_refusals_checked_before_the_code_spend_no_attempt(api: WorkflowSpy) -> None:
@@ -128,11 +134,13 @@ def test_refusals_checked_before_the_code_spend_no_attempt(api: WorkflowSpy) -> 
     erin, alice = enroll("erin"), enroll("alice")
     for guess in wrong_codes(erin, 3 * LIMIT):
         status, body = approve(request_id, "erin", guess)
-        assert status == 403 and "cannot approve" in body["message"]
+        assert status == 403
+        assert "cannot approve" in body["message"]
     assert approve(request_id, "alice", code(alice))[0] == 200
     for guess in wrong_codes(alice, 3 * LIMIT):
         status, body = approve(request_id, "alice", guess)
-        assert status == 409 and "already decided" in body["message"]
+        assert status == 409
+        assert "already decided" in body["message"]
     closed = signed_package_awaiting(deps, token="task-token-2")
     deps.repos.approvals.close(closed, "rejected", "rejected", CallbackMessage.failure("ApprovalRejected", "no"))
     for guess in wrong_codes(alice, 3 * LIMIT):
@@ -141,8 +149,10 @@ def test_refusals_checked_before_the_code_spend_no_attempt(api: WorkflowSpy) -> 
     status, listed = call("GET", "/approvers", user="root", role="admin")
     assert status == 200
     by_name = {a["name"]: a for a in listed["approvers"]}
-    assert by_name["erin"]["failed_attempts"] == 0 and by_name["erin"]["locked"] is False
-    assert by_name["alice"]["failed_attempts"] == 0 and by_name["alice"]["locked"] is False
+    assert by_name["erin"]["failed_attempts"] == 0
+    assert by_name["erin"]["locked"] is False
+    assert by_name["alice"]["failed_attempts"] == 0
+    assert by_name["alice"]["locked"] is False
 
 
 def test_approver_security_events_cannot_be_rewritten(api: WorkflowSpy) -> None:
@@ -171,13 +181,16 @@ def test_a_deactivated_approver_cannot_approve_until_re_enrolled(api: WorkflowSp
     deps = api_deps()
     request_id = signed_package_awaiting(deps)
     alice = enroll("alice")
-    assert deps.repos.approvers.is_active("alice") and not deps.repos.approvers.is_active("nobody")
+    assert deps.repos.approvers.is_active("alice")
+    assert not deps.repos.approvers.is_active("nobody")
     assert call("POST", "/approvers/alice/deactivate", {"reason": "left"}, user="bob", role="ops")[0] == 403
     status, body = call("POST", "/approvers/alice/deactivate", {"reason": "left the company"}, "root", "admin")
-    assert status == 200 and body["active"] is False, body
+    assert status == 200, body
+    assert body["active"] is False, body
     assert not deps.repos.approvers.is_active("alice")
     status, body = approve(request_id, "alice", code(alice))
-    assert status == 403 and "deactivated" in body["message"]
+    assert status == 403
+    assert "deactivated" in body["message"]
     assert call("POST", "/approvers/alice/deactivate", {"reason": "again"}, "root", "admin")[0] == 409
 
     status, body = call("POST", "/approvers", {"name": "alice", "replace": True}, "root", "admin")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import pytest
+
 from forge.pipeline.outcome import record_failure
 from tests.integration.api.conftest import WorkflowSpy, api_deps, call, code, enroll, signed_package_awaiting
 
@@ -21,20 +23,23 @@ def test_a_retry_after_a_rejection_is_refused_and_cannot_publish(api: WorkflowSp
     alice, bob, carol = enroll("alice"), enroll("bob"), enroll("carol")
     assert decide(request_id, "alice", alice, "approve")[0] == 200
     status, body = decide(request_id, "bob", bob, "reject", "the webhook secret is logged")
-    assert status == 200 and body["request"]["status"] == "rejected"
+    assert status == 200
+    assert body["request"]["status"] == "rejected"
     assert [f[1] for f in api.failures] == ["ApprovalRejected"]
     # What the workflow does with the failed approval task: RecordFailure.
     record_failure(deps, request.job_id, {"Error": "ApprovalRejected", "Cause": "rejected by bob"})
 
     status, body = call("POST", f"/jobs/{request.job_id}/retry", user="mallory")
     assert status == 409, body
-    assert "rejected by bob" in body["message"] and "new job" in body["message"]
+    assert "rejected by bob" in body["message"]
+    assert "new job" in body["message"]
     assert api.started == [], "no execution may start for a rejected package"
     package = deps.repos.packages.get(request.plugin_package_id)
     assert package.status == "rejected"
     # Nor can anyone open a new approval request on it and collect approvals.
     status, body = call("POST", "/approvals", {"package_id": str(package.id)}, user="mallory")
-    assert status == 409 and "rejected" in body["message"]
+    assert status == 409
+    assert "rejected" in body["message"]
     assert api.successes == []
     del carol
 
@@ -51,16 +56,14 @@ def test_a_wait_reaching_a_rejected_package_fails_instead_of_waiting(api: Workfl
     request = deps.repos.approvals.get_request(request_id)
     bob = enroll("bob")
     assert decide(request_id, "bob", bob, "reject", "no")[0] == 200
-    try:
+    with pytest.raises(StepFailed) as refused:  # else the approval wait opened again on a rejected package
         run_step(
             deps,
             Step.APPROVAL,
             StepEvent(job_id=request.job_id, delivery="re-attached"),
             lambda ctx: request_approval(ctx, "task-token-2"),
         )
-    except StepFailed as exc:
-        assert "rejected" in str(exc) and "final" in str(exc)
-    else:
-        raise AssertionError("the approval wait opened again on a rejected package")
+    assert "rejected" in str(refused.value)
+    assert "final" in str(refused.value)
     pending = [r for r in deps.repos.approvals.requests_for_job(request.job_id) if r.status == "pending"]
     assert pending == []

@@ -62,8 +62,8 @@ def test_a_revocation_racing_publish_leaves_nothing_to_download(
     )
     try:
         step(deps, job, Step.PUBLISH)
-    except StepFailed as exc:
-        assert "revoked" in str(exc)
+    except StepFailed as exc:  # it may also succeed, then retract: it depends on the interleaving
+        assert "revoked" in str(exc)  # noqa: PT017
     release = deps.settings.marketplace_dir / job.params["slug"] / job.params["version"]
     assert not release.exists(), f"{release} is still downloadable after the revocation"
     assert deps.repos.packages.get(package_id).status == "revoked"

@@ -31,7 +31,7 @@ def test_a_fork_bomb_in_the_sandbox_is_capped(tmp_path: Path) -> None:
 def test_the_sandbox_cannot_fill_the_disk(tmp_path: Path) -> None:
     """The folders a sandboxed tool may write (its work folder, /tmp) hold at most Limits.disk_mb each."""
     limits = Limits(wall_seconds=180)
-    script = "; ".join(FILL.format(path=p) for p in ("/sandbox/fill", "/tmp/fill"))
+    script = "; ".join(FILL.format(path=p) for p in ("/sandbox/fill", "/tmp/fill"))  # noqa: S108 - the sandbox's /tmp
     try:
         done = BubblewrapRunner(tmp_path).run(["sh", "-c", script], tmp_path, limits)
     finally:

@@ -145,7 +145,8 @@ def test_a_statement_signed_by_a_compromised_key_does_not_verify(deps: PipelineD
     report = check_release(folder, state_path=tmp_path / "seen.json")
     assert "release statement" in failed(report), failed(report)
     done = run(folder)
-    assert done.returncode != 0 and "approved manifest" not in done.stdout, done.stdout
+    assert done.returncode != 0, done.stdout
+    assert "approved manifest" not in done.stdout, done.stdout
 
 
 def test_the_statement_must_name_this_manifest(deps: PipelineDeps, tmp_path: Path) -> None:

@@ -40,12 +40,15 @@ def test_run_approve_and_inspect_through_the_cli(
 ) -> None:
     run = cli.invoke(app, ["run", str(EXAMPLE)])
     assert run.exit_code == 0, run.output
-    assert "✓ sandbox" in run.output and "Waiting for 2 approvals" in run.output
+    assert "✓ sandbox" in run.output
+    assert "Waiting for 2 approvals" in run.output
     job_id = run.output.split("job ", 1)[1].split()[0]
     own = cli.invoke(app, ["approve", job_id, "--as", "erin"])
-    assert own.exit_code == 1 and "cannot approve" in own.output
+    assert own.exit_code == 1
+    assert "cannot approve" in own.output
     wrong = cli.invoke(app, ["approve", job_id, "--as", "alice", "--code", "000000"])
-    assert wrong.exit_code == 1 and ("not valid" in wrong.output or "no MFA enrolled" in wrong.output)
+    assert wrong.exit_code == 1
+    assert "not valid" in wrong.output or "no MFA enrolled" in wrong.output
     # Without --code, the local runtime's authenticator (FORGE_HOME) enrols alice and bob and supplies codes.
     for approver in ("alice", "bob"):
         done = cli.invoke(app, ["approve", job_id, "--as", approver, "--comment", "ok"])
@@ -56,13 +59,15 @@ def test_run_approve_and_inspect_through_the_cli(
         lambda shown: "success" in shown.output.split("\n")[0],
         what="the job's success",
     )
-    assert "publish" in shown.output and "published" in shown.output
+    assert "publish" in shown.output
+    assert "published" in shown.output
     listed = cli.invoke(app, ["jobs"])
     assert job_id in listed.output
     # A narrow terminal squeezes the other columns, never the id `forge job` needs whole.
     monkeypatch.setattr(console, "width", 80)
     narrow = cli.invoke(app, ["jobs"])
-    assert narrow.exit_code == 0 and job_id in narrow.output, narrow.output
+    assert narrow.exit_code == 0, narrow.output
+    assert job_id in narrow.output, narrow.output
 
     folder = Path(
         next(
@@ -80,7 +85,8 @@ def test_run_approve_and_inspect_through_the_cli(
     data[len(data) // 2] ^= 0x01
     (tampered / zip_file.name).write_bytes(bytes(data))
     result = cli.invoke(app, ["verify", str(tampered)])
-    assert result.exit_code == 1 and "differs from the manifest" in result.output
+    assert result.exit_code == 1
+    assert "differs from the manifest" in result.output
 
 
 def test_approver_enroll_prints_the_otpauth_uri_once(cli: CliRunner) -> None:
@@ -88,7 +94,9 @@ def test_approver_enroll_prints_the_otpauth_uri_once(cli: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1].startswith("otpauth://totp/Plugin%20Forge:grace?secret=")
     again = cli.invoke(app, ["approver", "enroll", "grace", "--as", "root"])
-    assert again.exit_code == 1 and "already enrolled" in again.output and "pass --replace" in again.output
+    assert again.exit_code == 1
+    assert "already enrolled" in again.output
+    assert "pass --replace" in again.output
     assert cli.invoke(app, ["approver", "enroll", "grace", "--as", "root", "--replace"]).exit_code == 0
     assert cli.invoke(app, ["approver", "enroll", "bad name!", "--as", "root"]).exit_code == 1
 
@@ -104,18 +112,24 @@ def test_an_admin_lists_unlocks_and_deactivates_approvers(cli: CliRunner) -> Non
             mfa.verify(approvers, secret_box(get_settings()), "heidi", guess, source_ip="192.0.2.7")
 
     listed = cli.invoke(app, ["approver", "list", "--as", "root"])
-    assert listed.exit_code == 0 and "heidi  LOCKED since" in listed.output, listed.output
+    assert listed.exit_code == 0, listed.output
+    assert "heidi  LOCKED since" in listed.output, listed.output
     assert cli.invoke(app, ["approver", "unlock", "heidi", "--as", "root"]).exit_code == 2  # --reason is required
     unlocked = cli.invoke(app, ["approver", "unlock", "heidi", "--as", "root", "--reason", "heidi's own typos"])
-    assert unlocked.exit_code == 0 and "heidi unlocked: active" in unlocked.output, unlocked.output
+    assert unlocked.exit_code == 0, unlocked.output
+    assert "heidi unlocked: active" in unlocked.output, unlocked.output
     again = cli.invoke(app, ["approver", "unlock", "heidi", "--as", "root", "--reason", "again"])
-    assert again.exit_code == 1 and "not locked" in again.output
+    assert again.exit_code == 1
+    assert "not locked" in again.output
     events = cli.invoke(app, ["approver", "events", "heidi", "--as", "root"])
     lines = events.output.splitlines()
     assert "unlocked    by root: heidi's own typos" in lines[0], events.output
-    assert "locked" in lines[1] and "mfa_failed  by heidi from 192.0.2.7" in lines[2]
+    assert "locked" in lines[1]
+    assert "mfa_failed  by heidi from 192.0.2.7" in lines[2]
     gone = cli.invoke(app, ["approver", "deactivate", "heidi", "--as", "root", "--reason", "left [red]the team"])
-    assert gone.exit_code == 0 and "heidi deactivated" in gone.output and "by root" in gone.output, gone.output
+    assert gone.exit_code == 0, gone.output
+    assert "heidi deactivated" in gone.output, gone.output
+    assert "by root" in gone.output, gone.output
     assert "left [red]the team" in cli.invoke(app, ["approver", "events", "heidi", "--as", "root"]).output
     assert cli.invoke(app, ["approver", "events", "nobody", "--as", "root"]).exit_code == 1
 
@@ -130,9 +144,12 @@ def test_invalid_spec_exits_2_naming_each_field_and_writes_nothing(cli: CliRunne
     )
     result = cli.invoke(app, ["run", str(bad)])
     assert result.exit_code == 2
-    assert str(bad) in result.output and "slug:" in result.output and "version:" in result.output
+    assert str(bad) in result.output
+    assert "slug:" in result.output
+    assert "version:" in result.output
     missing = cli.invoke(app, ["run", str(tmp_path / "nope.yaml")])
-    assert missing.exit_code == 2 and "file not found" in missing.output
+    assert missing.exit_code == 2
+    assert "file not found" in missing.output
     garbage = tmp_path / "garbage.yaml"
     garbage.write_text("name: [\n")
     assert cli.invoke(app, ["run", str(garbage)]).exit_code == 2
@@ -141,9 +158,11 @@ def test_invalid_spec_exits_2_naming_each_field_and_writes_nothing(cli: CliRunne
 
 def test_unknown_and_malformed_job_ids(cli: CliRunner) -> None:
     unknown = cli.invoke(app, ["job", "00000000-0000-4000-8000-000000000000"])
-    assert unknown.exit_code == 1 and "not found" in unknown.output
+    assert unknown.exit_code == 1
+    assert "not found" in unknown.output
     malformed = cli.invoke(app, ["job", "not-a-uuid"])
-    assert malformed.exit_code == 1 and "job_id" in malformed.output
+    assert malformed.exit_code == 1
+    assert "job_id" in malformed.output
     assert cli.invoke(app, ["cancel", "00000000-0000-4000-8000-000000000000"]).exit_code == 1
     assert cli.invoke(app, ["approve", "00000000-0000-4000-8000-000000000000", "--as", "bob"]).exit_code == 1
 
@@ -151,7 +170,8 @@ def test_unknown_and_malformed_job_ids(cli: CliRunner) -> None:
 def test_no_runtime_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FORGE_API_URL", "http://127.0.0.1:9")
     result = CliRunner().invoke(app, ["jobs"])
-    assert result.exit_code == 1 and "cannot reach the forge API" in result.output
+    assert result.exit_code == 1
+    assert "cannot reach the forge API" in result.output
 
 
 def test_generate_and_package_are_reproducible(tmp_path: Path) -> None:
@@ -159,7 +179,8 @@ def test_generate_and_package_are_reproducible(tmp_path: Path) -> None:
     out = tmp_path / "plugin"
     assert runner.invoke(app, ["generate", str(EXAMPLE), "--out", str(out)]).exit_code == 0
     refused = runner.invoke(app, ["generate", str(EXAMPLE), "--out", str(out)])
-    assert refused.exit_code == 1 and "not empty" in refused.output
+    assert refused.exit_code == 1
+    assert "not empty" in refused.output
     first = runner.invoke(app, ["package", str(out), "-o", str(tmp_path / "a.zip")])
     for path in out.rglob("*"):
         path.touch()

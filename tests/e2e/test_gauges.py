@@ -14,4 +14,5 @@ def test_the_runtime_reads_the_gauges_at_start(runtime: LocalRuntime) -> None:
     assert wait_until(lambda: ticker.ticks, lambda ticks: ticks >= 1, what="a gauge reading") >= 1
     # The reading the ticker makes is the one the Lambda handler makes: from the runtime's own database.
     readings = emit_gauges(default_deps())
-    assert readings.jobs_running == 0 and readings.approvals_pending == 0
+    assert readings.jobs_running == 0
+    assert readings.approvals_pending == 0

@@ -61,12 +61,14 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
         ops.decide(request_id, True)
     assert own.value.status == 403
     first = client_for(runtime, "alice").decide(request_id, True, "looks right")
-    assert first["released"] is False and first["request"]["status"] == "pending"
+    assert first["released"] is False
+    assert first["request"]["status"] == "pending"
     with pytest.raises(ApiError) as twice:
         client_for(runtime, "alice").decide(request_id, True)
     assert twice.value.status == 409
     second = client_for(runtime, "bob").decide(request_id, True)
-    assert second["released"] is True and second["request"]["status"] == "approved"
+    assert second["released"] is True
+    assert second["request"]["status"] == "approved"
 
     detail = wait_for(ops, job["id"], ("success", "failed"))
     assert detail["job"]["status"] == "success", detail["job"]["error"]
@@ -86,9 +88,12 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
     database = db()
     package_id = detail["job"]["package_id"]
     package = database.fetchone("SELECT * FROM plugin_packages WHERE id = %s", (package_id,))
-    assert package["status"] == "published" and package["signature"] and len(package["zip_sha256"]) == 64
+    assert package["status"] == "published"
+    assert package["signature"]
+    assert len(package["zip_sha256"]) == 64
     key = database.fetchone("SELECT * FROM signing_keys WHERE key_id = %s", (package["signing_key_id"],))
-    assert key["status"] == "active" and "BEGIN PUBLIC KEY" in key["public_pem"]
+    assert key["status"] == "active"
+    assert "BEGIN PUBLIC KEY" in key["public_pem"]
     approvals = database.fetchall(
         "SELECT approver_id, approved FROM forge_approvals WHERE plugin_package_id = %s ORDER BY approver_id",
         (package_id,),
@@ -98,7 +103,8 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
     publication = database.fetchone("SELECT * FROM plugin_publications WHERE plugin_package_id = %s", (package_id,))
     assert publication["publication_status"] == "published"
     tests = database.fetchall("SELECT result FROM plugin_contract_tests WHERE plugin_package_id = %s", (package_id,))
-    assert tests and all(t["result"] == "pass" for t in tests)
+    assert tests
+    assert all(t["result"] == "pass" for t in tests)
     compat = database.fetchone("SELECT * FROM plugin_compatibilities WHERE plugin_package_id = %s", (package_id,))
     assert compat["test_result"] == "pass"
     assert (
@@ -110,9 +116,11 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
     assert report.ok, report.checks
     zip_name = f"{report.manifest['slug']}-{report.manifest['version']}.zip"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [zip_name, "SHA256SUMS", "manifest.json", "manifest.json.sig", "signing-key.pem"]
-        + [zip_name.removesuffix(".zip") + ".cdx.json", "provenance.intoto.json"]
-        + ["release-statement.json", "release-statement.json.sig"]
+        [
+            *[zip_name, "SHA256SUMS", "manifest.json", "manifest.json.sig", "signing-key.pem"],
+            *[zip_name.removesuffix(".zip") + ".cdx.json", "provenance.intoto.json"],
+            *["release-statement.json", "release-statement.json.sig"],
+        ]
     )
     # What a merchant runs, with nothing of the forge installed.
     openssl = subprocess.run(
@@ -130,7 +138,8 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
         capture_output=True,
         text=True,
     )
-    assert openssl.returncode == 0 and "Verified OK" in openssl.stdout
+    assert openssl.returncode == 0
+    assert "Verified OK" in openssl.stdout
     sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert sums.returncode == 0
     assert json.loads((folder / "manifest.json").read_text())["zip_sha256"] == package["zip_sha256"]
@@ -139,7 +148,7 @@ def test_demo_flow_publishes_a_verifiable_package(runtime: LocalRuntime) -> None
 def test_php_syntax_error_fails_the_job_at_build(runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> None:
     real = TemplateProvider.generate
 
-    def broken(self: TemplateProvider, spec):  # noqa: ANN001, ANN202
+    def broken(self: TemplateProvider, spec):
         result = real(self, spec)
         tree = dict(result.tree)
         tree["includes/broken.php"] = b"<?php\nfunction broken( {\n"
@@ -152,13 +161,16 @@ def test_php_syntax_error_fails_the_job_at_build(runtime: LocalRuntime, monkeypa
     assert detail["job"]["status"] == "failed"
     assert detail["job"]["current_step"] == "build"
     build = [r for r in detail["runs"] if r["step"] == "build"]
-    assert build and build[-1]["status"] == "failed"
+    assert build
+    assert build[-1]["status"] == "failed"
     assert "broken.php" in build[-1]["error"]
     logs = {r["step"]: r["text"] for r in ops.logs(job["id"])["runs"]}
-    assert "Parse error" in logs["build"] and "broken.php" in logs["build"]
+    assert "Parse error" in logs["build"]
+    assert "broken.php" in logs["build"]
     assert [r["step"] for r in detail["runs"]] == ["generate", "build"]
     states = entered_states(detail["job"]["execution_arn"])
-    assert states[-2:] == ["RecordFailure", "JobFailed"] and "Test" not in states
+    assert states[-2:] == ["RecordFailure", "JobFailed"]
+    assert "Test" not in states
     assert execution_status(detail["job"]["execution_arn"], until="FAILED") == "FAILED"
 
 
@@ -183,14 +195,16 @@ def test_rejection_fails_the_job_with_the_reason(runtime: LocalRuntime) -> None:
     job = ops.submit(spec_payload(EXAMPLE))
     detail = wait_for(ops, job["id"], ("awaiting_approval", "failed"))
     rejected = client_for(runtime, "alice").decide(detail["approval_request"]["id"], False, "wrong brand colours")
-    assert rejected["released"] is True and rejected["request"]["status"] == "rejected"
+    assert rejected["released"] is True
+    assert rejected["request"]["status"] == "rejected"
     detail = wait_for(ops, job["id"], ("failed", "success"))
     assert detail["job"]["status"] == "failed"
     assert "wrong brand colours" in detail["job"]["error"]
     assert detail["package"]["status"] == "rejected"
     assert execution_status(detail["job"]["execution_arn"], until="FAILED") == "FAILED"
     approval = [r for r in detail["runs"] if r["step"] == "approval"][-1]
-    assert approval["status"] == "failed" and "rejected by alice" in approval["error"]
+    assert approval["status"] == "failed"
+    assert "rejected by alice" in approval["error"]
 
 
 def test_retry_resumes_at_the_failed_step(runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,7 +224,8 @@ def test_retry_resumes_at_the_failed_step(runtime: LocalRuntime, monkeypatch: py
     ops = client_for(runtime, "erin")
     job = ops.submit(spec_payload(EXAMPLE))
     detail = wait_for(ops, job["id"], ("failed", "awaiting_approval"))
-    assert detail["job"]["status"] == "failed" and "flaky runner" in detail["job"]["error"]
+    assert detail["job"]["status"] == "failed"
+    assert "flaky runner" in detail["job"]["error"]
     with pytest.raises(ApiError) as not_failed:
         ops.retry("00000000-0000-4000-8000-000000000000")
     assert not_failed.value.status == 404
@@ -222,7 +237,8 @@ def test_retry_resumes_at_the_failed_step(runtime: LocalRuntime, monkeypatch: py
     assert detail["job"]["status"] == "awaiting_approval", detail["job"]["error"]
     steps = [(r["step"], r["attempt"], r["status"]) for r in detail["runs"]]
     assert steps[:3] == [("generate", 1, "success"), ("build", 1, "success"), ("test", 1, "failed")]
-    assert ("test", 2, "success") in steps and ("generate", 2, "success") not in steps
+    assert ("test", 2, "success") in steps
+    assert ("generate", 2, "success") not in steps
     assert entered_states(detail["job"]["execution_arn"])[:2] == ["ResumeAt", "Test"]
     with pytest.raises(ApiError) as busy:
         ops.retry(job["id"])

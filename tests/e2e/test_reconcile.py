@@ -20,7 +20,7 @@ def test_restart_reattaches_waiting_jobs_and_fails_interrupted_ones(
     tmp_path: Path,
     new_database,
     softhsm: str,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FORGE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DATABASE_URL", new_database())
@@ -44,7 +44,8 @@ def test_restart_reattaches_waiting_jobs_and_fails_interrupted_ones(
         assert "marked failed" in actions[interrupted]
         ops = client_for(second, "erin")
         failed = ops.job(str(interrupted))["job"]
-        assert failed["status"] == "failed" and "forge retry" in failed["error"]
+        assert failed["status"] == "failed"
+        assert "forge retry" in failed["error"]
         detail = wait_for(ops, waiting, ("awaiting_approval",))
         # alice's approval survived the restart; bob's completes the threshold on the new execution.
         released = client_for(second, "bob").decide(detail["approval_request"]["id"], True)
@@ -53,7 +54,7 @@ def test_restart_reattaches_waiting_jobs_and_fails_interrupted_ones(
         assert detail["job"]["status"] == "success", detail["job"]["error"]
 
 
-def test_approval_wait_times_out(tmp_path: Path, new_database, softhsm: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_approval_wait_times_out(tmp_path: Path, new_database, softhsm: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FORGE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DATABASE_URL", new_database())
     monkeypatch.setenv("FORGE_APPROVAL_TIMEOUT_SECONDS", "2")

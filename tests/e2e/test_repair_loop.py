@@ -106,15 +106,18 @@ def test_a_failed_test_goes_back_to_the_model_and_the_fix_reaches_approval(
     assert "tests failed" in failed_test["error"]
 
     states = entered_states(detail["job"]["execution_arn"])
-    assert states.count("Generate") == 2 and states.count("CountRepair") == 1
+    assert states.count("Generate") == 2
+    assert states.count("CountRepair") == 1
     assert states[states.index("Test") + 1 : states.index("Test") + 4] == ["RepairOrFail", "CountRepair", "Generate"]
 
     # The second request carried the PHPUnit failure and the buggy files back to the model.
     assert len(model.requests) == 2
     first, second = (r["messages"][1]["content"] for r in model.requests)
     assert "Repair attempt" not in first
-    assert "Repair attempt 1" in second and "failed the test step" in second
-    assert "FAILURES!" in second and "amount_mismatch" in second
+    assert "Repair attempt 1" in second
+    assert "failed the test step" in second
+    assert "FAILURES!" in second
+    assert "amount_mismatch" in second
     assert "$amount * 100 );" in second
     assert model.headers[0]["Authorization"] == "Bearer sk-e2e"
 
@@ -138,7 +141,9 @@ def test_repairs_stop_after_forge_max_repairs(runtime: LocalRuntime, model: Fake
     # One attempt plus FORGE_MAX_REPAIRS=2 repairs, each refused before anything was written or run.
     assert [(r["step"], r["status"]) for r in detail["runs"]] == [("generate", "failed")] * 3
     assert "'..' is not allowed" in detail["runs"][-1]["error"]
-    assert len(model.requests) == 3 and len(model.replies) == 1
+    assert len(model.requests) == 3
+    assert len(model.replies) == 1
     states = wait_for_states(detail["job"]["execution_arn"], "JobFailed")
-    assert states.count("CountRepair") == 2 and states[-3:] == ["RepairOrFail", "RecordFailure", "JobFailed"]
+    assert states.count("CountRepair") == 2
+    assert states[-3:] == ["RepairOrFail", "RecordFailure", "JobFailed"]
     assert len(audit_rows(job["id"])) == 3

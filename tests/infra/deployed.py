@@ -88,7 +88,8 @@ def load_handler(name: str) -> ModuleType:
     """functions/<name>/handler.py as Lambda loads it (a module of its own, not a package)."""
     path = REPO_ROOT / "functions" / name / "handler.py"
     spec = importlib.util.spec_from_file_location(f"deployed_{name}_handler", path)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -189,20 +189,23 @@ def test_approval_decisions_have_a_tighter_stage_throttle(synth: Synth) -> None:
     tighter = {s["ResourcePath"]: s for s in stage["Properties"]["MethodSettings"] if s["ResourcePath"] != "/*"}
     # MethodSettings name a resource with its slashes written ~1.
     expected = {"/" + path.replace("/", "~1") for path in decision_paths(openapi_routes(DOCUMENT))}
-    assert set(tighter) == expected and len(expected) == 2
+    assert set(tighter) == expected
+    assert len(expected) == 2
     for settings in tighter.values():
         assert settings["HttpMethod"] == "POST"
         assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (
             DECISION_THROTTLE_RATE,
             DECISION_THROTTLE_BURST,
         )
-        assert DECISION_THROTTLE_RATE < THROTTLE_RATE and DECISION_THROTTLE_BURST < THROTTLE_BURST
+        assert DECISION_THROTTLE_RATE < THROTTLE_RATE
+        assert DECISION_THROTTLE_BURST < THROTTLE_BURST
 
 
 def _web_acl_rules(synth: Synth) -> tuple[str, dict[str, dict[str, Any]]]:
     ((acl_id, acl),) = synth.of_type("AWS::WAFv2::WebACL").items()
     props = acl["Properties"]
-    assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Allow": {}}
+    assert props["Scope"] == "REGIONAL"
+    assert props["DefaultAction"] == {"Allow": {}}
     return acl_id, {rule["Name"]: rule for rule in props["Rules"]}
 
 
@@ -227,14 +230,18 @@ def test_a_web_acl_on_the_stage_limits_each_client_and_decisions_more(synth: Syn
     assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     (stage_id,) = synth.of_type("AWS::ApiGateway::Stage")
     arn = association["Properties"]["ResourceArn"]["Fn::Join"][1]
-    assert {"Ref": stage_id} in arn and {"Ref": synth.logical_id(synth.stack.api.rest_api)} in arn
-    assert ":apigateway:" in arn and "::/restapis/" in arn and "/stages/" in arn
+    assert {"Ref": stage_id} in arn
+    assert {"Ref": synth.logical_id(synth.stack.api.rest_api)} in arn
+    assert ":apigateway:" in arn
+    assert "::/restapis/" in arn
+    assert "/stages/" in arn
 
 
 def test_the_decision_rule_matches_approve_and_reject_and_nothing_else(synth: Synth) -> None:
     _, rules = _web_acl_rules(synth)
     match = rules["DecisionsPerClient"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]["ByteMatchStatement"]
-    assert match["FieldToMatch"] == {"UriPath": {}} and match["PositionalConstraint"] == "CONTAINS"
+    assert match["FieldToMatch"] == {"UriPath": {}}
+    assert match["PositionalConstraint"] == "CONTAINS"
     # Decoded and lower-cased first: %2F or capitals do not slip past the match.
     assert [t["Type"] for t in sorted(match["TextTransformations"], key=lambda t: t["Priority"])] == [
         "URL_DECODE",

@@ -56,7 +56,8 @@ def test_a_stopped_task_of_this_cluster_invokes_the_function_that_fails_its_toke
     function = synth.stack.functions.all[TASK_STOPPED_FUNCTION]
     (rule,) = synth.of_type("AWS::Events::Rule").values()
     pattern = rule["Properties"]["EventPattern"]
-    assert pattern["source"] == ["aws.ecs"] and pattern["detail-type"] == ["ECS Task State Change"]
+    assert pattern["source"] == ["aws.ecs"]
+    assert pattern["detail-type"] == ["ECS Task State Change"]
     cluster = synth.stack.resolve(synth.stack.containers.cluster.cluster_arn)
     assert pattern["detail"] == {"clusterArn": [cluster], "lastStatus": ["STOPPED"]}
     (target,) = rule["Properties"]["Targets"]
@@ -167,7 +168,8 @@ def test_a_task_killed_before_it_reported_fails_its_state_with_the_stop_reason(
         handler = load_handler(TASK_STOPPED_FUNCTION).handler
         assert handler(event, context) == {"outcome": "failed"}
         ended = waiting.ended()
-        assert ended["status"] == "FAILED" and ended["error"] == "Forge.TaskStopped", ended
+        assert ended["status"] == "FAILED", ended
+        assert ended["error"] == "Forge.TaskStopped", ended
         assert "OutOfMemoryError: Container killed due to memory usage" in ended["cause"]
         # The reporter had already answered (the usual case: every task stops after reporting): nothing to do.
         answered = _stopped_task_event("token-of-an-answered-task", "Essential container in task exited")
@@ -211,7 +213,8 @@ def test_a_task_that_cannot_set_up_reports_the_failure(
     # dependencies, and must still answer with what went wrong.
     code = _run_task_main("build", monkeypatch, _task_environment(synth, "build", waiting.token), tmp_path / "home")
     ended = waiting.ended()
-    assert ended["status"] == "FAILED" and code == 0  # the answer was delivered
+    assert ended["status"] == "FAILED"
+    assert code == 0
     assert "Secrets Manager can't find the specified secret" in ended["cause"], ended
 
 
@@ -230,4 +233,5 @@ def test_the_reporter_heartbeats_while_the_step_runs(
     _run_task_main("build", monkeypatch, _task_environment(synth, "build", waiting.token), tmp_path / "home")
     ended = waiting.ended()
     assert not ended["timed_out"], ended  # without beats: TaskTimedOut (States.HeartbeatTimeout) after 2 s
-    assert ended["error"] == "RuntimeError" and "setup gave up after 4 s" in ended["cause"], ended
+    assert ended["error"] == "RuntimeError", ended
+    assert "setup gave up after 4 s" in ended["cause"], ended

@@ -28,14 +28,16 @@ MIGRATE_HANDLER = REPO_ROOT / "functions" / "migrate" / "handler.py"
 def test_postgres_is_encrypted_private_protected_and_its_password_is_a_secret(synth: Synth) -> None:
     (instance,) = synth.of_type("AWS::RDS::DBInstance").values()
     props = instance["Properties"]
-    assert props["Engine"] == "postgres" and props["EngineVersion"].startswith("16")
+    assert props["Engine"] == "postgres"
+    assert props["EngineVersion"].startswith("16")
     assert props["StorageEncrypted"] is True
     assert props["DeletionProtection"] is True  # the default of forge:databaseDeletionProtection
     assert props.get("PubliclyAccessible") in (None, False)
     assert props["BackupRetentionPeriod"] >= 7
     assert instance["DeletionPolicy"] == "Snapshot"
     # The password is resolved from Secrets Manager at deploy time, never a literal in the template.
-    assert "secretsmanager" in str(props["MasterUserPassword"]) and "resolve" in str(props["MasterUserPassword"])
+    assert "secretsmanager" in str(props["MasterUserPassword"])
+    assert "resolve" in str(props["MasterUserPassword"])
     # The database's secret, not the approvers' MFA key secret (infra/secrets.py).
     (secret,) = (s for s in synth.of_type("AWS::SecretsManager::Secret").values() if "GenerateStringKey" in str(s))
     assert secret["Properties"]["GenerateSecretString"]["GenerateStringKey"] == "password"
@@ -66,7 +68,8 @@ def test_only_the_forge_functions_tasks_and_rotation_reach_postgres(synth: Synth
     }
     assert {rule["SourceSecurityGroupId"]["Fn::GetAtt"][0] for rule in ingress} == expected
     for rule in ingress:
-        assert rule["FromPort"] == rule["ToPort"] == POSTGRES_PORT and "CidrIp" not in rule
+        assert rule["FromPort"] == rule["ToPort"] == POSTGRES_PORT
+        assert "CidrIp" not in rule
     inline = synth.resources[database_group]["Properties"].get("SecurityGroupIngress", [])
     assert inline == []
     # The sandbox has no open egress: its path to the database is an explicit rule to the database group only.
@@ -92,7 +95,8 @@ def test_every_function_and_task_reads_the_database_secret_and_nothing_else_does
                 resource = statement["Resource"]
                 resources = resource if isinstance(resource, list) else [resource]
                 allowed = [secret, mfa_key] if policy["Properties"]["Roles"] == [api_role] else [secret]
-                assert secret in resources and all(r in allowed for r in resources), statement
+                assert secret in resources, statement
+                assert all(r in allowed for r in resources), statement
                 readers |= {r["Ref"] for r in policy["Properties"]["Roles"]}
     # All but the stopped-task function, which answers a token and reads nothing (infra/task_events.py).
     roles = {synth.logical_id(f.role) for n, f in synth.stack.functions.all.items() if n != "task_stopped"}
@@ -101,7 +105,7 @@ def test_every_function_and_task_reads_the_database_secret_and_nothing_else_does
 
 
 def test_migrations_run_on_deploy_through_the_migrate_function(synth: Synth) -> None:
-    (resource_id, resource), *others = synth.of_type("Custom::ForgeMigrations").items()
+    (_, resource), *others = synth.of_type("Custom::ForgeMigrations").items()
     assert not others
     assert resource["Properties"]["MigrationsDigest"] == migrations_digest(REPO_ROOT)
     assert synth.logical_id(synth.stack.database.instance) in resource["DependsOn"]
@@ -112,7 +116,8 @@ def test_migrations_run_on_deploy_through_the_migrate_function(synth: Synth) -> 
     env = synth.resources[provider]["Properties"]["Environment"]["Variables"]
     assert env["USER_ON_EVENT_FUNCTION_ARN"]["Fn::GetAtt"][0] == synth.logical_id(synth.stack.functions.migrate)
     migrate_props = synth.resources[synth.logical_id(synth.stack.functions.migrate)]["Properties"]
-    assert migrate_props["VpcConfig"]["SubnetIds"] and migrate_props["Timeout"] >= 300
+    assert migrate_props["VpcConfig"]["SubnetIds"]
+    assert migrate_props["Timeout"] >= 300
 
 
 def test_migrations_digest_changes_with_any_migration(tmp_path: Path) -> None:
@@ -128,7 +133,8 @@ def test_migrations_digest_changes_with_any_migration(tmp_path: Path) -> None:
 
 def _load_handler() -> ModuleType:
     spec = importlib.util.spec_from_file_location("forge_function_migrate", MIGRATE_HANDLER)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

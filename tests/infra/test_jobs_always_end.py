@@ -51,7 +51,8 @@ def test_every_task_state_catches_everything_and_the_recording_states_end_in_a_n
     for name in ("RecordSuccess", "RecordFailure"):
         (catch,) = states[name]["Catch"]
         target = states[catch["Next"]]
-        assert target["Type"] == "Fail" and target["Error"] == "Forge.OutcomeNotRecorded", name
+        assert target["Type"] == "Fail", name
+        assert target["Error"] == "Forge.OutcomeNotRecorded", name
 
 
 def test_the_sweeper_runs_on_a_schedule_and_may_only_read_executions(synth: Synth) -> None:
@@ -64,7 +65,8 @@ def test_the_sweeper_runs_on_a_schedule_and_may_only_read_executions(synth: Synt
     assert schedule["Target"]["Arn"] == {"Fn::GetAtt": [synth.logical_id(sweeper), "Arn"]}
     statements = synth.statements(synth.logical_id(sweeper.role))
     granted = set().union(*(actions(s) for s in statements))
-    assert "states:DescribeExecution" in granted and "secretsmanager:GetSecretValue" in granted
+    assert "states:DescribeExecution" in granted
+    assert "secretsmanager:GetSecretValue" in granted
     assert not {a for a in granted if a.startswith(("s3:", "kms:", "states:Send", "states:Start", "states:Stop"))}
     (describe,) = [s for s in statements if "states:DescribeExecution" in actions(s)]
     machine = synth.state_machine["StateMachineName"]
@@ -134,7 +136,8 @@ def test_the_sweeper_records_the_outcome_of_executions_that_ended_without_one(
     assert result == {"succeeded": 1, "failed": 2}
     assert jobs.get(published).status is JobStatus.SUCCESS
     failed = jobs.get(stopped)
-    assert failed.status is JobStatus.FAILED and "ABORTED" in (failed.error or ""), failed.error
+    assert failed.status is JobStatus.FAILED, failed.error
+    assert "ABORTED" in (failed.error or ""), failed.error
     assert all(r.status is not RunStatus.RUNNING for r in runs.for_job(stopped))
     assert jobs.get(running).status is JobStatus.RUNNING
     assert jobs.get(just_now).status is JobStatus.RUNNING

@@ -125,12 +125,14 @@ def test_the_rotation_handler_registers_first_waits_for_the_key_to_sign_and_rota
         boto3.DEFAULT_SESSION.events.unregister("before-parameter-build.kms", check)
 
     active = keys.active()
-    assert active is not None and active.key_id == first["key_id"] == again["key_id"]
+    assert active is not None
+    assert active.key_id == first["key_id"] == again["key_id"]
     assert again["rotated"] is False
     assert len(listed) == 2, listed  # the stack's key and one new key: the retry made none
     assert alias == active.backend_ref != initial
     # When the alias moved, the key it was moved to was already the active key of the keyset.
-    assert alias_moved_to and all(target == registered for target, registered in alias_moved_to), alias_moved_to
+    assert alias_moved_to, alias_moved_to
+    assert all(target == registered for target, registered in alias_moved_to), alias_moved_to
     # The new key signed (the probes through) before it was registered; the refused probes were waited out.
     assert denied["left"] == 0
     assert kms_calls.index("Sign") < kms_calls.index(next(c for c in kms_calls if c.endswith("Alias")))

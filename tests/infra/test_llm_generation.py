@@ -54,7 +54,8 @@ def test_the_default_stack_generates_offline_and_has_no_route_out(synth: Synth) 
     assert _env(synth, "generate")["FORGE_GENERATION_PROVIDER"] == "template"
     # The API starts executions with the provider in their input (the repair loop's choice reads it).
     assert _env(synth, "api")["FORGE_GENERATION_PROVIDER"] == "template"
-    assert not synth.of_type("AWS::EC2::NatGateway") and not synth.of_type("AWS::EC2::InternetGateway")
+    assert not synth.of_type("AWS::EC2::NatGateway")
+    assert not synth.of_type("AWS::EC2::InternetGateway")
     assert "bedrock-runtime" not in _endpoints(synth)
     assert not any(a.startswith("bedrock:") for s in _granted(synth, "generate") for a in actions(s))
 
@@ -62,12 +63,14 @@ def test_the_default_stack_generates_offline_and_has_no_route_out(synth: Synth) 
 def test_bedrock_invokes_the_configured_model_only_through_its_endpoint(bedrock: Synth) -> None:
     assert bedrock.validation_error is None, bedrock.validation_error
     env = _env(bedrock, "generate")
-    assert env["FORGE_GENERATION_PROVIDER"] == "bedrock" and env["FORGE_BEDROCK_MODEL_ID"] == MODEL
+    assert env["FORGE_GENERATION_PROVIDER"] == "bedrock"
+    assert env["FORGE_BEDROCK_MODEL_ID"] == MODEL
     assert _env(bedrock, "api")["FORGE_GENERATION_PROVIDER"] == "bedrock"
     assert "bedrock-runtime" in _endpoints(bedrock)
     invoke = [s for s in _granted(bedrock, "generate") if any(a.startswith("bedrock:") for a in actions(s))]
     assert [actions(s) for s in invoke] == [{"bedrock:InvokeModel"}]
-    assert f"foundation-model/{MODEL}" in json.dumps(invoke[0]["Resource"]) and "*" not in json.dumps(invoke)
+    assert f"foundation-model/{MODEL}" in json.dumps(invoke[0]["Resource"])
+    assert "*" not in json.dumps(invoke)
     # Nobody else may call a model.
     for name in bedrock.stack.functions.all:
         if name != "generate":
@@ -78,7 +81,8 @@ def test_bedrock_invokes_the_configured_model_only_through_its_endpoint(bedrock:
 def test_an_openai_compatible_endpoint_gets_its_url_its_key_secret_and_opted_in_egress(openai: Synth) -> None:
     assert openai.validation_error is None, openai.validation_error
     env = _env(openai, "generate")
-    assert env["FORGE_GENERATION_PROVIDER"] == "openai" and env["SIRA_API_URL"] == SIRA
+    assert env["FORGE_GENERATION_PROVIDER"] == "openai"
+    assert env["SIRA_API_URL"] == SIRA
     secret = openai.stack.resolve(openai.stack.sira_api_key.secret_arn)
     assert env["SIRA_API_KEY_SECRET_ID"] == secret
     readers = [

@@ -41,7 +41,8 @@ def test_the_marketplace_is_served_by_cloudfront_through_an_origin_access_contro
     ]
     (statements,) = policies
     (cloudfront,) = [s for s in statements if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}]
-    assert cloudfront["Action"] == "s3:GetObject" and cloudfront["Effect"] == "Allow"
+    assert cloudfront["Action"] == "s3:GetObject"
+    assert cloudfront["Effect"] == "Allow"
     assert "AWS:SourceArn" in json.dumps(cloudfront["Condition"])
     bucket = synth.resources[marketplace]["Properties"]
     assert all(bucket["PublicAccessBlockConfiguration"].values())

@@ -42,20 +42,27 @@ def test_one_alarm_per_slo_with_the_seeds_thresholds(synth: Synth) -> None:
         for stat in _metric_stats(alarm):
             by_metric.setdefault(stat["Metric"]["MetricName"], alarm)
     success = by_metric["forge_jobs_total"]
-    assert success["ComparisonOperator"] == "LessThanThreshold" and success["Threshold"] == 90
+    assert success["ComparisonOperator"] == "LessThanThreshold"
+    assert success["Threshold"] == 90
     (expression,) = [q for q in success["Metrics"] if "Expression" in q]
     assert expression["Expression"].startswith("100 * FILL(success, 0)")
     assert {q["MetricStat"]["Period"] for q in success["Metrics"] if "MetricStat" in q} == {3600}
     duration = by_metric["forge_jobs_duration_seconds"]
-    assert duration["Statistic"] == "Average" and duration["Threshold"] == 1200
-    assert duration["ComparisonOperator"] == "GreaterThanThreshold" and duration["Period"] == 3600
+    assert duration["Statistic"] == "Average"
+    assert duration["Threshold"] == 1200
+    assert duration["ComparisonOperator"] == "GreaterThanThreshold"
+    assert duration["Period"] == 3600
     approval = by_metric["forge_approval_seconds"]
-    assert approval["ExtendedStatistic"] == "p95" and approval["Threshold"] == 4 * 3600
+    assert approval["ExtendedStatistic"] == "p95"
+    assert approval["Threshold"] == 4 * 3600
     forged = by_metric["forge_approval_verification_failures_total"]
-    assert forged["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" and forged["Threshold"] == 1
-    assert forged["Statistic"] == "Sum" and forged["Period"] == 300
+    assert forged["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert forged["Threshold"] == 1
+    assert forged["Statistic"] == "Sum"
+    assert forged["Period"] == 300
     signing = by_metric["forge_signing_failures_total"]
-    assert signing["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" and signing["Threshold"] == 1
+    assert signing["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert signing["Threshold"] == 1
     for alarm in alarms.values():
         assert alarm["TreatMissingData"] == "notBreaching"
 
@@ -74,12 +81,16 @@ def test_alarms_watch_exactly_what_the_library_emits(synth: Synth) -> None:
 
 def test_a_single_approver_lockout_raises_an_alarm(synth: Synth) -> None:
     alarm = _alarms(synth)[MFA_LOCKOUT_ALARM]
-    assert alarm["MetricName"] == "forge_mfa_lockouts_total" and alarm["Statistic"] == "Sum"
-    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" and alarm["Threshold"] == 1
-    assert alarm["Period"] == 300 and alarm["EvaluationPeriods"] == 1
+    assert alarm["MetricName"] == "forge_mfa_lockouts_total"
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["Threshold"] == 1
+    assert alarm["Period"] == 300
+    assert alarm["EvaluationPeriods"] == 1
     (dashboard,) = synth.of_type("AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
-    assert "forge_mfa_failures_total" in body and "forge_mfa_lockouts_total" in body
+    assert "forge_mfa_failures_total" in body
+    assert "forge_mfa_lockouts_total" in body
 
 
 def test_alarms_notify_an_encrypted_topic(synth: Synth) -> None:

@@ -13,7 +13,8 @@ from tests.infra.synthesis import Synth, actions
 def test_signing_key_is_p256_sign_verify_and_retained(synth: Synth) -> None:
     key_id = synth.logical_id(synth.stack.signing.key)
     props = synth.resources[key_id]["Properties"]
-    assert props["KeySpec"] == "ECC_NIST_P256" and props["KeyUsage"] == "SIGN_VERIFY"
+    assert props["KeySpec"] == "ECC_NIST_P256"
+    assert props["KeyUsage"] == "SIGN_VERIFY"
     assert synth.resources[key_id]["DeletionPolicy"] == "Retain"
 
 
@@ -48,7 +49,8 @@ def test_key_rotation_runs_the_rotate_keys_handler_on_a_schedule(synth: Synth) -
     assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
     role = schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]
     invoke = [s for s in synth.statements(role) if "lambda:InvokeFunction" in actions(s)]
-    assert invoke and all(synth.logical_id(rotate) in json.dumps(s["Resource"]) for s in invoke)
+    assert invoke
+    assert all(synth.logical_id(rotate) in json.dumps(s["Resource"]) for s in invoke)
     # Rotation makes a new key and moves the alias (KMS cannot rotate asymmetric keys in place).
     granted = set().union(*(actions(s) for s in synth.statements(synth.logical_id(rotate.role))))
     assert {"kms:CreateKey", "kms:UpdateAlias", "kms:GetPublicKey"} <= granted
@@ -57,7 +59,8 @@ def test_key_rotation_runs_the_rotate_keys_handler_on_a_schedule(synth: Synth) -
 def test_gauges_run_every_minute_with_database_access_only(synth: Synth) -> None:
     handler = REPO_ROOT / "functions" / GAUGES_FUNCTION / "handler.py"
     gauges = synth.stack.functions.all[GAUGES_FUNCTION]
-    assert synth.stack.functions.code_paths[GAUGES_FUNCTION] == handler.parent and handler.is_file()
+    assert synth.stack.functions.code_paths[GAUGES_FUNCTION] == handler.parent
+    assert handler.is_file()
     schedules = {
         s["Properties"]["Description"]: s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
     }
@@ -79,7 +82,8 @@ def test_gauges_run_every_minute_with_database_access_only(synth: Synth) -> None
 def test_the_workflow_callback_sweeper_runs_every_minute_and_may_only_answer_tasks(synth: Synth) -> None:
     handler = REPO_ROOT / "functions" / WORKFLOW_CALLBACKS_FUNCTION / "handler.py"
     sweeper = synth.stack.functions.all[WORKFLOW_CALLBACKS_FUNCTION]
-    assert synth.stack.functions.code_paths[WORKFLOW_CALLBACKS_FUNCTION] == handler.parent and handler.is_file()
+    assert synth.stack.functions.code_paths[WORKFLOW_CALLBACKS_FUNCTION] == handler.parent
+    assert handler.is_file()
     schedules = {
         s["Properties"]["Description"]: s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
     }

@@ -78,7 +78,8 @@ def test_task_responses_are_scoped_to_this_state_machine(synth: Synth) -> None:
         (grant,) = [s for s in synth.statements(role) if "states:SendTaskSuccess" in actions(s)]
         assert {"states:SendTaskSuccess", "states:SendTaskFailure"} <= actions(grant)
         arn = json.dumps(grant["Resource"])
-        assert f":stateMachine:{machine_name}" in arn and "*" not in arn, arn
+        assert f":stateMachine:{machine_name}" in arn, arn
+        assert "*" not in arn, arn
 
 
 def _api_function(synth: Synth) -> tuple[str, dict[str, Any]]:
@@ -91,7 +92,7 @@ def _api_function(synth: Synth) -> tuple[str, dict[str, Any]]:
 
 
 def test_api_knows_and_may_start_the_state_machine(synth: Synth) -> None:
-    logical_id, api = _api_function(synth)
+    _, api = _api_function(synth)
     assert api["Properties"]["Description"] == f"Plugin Forge {API}"
     machine_id = next(iter(synth.of_type("AWS::StepFunctions::StateMachine")))
     assert api["Properties"]["Environment"]["Variables"]["FORGE_STATE_MACHINE_ARN"] == {"Ref": machine_id}
@@ -195,8 +196,9 @@ def test_fargate_task_per_heavy_step_named_as_the_asl_overrides(synth: Synth, st
     overridden = states()[step.capitalize()]["Parameters"]["Overrides"]["ContainerOverrides"][0]["Name"]
     assert container["Name"] == overridden == step
     assert container["ReadonlyRootFilesystem"] is True
-    assert container["Memory"] and container["Cpu"]
-    assert {m["ContainerPath"] for m in container["MountPoints"]} == {"/tmp", "/work"}
+    assert container["Memory"]
+    assert container["Cpu"]
+    assert {m["ContainerPath"] for m in container["MountPoints"]} == {"/tmp", "/work"}  # noqa: S108 - in the task
     # Not "ALL": the root reporter keeps SETUID/SETGID to drop the child (tests/infra/test_sandbox_least_privilege.py).
     assert "SYS_ADMIN" in container["LinuxParameters"]["Capabilities"]["Drop"]
     image_hash = container["Image"]["Fn::Sub"].rsplit(":", 1)[1]
@@ -212,7 +214,8 @@ def test_fargate_task_per_heavy_step_named_as_the_asl_overrides(synth: Synth, st
     assert {p.name for p in (context / "functions").iterdir()} == {"Dockerfile", step}
     assert (context / "functions" / step / "task.py").is_file()
     assert (context / "functions" / step / "entrypoint.py").is_file()
-    assert container["Environment"] and {"Name": "FORGE_ISOLATION", "Value": "none"} in container["Environment"]
+    assert container["Environment"]
+    assert {"Name": "FORGE_ISOLATION", "Value": "none"} in container["Environment"]
 
 
 def test_the_fargate_images_share_one_base_and_the_locked_dependencies() -> None:
@@ -257,7 +260,8 @@ def test_tasks_running_plugin_code_have_no_egress_to_the_internet(synth: Synth, 
     ]
     assert separate, f"the {step} task needs HTTPS to the VPC endpoints to pull its image and report"
     for rule in inline + separate:
-        assert rule.get("CidrIp") != "0.0.0.0/0" and rule.get("CidrIpv6") != "::/0", rule
+        assert rule.get("CidrIp") != "0.0.0.0/0", rule
+        assert rule.get("CidrIpv6") != "::/0", rule
         assert rule["IpProtocol"] != "-1", rule
     synth.template.resource_count_is("AWS::EC2::NatGateway", 0)
     synth.template.resource_count_is("AWS::EC2::InternetGateway", 0)

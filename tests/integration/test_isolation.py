@@ -30,7 +30,8 @@ def test_no_network(runner: BubblewrapRunner, tmp_path: Path) -> None:
         "except OSError as e:\n print('blocked', e.errno)"
     )
     done = runner.run([sys.executable, "-c", code], tmp_path)
-    assert done.ok and done.stdout.startswith("blocked"), done.describe()
+    assert done.ok, done.describe()
+    assert done.stdout.startswith("blocked"), done.describe()
     php = runner.run(["php", "-r", "var_dump(@fsockopen('1.1.1.1', 80, $e, $s, 2));"], tmp_path)
     assert "bool(false)" in php.stdout, php.describe()
 
@@ -56,12 +57,17 @@ def test_forge_state_and_home_are_not_visible(runner: BubblewrapRunner, tmp_path
 
 
 def test_tmp_is_private(runner: BubblewrapRunner, tmp_path: Path) -> None:
-    Path("/tmp/forge-isolation-probe").write_text("host secret")
+    # A new file of this test's own in the host's /tmp (mkstemp: O_EXCL, a random name, mode 0600), not a fixed
+    # name another user of the machine could have planted first.
+    fd, name = tempfile.mkstemp(prefix="forge-isolation-probe-", dir="/tmp")
+    probe = Path(name)
     try:
-        done = runner.run(["sh", "-c", "cat /tmp/forge-isolation-probe 2>&1 || true"], tmp_path)
+        os.write(fd, b"host secret")
+        os.close(fd)
+        done = runner.run(["sh", "-c", f"cat {probe} 2>&1 || true"], tmp_path)
         assert "host secret" not in done.stdout
     finally:
-        Path("/tmp/forge-isolation-probe").unlink()
+        probe.unlink()
 
 
 def test_memory_cpu_and_wall_clock_limits(runner: BubblewrapRunner, tmp_path: Path) -> None:
@@ -70,11 +76,15 @@ def test_memory_cpu_and_wall_clock_limits(runner: BubblewrapRunner, tmp_path: Pa
         tmp_path,
         Limits(memory_mb=200),
     )
-    assert not memory.ok and "allocated" not in memory.stdout
+    assert not memory.ok
+    assert "allocated" not in memory.stdout
     cpu = runner.run(["php", "-r", "while (true) {}"], tmp_path, Limits(cpu_seconds=1, wall_seconds=30))
-    assert not cpu.ok and not cpu.timed_out and cpu.duration_ms < 20_000
+    assert not cpu.ok
+    assert not cpu.timed_out
+    assert cpu.duration_ms < 20_000
     wall = runner.run(["sleep", "30"], tmp_path, Limits(wall_seconds=1))
-    assert wall.timed_out and wall.duration_ms < 10_000
+    assert wall.timed_out
+    assert wall.duration_ms < 10_000
 
 
 # The Fargate path: no bubblewrap inside the container, so the isolated half runs as another uid instead.
@@ -146,7 +156,8 @@ def test_container_child_drops_to_nobody_and_cannot_read_the_reporters_environme
     }
     task_env = {**os.environ, **secrets, "FORGE_TOOL_CPU_SECONDS": "60"}
     done = launch_unprivileged(entrypoint, staged, task_env, Limits(wall_seconds=60), python=unprivileged_python)
-    assert done.ok and done.result, done.describe()
+    assert done.ok, done.describe()
+    assert done.result, done.describe()
     seen = json.loads(done.result)
     assert (seen["uid"], seen["euid"], seen["gid"], seen["groups"]) == (65534, 65534, 65534, [])
     assert seen["cap_eff"] == seen["cap_prm"] == "0000000000000000"
@@ -165,7 +176,8 @@ def test_dropped_child_cannot_read_root_only_files(tmp_path: Path) -> None:
     secret.write_text("root only")
     secret.chmod(0o600)
     done = run_bounded(["cat", str(secret)], None, Limits(wall_seconds=30), {"PATH": "/usr/bin:/bin"}, drop_to=NOBODY)
-    assert not done.ok and "root only" not in done.stdout, done.describe()
+    assert not done.ok, done.describe()
+    assert "root only" not in done.stdout, done.describe()
 
 
 def test_untrusted_files_are_read_without_following_links_or_waiting_on_fifos(tmp_path: Path) -> None:
@@ -196,7 +208,8 @@ def test_real_checks_run_as_nobody_through_the_container_path(
     done = launch_unprivileged(
         entrypoint, staged, {"FORGE_TASK_TOKEN": "secret"}, Limits(wall_seconds=300), python=unprivileged_python
     )
-    assert done.ok and done.result, done.describe()
+    assert done.ok, done.describe()
+    assert done.result, done.describe()
     report = CheckReport.model_validate_json(done.result)
     assert report.ok, report.log
     assert "scan: 0 error(s)" in report.summary if step == "build" else "tests passed" in report.summary
@@ -220,7 +233,7 @@ def test_a_checkout_and_virtualenv_under_tmp_work_in_the_sandbox(tmp_path: Path)
     /tmp is mounted before the interpreter and the checkout's folders are bound on top of it."""
     import sysconfig
 
-    assert str(tmp_path).startswith("/tmp/")
+    assert str(tmp_path).startswith("/tmp/")  # noqa: S108 - where pytest made it
     venv = tmp_path / "clone" / ".venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = sysconfig.get_paths()["purelib"]
@@ -250,9 +263,11 @@ def test_output_is_read_with_a_bound_and_a_leftover_holding_the_pipes_does_not_b
 
     script = "head -c 10000000 /dev/zero | tr '\\0' x; setsid sleep 60 & exit 0"
     done = run_bounded(["sh", "-c", script], tmp_path, Limits(wall_seconds=30), {"PATH": "/usr/bin:/bin"})
-    assert done.ok and not done.timed_out, done.describe()
+    assert done.ok, done.describe()
+    assert not done.timed_out, done.describe()
     assert done.duration_ms < 15_000
-    assert done.stdout.startswith("x" * 1000) and "output truncated" in done.stdout
+    assert done.stdout.startswith("x" * 1000)
+    assert "output truncated" in done.stdout
     assert len(done.stdout) < MAX_OUTPUT_BYTES + 100
 
 

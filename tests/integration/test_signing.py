@@ -28,7 +28,7 @@ def openssl_verifies(folder: Path, data: bytes, signature: bytes, public_pem: st
     return done.returncode == 0 and "Verified OK" in done.stdout
 
 
-def test_sign_and_verify_with_openssl(softhsm: str, db, tmp_path: Path) -> None:  # noqa: ANN001
+def test_sign_and_verify_with_openssl(softhsm: str, db, tmp_path: Path) -> None:
     keys = KeyRepository(db)
     key, signer = active_signer(keys, get_settings())
     assert key_id(signer.public_key_der()) == key.key_id
@@ -41,7 +41,7 @@ def test_sign_and_verify_with_openssl(softhsm: str, db, tmp_path: Path) -> None:
     assert not openssl_verifies(tmp_path, data.replace(b"merchant", b"attacker"), signature, key.public_pem)
 
 
-def test_active_key_is_reused_and_a_new_key_retires_the_old(softhsm: str, db) -> None:  # noqa: ANN001
+def test_active_key_is_reused_and_a_new_key_retires_the_old(softhsm: str, db) -> None:
     keys = KeyRepository(db)
     first, _ = active_signer(keys, get_settings())
     again, _ = active_signer(keys, get_settings())
@@ -53,7 +53,7 @@ def test_active_key_is_reused_and_a_new_key_retires_the_old(softhsm: str, db) ->
 
 
 @pytest.mark.parametrize("pin", ["wrong-pin"])
-def test_wrong_pin_is_a_clear_error(softhsm: str, db, pin: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_wrong_pin_is_a_clear_error(softhsm: str, db, pin: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from forge.config import reset_settings
     from forge.errors import ForgeError
 
@@ -68,7 +68,7 @@ def test_wrong_pin_is_a_clear_error(softhsm: str, db, pin: str, monkeypatch: pyt
 
 def test_kms_signer_on_moto_verifies_with_cryptography_and_openssl(
     db,
-    tmp_path: Path,  # noqa: ANN001
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from moto import mock_aws
@@ -82,14 +82,16 @@ def test_kms_signer_on_moto_verifies_with_cryptography_and_openssl(
         with mock_aws():
             keys = KeyRepository(db)
             key, signer = active_signer(keys, get_settings())
-            assert key.backend == "kms" and key.backend_ref.startswith("arn:aws:kms:")
+            assert key.backend == "kms"
+            assert key.backend_ref.startswith("arn:aws:kms:")
             data = b'{"manifest":"v1"}\n'
             signature = signer.sign(data)
             assert verify_signature(data, signature, key.public_pem.encode())
             assert openssl_verifies(tmp_path, data, signature, key.public_pem)
             # Rotation: a new key behind the same alias; the old key stays in the keyset and still verifies.
             rotated = create_key(keys, get_settings(), new=True)
-            assert rotated.key_id != key.key_id and keys.get(key.key_id).status == "retired"
+            assert rotated.key_id != key.key_id
+            assert keys.get(key.key_id).status == "retired"
             assert verify_signature(data, signature, keys.get(key.key_id).public_pem.encode())
     finally:
         reset_settings()

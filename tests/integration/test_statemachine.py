@@ -56,7 +56,8 @@ def _run_repair_choice(generation: dict[str, object], error: str) -> tuple[str, 
 def test_repair_choice_on_the_engine() -> None:
     llm = {"provider": "openai", "max_repairs": 2, "attempt": 0}
     status, output = _run_repair_choice(llm, "StepFailed")
-    assert status == "SUCCEEDED" and output is not None
+    assert status == "SUCCEEDED"
+    assert output is not None
     assert output["generation"] == {"provider": "openai", "max_repairs": 2, "attempt": 1}
     assert _run_repair_choice(llm | {"attempt": 2}, "StepFailed")[0] == "FAILED"
     assert _run_repair_choice(llm, "States.Timeout")[0] == "FAILED"

@@ -25,7 +25,8 @@ def test_same_tree_same_bytes_whatever_the_mtimes(tmp_path: Path) -> None:
     names = zipfile.ZipFile(io.BytesIO(first)).namelist()
     assert names == ["demo/a.php", "demo/b/c.txt"]
     info = zipfile.ZipFile(io.BytesIO(first)).getinfo("demo/a.php")
-    assert info.date_time == (1980, 1, 1, 0, 0, 0) and (info.external_attr >> 16) & 0o777 == 0o644
+    assert info.date_time == (1980, 1, 1, 0, 0, 0)
+    assert (info.external_attr >> 16) & 0o777 == 0o644
 
 
 def test_round_trip_and_prefix() -> None:

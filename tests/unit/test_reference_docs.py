@@ -79,12 +79,14 @@ def test_the_configuration_table_shows_the_code_defaults_and_ranges() -> None:
         assert allowed == _allowed(field), f"{field.alias}: allowed {allowed!r}, the code says {_allowed(field)!r}"
         shown = re.match(r"`([^`]*)`", default)
         if field.default_factory is not None:
-            assert shown and Path(shown[1]).expanduser() == field.default_factory(), field.alias  # type: ignore[call-arg]
+            assert shown, field.alias
+            assert Path(shown[1]).expanduser() == field.default_factory(), field.alias  # type: ignore[call-arg]
         elif field.default is None:
             assert default.startswith("unset"), f"{field.alias}: default {default!r}, the code has none"
         else:
             expected = '""' if field.default == "" else str(field.default)
-            assert shown and shown[1] == expected, f"{field.alias}: default {default!r}, the code says {expected}"
+            assert shown, f"{field.alias}: default {default!r}, the code says {expected}"
+            assert shown[1] == expected, f"{field.alias}: default {default!r}, the code says {expected}"
 
 
 # --- docs/cli.md --------------------------------------------------------------------------------------------------
@@ -121,7 +123,8 @@ def test_the_readme_is_a_five_minute_read_with_the_two_commands() -> None:
     text = _text(README)
     words = len(text.split())
     assert words <= README_MAX_WORDS, f"README.md has {words} words: move detail to docs/"
-    assert "make demo" in text and "make test" in text
+    assert "make demo" in text
+    assert "make test" in text
     assert "(docs/threat-model.md)" in text
 
 
@@ -171,4 +174,5 @@ def test_the_benchmarks_page_names_every_script_and_links_every_result() -> None
 def test_every_context_key_is_in_the_aws_docs() -> None:
     keys = re.findall(r'"(forge:[A-Za-z0-9]+)"', _text(ROOT / "infra" / "context.py"))
     table = "\n".join(row[0] for row in _table_rows(_text(ROOT / "docs" / "aws.md")))
-    assert keys and not [k for k in keys if f"`{k}`" not in table], "docs/aws.md, Context keys"
+    assert keys, "docs/aws.md, Context keys"
+    assert not [k for k in keys if f"`{k}`" not in table], "docs/aws.md, Context keys"

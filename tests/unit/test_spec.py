@@ -73,7 +73,8 @@ def test_unreadable_and_missing_files(tmp_path: Path) -> None:
     bad.write_text("name: [unclosed\n")
     with pytest.raises(SpecError) as unparsable:
         load_spec(bad)
-    assert "not valid YAML" in unparsable.value.problems[0] and str(bad) in str(unparsable.value)
+    assert "not valid YAML" in unparsable.value.problems[0]
+    assert str(bad) in str(unparsable.value)
     scalar = tmp_path / "scalar.yaml"
     scalar.write_text("just a string\n")
     with pytest.raises(SpecError):

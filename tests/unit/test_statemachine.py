@@ -66,7 +66,8 @@ def test_every_function_named_by_the_definition_exists() -> None:
 def test_repair_loop_goes_back_to_generate_only_for_an_llm_with_repairs_left() -> None:
     s = states()
     choice = s["RepairOrFail"]
-    assert choice["Type"] == "Choice" and choice["Default"] == "RecordFailure"
+    assert choice["Type"] == "Choice"
+    assert choice["Default"] == "RecordFailure"
     (rule,) = choice["Choices"]
     assert rule["Next"] == "CountRepair"
     conditions = rule["And"]
@@ -74,7 +75,8 @@ def test_repair_loop_goes_back_to_generate_only_for_an_llm_with_repairs_left() -
     assert {"Variable": "$.failure.Error", "StringEquals": "StepFailed"} in conditions
     assert {"Variable": "$.generation.attempt", "NumericLessThanPath": "$.generation.max_repairs"} in conditions
     count = s["CountRepair"]
-    assert count["Next"] == "Generate" and count["ResultPath"] == "$.generation"
+    assert count["Next"] == "Generate"
+    assert count["ResultPath"] == "$.generation"
     assert count["Parameters"]["attempt.$"] == "States.MathAdd($.generation.attempt, 1)"
 
 

@@ -29,7 +29,7 @@ _resolve_lock = threading.Lock()
 app.enable_swagger(path=f"{PREFIX}/docs", title="Plugin Forge API", version=forge.__version__)
 
 
-def _error(status: int, code: str, message: str, problems: list[str] | None = None) -> Response[dict]:
+def _error(status: int, code: str, message: str, problems: list[str] | None = None) -> Response[dict[str, Any]]:
     return Response(status, "application/json", {"error": code, "message": message, "problems": problems or []})
 
 
@@ -92,7 +92,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 
 @app.exception_handler(RequestValidationError)
-def _invalid(exc: RequestValidationError) -> Response[dict]:
+def _invalid(exc: RequestValidationError) -> Response[dict[str, Any]]:
     problems = []
     for err in exc.errors():
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
@@ -105,57 +105,57 @@ def _invalid(exc: RequestValidationError) -> Response[dict]:
 
 
 @app.exception_handler(SpecError)
-def _bad_spec(exc: SpecError) -> Response[dict]:
+def _bad_spec(exc: SpecError) -> Response[dict[str, Any]]:
     return _error(422, "invalid_spec", "the plugin spec is not valid", exc.problems)
 
 
 @app.exception_handler(Unauthorized)
-def _unauthorized(exc: Unauthorized) -> Response[dict]:
+def _unauthorized(exc: Unauthorized) -> Response[dict[str, Any]]:
     return _error(401, "unauthorized", str(exc))
 
 
 @app.exception_handler([WrongRole, Forbidden])
-def _forbidden(exc: ForgeError) -> Response[dict]:
+def _forbidden(exc: ForgeError) -> Response[dict[str, Any]]:
     return _error(403, "forbidden", str(exc))
 
 
 @app.exception_handler(NotFound)
-def _not_found(exc: NotFound) -> Response[dict]:
+def _not_found(exc: NotFound) -> Response[dict[str, Any]]:
     return _error(404, "not_found", str(exc))
 
 
 @app.exception_handler(Conflict)
-def _conflict(exc: Conflict) -> Response[dict]:
+def _conflict(exc: Conflict) -> Response[dict[str, Any]]:
     return _error(409, "conflict", str(exc))
 
 
 @app.exception_handler(BadCursor)
-def _bad_cursor(exc: BadCursor) -> Response[dict]:
+def _bad_cursor(exc: BadCursor) -> Response[dict[str, Any]]:
     return _error(400, "bad_cursor", str(exc))
 
 
 @app.exception_handler(TransientError)
-def _busy(exc: TransientError) -> Response[dict]:
+def _busy(exc: TransientError) -> Response[dict[str, Any]]:
     return _error(503, "unavailable", str(exc))
 
 
 @app.exception_handler(ForgeError)
-def _refused(exc: ForgeError) -> Response[dict]:
+def _refused(exc: ForgeError) -> Response[dict[str, Any]]:
     return _error(400, "refused", str(exc))
 
 
 @app.exception_handler(NotFoundError)
-def _no_route(exc: NotFoundError) -> Response[dict]:
+def _no_route(exc: NotFoundError) -> Response[dict[str, Any]]:
     return _error(404, "not_found", "no such endpoint")
 
 
 @app.exception_handler(ServiceError)
-def _service_error(exc: ServiceError) -> Response[dict]:
-    return _error(exc.status_code, "error", exc.msg)
+def _service_error(exc: ServiceError) -> Response[dict[str, Any]]:
+    return _error(exc.status_code, "error", exc.msg if isinstance(exc.msg, str) else json.dumps(exc.msg))
 
 
 @app.exception_handler(Exception)
-def _crash(exc: Exception) -> Response[dict]:
+def _crash(exc: Exception) -> Response[dict[str, Any]]:
     # The detail goes to the log, never to the caller.
     logger.exception("unhandled error in the API")
     return _error(500, "internal", "internal error; the request id is in the logs")

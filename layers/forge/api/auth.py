@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, cast
 
 from aws_lambda_powertools.event_handler import Depends, Request
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from forge.errors import ForgeError
 
 OPS = "plugin_forge_ops"
 ADMIN = "pay_admin"
 ROLES = (OPS, ADMIN)
+
+
+def rest_event(event: BaseProxyEvent) -> APIGatewayProxyEvent:
+    """The event as forge.api.app's resolver, a REST one, built it: API Gateway's REST proxy event, which carries
+    the request context (Powertools types the current event as the base class of every resolver's)."""
+    return cast(APIGatewayProxyEvent, event)
 
 
 class Unauthorized(ForgeError):
@@ -49,7 +57,7 @@ def principal_from_claims(claims: dict[str, object] | None) -> Principal:
 
 
 def current_principal(request: Request) -> Principal:
-    context = request.resolved_event.request_context
+    context = rest_event(request.resolved_event).request_context
     authorizer = context.authorizer.raw_event if context.authorizer else {}
     principal = principal_from_claims((authorizer or {}).get("claims"))
     if not principal.roles:

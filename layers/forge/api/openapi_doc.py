@@ -40,7 +40,7 @@ def _error_response(description: str) -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
-    doc = json.loads(
+    doc: dict[str, Any] = json.loads(
         app.get_openapi_json_schema(
             title="Plugin Forge API",
             version=forge.__version__,

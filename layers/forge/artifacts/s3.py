@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import boto3
 from botocore.exceptions import ClientError
 
 from forge.errors import NotFound
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
 
 class S3ArtifactStore:
-    def __init__(self, bucket: str, client: object | None = None) -> None:
+    def __init__(self, bucket: str, client: S3Client | None = None) -> None:
         self.bucket = bucket
         self.client = client or boto3.client("s3")
 

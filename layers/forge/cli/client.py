@@ -75,7 +75,7 @@ class ForgeClient:
         self.token = explicit or local_token(self.user, role)
         self.session = requests.Session()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = kwargs.pop("headers", {})
         headers["Authorization"] = f"Bearer {self.token}"
         try:
@@ -88,6 +88,8 @@ class ForgeClient:
             body = {"message": response.text[:500]}
         if response.status_code >= 400:
             raise ApiError(response.status_code, body if isinstance(body, dict) else {"message": str(body)})
+        if not isinstance(body, dict):
+            raise ForgeError(f"the forge API answered {method} {path} with a JSON {type(body).__name__}, not an object")
         return body
 
     def submit(self, spec: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
@@ -160,7 +162,8 @@ class ForgeClient:
                 raise
             authenticator.remember(self.user, enrolment["secret"])
             code = authenticator.next_code(self.user)
-        assert code is not None
+        if code is None:
+            raise ForgeError(f"the local authenticator holds no secret for {self.user} after enrolling them")
         return code
 
     def health(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import re
 import traceback
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,7 +19,8 @@ from forge.errors import ForgeError, SpecError
 console = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # C0/C1 control characters (ESC starts every ANSI sequence; CR and BS overwrite what is shown) and the Unicode
 # direction overrides that reorder what is shown. Tab is harmless; newline is kept only where lines are expected.
@@ -38,11 +39,11 @@ def untrusted(value: object, multiline: bool = False) -> str:
     return escape(shown)
 
 
-def friendly(func: F) -> F:
+def friendly(func: Callable[P, R]) -> Callable[P, R]:
     """Domain errors become a message and an exit code (2 for bad input, 1 otherwise), never a traceback."""
 
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except SpecError as exc:
@@ -58,7 +59,7 @@ def friendly(func: F) -> F:
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort, typer.BadParameter):
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the last resort: a message and exit 3, never a traceback
             if os.environ.get("FORGE_DEBUG"):
                 traceback.print_exc()
             err.print(
@@ -68,4 +69,4 @@ def friendly(func: F) -> F:
             )
             raise typer.Exit(3) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

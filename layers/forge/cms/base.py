@@ -37,7 +37,7 @@ class SiteRun:
     log: str
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
     # plugin_contract_tests rows for the checks that are contracts (the money contracts run against the site).
-    contract_rows: list[dict[str, Any]] = field(default_factory=list)
+    contract_rows: list[TestRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,9 @@ def make_environment(template_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(template_dir)),
         undefined=StrictUndefined,
-        autoescape=False,
+        # Not HTML autoescaping, which is wrong for PHP, JSON and JS: _finalize refuses any output no context filter
+        # escaped, which is stricter.
+        autoescape=False,  # noqa: S701
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,

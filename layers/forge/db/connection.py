@@ -23,7 +23,14 @@ Cursor = psycopg2.extras.RealDictCursor
 
 _PING_AFTER_IDLE_SECONDS = 10.0
 # What libpq says when the server refuses the password (SQLSTATE 28P01; psycopg2 has no pgcode at connect time).
-_PASSWORD_REFUSED = "password authentication failed"
+_PASSWORD_REFUSED = "password authentication failed"  # noqa: S105 - an error message, not a password
+
+
+def required_row(row: dict[str, Any] | None) -> dict[str, Any]:
+    """The row a statement cannot fail to return (an aggregate, a row this transaction just saw)."""
+    if row is None:
+        raise RuntimeError("the statement returned no row")  # a bug in the SQL, not a state of the data
+    return row
 
 
 class Database:
@@ -110,10 +117,10 @@ class Database:
             and self._pid == os.getpid()
         )
         with self._lock:
-            if keep and not self._closed:
+            pooled = keep and not self._closed
+            if pooled:
                 self._idle.append((conn, time.monotonic()))
-                conn = None
-        if conn is not None and not conn.closed:
+        if not pooled and not conn.closed:
             conn.close()
         self._slots.release()
 

@@ -58,7 +58,11 @@ def _implode(glue: Value, pieces: Value | None = None) -> str:
 
 def _sprintf(fmt: str, *args: Value) -> str:
     """Only `%s`, `%d`, `%c` and `%%`: enough for names assembled from pieces or character codes."""
-    conversions = {"s": str, "d": lambda a: str(int(a)), "c": lambda a: chr(int(a) % 256)}
+    conversions: dict[str, Callable[[Value], str]] = {
+        "s": str,
+        "d": lambda a: str(int(str(a))),
+        "c": lambda a: chr(int(str(a)) % 256),
+    }
     pieces = re.split(r"%([sdc%])", fmt)
     out, used = [pieces[0]], 0
     for conversion, literal in zip(pieces[1::2], pieces[2::2], strict=True):
@@ -75,7 +79,7 @@ def _sprintf(fmt: str, *args: Value) -> str:
 
 def _substr(value: str, start: int, length: int | None = None) -> str:
     tail = value[start:]
-    return tail if length is None else (tail[:length] if length >= 0 else tail[:length])
+    return tail if length is None else tail[:length]  # a negative length drops that many from the end, as in PHP
 
 
 def _pack(fmt: str, *args: Value) -> str:
@@ -85,8 +89,9 @@ def _pack(fmt: str, *args: Value) -> str:
         if fmt == "h*":  # low nibble first
             digits = "".join(digits[i + 1 : i + 2] + digits[i] for i in range(0, len(digits), 2))
         return _s(binascii.unhexlify(digits))
-    if fmt.rstrip("*").lower() == "c" and all(isinstance(a, int) for a in args):
-        return "".join(chr(int(a) % 256) for a in args)
+    codes = [a for a in args if isinstance(a, int)]
+    if fmt.rstrip("*").lower() == "c" and len(codes) == len(args):
+        return "".join(chr(code % 256) for code in codes)
     if fmt in ("a*", "A*") and len(args) == 1:
         return str(args[0])
     raise ValueError(fmt)
@@ -153,7 +158,7 @@ def fold_call(name: str, args: list[Value]) -> Value | None:
         return None
     if isinstance(result, list):
         return [str(r) for r in result] if sum(len(str(r)) for r in result) <= MAX_FOLDED else None
-    return result if isinstance(result, str) and len(result) <= MAX_FOLDED else None
+    return result if len(result) <= MAX_FOLDED else None
 
 
 def xor(left: str, right: str) -> str:

@@ -58,7 +58,10 @@ def walk(node: Node) -> Iterator[Node]:
     cursor = node.walk()
     depth = 0
     while True:
-        yield cursor.node
+        current = cursor.node
+        if current is None:  # only a cursor reset to nothing has none
+            return
+        yield current
         if cursor.goto_first_child():
             depth += 1
             continue
@@ -101,12 +104,12 @@ def string_value(node: Node) -> str | None:
             return None
         return php_unescape(raw[raw.index('"') + 1 : -1])
     if node.type in ("heredoc", "nowdoc"):
-        body = node.child_by_field_name("value")
-        if body is None:
+        content = node.child_by_field_name("value")
+        if content is None:
             return ""
-        if any(c.type not in ("string_content", "escape_sequence", "nowdoc_string") for c in body.children):
+        if any(c.type not in ("string_content", "escape_sequence", "nowdoc_string") for c in content.children):
             return None
-        value = text(body) if node.type == "nowdoc" else php_unescape(text(body))
+        value = text(content) if node.type == "nowdoc" else php_unescape(text(content))
         return value.removeprefix("\n").removesuffix("\n")
     return None
 
@@ -162,6 +165,11 @@ def arguments(node: Node) -> list[Node]:
         elif arg.type != "comment":
             out.append(arg)
     return out
+
+
+def first_argument(node: Node) -> Node | None:
+    args = arguments(node)
+    return args[0] if args else None
 
 
 def named_arguments(node: Node) -> list[tuple[str | None, Node]]:
@@ -268,18 +276,12 @@ class PhpFile:
         if node.type == "parenthesized_expression" and node.named_children:
             return self.resolve_prefix(node.named_children[0], depth + 1)
         if node.type == "binary_expression" and binary_operator(node) == ".":
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-            if left is None:
-                return None
-            whole_left = self.resolve_value(left, depth + 1)
-            if whole_left is not None and right is not None:
-                return whole_left + (self.resolve_prefix(right, depth + 1) or "")
-            return self.resolve_prefix(left, depth + 1)
+            return self._concatenation_prefix(node, depth)
         if node.type == "variable_name":
             return self._first_resolved(self.assignments.get(text(node), []), depth)
         if node.type == "member_access_expression":
-            name = node.child_by_field_name("name")
-            return self._first_resolved(self.properties.get(text(name) if name else "", []), depth)
+            member = node.child_by_field_name("name")
+            return self._first_resolved(self.properties.get(text(member) if member else "", []), depth)
         if node.type == "class_constant_access_expression":
             return self._first_resolved(self.constants.get(text(node.named_children[-1]), []), depth)
         if node.type == "name":
@@ -289,6 +291,16 @@ class PhpFile:
             args = arguments(node)
             return self.resolve_prefix(args[0], depth + 1) if args else None
         return None
+
+    def _concatenation_prefix(self, node: Node, depth: int) -> str | None:
+        """`a . b`: all of `a` and what `b` starts with when `a` is known whole, else what `a` starts with."""
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None:
+            return None
+        whole_left = self.resolve_value(left, depth + 1)
+        if whole_left is not None and right is not None:
+            return whole_left + (self.resolve_prefix(right, depth + 1) or "")
+        return self.resolve_prefix(left, depth + 1)
 
     def resolve_value(self, node: Node, depth: int = 0) -> str | None:
         """The whole string an expression evaluates to, when every part of it is known statically."""
@@ -371,57 +383,68 @@ def binary_operator(node: Node) -> str:
     return text(op).lower() if op is not None else ""
 
 
-_CONST_FN = re.compile(r"^define$", re.I)
+def _bind(table: dict[str, list[Node]], name: Node | None, value: Node | None, strip: str = "") -> None:
+    if name is not None and value is not None:
+        table.setdefault(text(name).lstrip(strip), []).append(value)
+
+
+@dataclass
+class _Bindings:
+    """What one walk of a file binds to names: variables, properties, constants, `.=` right-hand sides (in source
+    order), and the `$$name = …` targets left to resolve once the file's values are known."""
+
+    assignments: dict[str, list[Node]] = field(default_factory=dict)
+    properties: dict[str, list[Node]] = field(default_factory=dict)
+    constants: dict[str, list[Node]] = field(default_factory=dict)
+    appends: dict[str, list[Node]] = field(default_factory=dict)
+    dynamic_targets: list[tuple[Node, Node]] = field(default_factory=list)
+
+    def collect(self, node: Node) -> None:
+        kind = node.type
+        if kind in ("assignment_expression", "augmented_assignment_expression"):
+            self._assignment(node)
+        elif kind == "static_variable_declaration":
+            _bind(self.assignments, node.child_by_field_name("name"), node.child_by_field_name("value"))
+        elif kind == "property_element":
+            _bind(self.properties, node.child_by_field_name("name"), node.child_by_field_name("default_value"), "$")
+        elif kind == "const_element":
+            named = node.named_children
+            if len(named) >= 2:
+                _bind(self.constants, named[0], named[-1])
+        elif call_name(node) == "define":
+            args = arguments(node)
+            constant = string_value(args[0]) if len(args) >= 2 else None
+            if constant is not None:
+                self.constants.setdefault(constant, []).append(args[1])
+
+    def _assignment(self, node: Node) -> None:
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None or right is None:
+            return
+        if left.type == "variable_name":
+            _bind(self.assignments, left, right)
+            operator = node.child_by_field_name("operator")
+            if node.type == "augmented_assignment_expression" and operator is not None and text(operator) == ".=":
+                _bind(self.appends, left, right)
+        elif left.type == "member_access_expression":
+            _bind(self.properties, left.child_by_field_name("name"), right)
+        elif left.type in ("list_literal", "array_creation_expression"):
+            for var in (n for n in walk(left) if n.type == "variable_name"):
+                _bind(self.assignments, var, right)
+        elif left.type == "dynamic_variable_name":
+            self.dynamic_targets.append((left, right))
 
 
 def parse_php(path: str, source: bytes) -> PhpFile:
-    tree = _parser().parse(source)
-    root = tree.root_node
-    assignments: dict[str, list[Node]] = {}
-    properties: dict[str, list[Node]] = {}
-    constants: dict[str, list[Node]] = {}
-    dynamic_targets: list[tuple[Node, Node]] = []
-    appends: dict[str, list[Node]] = {}
+    root = _parser().parse(source).root_node
+    bindings = _Bindings()
     for node in walk(root):
-        if node.type in ("assignment_expression", "augmented_assignment_expression"):
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-            if left is None or right is None:
-                continue
-            if left.type == "variable_name":
-                assignments.setdefault(text(left), []).append(right)
-                operator = node.child_by_field_name("operator")
-                if node.type == "augmented_assignment_expression" and operator is not None and text(operator) == ".=":
-                    appends.setdefault(text(left), []).append(right)
-            elif left.type == "member_access_expression":
-                name = left.child_by_field_name("name")
-                if name is not None:
-                    properties.setdefault(text(name), []).append(right)
-            elif left.type in ("list_literal", "array_creation_expression"):
-                for var in (n for n in walk(left) if n.type == "variable_name"):
-                    assignments.setdefault(text(var), []).append(right)
-            elif left.type == "dynamic_variable_name":
-                dynamic_targets.append((left, right))
-        elif node.type == "static_variable_declaration":
-            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-            if name is not None and value is not None:
-                assignments.setdefault(text(name), []).append(value)
-        elif node.type == "property_element":
-            name, default = node.child_by_field_name("name"), node.child_by_field_name("default_value")
-            if name is not None and default is not None:
-                properties.setdefault(text(name).lstrip("$"), []).append(default)
-        elif node.type == "const_element":
-            named = node.named_children
-            if len(named) >= 2:
-                constants.setdefault(text(named[0]), []).append(named[-1])
-        elif call_name(node) == "define" and _CONST_FN.match("define"):
-            args = arguments(node)
-            if len(args) >= 2 and string_value(args[0]) is not None:
-                constants.setdefault(string_value(args[0]) or "", []).append(args[1])
-    php = PhpFile(path, source, root, assignments, properties, constants, appends)
+        bindings.collect(node)
+    php = PhpFile(path, source, root, bindings.assignments, bindings.properties, bindings.constants, bindings.appends)
     # `$$name = …` with a name known statically assigns that variable.
-    for target, value in dynamic_targets:
+    for target, value in bindings.dynamic_targets:
         inner = target.named_children[0] if target.named_children else None
-        name = php.resolve_value(inner) if inner is not None else None
-        if name:
-            assignments.setdefault(f"${name}", []).append(value)
+        variable = php.resolve_value(inner) if inner is not None else None
+        if variable:
+            php.assignments.setdefault(f"${variable}", []).append(value)
     return php

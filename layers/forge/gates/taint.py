@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -45,6 +46,12 @@ ONLY_REQUEST: Labels = frozenset({REQUEST})
 Resolver = Callable[[Node], "str | None"]
 LINKED_CALLEES = ("f:", "new:")
 PROPERTY_ACCESS = ("member_access_expression", "nullsafe_member_access_expression", "scoped_property_access_expression")
+CALLS = (
+    "function_call_expression",
+    "member_call_expression",
+    "scoped_call_expression",
+    "nullsafe_member_call_expression",
+)
 
 
 @dataclass
@@ -145,43 +152,63 @@ class Taint:
     # -- solving: grow every label set until nothing changes ------------------------------------------------
 
     def _solve(self) -> None:
-        facts = self._facts
         for _ in range(32):
             self._memo = {}
-            changed = False
-            for left, right in facts.assignments:
-                changed |= self._assign(left, self._eval(right))
-            for source, target in facts.foreach:
-                changed |= self._assign(target, _elements(self._eval(source)), destructure=True)
-            for key, expr in facts.returns:
-                # A summary keeps request data and its own parameters; another callee's parameters mean nothing
-                # at this callee's call sites.
-                own = {label for label in self._eval(expr) if not isinstance(label, tuple) or label[1] == key}
-                changed |= _merge(self._returns.setdefault(key, set()), own)
-            for key, args in facts.calls:
-                changed |= self._pass(key, args)
-                changed |= self._pass_back(key, args)
-            for function, args in facts.dynamic_calls:
-                for key in self._closure_keys(function):
-                    changed |= self._pass(key, args)
-            for callable_expr, data in facts.feeds:
-                fed = {label for arg in data for label in _elements(self._eval(arg)) if not isinstance(label, tuple)}
-                for key in self._callable_keys(callable_expr):
-                    for slot in facts.params.get(key, ()):
-                        changed |= _merge(self._vars[facts.slot(*slot)], fed)
-            for name, args in facts.dispatches:
-                for key in self._hooked(name):
-                    changed |= self._pass(key, args)
-            thrown = {label for expr in facts.throws for label in self._eval(expr)}
-            for var in facts.catches:
-                changed |= self._assign(var, frozenset(thrown))
-            for scope, source in facts.poisons:
-                changed |= _merge(self._poisoned[scope], _elements(self._eval(source)))
-            for constant, value in facts.constants:
-                changed |= _merge(self._constants[constant], self._eval(value))
-            if not changed:
+            if not self._round():
                 break
         self._memo = {}
+
+    def _round(self) -> bool:
+        """One solving round, each kind of fact in turn; whether any label set grew."""
+        changed = self._round_assignments()
+        changed |= self._round_calls()
+        changed |= self._round_throws_and_globals()
+        return changed
+
+    def _round_assignments(self) -> bool:
+        facts = self._facts
+        changed = False
+        for left, right in facts.assignments:
+            changed |= self._assign(left, self._eval(right))
+        for source, target in facts.foreach:
+            changed |= self._assign(target, _elements(self._eval(source)), destructure=True)
+        for key, expr in facts.returns:
+            # A summary keeps request data and its own parameters; another callee's parameters mean nothing
+            # at this callee's call sites.
+            own = {label for label in self._eval(expr) if not isinstance(label, tuple) or label[1] == key}
+            changed |= _merge(self._returns.setdefault(key, set()), own)
+        return changed
+
+    def _round_calls(self) -> bool:
+        facts = self._facts
+        changed = False
+        for key, args in facts.calls:
+            changed |= self._pass(key, args)
+            changed |= self._pass_back(key, args)
+        for function, args in facts.dynamic_calls:
+            for key in self._closure_keys(function):
+                changed |= self._pass(key, args)
+        for callable_expr, data in facts.feeds:
+            fed = {label for arg in data for label in _elements(self._eval(arg)) if not isinstance(label, tuple)}
+            for key in self._callable_keys(callable_expr):
+                for slot in facts.params.get(key, ()):
+                    changed |= _merge(self._vars[facts.slot(*slot)], fed)
+        for name, args in facts.dispatches:
+            for key in self._hooked(name):
+                changed |= self._pass(key, args)
+        return changed
+
+    def _round_throws_and_globals(self) -> bool:
+        facts = self._facts
+        changed = False
+        thrown = {label for expr in facts.throws for label in self._eval(expr)}
+        for var in facts.catches:
+            changed |= self._assign(var, frozenset(thrown))
+        for scope, source in facts.poisons:
+            changed |= _merge(self._poisoned[scope], _elements(self._eval(source)))
+        for constant, value in facts.constants:
+            changed |= _merge(self._constants[constant], self._eval(value))
+        return changed
 
     def _pass(self, key: str, args: list[Node]) -> bool:
         """A call hands its arguments' request data to the callee's parameters."""
@@ -258,17 +285,7 @@ class Taint:
         if kind == "variable_name":
             return _merge(self._vars[facts.slot(facts.scope(target), text(target))], labels)
         if kind == "subscript_expression" and target.named_children:
-            base = target.named_children[0]
-            if base.type == "variable_name" and text(base) == "$GLOBALS" and len(target.named_children) > 1:
-                key = self._resolve(target.named_children[1])
-                if key is not None:
-                    return _merge(self._vars[(GLOBAL, f"${key}")], labels)
-                return _merge(self._poisoned[GLOBAL], _elements(labels))
-            key = self._resolve(target.named_children[1]) if len(target.named_children) > 1 else None
-            if base.type == "variable_name" and key is not None and text(base) not in REQUEST_SUPERGLOBALS:
-                slot = facts.slot(facts.scope(base), text(base))
-                return _merge(self._keyed[slot][key], labels)
-            return self._assign(base, labels)
+            return self._assign_element(target, labels)
         if kind in PROPERTY_ACCESS:
             name = target.child_by_field_name("name")
             return name is not None and _merge(self._props[text(name).lstrip("$").lower()], labels)
@@ -279,6 +296,21 @@ class Taint:
             return _merge(self._poisoned[facts.scope(target)], _elements(labels))
         return False
 
+    def _assign_element(self, target: Node, labels: Labels) -> bool:
+        """`$a['key'] = …`: a global named through $GLOBALS, a known key of a local array, else the whole array."""
+        facts = self._facts
+        base = target.named_children[0]
+        if base.type == "variable_name" and text(base) == "$GLOBALS" and len(target.named_children) > 1:
+            key = self._resolve(target.named_children[1])
+            if key is not None:
+                return _merge(self._vars[(GLOBAL, f"${key}")], labels)
+            return _merge(self._poisoned[GLOBAL], _elements(labels))
+        key = self._resolve(target.named_children[1]) if len(target.named_children) > 1 else None
+        if base.type == "variable_name" and key is not None and text(base) not in REQUEST_SUPERGLOBALS:
+            slot = facts.slot(facts.scope(base), text(base))
+            return _merge(self._keyed[slot][key], labels)
+        return self._assign(base, labels)
+
     # -- evaluation: the labels of one expression under the current label sets -----------------------------
 
     def _eval(self, node: Node) -> Labels:
@@ -287,32 +319,29 @@ class Taint:
             cached = self._memo[node.id] = self._compute(node)
         return cached
 
-    def _compute(self, node: Node) -> Labels:  # noqa: C901 - one branch per expression kind reads best here
+    def _compute(self, node: Node) -> Labels:
+        """Where values live: variables, elements, properties, constants, what calls return; else an operator."""
         kind = node.type
         if kind == "variable_name":
             return self._variable(node, text(node))
         if kind == "dynamic_variable_name":
-            resolved = self._variable_variable(node)
-            if resolved is not None:
-                return self._variable(node, resolved)
-            inner = node.named_children[0] if node.named_children else None
-            return ONLY_REQUEST if inner is not None and REQUEST in self._eval(inner) else NONE
+            return self._dynamic_variable(node)
         if kind == "subscript_expression" and node.named_children:
             return self._subscript(node)
         if kind in PROPERTY_ACCESS[:2]:
-            name = node.child_by_field_name("name")
-            owner = node.child_by_field_name("object")
-            found = set(self._props.get(text(name).lower(), ())) if name is not None and name.type == "name" else set()
-            if owner is not None and REQUEST in self._eval(owner):
-                found.add(REQUEST)  # a property of an object decoded from request data
-            return frozenset(found)
+            return self._property(node)
         if kind == "scoped_property_access_expression":
             name = node.child_by_field_name("name")
             return frozenset(self._props.get(text(name).lstrip("$").lower(), ())) if name is not None else NONE
-        if kind in ("function_call_expression", "member_call_expression", "scoped_call_expression"):
+        if kind in CALLS:
             return self._call(node)
-        if kind == "nullsafe_member_call_expression":
-            return self._call(node)
+        if kind == "name":  # a constant
+            return frozenset(self._constants.get(text(node), ()))
+        return self._operation(node)
+
+    def _operation(self, node: Node) -> Labels:
+        """What an operator, a conversion or a choice between values gives; else the union of its parts."""
+        kind = node.type
         if kind == "binary_expression":
             if binary_operator(node) in BOOLEAN_OPERATORS:
                 return NONE
@@ -320,11 +349,7 @@ class Taint:
         if kind == "unary_op_expression":
             return NONE if text(node).lstrip().startswith("!") else self._union(node.named_children)
         if kind == "cast_expression":
-            cast = node.child_by_field_name("type")
-            if cast is not None and text(cast).strip("() ").lower() in ("int", "integer", "bool", "boolean", "float"):
-                return NONE
-            value = node.child_by_field_name("value")
-            return self._eval(value) if value is not None else NONE
+            return self._cast(node)
         if kind == "conditional_expression":
             body = node.child_by_field_name("body")
             outcomes = [body if body is not None else node.child_by_field_name("condition")]
@@ -336,12 +361,34 @@ class Taint:
             return self._union(arms)
         if kind in ("anonymous_function", "arrow_function", "function_definition", "class_constant_access_expression"):
             return NONE
-        if kind == "name":  # a constant
-            return frozenset(self._constants.get(text(node), ()))
         if kind in ("assignment_expression", "augmented_assignment_expression", "reference_assignment_expression"):
             right = node.child_by_field_name("right")
             return self._eval(right) if right is not None else NONE
         return self._union(node.named_children)
+
+    def _dynamic_variable(self, node: Node) -> Labels:
+        """`$$name`: the variable it names when that is known; request data when the name is."""
+        resolved = self._variable_variable(node)
+        if resolved is not None:
+            return self._variable(node, resolved)
+        inner = node.named_children[0] if node.named_children else None
+        return ONLY_REQUEST if inner is not None and REQUEST in self._eval(inner) else NONE
+
+    def _property(self, node: Node) -> Labels:
+        name = node.child_by_field_name("name")
+        owner = node.child_by_field_name("object")
+        found = set(self._props.get(text(name).lower(), ())) if name is not None and name.type == "name" else set()
+        if owner is not None and REQUEST in self._eval(owner):
+            found.add(REQUEST)  # a property of an object decoded from request data
+        return frozenset(found)
+
+    def _cast(self, node: Node) -> Labels:
+        """A cast to a number or a boolean carries no request data on."""
+        cast = node.child_by_field_name("type")
+        if cast is not None and text(cast).strip("() ").lower() in ("int", "integer", "bool", "boolean", "float"):
+            return NONE
+        value = node.child_by_field_name("value")
+        return self._eval(value) if value is not None else NONE
 
     def _union(self, nodes: list[Node]) -> Labels:
         found: set[Label] = set()
@@ -446,7 +493,7 @@ class Taint:
         return frozenset(out)
 
 
-def _merge(into: set[Label], labels: Labels | set[Label]) -> bool:
+def _merge(into: set[Label], labels: AbstractSet[Label]) -> bool:
     before = len(into)
     into |= labels
     return len(into) != before

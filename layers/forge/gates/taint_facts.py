@@ -92,29 +92,41 @@ def _collect_file(facts: Facts, root: Node, callables: list[Node], routes: list[
         if kind in CALLABLES:
             callables.append(node)
         elif kind == "global_declaration":
-            for var in (v for v in node.named_children if v.type == "variable_name"):
-                facts.aliases[(facts.scope(node), text(var))] = (GLOBAL, text(var))
+            _global_declaration(facts, node)
         elif kind in ASSIGNMENTS:
             _assignment(facts, node)
         elif kind == "static_variable_declaration":
-            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-            if name is not None and value is not None:
-                facts.assignments.append((name, value))
-                facts.declared.add((facts.scope(name), text(name)))
+            _static_variable(facts, node)
         elif kind == "foreach_statement" and len(node.named_children) >= 2:
             facts.foreach.append((node.named_children[0], node.named_children[1]))
         elif kind in ("return_statement", "yield_expression") and node.named_children:
-            owner = _enclosing_callable(node)
-            if owner is not None:  # a generator's yields are what iterating its result gives
-                facts.returns.append((callee_key(owner), node.named_children[-1]))
+            _returned(facts, node)
         elif kind == "throw_expression" and node.named_children:
             facts.throws.append(node.named_children[0])
-        elif kind == "catch_clause" and (var := node.child_by_field_name("name")) is not None:
-            facts.catches.append(var)
+        elif kind == "catch_clause" and (caught := node.child_by_field_name("name")) is not None:
+            facts.catches.append(caught)
         else:
             if call_name(node) == "register_rest_route":
                 routes.append(node)
             _call(facts, node)
+
+
+def _global_declaration(facts: Facts, node: Node) -> None:
+    for var in (v for v in node.named_children if v.type == "variable_name"):
+        facts.aliases[(facts.scope(node), text(var))] = (GLOBAL, text(var))
+
+
+def _static_variable(facts: Facts, node: Node) -> None:
+    name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+    if name is not None and value is not None:
+        facts.assignments.append((name, value))
+        facts.declared.add((facts.scope(name), text(name)))
+
+
+def _returned(facts: Facts, node: Node) -> None:
+    owner = _enclosing_callable(node)
+    if owner is not None:  # a generator's yields are what iterating its result gives
+        facts.returns.append((callee_key(owner), node.named_children[-1]))
 
 
 def callee_key(node: Node) -> str:
@@ -205,8 +217,11 @@ def _call(facts: Facts, node: Node) -> None:
         function = node.child_by_field_name("function")
         if function is not None:
             facts.dynamic_calls.append((function, arguments(node)))
-    if name is None:
-        return
+    if name is not None:
+        _function_call(facts, node, name)
+
+
+def _function_call(facts: Facts, node: Node, name: str) -> None:
     args = arguments(node)
     facts.calls.append((f"f:{name}", args))
     if name == "define" and len(args) >= 2 and (constant := string_value(args[0])) is not None:
@@ -215,6 +230,12 @@ def _call(facts: Facts, node: Node) -> None:
         callables = [expr for _, expr in function_slots(node, string_value)]
         data = [a for a in args if all(a.id != c.id for c in callables)]
         facts.feeds.extend((callable_expr, data) for callable_expr in callables)
+    _hook_call(facts, name, args)
+    _by_reference_call(facts, node, name, args)
+
+
+def _hook_call(facts: Facts, name: str, args: list[Node]) -> None:
+    """add_action()/add_filter() register a callback; do_action()/apply_filters() and kin hand it values."""
     if name in ("add_action", "add_filter") and len(args) >= 2:
         facts.hooks.append((args[0], args[1]))
     if name in HOOK_DISPATCHERS and args:
@@ -222,6 +243,10 @@ def _call(facts: Facts, node: Node) -> None:
         if name.endswith("_ref_array") and len(args) > 1 and args[1].type == "array_creation_expression":
             values = [e.named_children[-1] for e in args[1].named_children if e.named_children]
         facts.dispatches.append((args[0], values))
+
+
+def _by_reference_call(facts: Facts, node: Node, name: str, args: list[Node]) -> None:
+    """Built-ins that write into an argument (preg_match's matches, array_push's array, extract()'s scope)."""
     if name in BY_REFERENCE:
         source, target = BY_REFERENCE[name]
         if len(args) > target:

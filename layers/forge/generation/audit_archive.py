@@ -50,5 +50,5 @@ def archive_object(
 def store(archive: AuditArchive, key: str, body: bytes) -> None:
     try:
         archive.put(key, body)
-    except Exception as exc:  # noqa: BLE001 - whatever the adapter raises, the audit is incomplete: retry the step
+    except Exception as exc:
         raise TransientError(f"could not write the generation audit object {key}: {exc}") from exc

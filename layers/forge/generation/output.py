@@ -90,6 +90,33 @@ def parse_answer(answer: str | Mapping[str, Any]) -> Any:
         raise RejectedOutput([f"answer is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]) from None
 
 
+def _checked_entry(
+    index: int, entry: object, tree: Mapping[str, bytes], reserved: tuple[str, ...]
+) -> tuple[str, bytes] | str:
+    """One entry of "files" (`tree`: the entries accepted before it): its path and bytes, or its problem."""
+    if not isinstance(entry, Mapping) or set(entry) != {"path", "content"}:
+        return f"files[{index}]: must be an object with exactly 'path' and 'content'"
+    path, content = entry["path"], entry["content"]
+    problem = path_problem(path)
+    if problem:
+        return problem
+    if path in reserved:
+        return f"path {path!r}: written by the forge, not by the model"
+    if path in tree:
+        return f"path {path!r}: appears twice"
+    if not isinstance(content, str):
+        return f"{path}: content must be a string"
+    if _BINARY.search(content):
+        return f"{path}: binary or control characters are not allowed"
+    try:
+        data_bytes = content.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{path}: not valid UTF-8 text"
+    if len(data_bytes) > MAX_FILE_BYTES:
+        return f"{path}: {len(data_bytes)} bytes (limit {MAX_FILE_BYTES})"
+    return path, data_bytes
+
+
 def validate_files(
     answer: str | Mapping[str, Any], required: tuple[str, ...] = (), reserved: tuple[str, ...] = ()
 ) -> dict[str, bytes]:
@@ -108,34 +135,11 @@ def validate_files(
     tree: dict[str, bytes] = {}
     total = 0
     for index, entry in enumerate(files):
-        if not isinstance(entry, Mapping) or set(entry) != {"path", "content"}:
-            problems.append(f"files[{index}]: must be an object with exactly 'path' and 'content'")
+        checked = _checked_entry(index, entry, tree, reserved)
+        if isinstance(checked, str):
+            problems.append(checked)
             continue
-        path, content = entry["path"], entry["content"]
-        problem = path_problem(path)
-        if problem:
-            problems.append(problem)
-            continue
-        if path in reserved:
-            problems.append(f"path {path!r}: written by the forge, not by the model")
-            continue
-        if path in tree:
-            problems.append(f"path {path!r}: appears twice")
-            continue
-        if not isinstance(content, str):
-            problems.append(f"{path}: content must be a string")
-            continue
-        if _BINARY.search(content):
-            problems.append(f"{path}: binary or control characters are not allowed")
-            continue
-        try:
-            data_bytes = content.encode("utf-8")
-        except UnicodeEncodeError:
-            problems.append(f"{path}: not valid UTF-8 text")
-            continue
-        if len(data_bytes) > MAX_FILE_BYTES:
-            problems.append(f"{path}: {len(data_bytes)} bytes (limit {MAX_FILE_BYTES})")
-            continue
+        path, data_bytes = checked
         total += len(data_bytes)
         tree[path] = data_bytes.replace(b"\r\n", b"\n")
     if total > MAX_TOTAL_BYTES:

@@ -36,7 +36,7 @@ def sira_api_key(settings: Settings, secretsmanager: Any | None = None) -> str:
             secretsmanager = boto3.client("secretsmanager")
         try:
             value = secretsmanager.get_secret_value(SecretId=settings.sira_api_key_secret_id)["SecretString"]
-        except Exception as exc:  # botocore's ClientError and endpoint errors alike
+        except Exception as exc:  # noqa: BLE001 - botocore's ClientError and endpoint errors alike (botocore is not imported here)
             raise ForgeError(f"cannot read secret {settings.sira_api_key_secret_id}: {exc}") from None
         if value.strip():
             return value.strip()

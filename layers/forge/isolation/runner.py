@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from forge.config import Settings
@@ -178,6 +178,12 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    if stream is None:  # Popen(stdout=PIPE, stderr=PIPE) always makes both
+        raise RuntimeError("subprocess.PIPE gave no pipe")
+    return stream
+
+
 def _pump(proc: subprocess.Popen[bytes], captures: dict[int, _Capture], wall_seconds: int) -> bool:
     """Read every pipe into its bounded capture until all are closed; returns whether the wall clock ran out.
     Reading goes on past a capture's limit (the child must not block on a full pipe) but stops once the command
@@ -237,11 +243,10 @@ def run_bounded(
     uid, gid, supplementary groups and capabilities before exec and sets no_new_privs (the launcher must be root
     or hold CAP_SETUID/CAP_SETGID). With `result` the child inherits the pipe's write end and its bytes come back
     in Completed.result. `before_exec` runs in the child first (e.g. to enter a cgroup)."""
-    identity: dict[str, object] = (
-        {"user": drop_to.uid, "group": drop_to.gid, "extra_groups": []} if drop_to is not None else {}
-    )
     started = time.monotonic()
-    proc = subprocess.Popen(
+    # Running the tools the caller names, bounded, is this module's job; the isolation is the caller's (bubblewrap,
+    # the task's unprivileged child).
+    proc = subprocess.Popen(  # noqa: S603
         list(argv),
         cwd=cwd,
         env=dict(env) if env is not None else None,
@@ -250,23 +255,25 @@ def run_bounded(
         stderr=subprocess.PIPE,
         pass_fds=(result.child_fd,) if result is not None else (),
         preexec_fn=lambda: _prepare_child(limits, drop_to, limit_processes, before_exec),  # noqa: PLW1509 - single-threaded child before exec
-        **identity,
+        user=drop_to.uid if drop_to is not None else None,
+        group=drop_to.gid if drop_to is not None else None,
+        extra_groups=[] if drop_to is not None else None,
     )
-    assert proc.stdout is not None and proc.stderr is not None
+    stdout, stderr = _pipe(proc.stdout), _pipe(proc.stderr)
     if result is not None:
         result.close_child_end()  # else the pipe never reports end-of-file
     if on_start is not None:
         on_start(proc)
     out, err = _Capture(MAX_OUTPUT_BYTES), _Capture(MAX_OUTPUT_BYTES)
-    captures = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
+    captures = {stdout.fileno(): out, stderr.fileno(): err}
     sent = _Capture(result.limit) if result is not None else None
     if result is not None and sent is not None:
         captures[result.read_fd] = sent
     try:
         timed_out = _pump(proc, captures, limits.wall_seconds)
     finally:
-        proc.stdout.close()
-        proc.stderr.close()
+        stdout.close()
+        stderr.close()
     return Completed(
         argv=tuple(argv),
         returncode=proc.returncode,
@@ -288,7 +295,8 @@ class SubprocessRunner:
     ) -> Completed:
         from forge.isolation.leftovers import end_leftovers
 
-        child_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
+        # Inside the isolation boundary, where /tmp is the sandbox's own (a tmpfs, the task's volume).
+        child_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}  # noqa: S108
         child_env.update(env or {})
         done = run_bounded(argv, cwd, limits, child_env)
         end_leftovers()

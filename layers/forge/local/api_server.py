@@ -77,7 +77,7 @@ class ApiServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
     def start(self) -> None:
@@ -87,7 +87,7 @@ class ApiServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def _handler_class(self) -> type[LoopbackHandler]:
+    def _handler_class(self) -> type[LoopbackHandler]:  # noqa: C901 - the sum of the nested class's methods (each <= 7)
         server = self
 
         class Handler(LoopbackHandler):
@@ -109,7 +109,7 @@ class ApiServer:
             def _handle(self) -> None:
                 try:
                     self._serve()
-                except Exception:
+                except Exception:  # noqa: BLE001 - logged below
                     # The handler maps every error it knows; anything else is a bug, logged here, and the caller
                     # still gets an answer rather than a dropped connection.
                     logger.exception("loopback adapter failed a request")
@@ -152,6 +152,6 @@ class ApiServer:
                     merged[key] = values[-1]
                 self._reply(int(response.get("statusCode", 500)), merged, data)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle  # noqa: N815 - stdlib naming
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
         return Handler

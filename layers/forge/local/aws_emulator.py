@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from forge.errors import ForgeError
 from forge.isolation.runner import Completed, Limits
 from forge.local.http_server import LoopbackHandler, LoopbackHTTPServer
 from forge.local.sigv4 import RunCredentials, SignatureError, verify_sigv4
@@ -147,7 +148,8 @@ class AwsEmulator:
             if name not in self._modules:
                 path = function_dir(name) / "handler.py"
                 spec = importlib.util.spec_from_file_location(f"forge_function_{name}", path)
-                assert spec and spec.loader
+                if spec is None or spec.loader is None:
+                    raise ForgeError(f"cannot load the handler module {path}")
                 module = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(module)
                 self._modules[name] = module
@@ -163,7 +165,7 @@ class AwsEmulator:
             event = json.loads(payload or b"{}")
             result = module.handler(event, LambdaContext(f"{FUNCTION_PREFIX}{name}", function_arn(name)))
             return 200, {}, json.dumps(result).encode()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a function's error is its Invoke answer, as in Lambda
             error = {
                 "errorType": type(exc).__name__,
                 "errorMessage": str(exc),
@@ -201,7 +203,7 @@ class AwsEmulator:
                     self._deps,
                     lambda: lambda _step, staged: self._launch(task, staged),
                 )
-            except Exception:
+            except Exception:  # noqa: BLE001 - a crashed task stops, logged, as a Fargate task would
                 logger.exception("local task crashed", extra={"task_arn": task.arn})
             finally:
                 task.status = "STOPPED"
@@ -234,7 +236,7 @@ class AwsEmulator:
 
     # HTTP -------------------------------------------------------------------------------------------
 
-    def _handler_class(self) -> type[LoopbackHandler]:
+    def _handler_class(self) -> type[LoopbackHandler]:  # noqa: C901 - the sum of the nested class's methods (each <= 7)
         emulator = self
 
         class Handler(LoopbackHandler):
@@ -257,7 +259,9 @@ class AwsEmulator:
 
             def _signed_by_the_runtime(self, service: str, body: bytes) -> bool:
                 try:
-                    verify_sigv4(emulator._credentials, service, REGION, "POST", self.path, self.headers, body)
+                    verify_sigv4(
+                        emulator._credentials, service, REGION, "POST", self.path, dict(self.headers.items()), body
+                    )
                 except SignatureError as exc:
                     self._error(403, "InvalidSignatureException", f"request not signed by this runtime: {exc}")
                     return False
@@ -286,8 +290,8 @@ class AwsEmulator:
                     self._error(400, "InvalidAction", target[:200])
                     return
                 try:
-                    out = ops[action](json.loads(body or b"{}"))
-                    self._send(200, {}, json.dumps(out).encode(), "application/x-amz-json-1.1")
+                    answer = ops[action](json.loads(body or b"{}"))
+                    self._send(200, {}, json.dumps(answer).encode(), "application/x-amz-json-1.1")
                 except (KeyError, ValueError, TypeError, AttributeError) as exc:
                     self._error(400, "InvalidParameterException", str(exc)[:500])
 

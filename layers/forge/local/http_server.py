@@ -92,11 +92,11 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     server: LoopbackHTTPServer
 
     def setup(self) -> None:
-        # A per-operation socket timeout as well: no single recv() or send() waits longer than the whole budget.
-        self.timeout = self.server.request_timeout
         super().setup()
+        # A per-operation socket timeout as well: no single recv() or send() waits longer than the whole budget.
+        self.connection.settimeout(self.server.request_timeout)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def handle_one_request(self) -> None:

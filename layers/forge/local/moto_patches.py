@@ -18,13 +18,14 @@ Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.model import OperationModel
+from botocore.model import OperationModel, ServiceModel
 
 if TYPE_CHECKING:
     from forge.local.sigv4 import RunCredentials
@@ -39,7 +40,7 @@ _EMULATED_CALLERS = (
 
 
 @lru_cache(maxsize=1)
-def _ecs_model() -> Any:
+def _ecs_model() -> ServiceModel:
     return botocore.session.get_session().get_service_model("ecs")
 
 
@@ -62,7 +63,7 @@ def fix_ecs_parameter_casing() -> None:
 
     def _normalise_parameters(
         self: Any,
-        parameters: dict,
+        parameters: dict[str, Any],
         boto_service_name: str | None = None,
         service_action_name: str | None = None,
     ) -> None:
@@ -133,7 +134,8 @@ def fix_engine_signs_with_run_credentials() -> None:
                 return _original(region=region, service=service, state_credentials=state_credentials)
             credentials = _engine_credentials[-1]
             # moto's own client settings, with the run's keys in place of its fixed ones.
-            return boto3.client(
+            new_client: Callable[..., Any] = boto3.client  # any service the engine names, not one literal
+            return new_client(
                 service_name=service,
                 region_name=region,
                 aws_access_key_id=credentials.access_key,
@@ -146,7 +148,7 @@ def fix_engine_signs_with_run_credentials() -> None:
                 ),
             )
 
-        module.boto_client_for = boto_client_for
+        module.boto_client_for = boto_client_for  # type: ignore[attr-defined]  # moto's module, looked up per call
     _applied.add("sign")
 
 

@@ -29,8 +29,9 @@ from forge.errors import ForgeError
 from forge.private_files import secret_file
 
 DATABASE_NAME = "forge"
+# pg_hba.conf lines: no password in them.
 PASSWORD_REQUIRED_HBA = (
-    "# Written by Plugin Forge: every connection proves the password kept beside this data folder.\n"
+    "# Written by Plugin Forge: every connection proves the password kept beside this data folder.\n"  # noqa: S105
     "local all all scram-sha-256\n"
 )
 # platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI); pgserver's fallback is fine.
@@ -76,13 +77,13 @@ class EmbeddedPostgres:
         return self.data_dir.with_name(self.data_dir.name + ".password")
 
     def start(self, database: str = DATABASE_NAME) -> str:
-        import pgserver
+        from pgserver.postgres_server import get_server
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         try:
             # pgserver logs its own progress through the logging module; its stdout noise is swallowed.
             with contextlib.redirect_stdout(io.StringIO()):
-                self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+                self._server = get_server(self.data_dir, cleanup_mode="stop")
         except Exception as exc:  # pgserver raises bare exceptions with the initdb/pg_ctl output
             raise ForgeError(f"could not start the embedded Postgres in {self.data_dir}: {exc}") from exc
         self._close_data_parent()
@@ -111,7 +112,7 @@ class EmbeddedPostgres:
         if running_as != group:
             raise ForgeError(f"the embedded Postgres runs with group {running_as}, expected {group}")
         os.chown(self.data_dir.parent, -1, group)
-        os.chmod(self.data_dir.parent, 0o710)
+        os.chmod(self.data_dir.parent, 0o710)  # noqa: S103 - the server's group may enter, not list; others nothing
 
     def _require_password(self, admin_dsn: str, password: str) -> None:
         """Switch a server initialised with trust to scram-sha-256 with our password (once per data folder)."""

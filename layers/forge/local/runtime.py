@@ -183,7 +183,8 @@ class LocalRuntime:
 
         api_context = LambdaContext("forge-api", function_arn("api"))
         self._api = ApiServer(
-            lambda event, _ctx: api_handler(event, api_context),
+            # The emulator's context has every attribute Powertools reads: a stand-in for its class, not a subclass.
+            lambda event, _ctx: api_handler(event, api_context),  # type: ignore[arg-type]
             LocalIssuer(home / "auth"),
             self.port,
             self.host,

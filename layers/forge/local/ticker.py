@@ -41,6 +41,6 @@ class Ticker:
             try:
                 self._tick()
                 self.ticks += 1
-            except Exception:  # a failed run (database restarting) must not end the ticker
+            except Exception:  # noqa: BLE001 - logged; a failed run (database restarting) must not end the ticker
                 logger.exception(f"{self.name} run failed")
             self._stopped.wait(self._interval)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from forge.errors import SpecError
 from forge.gates.rules.plugin_check import FOR_USE_EXCEPTIONS, PORTMANTEAUS, TRADEMARKS, trademark_in
@@ -234,7 +235,7 @@ class PluginSpec(_Strict):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _format_error(err: dict[str, Any]) -> str:
+def _format_error(err: ErrorDetails) -> str:
     loc = ".".join(str(p) for p in err["loc"]) or "(spec)"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":

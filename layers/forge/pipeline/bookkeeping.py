@@ -37,7 +37,8 @@ class StepContext:
 
     @property
     def package_id(self) -> UUID:
-        assert self.job.plugin_package_id is not None
+        if self.job.plugin_package_id is None:  # asked for only by the steps after Package
+            raise RuntimeError(f"job {self.job.id} has no package yet")
         return self.job.plugin_package_id
 
     def log(self, text: str) -> None:

@@ -45,7 +45,7 @@ class FolderMarketplace:
         for name, data in files.items():
             (staging / safe_relative_path(name)).write_bytes(data)
             os.chmod(staging / name, 0o644)
-        os.chmod(staging, 0o755)
+        os.chmod(staging, 0o755)  # noqa: S103 - a marketplace folder: public, read-only to everyone else
         if target.exists():
             old = target.with_name(f".{version}-replaced-{os.getpid()}")
             os.replace(target, old)

@@ -5,6 +5,7 @@ is written last (a visible zip means the signatures beside it are there) and del
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.exceptions import ClientError
@@ -12,6 +13,10 @@ from botocore.exceptions import ClientError
 from forge.errors import StepFailed
 from forge.packaging.archive import safe_relative_path
 from forge.ports.marketplace import PublishedRelease
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import PutObjectRequestTypeDef
 
 _MISSING = ("NoSuchKey", "404", "NotFound")
 # Merchants must see a new revocation list at once, not a cached copy.
@@ -29,7 +34,7 @@ def _content_type(name: str) -> str:
 
 
 class S3Marketplace:
-    def __init__(self, bucket: str, prefix: str = "", client: object | None = None) -> None:
+    def __init__(self, bucket: str, prefix: str = "", client: S3Client | None = None) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.client = client or boto3.client("s3")
@@ -45,8 +50,16 @@ class S3Marketplace:
                 return None
             raise
 
-    def _put(self, key: str, data: bytes, **extra: str) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=_content_type(key), **extra)
+    def _put(self, key: str, data: bytes, cache_control: str | None = None) -> None:
+        request: PutObjectRequestTypeDef = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "Body": data,
+            "ContentType": _content_type(key),
+        }
+        if cache_control is not None:
+            request["CacheControl"] = cache_control
+        self.client.put_object(**request)
 
     def release_prefix(self, slug: str, version: str) -> str:
         return self._key(slug, version) + "/"
@@ -80,4 +93,4 @@ class S3Marketplace:
         """Public keys before keys.json, and a list before its signature: a reader landing in between sees a
         mismatch and fails closed; the next read succeeds."""
         for name in sorted(files, key=lambda n: (not n.startswith("keys/"), n)):
-            self._put(self._key(name), files[name], CacheControl=_TRUST_FILE_CACHE)
+            self._put(self._key(name), files[name], cache_control=_TRUST_FILE_CACHE)

@@ -70,7 +70,8 @@ def create_key(keys: Keys, settings: Settings, new: bool = False) -> SigningKey:
     from forge.signing.pkcs11_signer import Pkcs11Signer
 
     signer = _pkcs11(settings, label)
-    assert isinstance(signer, Pkcs11Signer)
+    if not isinstance(signer, Pkcs11Signer):
+        raise RuntimeError(f"the pkcs11 backend built a {type(signer).__name__}")
     der = signer.generate()
     return keys.add_active(key_id(der), public_pem(der), signer.backend, label)
 

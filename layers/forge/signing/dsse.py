@@ -51,7 +51,7 @@ def sign_envelope(
     signature = signer.sign(pae(payload_type, payload))
     return DsseEnvelope(
         payload=base64.b64encode(payload).decode(),
-        payloadType=payload_type,
+        payload_type=payload_type,
         signatures=[DsseSignature(keyid=key_id, sig=base64.b64encode(signature).decode())],
     )
 

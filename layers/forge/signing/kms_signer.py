@@ -11,12 +11,16 @@ Signers address a key by its ARN (the keyset's backend_ref) and may use it becau
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import boto3
 from botocore.exceptions import ClientError
 
 from forge.errors import ForgeError, TransientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
 
 RAW_LIMIT = 4096
 # Every signing key the forge creates carries this tag, its value the alias (stack-scoped, so two stacks in one account
@@ -27,16 +31,17 @@ SIGNING_KEY_TAG = "forge:signing-key"
 PROBE_TIMEOUT_SECONDS = 420.0
 PROBE_INTERVAL_SECONDS = 5.0
 PROBE_MESSAGE = b"plugin-forge key probe"
+_Result = TypeVar("_Result")
 
 
-def _client(client: Any | None) -> Any:
+def _client(client: KMSClient | None) -> KMSClient:
     return client or boto3.client("kms")
 
 
 class KmsSigner:
     backend = "kms"
 
-    def __init__(self, key_ref: str, client: Any | None = None) -> None:
+    def __init__(self, key_ref: str, client: KMSClient | None = None) -> None:
         self._key_ref = key_ref
         self._client = _client(client)
 
@@ -44,9 +49,9 @@ class KmsSigner:
     def key_ref(self) -> str:
         return self._key_ref
 
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, operation: str, call: Callable[[], _Result]) -> _Result:
         try:
-            return getattr(self._client, operation)(KeyId=self._key_ref, **kwargs)
+            return call()
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code in ("ThrottlingException", "KMSInternalException", "DependencyTimeoutException"):
@@ -54,15 +59,20 @@ class KmsSigner:
             raise ForgeError(f"KMS refused {operation} with key {self._key_ref}: {code}") from exc
 
     def public_key_der(self) -> bytes:
-        return self._call("get_public_key")["PublicKey"]
+        return self._call("get_public_key", lambda: self._client.get_public_key(KeyId=self._key_ref)["PublicKey"])
 
     def sign(self, data: bytes) -> bytes:
         if len(data) > RAW_LIMIT:
             raise ForgeError(f"KMS signs at most {RAW_LIMIT} bytes as a RAW message; got {len(data)}")
-        return self._call("sign", Message=data, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+        return self._call(
+            "sign",
+            lambda: self._client.sign(
+                KeyId=self._key_ref, Message=data, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
+            )["Signature"],
+        )
 
 
-def alias_target(alias: str, client: Any | None = None) -> str | None:
+def alias_target(alias: str, client: KMSClient | None = None) -> str | None:
     """The ARN of the key an alias points at, or None when the alias does not exist."""
     kms = _client(client)
     try:
@@ -73,7 +83,7 @@ def alias_target(alias: str, client: Any | None = None) -> str | None:
         raise
 
 
-def create_kms_key(alias: str, client: Any | None = None) -> str:
+def create_kms_key(alias: str, client: KMSClient | None = None) -> str:
     """A new P-256 signing key tagged as this forge's (KMS cannot rotate asymmetric keys in place). The alias is not
     moved here: the caller registers the key first (point_alias)."""
     kms = _client(client)
@@ -87,7 +97,7 @@ def create_kms_key(alias: str, client: Any | None = None) -> str:
 
 def wait_until_it_signs(
     arn: str,
-    client: Any | None = None,
+    client: KMSClient | None = None,
     timeout: float | None = None,
     interval: float | None = None,
 ) -> None:
@@ -106,7 +116,7 @@ def wait_until_it_signs(
         time.sleep(pause)
 
 
-def point_alias(alias: str, arn: str, client: Any | None = None) -> None:
+def point_alias(alias: str, arn: str, client: KMSClient | None = None) -> None:
     """Point the alias at `arn`, creating it the first time (the rotation owns it; CloudFormation does not)."""
     kms = _client(client)
     if alias_target(alias, kms) is None:

@@ -9,20 +9,25 @@ from __future__ import annotations
 import hashlib
 import threading
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from pkcs11.types import PublicKey, Session, SignMixin
 from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 
 from forge.errors import ForgeError, TransientError
 from forge.signing.signer import raw_to_der
+
+if TYPE_CHECKING:
+    from pkcs11._pkcs11 import lib as Pkcs11Library  # what pkcs11.lib() returns; the package names it so too
 
 # python-pkcs11 sessions are not safe to share across threads; the local runtime serves many.
 _lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _library(module_path: str) -> pkcs11.lib:
+def _library(module_path: str) -> Pkcs11Library:
     try:
         return pkcs11.lib(module_path)
     except (OSError, RuntimeError) as exc:
@@ -42,7 +47,7 @@ class Pkcs11Signer:
     def key_ref(self) -> str:
         return self.key_label
 
-    def _session(self) -> pkcs11.Session:
+    def _session(self) -> Session:
         try:
             token = _library(self.module_path).get_token(token_label=self.token_label)
             return token.open(user_pin=self.pin, rw=True)
@@ -72,6 +77,8 @@ class Pkcs11Signer:
                 public = session.get_key(object_class=ObjectClass.PUBLIC_KEY, label=self.key_label)
             except pkcs11.exceptions.NoSuchKey:
                 raise ForgeError(f"no key '{self.key_label}' on token '{self.token_label}'") from None
+            if not isinstance(public, PublicKey):
+                raise ForgeError(f"'{self.key_label}' on token '{self.token_label}' is not a public key")
             return encode_ec_public_key(public)
 
     def sign(self, data: bytes) -> bytes:
@@ -81,4 +88,6 @@ class Pkcs11Signer:
                 private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=self.key_label)
             except pkcs11.exceptions.NoSuchKey:
                 raise ForgeError(f"no key '{self.key_label}' on token '{self.token_label}'") from None
+            if not isinstance(private, SignMixin):  # a key made without CKA_SIGN
+                raise ForgeError(f"key '{self.key_label}' on token '{self.token_label}' may not sign")
             return raw_to_der(private.sign(digest, mechanism=Mechanism.ECDSA))

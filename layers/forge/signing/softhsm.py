@@ -32,7 +32,7 @@ def prepare_softhsm(root: Path, token_label: str, module: str = DEFAULT_MODULE) 
     pin = secret_file(root / "user.pin", lambda: secrets.token_hex(16).encode()).decode().strip()
     if not Path(module).is_file():
         raise ForgeError(f"SoftHSM2 module {module} not found (Debian package 'softhsm2'); run `make bootstrap`")
-    made = subprocess.run(
+    made = subprocess.run(  # noqa: S603 - this interpreter on the module beside this file
         # -I: stdlib only, nothing from the environment or this folder on sys.path.
         [sys.executable, "-I", str(Path(__file__).with_name("softhsm_token.py"))],
         input=json.dumps({"module": module, "label": token_label, "pin": pin}),

@@ -8,6 +8,7 @@ reference is `<name>:<version>`, so a signature made before a rotation names the
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import hvac
@@ -27,9 +28,10 @@ def parse_key_ref(key_ref: str) -> tuple[str, int]:
     return name, int(version)
 
 
-def _call(operation: str, fn: Any, **kwargs: Any) -> dict[str, Any]:
+def _call(operation: str, fn: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
     try:
-        return fn(**kwargs)
+        response: dict[str, Any] = fn(**kwargs)  # Vault's JSON answer
+        return response
     except (hvac_errors.VaultDown, hvac_errors.InternalServerError, hvac_errors.RateLimitExceeded) as exc:
         raise TransientError(f"Vault busy during {operation}: {exc}") from exc
     except requests.ConnectionError as exc:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import boto3
 from botocore.exceptions import ClientError
 
 from forge.errors import Conflict, ForgeError, TransientError
 
+if TYPE_CHECKING:
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_stepfunctions import SFNClient
+
 _THROTTLED = {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}
 
 
-def _raise(exc: ClientError, doing: str) -> None:
+def _raise(exc: ClientError, doing: str) -> NoReturn:
     code = exc.response["Error"]["Code"]
     message = exc.response["Error"].get("Message", "")
     if code in _THROTTLED:
@@ -24,19 +28,19 @@ def _raise(exc: ClientError, doing: str) -> None:
 
 
 class StepFunctionsWorkflow:
-    def __init__(self, state_machine_arn: str, sfn: Any | None = None, ecs: Any | None = None) -> None:
+    def __init__(self, state_machine_arn: str, sfn: SFNClient | None = None, ecs: ECSClient | None = None) -> None:
         self.state_machine_arn = state_machine_arn
         self._sfn = sfn
         self._ecs = ecs
 
     @property
-    def sfn(self) -> Any:
+    def sfn(self) -> SFNClient:
         if self._sfn is None:
             self._sfn = boto3.client("stepfunctions")
         return self._sfn
 
     @property
-    def ecs(self) -> Any:
+    def ecs(self) -> ECSClient:
         if self._ecs is None:
             self._ecs = boto3.client("ecs")
         return self._ecs
@@ -48,7 +52,6 @@ class StepFunctionsWorkflow:
             )["executionArn"]
         except ClientError as exc:
             _raise(exc, f"starting execution {name}")
-            raise
 
     def stop(self, execution_arn: str, cause: str) -> None:
         try:
@@ -66,7 +69,6 @@ class StepFunctionsWorkflow:
             if exc.response["Error"]["Code"] in ("ExecutionDoesNotExist", "StateMachineDoesNotExist"):
                 return None
             _raise(exc, "describing the execution")
-            raise
 
     def send_success(self, task_token: str, output: dict[str, Any]) -> None:
         try:

@@ -32,4 +32,5 @@ def substitute(substitutions: dict[str, str], text: str | None = None) -> str:
 
 
 def states(text: str | None = None) -> dict[str, Any]:
-    return json.loads(text if text is not None else load_definition_text())["States"]
+    found: dict[str, Any] = json.loads(text if text is not None else load_definition_text())["States"]
+    return found

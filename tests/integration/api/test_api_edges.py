@@ -37,13 +37,15 @@ def call(
 
 def test_health_needs_no_principal() -> None:
     status, body = call("GET", "/health", claims=None)
-    assert status == 200 and body["status"] == "ok"
+    assert status == 200
+    assert body["status"] == "ok"
 
 
 def test_missing_principal_and_missing_role() -> None:
     assert call("GET", "/jobs", claims=None)[0] == 401
     status, body = call("GET", "/jobs", claims={"cognito:username": "mallory", "cognito:groups": "guests"})
-    assert status == 403 and "role" in body["message"]
+    assert status == 403
+    assert "role" in body["message"]
 
 
 @pytest.mark.parametrize(
@@ -58,7 +60,8 @@ def test_missing_principal_and_missing_role() -> None:
 )
 def test_malformed_bodies(body: bytes, content_type: str, status: int, fragment: str) -> None:
     got, answer = call("POST", "/jobs", body, content_type=content_type)
-    assert got == status and fragment in answer["message"]
+    assert got == status
+    assert fragment in answer["message"]
 
 
 def test_unknown_fields_and_wrong_types_are_named() -> None:
@@ -71,7 +74,8 @@ def test_unknown_fields_and_wrong_types_are_named() -> None:
 
 def test_non_uuid_ids_unknown_routes_and_bad_queries() -> None:
     status, body = call("GET", "/jobs/not-a-uuid")
-    assert status == 422 and body["problems"][0].startswith("path: job_id")
+    assert status == 422
+    assert body["problems"][0].startswith("path: job_id")
     assert call("GET", "/nope")[0] == 404
     assert call("GET", "/jobs?limit=0")[0] == 422
     assert call("GET", "/jobs?cursor=%%%")[0] == 400
@@ -83,14 +87,16 @@ def test_non_uuid_ids_unknown_routes_and_bad_queries() -> None:
 def test_nul_in_query_or_path_is_refused_before_postgres_sees_it() -> None:
     # psycopg2 raises on NUL before the query runs; schemathesis found this as a 500.
     status, body = call("GET", "/jobs?requested_by=a%00b")
-    assert status == 400 and "NUL" in body["message"]
+    assert status == 400
+    assert "NUL" in body["message"]
 
 
 def test_deeply_nested_json_is_a_400_not_a_crash() -> None:
     # json.loads raises RecursionError, not ValueError, past about a thousand levels.
     deep = b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}"
     status, body = call("POST", "/jobs", deep)
-    assert status == 400 and "deeply" in body["message"]
+    assert status == 400
+    assert "deeply" in body["message"]
 
 
 def test_a_forged_deeply_nested_log_cursor_is_a_400() -> None:

@@ -25,13 +25,20 @@ def test_threshold_of_two_releases_once_and_rows_are_signed(api: WorkflowSpy) ->
     alice, bob = enroll("alice"), enroll("bob")
 
     status, first = approve(request_id, "alice", code(alice), "looks right")
-    assert status == 200 and first["released"] is False and first["request"]["status"] == "pending"
-    assert first["approval"]["mfa_verified"] is True and first["approval"]["approver_role"] == "plugin_forge_ops"
+    assert status == 200
+    assert first["released"] is False
+    assert first["request"]["status"] == "pending"
+    assert first["approval"]["mfa_verified"] is True
+    assert first["approval"]["approver_role"] == "plugin_forge_ops"
     status, twice = approve(request_id, "alice", code(alice, 1))
-    assert status == 409 and "already decided" in twice["message"]
+    assert status == 409
+    assert "already decided" in twice["message"]
     status, second = approve(request_id, "bob", code(bob))
-    assert status == 200 and second["released"] is True and second["request"]["status"] == "approved"
-    assert [t for t, _ in api.successes] == ["task-token-1"] and api.failures == []
+    assert status == 200
+    assert second["released"] is True
+    assert second["request"]["status"] == "approved"
+    assert [t for t, _ in api.successes] == ["task-token-1"]
+    assert api.failures == []
     assert sorted(api.successes[0][1]["approved_by"]) == ["alice", "bob"]
 
     package_id = deps.repos.approvals.get_request(request_id).plugin_package_id
@@ -52,11 +59,14 @@ def test_mfa_is_required_valid_and_single_use(api: WorkflowSpy) -> None:
     request_id = signed_package_awaiting(api_deps())
     alice = enroll("alice")
     status, body = call("POST", f"/approvals/{request_id}/approve", {"comment": "no code"}, user="alice")
-    assert status == 422 and any("mfa_code" in p for p in body["problems"])
+    assert status == 422
+    assert any("mfa_code" in p for p in body["problems"])
     status, body = approve(request_id, "alice", "000000" if code(alice) != "000000" else "111111")
-    assert status == 403 and "not valid" in body["message"]
+    assert status == 403
+    assert "not valid" in body["message"]
     status, body = approve(request_id, "dave", "123456")
-    assert status == 403 and "no MFA enrolled" in body["message"]
+    assert status == 403
+    assert "no MFA enrolled" in body["message"]
     assert approve(request_id, "alice", code(alice))[0] == 200
 
     # The same code again, for another package: refused as a replay (RFC 6238 5.2).
@@ -64,7 +74,8 @@ def test_mfa_is_required_valid_and_single_use(api: WorkflowSpy) -> None:
     used = api_deps().repos.approvers.get("alice")
     assert used is not None
     status, body = approve(other, "alice", code(alice, used.last_used_step - code_step_now()))
-    assert status == 403 and "already used" in body["message"]
+    assert status == 403
+    assert "already used" in body["message"]
     assert approve(other, "alice", code(alice, used.last_used_step - code_step_now() + 1))[0] == 200
 
 
@@ -78,7 +89,8 @@ def test_the_requester_cannot_approve_their_own_job(api: WorkflowSpy) -> None:
     request_id = signed_package_awaiting(api_deps(), requested_by="erin")
     erin = enroll("erin")
     status, body = approve(request_id, "erin", code(erin))
-    assert status == 403 and "cannot approve" in body["message"]
+    assert status == 403
+    assert "cannot approve" in body["message"]
     # The code was not spent on a refused request.
     assert api_deps().repos.approvers.get("erin").last_used_step == 0  # type: ignore[union-attr]
 
@@ -89,12 +101,15 @@ def test_a_rejection_fails_the_task_token_with_the_reason(api: WorkflowSpy) -> N
     status, body = call(
         "POST", f"/approvals/{request_id}/reject", {"mfa_code": code(alice), "comment": "wrong brand colours"}, "alice"
     )
-    assert status == 200 and body["released"] is True and body["request"]["status"] == "rejected"
+    assert status == 200
+    assert body["released"] is True
+    assert body["request"]["status"] == "rejected"
     assert api.failures == [("task-token-1", "ApprovalRejected", "rejected by alice: wrong brand colours")]
     assert api.successes == []
     bob = enroll("bob")
     status, body = approve(request_id, "bob", code(bob))
-    assert status == 409 and "rejected" in body["message"]
+    assert status == 409
+    assert "rejected" in body["message"]
 
 
 def test_concurrent_approvals_release_the_workflow_exactly_once(api: WorkflowSpy) -> None:
@@ -134,24 +149,30 @@ def test_post_approvals_opens_a_request_once_and_refuses_unsigned_packages(api: 
     request_id = signed_package_awaiting(deps)
     package_id = deps.repos.approvals.get_request(request_id).plugin_package_id
     status, body = call("POST", "/approvals", {"package_id": str(package_id)})
-    assert status == 200 and body["created"] is False and body["request"]["id"] == str(request_id)
+    assert status == 200
+    assert body["created"] is False
+    assert body["request"]["id"] == str(request_id)
 
     from forge.models.spec import load_spec
     from tests.integration.api.conftest import EXAMPLE
 
     job, _ = deps.repos.jobs.create(load_spec(EXAMPLE), "erin", None)
     status, body = call("POST", "/approvals", {"package_id": str(job.plugin_package_id)})
-    assert status == 409 and "building" in body["message"]
+    assert status == 409
+    assert "building" in body["message"]
     key, _ = deps.signer()
     deps.repos.packages.set_signed(job.plugin_package_id, {}, "c2ln", key.key_id)  # type: ignore[arg-type]
     status, body = call("POST", "/approvals", {"package_id": str(job.plugin_package_id)}, user="frank")
-    assert status == 201 and body["created"] is True and body["request"]["requested_by"] == "frank"
+    assert status == 201
+    assert body["created"] is True
+    assert body["request"]["requested_by"] == "frank"
     # A request without a workflow behind it is decided without any task token.
     seeds = {n: enroll(n) for n in ("alice", "bob")}
     for name in ("alice", "bob"):
         status, result = approve(body["request"]["id"], name, code(seeds[name]))
         assert status == 200
-    assert result["released"] is True and api.successes == []
+    assert result["released"] is True
+    assert api.successes == []
     assert deps.repos.packages.get(job.plugin_package_id).status == "approved"  # type: ignore[arg-type]
     assert call("POST", "/approvals", {"package_id": "00000000-0000-4000-8000-000000000000"})[0] == 404
 
@@ -160,12 +181,15 @@ def test_enrolment_is_admin_only_and_once(api: WorkflowSpy) -> None:
     status, body = call("POST", "/approvers", {"name": "alice"}, role="ops")
     assert status == 403
     status, body = call("POST", "/approvers", {"name": "alice"}, role="admin")
-    assert status == 201 and body["otpauth_uri"].startswith("otpauth://totp/Plugin%20Forge:alice?secret=")
+    assert status == 201
+    assert body["otpauth_uri"].startswith("otpauth://totp/Plugin%20Forge:alice?secret=")
     assert call("POST", "/approvers", {"name": "alice"}, role="admin")[0] == 409
     status, again = call("POST", "/approvers", {"name": "alice", "replace": True}, role="admin")
-    assert status == 201 and again["secret"] != body["secret"]
+    assert status == 201
+    assert again["secret"] != body["secret"]
     row = api_deps().repos.jobs.db.fetchone(
         "SELECT encrypted_value FROM forge_secrets WHERE name = 'mfa_seed/alice' AND secret_type = 'mfa_seed'"
     )
-    assert row is not None and again["secret"].encode() not in bytes(row["encrypted_value"])
+    assert row is not None
+    assert again["secret"].encode() not in bytes(row["encrypted_value"])
     assert call("POST", "/approvers", {"name": "bad name!"}, role="admin")[0] == 422

@@ -54,7 +54,8 @@ def test_failures_count_within_the_window_only(api: WorkflowSpy) -> None:
     fail("alice", alice, LIMIT - 1)
     assert standing("alice")["locked"] is False
     assert "alice is locked" in fail("alice", alice, 1)[0]
-    assert standing("alice")["locked"] is True and standing("alice")["failed_attempts"] == LIMIT
+    assert standing("alice")["locked"] is True
+    assert standing("alice")["failed_attempts"] == LIMIT
 
 
 def test_a_verified_code_clears_the_failures(api: WorkflowSpy) -> None:
@@ -80,8 +81,10 @@ def test_failures_and_the_lock_are_counted_in_metrics_and_audited(
     status, body = call("GET", "/approvers/alice/events?limit=2", user="root", role="admin")
     assert status == 200
     locked, failed = body["events"]
-    assert locked["event"] == "locked" and locked["reason"] == f"{LIMIT} failed MFA codes within 15 min"
-    assert failed["event"] == "mfa_failed" and failed["actor"] == "alice"
+    assert locked["event"] == "locked"
+    assert locked["reason"] == f"{LIMIT} failed MFA codes within 15 min"
+    assert failed["event"] == "mfa_failed"
+    assert failed["actor"] == "alice"
     assert failed["details"] == {"attempt": LIMIT, "source_ip": "198.51.100.9"}
     assert failed["reason"] == "the MFA code is not valid"
 
@@ -104,17 +107,21 @@ def test_the_admin_endpoints_are_admin_only_and_answer_clearly(api: WorkflowSpy)
         ("POST", "/approvers/alice/deactivate", {"reason": "x"}),
     ):
         status, answer = call(method, path, body, user="bob", role="ops")
-        assert status == 403 and "pay_admin" in answer["message"], (path, answer)
+        assert status == 403, (path, answer)
+        assert "pay_admin" in answer["message"], (path, answer)
 
     status, body = call("POST", "/approvers/alice/unlock", {"reason": "just in case"}, "root", "admin")
-    assert status == 409 and body["message"] == "alice is not locked"
+    assert status == 409
+    assert body["message"] == "alice is not locked"
     for path in ("/approvers/nobody/unlock", "/approvers/nobody/deactivate"):
         status, body = call("POST", path, {"reason": "x"}, "root", "admin")
-        assert status == 404 and "no approver named nobody" in body["message"]
+        assert status == 404
+        assert "no approver named nobody" in body["message"]
     assert call("GET", "/approvers/nobody/events", user="root", role="admin")[0] == 404
     for bad in ({}, {"reason": "   "}, {"reason": "two\nlines"}, {"reason": "\x1b[31mred"}, {"reason": "x" * 501}):
         status, body = call("POST", "/approvers/alice/deactivate", bad, "root", "admin")
-        assert status == 422 and any("reason" in p for p in body["problems"]), (bad, body)
+        assert status == 422, (bad, body)
+        assert any("reason" in p for p in body["problems"]), (bad, body)
     assert call("GET", "/approvers/bad%20name!/events", user="root", role="admin")[0] == 422
     assert call("GET", "/approvers/alice/events?limit=0", user="root", role="admin")[0] == 422
     assert standing("alice")["active"] is True  # nothing above changed alice
@@ -125,12 +132,19 @@ def test_listing_shows_policy_and_each_approvers_standing(api: WorkflowSpy) -> N
     fail("alice", alice, LIMIT)
     call("POST", "/approvers/bob/deactivate", {"reason": "on leave"}, "root", "admin")
     status, body = call("GET", "/approvers", user="root", role="admin")
-    assert status == 200 and body["max_failures"] == LIMIT and body["window_seconds"] == 900
+    assert status == 200
+    assert body["max_failures"] == LIMIT
+    assert body["window_seconds"] == 900
     alice_row, bob_row = body["approvers"]
-    assert alice_row["name"] == "alice" and alice_row["locked"] is True and alice_row["locked_since"]
+    assert alice_row["name"] == "alice"
+    assert alice_row["locked"] is True
+    assert alice_row["locked_since"]
     assert alice_row["active"] is True  # locked is not deactivated: her past approvals still count
-    assert bob_row["active"] is False and bob_row["deactivated_by"] == "root" and bob_row["locked"] is False
-    assert api_deps().repos.approvers.is_active("alice") and not api_deps().repos.approvers.is_active("bob")
+    assert bob_row["active"] is False
+    assert bob_row["deactivated_by"] == "root"
+    assert bob_row["locked"] is False
+    assert api_deps().repos.approvers.is_active("alice")
+    assert not api_deps().repos.approvers.is_active("bob")
 
 
 def test_re_enrolment_unlocks_reactivates_and_says_so(api: WorkflowSpy) -> None:
@@ -140,11 +154,15 @@ def test_re_enrolment_unlocks_reactivates_and_says_so(api: WorkflowSpy) -> None:
     status, body = call("POST", "/approvers", {"name": "alice", "replace": True}, "root", "admin")
     assert status == 201
     row = standing("alice")
-    assert row["active"] is True and row["locked"] is False and row["failed_attempts"] == 0
+    assert row["active"] is True
+    assert row["locked"] is False
+    assert row["failed_attempts"] == 0
     events = api_deps().repos.approvers.events("alice")
-    assert events[0].event == "re_enrolled" and events[0].actor == "root"
+    assert events[0].event == "re_enrolled"
+    assert events[0].actor == "root"
     assert events[0].details == {"cleared_lock": True, "reactivated": True}
-    assert events[-1].event == "enrolled" and events[-1].actor == "admin"
+    assert events[-1].event == "enrolled"
+    assert events[-1].actor == "admin"
     deps = api_deps()
     mfa.verify(deps.repos.approvers, secret_box(deps.settings), "alice", code(body["secret"]))
 
@@ -157,4 +175,5 @@ def test_a_seed_the_deployment_cannot_open_costs_the_approver_nothing(api: Workf
         with pytest.raises(SecretBoxError, match="does not decrypt"):
             mfa.verify(api_deps().repos.approvers, other_key, "alice", code(alice))
     row = standing("alice")
-    assert row["failed_attempts"] == 0 and row["locked"] is False
+    assert row["failed_attempts"] == 0
+    assert row["locked"] is False

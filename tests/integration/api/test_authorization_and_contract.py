@@ -1,4 +1,4 @@
-"""Every route of the resolver × no token / forged / expired / ops / admin, through API Gateway proxy
+"""Every route of the resolver, times no token / forged / expired / ops / admin, through API Gateway proxy
 events and through the loopback server; the committed OpenAPI document matches the code; schemathesis
 against that document on the loopback server finds no 5xx and no response outside the document."""
 

@@ -19,7 +19,8 @@ def test_same_idempotency_key_same_job_and_100_concurrent_submissions_create_one
     status, first = call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-1"})
     assert status == 201
     status, again = call("POST", "/jobs", {**spec_body(), "idempotency_key": "k-1"})
-    assert status == 200 and again["id"] == first["id"]
+    assert status == 200
+    assert again["id"] == first["id"]
 
     # 100 submissions racing in Postgres, as 100 Lambda containers would (one request each).
     deps = api_deps()
@@ -40,14 +41,19 @@ def test_idempotency_key_is_scoped_to_its_requester_and_bound_to_its_spec(api: W
     other_spec = {"spec": {**spec_body()["spec"], "version": "2.0.0"}}
     # Another requester's key is another request: dan gets his own job for his own spec.
     status, his = call("POST", "/jobs", other_spec, user="dan", headers={"Idempotency-Key": "k-shared"})
-    assert status == 201 and his["id"] != mine["id"] and his["requested_by"] == "dan"
+    assert status == 201
+    assert his["id"] != mine["id"]
+    assert his["requested_by"] == "dan"
     assert his["version"] == "2.0.0"
     # The same requester reusing the key for a different spec is told so, not handed the earlier job.
     status, refused = call("POST", "/jobs", other_spec, user="carol", headers={"Idempotency-Key": "k-shared"})
-    assert status == 409 and "k-shared" in refused["message"] and mine["id"] in refused["message"]
+    assert status == 409
+    assert "k-shared" in refused["message"]
+    assert mine["id"] in refused["message"]
     # Same requester, same key, same spec: the same job, as before.
     status, again = call("POST", "/jobs", spec_body(), user="carol", headers={"Idempotency-Key": "k-shared"})
-    assert status == 200 and again["id"] == mine["id"]
+    assert status == 200
+    assert again["id"] == mine["id"]
     deps = api_deps()
     rows = deps.repos.jobs.db.fetchall(
         "SELECT requested_by, spec_digest FROM forge_jobs WHERE idempotency_key = 'k-shared' ORDER BY requested_by"
@@ -61,7 +67,7 @@ def test_idempotency_key_is_scoped_to_its_requester_and_bound_to_its_spec(api: W
 
 
 def test_a_job_from_before_migration_006_still_matches_its_spec(api: WorkflowSpy) -> None:
-    status, first = call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})
+    _, first = call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})
     deps = api_deps()
     deps.repos.jobs.db.execute("UPDATE forge_jobs SET spec_digest = NULL WHERE id = %s", (first["id"],))
     assert call("POST", "/jobs", spec_body(), headers={"Idempotency-Key": "k-legacy"})[0] == 200
@@ -73,7 +79,9 @@ def test_job_filters_and_keyset_pagination(api: WorkflowSpy) -> None:
     for i in range(5):
         call("POST", "/jobs", spec_body(), user="carol" if i % 2 else "dan")
     status, page = call("GET", "/jobs?limit=2")
-    assert status == 200 and len(page["items"]) == 2 and page["next_cursor"]
+    assert status == 200
+    assert len(page["items"]) == 2
+    assert page["next_cursor"]
     seen = [j["id"] for j in page["items"]]
     while page["next_cursor"]:
         page = call("GET", f"/jobs?limit=2&cursor={page['next_cursor']}")[1]
@@ -82,14 +90,18 @@ def test_job_filters_and_keyset_pagination(api: WorkflowSpy) -> None:
     created = [j["created_at"] for j in call("GET", "/jobs?limit=50")[1]["items"]]
     assert created == sorted(created, reverse=True)
     dan = call("GET", "/jobs?requested_by=dan")[1]["items"]
-    assert len(dan) == 3 and {j["requested_by"] for j in dan} == {"dan"}
+    assert len(dan) == 3
+    assert {j["requested_by"] for j in dan} == {"dan"}
     assert len(call("GET", "/jobs?status=running&cms=woocommerce")[1]["items"]) == 5
     assert call("GET", "/jobs?cms=shopify")[1]["items"] == []
     assert call("GET", "/jobs?status=exploded")[0] == 422
     detail = call("GET", f"/jobs/{seen[0]}")[1]
-    assert detail["job"]["id"] == seen[0] and detail["runs"] == []
+    assert detail["job"]["id"] == seen[0]
+    assert detail["runs"] == []
     stats = call("GET", "/stats?days=7")[1]
-    assert stats["days"] == 7 and stats["total"] == 5 and stats["running"] == 5
+    assert stats["days"] == 7
+    assert stats["total"] == 5
+    assert stats["running"] == 5
     assert call("GET", "/stats?days=0")[0] == 422
 
 
@@ -111,7 +123,8 @@ def test_packages_list_and_detail(api: WorkflowSpy) -> None:
     call("POST", "/jobs", spec_body())
 
     status, page = call("GET", "/packages?status=awaiting_approval&cms=woocommerce")
-    assert status == 200 and [p["id"] for p in page["items"]] == [str(package_id)]
+    assert status == 200
+    assert [p["id"] for p in page["items"]] == [str(package_id)]
     assert len(call("GET", "/packages?limit=1")[1]["items"]) == 1
     assert call("GET", "/packages?limit=1")[1]["next_cursor"]
     assert call("GET", "/packages?cms=joomla")[0] == 422
@@ -123,7 +136,8 @@ def test_packages_list_and_detail(api: WorkflowSpy) -> None:
     assert detail["contract_tests"][0]["test_name"] == "gateway registers"
     assert detail["compatibility"][0]["test_result"] == "pass"
     assert [r["id"] for r in detail["approval_requests"]] == [str(request_id)]
-    assert detail["approvals"] == [] and detail["publications"] == []
+    assert detail["approvals"] == []
+    assert detail["publications"] == []
     assert call("GET", "/packages/00000000-0000-4000-8000-000000000000")[0] == 404
     assert call("GET", "/packages/nope")[0] == 422
 
@@ -137,7 +151,8 @@ def test_logs_tail_with_a_cursor_and_cancel_retry_conflicts(api: WorkflowSpy) ->
     run, _ = deps.repos.runs.open(job["id"], Step.GENERATE, "exec:0")
     deps.repos.runs.append_log(run.id, "first line")
     status, logs = call("GET", f"/jobs/{job['id']}/logs")
-    assert status == 200 and logs["runs"][0]["text"] == "first line\n"
+    assert status == 200
+    assert logs["runs"][0]["text"] == "first line\n"
     deps.repos.runs.append_log(run.id, "second line")
     tail = call("GET", f"/jobs/{job['id']}/logs?since={logs['cursor']}")[1]
     assert tail["runs"][0]["text"] == "second line\n"
@@ -145,6 +160,8 @@ def test_logs_tail_with_a_cursor_and_cancel_retry_conflicts(api: WorkflowSpy) ->
 
     assert call("POST", f"/jobs/{job['id']}/retry")[0] == 409  # only failed jobs
     status, cancelled = call("POST", f"/jobs/{job['id']}/cancel")
-    assert status == 200 and cancelled["status"] == "cancelled"
+    assert status == 200
+    assert cancelled["status"] == "cancelled"
     status, again = call("POST", f"/jobs/{job['id']}/cancel")
-    assert status == 409 and "already finished" in again["message"]
+    assert status == 409
+    assert "already finished" in again["message"]

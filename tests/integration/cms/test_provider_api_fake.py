@@ -76,7 +76,8 @@ def _php_verdicts(samples: list[tuple[str, Any]]) -> list[bool]:
         " return ! Forge_Api_Schema::validate( $c['value'], $c['schema'] ); }, $cases ) );"
     )
     done = subprocess.run(["php", "-r", script], input=json.dumps(cases), capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and not done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr, done.stderr
     return list(json.loads(done.stdout))
 
 
@@ -107,9 +108,11 @@ $bad = $fake->handle( 'POST', 'https://sandbox.api.molam.com/v1/payments', $head
 echo json_encode( array( $ok['status'], $bad['status'], json_decode( $bad['body'], true ) ) );
 """
     done = subprocess.run(["php", "-r", script], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and not done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr, done.stderr
     ok, bad, error = json.loads(done.stdout)
     assert (ok, bad) == (201, 400)
     assert "field 'gift_wrap' is not in the provider API document" in error["error"]["message"]
     state = json.loads((tmp_path / "state.json").read_text())
-    assert len(state["violations"]) == 1 and len(state["payments"]) == 1
+    assert len(state["violations"]) == 1
+    assert len(state["payments"]) == 1

@@ -23,7 +23,8 @@ def _build(tmp_path: Path, extra: dict[str, bytes]) -> CheckReport:
     stage(tmp_path, spec.model_dump(mode="json"), dict(tree))
     assert json.loads((tmp_path / "input.json").read_text())["allowed_hosts"]
     done = launch_in_bubblewrap(ENTRYPOINT, tmp_path, Limits(wall_seconds=300))
-    assert done.ok and done.result, done.describe()
+    assert done.ok, done.describe()
+    assert done.result, done.describe()
     return CheckReport.model_validate_json(done.result)
 
 
@@ -39,6 +40,7 @@ def test_malicious_plugin_fails_the_build_with_findings_in_the_log(tmp_path: Pat
     report = _build(tmp_path, {"includes/helpers.php": webshell})
     assert not report.ok
     # The web shell also lacks the ABSPATH guard WordPress.org's Plugin Check asks for (issue 14).
-    assert report.error is not None and report.error.startswith("scan: 2 error finding(s)")
+    assert report.error is not None
+    assert report.error.startswith("scan: 2 error finding(s)")
     assert "exec.shell                   includes/helpers.php:6" in report.log
     assert "wporg.direct-file-access" in report.log

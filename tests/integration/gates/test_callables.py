@@ -103,7 +103,8 @@ def test_closure_from_callable_is_a_method_slot() -> None:
             check=True,
         ).stdout
     )  # fmt: skip
-    assert reflected == ["callable"] and METHODS["fromcallable"].positions == (0,)
+    assert reflected == ["callable"]
+    assert METHODS["fromcallable"].positions == (0,)
 
 
 def _wordpress_signatures() -> dict[str, list[str]]:

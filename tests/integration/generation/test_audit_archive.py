@@ -50,12 +50,14 @@ def test_each_row_names_its_object_and_the_object_holds_prompt_and_response(db: 
     )
     row = db.fetchall("SELECT * FROM sira_generation_audit ORDER BY id DESC LIMIT 1")[0]
     key = row["metadata"]["archive_key"]
-    assert key.startswith("generation/no-job/") and row["metadata"]["attempt"] == 0
+    assert key.startswith("generation/no-job/")
+    assert row["metadata"]["attempt"] == 0
     body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()  # type: ignore[attr-defined]
     assert key.endswith(f"/{hashlib.sha256(body).hexdigest()}.json")
     stored = json.loads(body)
     assert (stored["prompt"], stored["response"], stored["model_version"]) == ("the prompt", "the response", "m-1")
-    assert stored["response_sha256"] == row["response_hash"] and stored["prompt_sha256"] == row["prompt_hash"]
+    assert stored["response_sha256"] == row["response_hash"]
+    assert stored["prompt_sha256"] == row["prompt_hash"]
     # The key is inside what the chain hashes: the database stays the source of truth and still verifies.
     assert repo.verify().ok
 

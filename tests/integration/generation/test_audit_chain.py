@@ -47,10 +47,14 @@ def ids(db: Database) -> list[int]:
 
 def test_an_empty_and_an_intact_chain_verify(db: Database) -> None:
     repo = AuditRepository(db)
-    assert repo.verify().ok and repo.verify().rows == 0 and repo.verify().last_hash == GENESIS
+    assert repo.verify().ok
+    assert repo.verify().rows == 0
+    assert repo.verify().last_hash == GENESIS
     hashes = fill(repo, 5)
     report = repo.verify()
-    assert report.ok and report.rows == 5 and report.last_hash == hashes[-1]
+    assert report.ok
+    assert report.rows == 5
+    assert report.last_hash == hashes[-1]
     rows = db.fetchall("SELECT prev_hash, row_hash FROM sira_generation_audit ORDER BY id")
     assert rows[0]["prev_hash"] == GENESIS
     assert all(rows[i]["prev_hash"] == rows[i - 1]["row_hash"] for i in range(1, 5))
@@ -106,7 +110,7 @@ def test_forge_audit_verify_cli(forge_env: Path, db: Database, db_dsn: str) -> N
     assert ok.exit_code == 0, ok.output
     assert "audit chain intact: 3 rows" in ok.output
     second = ids(db)[1]
-    tamper(db_dsn, f"UPDATE sira_generation_audit SET response_hash = repeat('f', 64) WHERE id = {second}")
+    tamper(db_dsn, f"UPDATE sira_generation_audit SET response_hash = repeat('f', 64) WHERE id = {second}")  # noqa: S608 - an id read back
     broken = cli.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 1
     assert f"audit chain BROKEN at row id {second}" in broken.output
@@ -138,7 +142,8 @@ def test_removing_the_newest_rows_fails_against_an_expected_head(forge_env: Path
     hashes = fill(repo, 4)
     cli = CliRunner()
     first = cli.invoke(app, ["audit", "verify"])
-    assert first.exit_code == 0 and f"audit chain intact: 4 rows, head {hashes[-1]}" in first.output
+    assert first.exit_code == 0
+    assert f"audit chain intact: 4 rows, head {hashes[-1]}" in first.output
     assert repo.verify(hashes[-1]).expected_head_at == 4
     assert repo.verify(GENESIS).expected_head_at == 0
 
@@ -147,7 +152,7 @@ def test_removing_the_newest_rows_fails_against_an_expected_head(forge_env: Path
     assert grown.exit_code == 0, grown.output
     assert "expected head found at row 4; 1 rows appended since" in grown.output
 
-    tamper(db_dsn, f"DELETE FROM sira_generation_audit WHERE id >= {ids(db)[3]}")
+    tamper(db_dsn, f"DELETE FROM sira_generation_audit WHERE id >= {ids(db)[3]}")  # noqa: S608 - an id read back
     assert repo.verify().ok  # a chain cut short still verifies on its own
     assert repo.verify(hashes[-1]).expected_head_at is None
     cut = cli.invoke(app, ["audit", "verify", "--expect-head", hashes[-1]])

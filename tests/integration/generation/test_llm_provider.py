@@ -64,10 +64,15 @@ def test_a_good_answer_gets_the_forge_stand_ins_and_is_audited(spec: PluginSpec)
     audit = Audit()
     result = provider(ScriptedModel(model_files(spec)), audit).generate(spec)
     assert result.tree == TemplateProvider().generate(spec).tree
-    assert result.provider == "openai" and result.model_version == "scripted-1"
+    assert result.provider == "openai"
+    assert result.model_version == "scripted-1"
     (row,) = audit.rows
-    assert row[0] == "scripted-1" and row[1] == result.prompt and "[system]" in row[1]
-    assert row[3]["provider"] == "openai" and row[3]["attempt"] == 0 and row[3]["usage"] == {"total": 3}
+    assert row[0] == "scripted-1"
+    assert row[1] == result.prompt
+    assert "[system]" in row[1]
+    assert row[3]["provider"] == "openai"
+    assert row[3]["attempt"] == 0
+    assert row[3]["usage"] == {"total": 3}
 
 
 def test_php_that_does_not_lint_is_rejected_after_being_audited(spec: PluginSpec) -> None:
@@ -98,7 +103,8 @@ def test_a_failed_call_is_audited_and_raised(spec: PluginSpec, transient: bool, 
     model = ScriptedModel(ModelCallFailed("HTTP 503", transient, "m-1"))
     with pytest.raises(error, match="HTTP 503"):
         provider(model, audit).generate(spec)
-    assert audit.rows[0][0] == "m-1" and audit.rows[0][2] == "error: HTTP 503"
+    assert audit.rows[0][0] == "m-1"
+    assert audit.rows[0][2] == "error: HTTP 503"
     assert audit.rows[0][3]["error"] == "HTTP 503"
 
 
@@ -114,8 +120,10 @@ def test_a_repair_prompt_carries_the_failure_and_the_previous_files(spec: Plugin
     model = ScriptedModel(model_files(spec))
     provider(model, audit).generate(spec, feedback)
     user = model.prompts[0].user
-    assert "Repair attempt 1" in user and "failed the test step" in user
-    assert "1 of 20 tests failed: test_refund" in user and "Tests: 20, Failures: 1." in user
+    assert "Repair attempt 1" in user
+    assert "failed the test step" in user
+    assert "1 of 20 tests failed: test_refund" in user
+    assert "Tests: 20, Failures: 1." in user
     assert "--- readme.txt\n=== Old readme ===" in user
     assert audit.rows[0][3]["attempt"] == 1
     assert build_prompt(spec).user.count("Repair") == 0

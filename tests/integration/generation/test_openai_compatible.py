@@ -26,7 +26,8 @@ def test_sends_a_structured_output_request_and_reads_the_answer() -> None:
     body = fake.requests[0]
     assert fake.paths == ["/v1/chat/completions"]
     assert fake.headers[0]["Authorization"] == "Bearer sk-test"
-    assert body["model"] == "sira-codegen" and body["temperature"] == 0
+    assert body["model"] == "sira-codegen"
+    assert body["temperature"] == 0
     assert body["messages"] == [{"role": "system", "content": "be good"}, {"role": "user", "content": "write it"}]
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["schema"] == FILES_SCHEMA
@@ -55,7 +56,8 @@ def test_http_errors_say_whether_a_retry_may_help(status: int, transient: bool) 
     ):
         model(fake.url).complete(PROMPT)
     assert caught.value.transient is transient
-    assert f"HTTP {status}" in str(caught.value) and "nope" in str(caught.value)
+    assert f"HTTP {status}" in str(caught.value)
+    assert "nope" in str(caught.value)
 
 
 def test_unreadable_completion_and_unreachable_endpoint() -> None:

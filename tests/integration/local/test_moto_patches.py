@@ -129,12 +129,14 @@ def test_stop_leaves_the_wait_running_without_the_fix() -> None:
 
 def test_send_task_failure_keeps_its_cause_with_the_fix() -> None:
     result = run("cause", "patched")
-    assert result["status"] == "FAILED" and result["cause"] == "wrong colours"
+    assert result["status"] == "FAILED"
+    assert result["cause"] == "wrong colours"
 
 
 def test_send_task_failure_loses_its_cause_without_the_fix() -> None:
     result = run("cause", "unpatched")
-    assert result["status"] == "FAILED" and not result["cause"]
+    assert result["status"] == "FAILED"
+    assert not result["cause"]
 
 
 def test_engine_calls_carry_the_run_signature_with_the_fix() -> None:

@@ -82,7 +82,8 @@ def test_the_lambda_handler_emits_the_gauges_of_its_database(
 ) -> None:
     _populate(Repositories.on(db), spec)
     loaded = importlib.util.spec_from_file_location("gauges_handler", REPO / "functions" / "gauges" / "handler.py")
-    assert loaded is not None and loaded.loader is not None
+    assert loaded is not None
+    assert loaded.loader is not None
     module = importlib.util.module_from_spec(loaded)
     loaded.loader.exec_module(module)
     context = SimpleNamespace(
@@ -117,7 +118,8 @@ def test_the_ticker_reads_at_once_then_on_its_interval_and_survives_a_failed_rea
         ticker.stop()
     stopped_at = len(calls)
     # stop() returns once the ticker's thread has ended: nothing is left to read again, however long one waits.
-    assert thread is not None and not thread.is_alive(), "the ticker kept reading after stop()"
+    assert thread is not None, "the ticker kept reading after stop()"
+    assert not thread.is_alive(), "the ticker kept reading after stop()"
     assert len(calls) == stopped_at, "the ticker kept reading after stop()"
     assert ticker.ticks >= 2  # the failed reading is not counted, and did not end the thread
     assert calls[1] - calls[0] >= 0.04

@@ -40,7 +40,8 @@ def _sandbox(tmp_path: Path, spec: PluginSpec, changes: dict[str, bytes], **limi
         "FORGE_TOOL_WALL_SECONDS": str(limits.get("wall", 120)),
     }
     done = launch_in_bubblewrap(ENTRYPOINT, tmp_path, Limits(wall_seconds=400), env)
-    assert done.ok and done.result, done.describe()
+    assert done.ok, done.describe()
+    assert done.result, done.describe()
     return CheckReport.model_validate_json(done.result)
 
 
@@ -107,9 +108,11 @@ def test_generated_plugin_passes_on_wordpress_6_5_and_6_6(spec: PluginSpec, tmp_
         for suite, names in MONEY_CONTRACTS.items():
             for name in names:
                 assert contract_rows[(suite, f"sandbox:{cms_version}:{name}")] == "pass", (suite, name)
-    assert "401" in report.log and "invalid_signature" in report.log
+    assert "401" in report.log
+    assert "invalid_signature" in report.log
     # Outbound requests fail at the namespace: no DNS, no route, not a WordPress setting.
-    assert "wp_remote_get failed" in report.log and "socket failed" in report.log
+    assert "wp_remote_get failed" in report.log
+    assert "socket failed" in report.log
 
 
 def test_a_plugin_that_emits_a_notice_fails(spec: PluginSpec, tmp_path: Path) -> None:
@@ -119,7 +122,8 @@ def test_a_plugin_that_emits_a_notice_fails(spec: PluginSpec, tmp_path: Path) ->
     for row in _site_rows(report).values():
         assert row["passed"] is False
         assert _checks(row)["no_plugin_diagnostics"] is False
-    assert "PHP User notice" in report.log and "forge sandbox probe" in report.log
+    assert "PHP User notice" in report.log
+    assert "forge sandbox probe" in report.log
 
 
 def test_a_plugin_that_leaves_options_behind_fails_uninstall(spec: PluginSpec, tmp_path: Path) -> None:
@@ -222,7 +226,8 @@ def test_webhook_claims_without_atomicity_apply_a_concurrent_duplicate_twice(spe
     source = PLATFORM.render(spec)[lock].decode()
     claim = "if ( self::insert( $name, $now ) ) {\n\t\t\treturn 'claimed';"
     wait = "$deadline = microtime( true ) + $wait;"
-    assert claim in source and wait in source, "the template changed, update this test"
+    assert claim in source, "the template changed, update this test"
+    assert wait in source, "the template changed, update this test"
     racy = source.replace(claim, "if ( true ) {\n\t\t\treturn 'claimed';").replace(wait, "return $token;")
     report = _sandbox(tmp_path, spec, {lock: racy.encode()})
     assert not report.ok

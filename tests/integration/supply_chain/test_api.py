@@ -42,7 +42,8 @@ def test_keys_lists_the_keyset_for_any_principal(deps: PipelineDeps) -> None:
     released(deps)
     status, body = call("GET", "/keys")
     active = deps.repos.keys.active()
-    assert status == 200 and body["schema"] == "plugin-forge.keyset/v1"
+    assert status == 200
+    assert body["schema"] == "plugin-forge.keyset/v1"
     assert [(k["key_id"], k["status"], k["public_pem"]) for k in body["keys"]] == [
         (active.key_id, "active", active.public_pem)
     ]
@@ -55,7 +56,8 @@ def test_revoke_needs_an_admin_and_a_reason(deps: PipelineDeps) -> None:
     job, folder = released(deps)
     path = f"/packages/{job.plugin_package_id}/revoke"
     status, body = call("POST", path, {"reason": "leaked key"}, claims=OPS)
-    assert status == 403 and "pay_admin" in body["message"]
+    assert status == 403
+    assert "pay_admin" in body["message"]
     for bad in ({}, {"reason": ""}, {"reason": "   "}, {"reason": "x", "extra": 1}):
         status, body = call("POST", path, bad, claims=ADMIN)
         assert status == 422, (bad, body)
@@ -66,7 +68,9 @@ def test_revoke_needs_an_admin_and_a_reason(deps: PipelineDeps) -> None:
     status, body = call("POST", path, {"reason": "leaked key"}, claims=ADMIN)
     assert status == 200, body
     assert (body["status"], body["reason"], body["revoked_by"]) == ("revoked", "leaked key", "root")
-    assert body["revocation_list_version"] == 2 and body["retracted_releases"] == 1
+    assert body["revocation_list_version"] == 2
+    assert body["retracted_releases"] == 1
     again_status, again = call("POST", path, {"reason": "twice"}, claims=ADMIN)
-    assert again_status == 409 and "already revoked" in again["message"]
+    assert again_status == 409
+    assert "already revoked" in again["message"]
     assert not folder.exists()

@@ -94,7 +94,8 @@ def test_a_key_the_forge_does_not_publish_stops_the_check(deps: PipelineDeps, tm
                     str(release / "manifest.json")], cwd=tmp_path, check=True, capture_output=True)  # fmt: skip
     done = run(release)
     assert "Verified OK" in done.stdout  # the forged signature itself is fine...
-    assert done.returncode != 0 and "is in the forge keyset" not in done.stdout  # ...its key is not the forge's
+    assert done.returncode != 0
+    assert "is in the forge keyset" not in done.stdout  # ...its key is not the forge's
 
 
 def test_a_revoked_package_stops_the_check(deps: PipelineDeps, tmp_path: Path) -> None:
@@ -106,7 +107,8 @@ def test_a_revoked_package_stops_the_check(deps: PipelineDeps, tmp_path: Path) -
     for name in ("keys.json", "revocations.json", "revocations.json.sig"):
         shutil.copy(deps.settings.marketplace_dir / name, release.parents[1] / name)
     done = run(release)
-    assert done.returncode != 0 and "REVOKED: do not install" in done.stdout
+    assert done.returncode != 0
+    assert "REVOKED: do not install" in done.stdout
 
 
 def test_a_key_marked_compromised_stops_the_check(deps: PipelineDeps, tmp_path: Path) -> None:
@@ -120,7 +122,8 @@ def test_a_key_marked_compromised_stops_the_check(deps: PipelineDeps, tmp_path: 
     result = run(release)
     assert result.returncode != 0
     assert "KEY compromised: do not install" in result.stdout
-    assert "is in the forge keyset" not in result.stdout and "approved manifest" not in result.stdout
+    assert "is in the forge keyset" not in result.stdout
+    assert "approved manifest" not in result.stdout
 
 
 def test_a_key_missing_from_keys_json_stops_the_check(deps: PipelineDeps, tmp_path: Path) -> None:
@@ -131,7 +134,8 @@ def test_a_key_missing_from_keys_json_stops_the_check(deps: PipelineDeps, tmp_pa
     keyset["keys"] = []
     keys_json.write_text(json.dumps(keyset))
     result = run(release)
-    assert result.returncode != 0 and "KEY MISSING FROM keys.json: do not install" in result.stdout
+    assert result.returncode != 0
+    assert "KEY MISSING FROM keys.json: do not install" in result.stdout
 
 
 def test_a_package_signed_before_a_rotation_still_passes(deps: PipelineDeps, tmp_path: Path) -> None:
@@ -160,4 +164,5 @@ def test_the_commands_the_demo_prints_verify_a_release_and_name_its_approvers(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("Verified OK") == 2
-    assert '"approver_id":"alice"' in done.stdout and '"approver_id":"bob"' in done.stdout
+    assert '"approver_id":"alice"' in done.stdout
+    assert '"approver_id":"bob"' in done.stdout

@@ -57,14 +57,16 @@ def test_published_release_verifies_and_carries_every_attestation(deps: Pipeline
     assert {c.name for c in report.checks} >= {"keyset", "revocations", "revocation", "provenance", "sbom"}
 
     # The manifest carries what the issue asks, and signs the SBOM too.
-    assert manifest["job_id"] == str(job.id) and len(manifest["spec_digest"]) == 64
+    assert manifest["job_id"] == str(job.id)
+    assert len(manifest["spec_digest"]) == 64
     assert manifest["sbom_sha256"] == sha256_hex((folder / f"{slug}-{version}.cdx.json").read_bytes())
     sbom = json.loads((folder / f"{slug}-{version}.cdx.json").read_bytes())
     assert sbom["metadata"]["component"]["hashes"][0]["content"] == manifest["zip_sha256"]
     assert [c["name"] for c in sbom["components"]] == ["psr/log"]
 
     keyset = parse_keyset((deps.settings.marketplace_dir / "keys.json").read_bytes())
-    assert keyset is not None and [k.status for k in keyset.keys] == ["active"]
+    assert keyset is not None
+    assert [k.status for k in keyset.keys] == ["active"]
 
     # DSSE: an in-toto Statement v1 with SLSA provenance v1, naming the zip, the manifest, and the steps.
     envelope = DsseEnvelope.model_validate_json((folder / "provenance.intoto.json").read_bytes())
@@ -123,8 +125,10 @@ def test_rotation_keeps_old_packages_verifying(deps: PipelineDeps) -> None:
     _job, before = released(deps, "1.0.0")
     first = deps.repos.keys.active()
     rotation = rotate_keys(deps)
-    assert rotation.previous is not None and rotation.previous.key_id == first.key_id
-    assert rotation.previous.status == "retired" and rotation.active.key_id != first.key_id
+    assert rotation.previous is not None
+    assert rotation.previous.key_id == first.key_id
+    assert rotation.previous.status == "retired"
+    assert rotation.active.key_id != first.key_id
     keyset = parse_keyset((deps.settings.marketplace_dir / "keys.json").read_bytes())
     assert {k.key_id: k.status for k in keyset.keys} == {first.key_id: "retired", rotation.active.key_id: "active"}
     assert (deps.settings.marketplace_dir / "keys" / f"{first.key_id}.pem").read_text() == first.public_pem
@@ -141,17 +145,20 @@ def test_revocation_retracts_and_is_reported_though_the_signature_is_valid(deps:
     shutil.copytree(folder, merchant_copy)
     marketplace = deps.settings.marketplace_dir
     first_list = parse_revocations((marketplace / "revocations.json").read_bytes())
-    assert first_list is not None and first_list.revoked == []
+    assert first_list is not None
+    assert first_list.revoked == []
 
     done = revoke_package(deps, job.plugin_package_id, "  leaked API key in gateway.php ", "root")
-    assert done.package.status == "revoked" and done.retracted_releases == 1
+    assert done.package.status == "revoked"
+    assert done.retracted_releases == 1
     assert not folder.exists()
     publications = deps.repos.publications.for_package(job.plugin_package_id)
     assert [p.publication_status for p in publications] == ["retracted"]
 
     body = (marketplace / "revocations.json").read_bytes()
     listed = parse_revocations(body)
-    assert listed is not None and listed.version == first_list.version + 1
+    assert listed is not None
+    assert listed.version == first_list.version + 1
     assert [(r.package_id, r.reason) for r in listed.revoked] == [
         (str(job.plugin_package_id), "leaked API key in gateway.php")
     ]
@@ -159,7 +166,8 @@ def test_revocation_retracts_and_is_reported_though_the_signature_is_valid(deps:
     assert verify_signature(body, (marketplace / "revocations.json.sig").read_bytes(), active.public_pem.encode())
 
     report = check_release(merchant_copy, marketplace / "keys.json", marketplace / "revocations.json")
-    assert report.revoked is not None and "REVOKED" in failed(report)["revocation"]
+    assert report.revoked is not None
+    assert "REVOKED" in failed(report)["revocation"]
     assert next(c for c in report.checks if c.name == "signature").ok  # the signature itself is still valid
 
     from forge.errors import Conflict
@@ -202,6 +210,7 @@ def test_revoking_a_package_awaiting_approval_fails_its_waiting_workflow(deps: P
     spy = WorkflowSpy()
     deps = replace(deps, workflow=spy)
     done = revoke_package(deps, job.plugin_package_id, "supplier compromised", "root")
-    assert done.retracted_releases == 0 and done.package.status == "revoked"
+    assert done.retracted_releases == 0
+    assert done.package.status == "revoked"
     assert spy.failed == [("token-123", "PackageRevoked", "package revoked: supplier compromised")]
     assert [r.status for r in deps.repos.approvals.requests_for_job(job.id)] == ["cancelled"]

@@ -11,7 +11,7 @@ KEY = "ab" * 32
 
 
 @pytest.fixture
-def lists(db) -> RevocationListRepository:  # noqa: ANN001
+def lists(db) -> RevocationListRepository:
     db.execute(
         "INSERT INTO signing_keys (key_id, public_pem, backend, backend_ref) VALUES (%s, 'pem', 'pkcs11', 'label')",
         (KEY,),
@@ -20,13 +20,15 @@ def lists(db) -> RevocationListRepository:  # noqa: ANN001
 
 
 def test_versions_are_consecutive_and_a_lost_race_is_reported(lists: RevocationListRepository) -> None:
-    assert lists.latest() is None and lists.next_version() == 1
+    assert lists.latest() is None
+    assert lists.next_version() == 1
     assert lists.append(1, '{"version":1}\n', "c2ln", KEY, 0)
     assert not lists.append(1, '{"version":1,"other":true}\n', "c2ln", KEY, 0)  # another writer took 1
     assert not lists.append(3, '{"version":3}\n', "c2ln", KEY, 0)  # a gap is refused
     assert lists.append(2, '{"version":2}\n', "c2ln", KEY, 1)
     latest = lists.latest()
-    assert latest is not None and (latest.version, latest.package_count) == (2, 1)
+    assert latest is not None
+    assert (latest.version, latest.package_count) == (2, 1)
     assert lists.latest().body == '{"version":2}\n'
 
 

@@ -37,7 +37,8 @@ def test_sign_refuses_a_rebuild_of_a_revoked_zip(deps: PipelineDeps) -> None:
     with pytest.raises(StepFailed, match=r"this exact zip .* was revoked on \d{4}-\d\d-\d\dT.*bump the version"):
         step(deps, again, Step.SIGN)
     after = deps.repos.packages.get(again.plugin_package_id)
-    assert after.signature is None and after.status != "signed"
+    assert after.signature is None
+    assert after.status != "signed"
 
 
 def test_sign_accepts_the_same_spec_with_a_bumped_version(deps: PipelineDeps) -> None:
@@ -57,11 +58,12 @@ def test_publish_refuses_a_zip_revoked_while_it_awaited_approval(deps: PipelineD
     waiting = new_job(deps)
     step(deps, waiting, Step.PACKAGE)
     step(deps, waiting, Step.SIGN)  # not revoked yet: signing goes through
-    assert first.plugin_package_id is not None and waiting.plugin_package_id is not None
+    assert first.plugin_package_id is not None
+    assert waiting.plugin_package_id is not None
     revoke_package(deps, first.plugin_package_id, "supplier compromised", "root")
     approve(deps, waiting.plugin_package_id, "alice", "bob")
 
-    with pytest.raises(StepFailed, match="was revoked on .*supplier compromised.*bump the version"):
+    with pytest.raises(StepFailed, match=r"was revoked on .*supplier compromised.*bump the version"):
         step(deps, waiting, Step.PUBLISH)
     assert deps.repos.packages.get(waiting.plugin_package_id).status != "published"
     assert deps.repos.revocations.revoked_zip("0" * 64) is None

@@ -32,7 +32,7 @@ def signer_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     reset_settings()
 
 
-def test_kms_rotation_is_a_new_key_and_update_alias(db, signer_env: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_kms_rotation_is_a_new_key_and_update_alias(db, signer_env: pytest.MonkeyPatch) -> None:
     from moto import mock_aws
 
     from forge.signing.kms_signer import alias_target
@@ -48,12 +48,13 @@ def test_kms_rotation_is_a_new_key_and_update_alias(db, signer_env: pytest.Monke
         second = create_key(keys, get_settings(), new=True)
         assert alias_target(get_settings().kms_key_alias) == second.backend_ref != first.backend_ref
         retired = keys.get(first.key_id)
-        assert retired.status == "retired" and retired.retired_at is not None
+        assert retired.status == "retired"
+        assert retired.retired_at is not None
         assert verify_signature(MESSAGE, signature, retired.public_pem.encode())
         assert keys.active().key_id == second.key_id
 
 
-def test_vault_rotation_registers_the_new_version(db, signer_env: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_vault_rotation_registers_the_new_version(db, signer_env: pytest.MonkeyPatch) -> None:
     with VaultReplay() as vault:
         signer_env.setenv("FORGE_SIGNER", "vault")
         signer_env.setenv("VAULT_ADDR", vault.url)
@@ -64,7 +65,8 @@ def test_vault_rotation_registers_the_new_version(db, signer_env: pytest.MonkeyP
         assert (first.backend, first.backend_ref) == ("vault", "plugin-forge-signing:1")
         old_signature = signer.sign(MESSAGE)
         second = create_key(keys, get_settings(), new=True)
-        assert second.backend_ref == "plugin-forge-signing:2" and second.key_id != first.key_id
+        assert second.backend_ref == "plugin-forge-signing:2"
+        assert second.key_id != first.key_id
         _key, new_signer = active_signer(keys, get_settings())
         new_signature = new_signer.sign(MESSAGE)
     assert verify_signature(MESSAGE, new_signature, second.public_pem.encode())
@@ -72,7 +74,7 @@ def test_vault_rotation_registers_the_new_version(db, signer_env: pytest.MonkeyP
     assert not verify_signature(MESSAGE, old_signature, second.public_pem.encode())
 
 
-def test_a_compromised_key_never_becomes_active_again(db, softhsm: str) -> None:  # noqa: ANN001
+def test_a_compromised_key_never_becomes_active_again(db, softhsm: str) -> None:
     from forge.errors import Conflict
 
     keys = KeyRepository(db)
@@ -87,7 +89,8 @@ def test_scheduled_handler_rotates_and_publishes_the_keyset(forge_env: Path, sof
     from forge.wiring import default_deps, reset_deps
 
     spec = importlib.util.spec_from_file_location("rotate_keys_handler", HANDLER)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     reset_deps()
@@ -96,7 +99,8 @@ def test_scheduled_handler_rotates_and_publishes_the_keyset(forge_env: Path, sof
         first = module.handler({}, context)
         assert first["previous_key_id"] is None
         second = module.handler({"source": "aws.scheduler"}, context)
-        assert second["previous_key_id"] == first["key_id"] and second["previous_status"] == "retired"
+        assert second["previous_key_id"] == first["key_id"]
+        assert second["previous_status"] == "retired"
         keyset = json.loads((default_deps().settings.marketplace_dir / "keys.json").read_text())
         assert {k["key_id"]: k["status"] for k in keyset["keys"]} == {
             first["key_id"]: "retired",
@@ -109,7 +113,8 @@ def test_scheduled_handler_rotates_and_publishes_the_keyset(forge_env: Path, sof
 def test_forge_keys_rotate_and_list(forge_env: Path, softhsm: str) -> None:
     runner = CliRunner()
     empty = runner.invoke(app, ["keys", "list"])
-    assert empty.exit_code == 0 and "no signing key yet" in empty.output
+    assert empty.exit_code == 0
+    assert "no signing key yet" in empty.output
     first = runner.invoke(app, ["keys", "rotate"])
     second = runner.invoke(app, ["keys", "rotate"])
     assert first.exit_code == second.exit_code == 0, first.output + second.output
@@ -149,7 +154,8 @@ def test_forge_keys_compromise_marks_replaces_and_republishes(forge_env: Path, s
         ([replacement, "--reason", "   "], "needs a reason"),
     ):
         refused = runner.invoke(app, ["keys", "compromise", *args])
-        assert refused.exit_code == 1 and message in refused.output, refused.output
+        assert refused.exit_code == 1, refused.output
+        assert message in refused.output, refused.output
     assert runner.invoke(app, ["keys", "compromise", replacement]).exit_code == 2  # --reason is required
 
 
@@ -164,7 +170,9 @@ def test_keys_commands_keep_logs_and_metrics_out_of_the_terminal(forge_env: Path
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("active key "), done.stdout
+    assert len(lines) == 1, done.stdout
+    assert lines[0].startswith("active key "), done.stdout
     assert "{" not in done.stdout + done.stderr
     logged = (forge_env / "logs" / "cli.log").read_text()
-    assert '"signing key rotated"' in logged and "forge_signing_key_rotations_total" in logged
+    assert '"signing key rotated"' in logged
+    assert "forge_signing_key_rotations_total" in logged

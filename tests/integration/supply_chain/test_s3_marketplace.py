@@ -77,21 +77,26 @@ def test_publish_revoke_and_rotate_keep_everything_in_the_bucket(deps: PipelineD
     run = deps.repos.packages.db.fetchone(
         "SELECT artifacts FROM forge_runs WHERE job_id = %s AND step = 'publish'", (job.id,)
     )
-    assert run is not None and run["artifacts"]["location"] == f"s3://{BUCKET}/{release}"
+    assert run is not None
+    assert run["artifacts"]["location"] == f"s3://{BUCKET}/{release}"
 
     keyset = parse_keyset(read(s3, f"{PREFIX}/keys.json"))
-    assert keyset is not None and len(keyset.keys) == 1
+    assert keyset is not None
+    assert len(keyset.keys) == 1
     first_list = parse_revocations(read(s3, f"{PREFIX}/revocations.json"))
-    assert first_list is not None and first_list.revoked == []
+    assert first_list is not None
+    assert first_list.revoked == []
     meta = s3.head_object(Bucket=BUCKET, Key=f"{PREFIX}/revocations.json")  # type: ignore[attr-defined]
-    assert meta["ContentType"] == "application/json" and meta["CacheControl"] == "no-cache"
+    assert meta["ContentType"] == "application/json"
+    assert meta["CacheControl"] == "no-cache"
 
     revocation = revoke_package(deps, job.plugin_package_id, "key material leaked", "admin")
     assert revocation.retracted_releases == 1
     assert keys_in(s3, release) == set()
     body = read(s3, f"{PREFIX}/revocations.json")
     listed = parse_revocations(body)
-    assert listed is not None and listed.version == revocation.list_version > first_list.version
+    assert listed is not None
+    assert listed.version == revocation.list_version > first_list.version
     assert [r.slug for r in listed.revoked] == [spec.slug]
     active = deps.repos.keys.active()
     assert active is not None
@@ -111,7 +116,8 @@ def test_republishing_the_same_bytes_is_fine_other_bytes_are_refused(s3: object)
     market = S3Marketplace(BUCKET, "", client=s3)
     files = {"p-1.0.0.zip": b"zip", "manifest.json": b"{}"}
     first = market.publish("p", "1.0.0", files, "p-1.0.0.zip")
-    assert first.uri == f"s3://{BUCKET}/p/1.0.0/" and first.folder is None
+    assert first.uri == f"s3://{BUCKET}/p/1.0.0/"
+    assert first.folder is None
     assert market.publish("p", "1.0.0", files, "p-1.0.0.zip") == first
     with pytest.raises(StepFailed, match="already published with different content"):
         market.publish("p", "1.0.0", {**files, "p-1.0.0.zip": b"other"}, "p-1.0.0.zip")

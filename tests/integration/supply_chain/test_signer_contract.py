@@ -71,7 +71,9 @@ def test_signer_contract(backend: str, softhsm: str, tmp_path: Path, monkeypatch
         signature = signer.sign(MESSAGE)
     # DER, whatever the backend returns natively (PKCS#11 gives raw r||s).
     r, s = decode_dss_signature(signature)
-    assert r > 0 and s > 0 and signature[0] == 0x30
+    assert r > 0
+    assert s > 0
+    assert signature[0] == 0x30
     assert key_id(der) == hashlib.sha256(der).hexdigest() == openssl_key_id(pem)
     assert verify_signature(MESSAGE, signature, pem)
     assert openssl_verifies(tmp_path / "ok", MESSAGE, signature, pem)

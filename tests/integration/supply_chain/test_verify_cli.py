@@ -29,7 +29,9 @@ def test_verify_reports_revoked_with_a_valid_signature(deps: PipelineDeps, tmp_p
     job, folder = released(deps)
     runner = CliRunner()
     ok = runner.invoke(app, ["verify", str(folder)])
-    assert ok.exit_code == 0 and "VERIFIED" in ok.output and "approved by alice, bob" in ok.output
+    assert ok.exit_code == 0
+    assert "VERIFIED" in ok.output
+    assert "approved by alice, bob" in ok.output
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     root = deps.settings.marketplace_dir
@@ -38,7 +40,9 @@ def test_verify_reports_revoked_with_a_valid_signature(deps: PipelineDeps, tmp_p
         app, ["verify", str(copy), "--keys", str(root / "keys.json"), "--revocations", str(root / "revocations.json")]
     )
     assert result.exit_code == 3, result.output
-    assert "✓ signature" in result.output and "REVOKED" in result.output and "leaked API key" in result.output
+    assert "✓ signature" in result.output
+    assert "REVOKED" in result.output
+    assert "leaked API key" in result.output
 
 
 def test_verify_refuses_a_key_not_in_the_keyset(deps: PipelineDeps, tmp_path: Path) -> None:
@@ -48,7 +52,9 @@ def test_verify_refuses_a_key_not_in_the_keyset(deps: PipelineDeps, tmp_path: Pa
     other["keys"] = [dict(other["keys"][0], key_id="0" * 64)]
     (tmp_path / "keys.json").write_text(json.dumps(other))
     result = CliRunner().invoke(app, ["verify", str(folder), "--keys", str(tmp_path / "keys.json")])
-    assert result.exit_code == 1 and "NOT in the forge keyset" in result.output and "NOT VERIFIED" in result.output
+    assert result.exit_code == 1
+    assert "NOT in the forge keyset" in result.output
+    assert "NOT VERIFIED" in result.output
 
 
 def test_verify_without_trust_files_or_with_missing_ones_is_a_clear_failure(deps: PipelineDeps, tmp_path: Path) -> None:
@@ -56,9 +62,11 @@ def test_verify_without_trust_files_or_with_missing_ones_is_a_clear_failure(deps
     copy = tmp_path / "alone"
     shutil.copytree(folder, copy)
     result = CliRunner().invoke(app, ["verify", str(copy)])
-    assert result.exit_code == 1 and "keys.json not found" in result.output
+    assert result.exit_code == 1
+    assert "keys.json not found" in result.output
     missing = CliRunner().invoke(app, ["verify", str(copy), "--keys", str(tmp_path / "nope.json")])
-    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert missing.exit_code == 1
+    assert "does not exist" in missing.output
 
 
 def test_verify_refuses_a_revocation_list_older_than_one_it_accepted(deps: PipelineDeps, tmp_path: Path) -> None:
@@ -82,12 +90,14 @@ def test_verify_refuses_a_revocation_list_older_than_one_it_accepted(deps: Pipel
 
     replayed = runner.invoke(app, ["verify", str(folder), "--revocations", str(old / "revocations.json")])
     assert replayed.exit_code == 1, replayed.output
-    assert f"v{newer - 1} is OLDER than v{newer}" in replayed.output and "NOT VERIFIED" in replayed.output
+    assert f"v{newer - 1} is OLDER than v{newer}" in replayed.output
+    assert "NOT VERIFIED" in replayed.output
 
     # A rotation keeps the old key in keys.json: the memory holds across it.
     rotate_keys(deps)
     after_rotation = runner.invoke(app, ["verify", str(folder), "--revocations", str(old / "revocations.json")])
-    assert after_rotation.exit_code == 1 and "OLDER" in after_rotation.output
+    assert after_rotation.exit_code == 1
+    assert "OLDER" in after_rotation.output
 
     # Another state file has seen nothing yet; the same list verifies there.
     fresh = tmp_path / "fresh-state.json"

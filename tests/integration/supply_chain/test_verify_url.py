@@ -62,7 +62,7 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
 
 
 class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -90,7 +90,8 @@ def test_a_release_url_verifies_like_its_folder(deps: PipelineDeps, marketplace:
     runner = CliRunner()
     ok = runner.invoke(app, ["verify", url])
     assert ok.exit_code == 0, ok.output
-    assert "VERIFIED" in ok.output and "approved by alice, bob" in ok.output
+    assert "VERIFIED" in ok.output
+    assert "approved by alice, bob" in ok.output
     # The zip's own URL names the same release.
     zip_url = url + next(p.name for p in folder.glob("*.zip"))
     assert runner.invoke(app, ["verify", zip_url]).exit_code == 0
@@ -100,12 +101,14 @@ def test_a_release_url_verifies_like_its_folder(deps: PipelineDeps, marketplace:
     shutil.copytree(folder, saved)
     revoke_package(deps, job.plugin_package_id, "leaked API key", "root")
     gone = runner.invoke(app, ["verify", url])
-    assert gone.exit_code == 2 and "HTTP 404" in gone.output, gone.output
+    assert gone.exit_code == 2, gone.output
+    assert "HTTP 404" in gone.output, gone.output
     root = deps.settings.marketplace_dir
     revoked = runner.invoke(
         app, ["verify", str(saved), "--keys", str(root / "keys.json"), "--revocations", str(root / "revocations.json")]
     )
-    assert revoked.exit_code == 3 and "leaked API key" in revoked.output, revoked.output
+    assert revoked.exit_code == 3, revoked.output
+    assert "leaked API key" in revoked.output, revoked.output
 
 
 def test_a_tampered_download_fails_the_check(deps: PipelineDeps, marketplace: str) -> None:
@@ -115,7 +118,8 @@ def test_a_tampered_download_fails_the_check(deps: PipelineDeps, marketplace: st
     data[len(data) // 2] ^= 1
     archive.write_bytes(bytes(data))
     result = CliRunner().invoke(app, ["verify", f"{marketplace}/{folder.parent.name}/{folder.name}/"])
-    assert result.exit_code == 1 and "NOT VERIFIED" in result.output, result.output
+    assert result.exit_code == 1, result.output
+    assert "NOT VERIFIED" in result.output, result.output
 
 
 @pytest.mark.parametrize(
@@ -128,7 +132,9 @@ def test_a_tampered_download_fails_the_check(deps: PipelineDeps, marketplace: st
 )
 def test_only_a_plain_https_release_url_is_fetched(url: str, message: str, forge_env: Path) -> None:
     result = CliRunner().invoke(app, ["verify", url])
-    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
+    assert result.exit_code == 2, result.output
+    assert message in result.output, result.output
+    assert "Traceback" not in result.output, result.output
 
 
 def test_a_download_larger_than_its_limit_is_refused(
@@ -139,7 +145,8 @@ def test_a_download_larger_than_its_limit_is_refused(
     _job, folder = released(deps)
     monkeypatch.setattr(release_download, "MAX_FILE_BYTES", 1024)
     result = CliRunner().invoke(app, ["verify", f"{marketplace}/{folder.parent.name}/{folder.name}/"])
-    assert result.exit_code == 2 and "larger than" in result.output, result.output
+    assert result.exit_code == 2, result.output
+    assert "larger than" in result.output, result.output
 
 
 def test_an_untrusted_server_is_a_clear_error(
@@ -149,4 +156,5 @@ def test_an_untrusted_server_is_a_clear_error(
     # The server is there, but its certificate is not trusted without SSL_CERT_FILE.
     monkeypatch.delenv("SSL_CERT_FILE")
     result = CliRunner().invoke(app, ["verify", f"{marketplace}/{folder.parent.name}/{folder.name}/"])
-    assert result.exit_code == 2 and "certificate" in result.output.lower(), result.output
+    assert result.exit_code == 2, result.output
+    assert "certificate" in result.output.lower(), result.output

@@ -69,7 +69,9 @@ def test_the_local_authenticator_never_hands_out_a_step_twice(tmp_path: Path) ->
     first, second = authenticator.next_code("alice"), authenticator.next_code("alice")
     now = totp.current_step()
     steps = [totp.matching_step(seed, c) for c in (first, second)]  # type: ignore[arg-type]
-    assert steps[0] is not None and steps[1] is not None and steps[0] < steps[1] <= now + 1
+    assert steps[0] is not None
+    assert steps[1] is not None
+    assert steps[0] < steps[1] <= now + 1
     assert b"alice" in (tmp_path / "authenticator.json").read_bytes()
     assert seed.encode() not in (tmp_path / "authenticator.json").read_bytes()
 

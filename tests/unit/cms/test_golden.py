@@ -30,5 +30,7 @@ def test_two_generations_are_byte_identical_and_audit_the_same_hashes() -> None:
     rows: list[tuple[str, str, str]] = []
     provider = TemplateProvider(lambda mv, prompt, response, meta: rows.append((mv, prompt, response)))
     first, second = provider.generate(load_spec(DEMO)), provider.generate(load_spec(DEMO))
-    assert first.tree == second.tree and tree_digest(first.tree) == tree_digest(second.tree)
-    assert rows[0] == rows[1] and len(rows) == 2
+    assert first.tree == second.tree
+    assert tree_digest(first.tree) == tree_digest(second.tree)
+    assert rows[0] == rows[1]
+    assert len(rows) == 2

@@ -34,14 +34,16 @@ def test_the_table_names_the_package_the_bootstrap_and_the_image_install() -> No
     assert f"WP_BUILDS_VERSION={version}\n" in BOOTSTRAP
     assert f"ARG WP_BUILDS_VERSION={version}\n" in DOCKERFILE
     # The image carries the release candidate too, with the listing that says it is one.
-    assert "wp-beta.zip" in DOCKERFILE and "wp-versions.json" in DOCKERFILE
+    assert "wp-beta.zip" in DOCKERFILE
+    assert "wp-versions.json" in DOCKERFILE
 
 
 def test_woocommerce_is_the_one_the_stand_in_and_the_image_run() -> None:
     standin = (SANDBOX / "wordpress" / "woocommerce-standin.php").read_text()
     declared = re.search(r"define\( 'WC_VERSION', '(\d+\.\d+)\.\d+' \)", standin)
     image = re.search(r"ARG WOOCOMMERCE_VERSION=(\d+\.\d+)\.\d+", DOCKERFILE)
-    assert declared and image
+    assert declared
+    assert image
     assert declared.group(1) == image.group(1) == SANDBOX_WOOCOMMERCE
 
 

@@ -35,7 +35,8 @@ def _spec(minimum: str, tested: str = "6.6") -> PluginSpec:
 def test_the_stand_in_requires_the_wordpress_the_real_woocommerce_requires() -> None:
     standin = (SANDBOX / "wordpress" / "woocommerce-standin.php").read_text()
     declared = re.search(r"^ \* Requires at least: ([\d.]+)$", standin, re.MULTILINE)
-    assert declared and declared.group(1) == WOOCOMMERCE_REQUIRES_WORDPRESS
+    assert declared
+    assert declared.group(1) == WOOCOMMERCE_REQUIRES_WORDPRESS
     assert SANDBOX_WOOCOMMERCE_RELEASE.startswith(SANDBOX_WOOCOMMERCE + ".")
 
 

@@ -129,7 +129,8 @@ def test_readme_follows_the_wordpress_org_format(demo: PluginSpec) -> None:
         "Changelog",
     ):
         assert f"\n== {section} ==\n" in readme, section
-    assert "https://molam.com/terms" in readme and "https://molam.com/privacy" in readme
+    assert "https://molam.com/terms" in readme
+    assert "https://molam.com/privacy" in readme
     assert "Stable tag: 1.0.0" in readme
 
 
@@ -183,5 +184,5 @@ def test_templates_cannot_print_unfiltered_values(tmp_path: Path) -> None:
     assert env.from_string("{{ value|php_comment }}").render(value="a\n*/ ?>\u2028b") == "a * / ? > b"
     assert env.from_string("{{ value|html }}").render(value="<a href='x'>") == "&lt;a href=&#39;x&#39;&gt;"
     assert env.from_string("{{ value|js_str }}").render(value="</script>\u2028") == '"\\u003c/script\\u003e\\u2028"'
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not an identifier: 'a-b'"):
         env.from_string("{{ value|ident }}").render(value="a-b")

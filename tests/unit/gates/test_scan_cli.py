@@ -18,7 +18,8 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scan"
 def test_exit_1_and_findings_on_errors() -> None:
     result = CliRunner().invoke(app, ["scan", str(FIXTURES / "malicious"), "--rule", "exec."])
     assert result.exit_code == 1
-    assert "exec.shell" in result.stdout and "webshell.php:6" in result.stdout
+    assert "exec.shell" in result.stdout
+    assert "webshell.php:6" in result.stdout
 
 
 def test_exit_0_when_only_warnings() -> None:
@@ -35,7 +36,8 @@ def test_json_output() -> None:
     )
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
-    assert payload["ok"] is False and payload["errors"] == 2
+    assert payload["ok"] is False
+    assert payload["errors"] == 2
     assert {"rule", "path", "line", "severity", "message"} <= set(payload["findings"][0])
 
 
@@ -50,7 +52,8 @@ def test_unknown_rule_is_refused_not_a_silent_pass() -> None:
     result = CliRunner().invoke(app, ["scan", str(FIXTURES / "malicious"), "--rule", "bogus"])
     assert result.exit_code == 2
     assert "unknown rule id or prefix: bogus" in result.output
-    assert "0 error(s)" not in result.output and "Traceback" not in result.output
+    assert "0 error(s)" not in result.output
+    assert "Traceback" not in result.output
 
 
 def test_one_unknown_rule_among_known_ones_is_refused() -> None:
@@ -62,9 +65,10 @@ def test_one_unknown_rule_among_known_ones_is_refused() -> None:
 def test_unknown_platform_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["scan", str(FIXTURES / "malicious"), "--platform", "drupal9"])
     assert result.exit_code == 2
-    assert "no platform 'drupal9'" in result.output and "Traceback" not in result.output
+    assert "no platform 'drupal9'" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_scan_api_refuses_an_unknown_rule() -> None:
-    with pytest.raises(ForgeError, match="unknown rule id or prefix: exec.nope"):
+    with pytest.raises(ForgeError, match=r"unknown rule id or prefix: exec\.nope"):
         scan(FIXTURES / "malicious", ["api.molam.com"], only=["exec.nope"])

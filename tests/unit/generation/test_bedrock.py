@@ -46,7 +46,8 @@ def test_forces_the_files_tool_and_reads_its_input(client: Any) -> None:
     request = model.request(PROMPT)
     assert request["toolConfig"]["toolChoice"] == {"tool": {"name": TOOL_NAME}}
     assert request["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"] == {"json": FILES_SCHEMA}
-    assert request["system"] == [{"text": "be good"}] and request["modelId"] == MODEL_ID
+    assert request["system"] == [{"text": "be good"}]
+    assert request["modelId"] == MODEL_ID
     assert answer.content == FILES
     assert answer.model_version == MODEL_ID
     assert answer.metadata["usage"]["totalTokens"] == 30

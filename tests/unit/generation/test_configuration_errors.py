@@ -28,7 +28,8 @@ def test_a_bad_number_names_the_variable_and_exits_2(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("FORGE_MAX_REPAIRS", "abc")
     result = CliRunner().invoke(app, ["generate", str(EXAMPLE), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2, result.output
-    assert "invalid configuration" in result.output and "FORGE_MAX_REPAIRS='abc'" in result.output
+    assert "invalid configuration" in result.output
+    assert "FORGE_MAX_REPAIRS='abc'" in result.output
     assert "invalid plugin spec" not in result.output
     assert not (tmp_path / "out").exists()
 
@@ -39,7 +40,8 @@ def test_a_provider_typo_fails_when_settings_load(monkeypatch: pytest.MonkeyPatc
         get_settings()
     assert caught.value.problems[0].startswith("FORGE_GENERATION_PROVIDER='opneai'")
     result = CliRunner().invoke(app, ["generate", str(EXAMPLE), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2 and "FORGE_GENERATION_PROVIDER" in result.output
+    assert result.exit_code == 2
+    assert "FORGE_GENERATION_PROVIDER" in result.output
 
 
 def test_spec_parsing_raises_the_config_error_not_a_spec_error(monkeypatch: pytest.MonkeyPatch) -> None:

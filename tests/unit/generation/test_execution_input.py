@@ -17,7 +17,8 @@ def test_generation_block_comes_from_the_settings(tmp_path: Path) -> None:
     settings = Settings(FORGE_HOME=tmp_path, FORGE_GENERATION_PROVIDER="bedrock", FORGE_MAX_REPAIRS=3)
     job_id = uuid4()
     payload = _execution_input(SimpleNamespace(settings=settings), job_id, Step.BUILD)  # type: ignore[arg-type]
-    assert payload["job_id"] == str(job_id) and payload["resume_from"] == "build"
+    assert payload["job_id"] == str(job_id)
+    assert payload["resume_from"] == "build"
     assert payload["generation"] == {"provider": "bedrock", "max_repairs": 3, "attempt": 0}
 
 

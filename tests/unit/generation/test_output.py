@@ -52,7 +52,8 @@ def test_tool_input_objects_and_fenced_json_are_read() -> None:
 )
 def test_unsafe_paths_are_refused(path: str, expected: str) -> None:
     problems = rejected(answer((path, "x"), ("ok.php", "<?php")))
-    assert len(problems) == 1 and expected in problems[0], problems
+    assert len(problems) == 1, problems
+    assert expected in problems[0], problems
 
 
 def test_binary_oversized_duplicate_and_reserved_files_are_refused() -> None:

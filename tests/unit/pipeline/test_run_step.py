@@ -81,14 +81,18 @@ def test_a_step_runs_its_body_once_and_records_its_run(
         Step.BUILD,
         job.id,
     )
-    assert len(body.calls) == 1 and body.calls[0].run_id == result.run_id and body.calls[0].spec.slug
+    assert len(body.calls) == 1
+    assert body.calls[0].run_id == result.run_id
+    assert body.calls[0].spec.slug
     run = repos.runs.rows[result.run_id]
-    assert run.status is RunStatus.SUCCESS and run.error is None
+    assert run.status is RunStatus.SUCCESS
+    assert run.error is None
     assert run.artifacts == {"zip": "a.zip", "summary": "built"}
     assert run.logs == "working\nbuilt\n"
     assert repos.jobs.get(job.id).current_step is Step.BUILD
     duration = metrics(capsys.readouterr().out)["forge_step_duration_seconds"]
-    assert duration["step"] == "build" and value(duration, "forge_step_duration_seconds") >= 0
+    assert duration["step"] == "build"
+    assert value(duration, "forge_step_duration_seconds") >= 0
 
 
 def test_a_redelivery_after_success_returns_the_recorded_result_without_running_the_body(
@@ -109,10 +113,14 @@ def test_a_redelivery_after_failure_runs_the_body_again_on_the_same_run(
         run_step(deps, Step.BUILD, event(job), Body(error=StepFailed("phpunit failed")))
     retry = Body()
     result = run_step(deps, Step.BUILD, event(job), retry)
-    assert len(retry.calls) == 1 and result.status is RunStatus.SUCCESS
+    assert len(retry.calls) == 1
+    assert result.status is RunStatus.SUCCESS
     [run] = repos.runs.rows.values()
-    assert run.id == result.run_id and run.status is RunStatus.SUCCESS and run.error is None
-    assert RE_DELIVERED in run.logs and run.logs.index("ERROR: phpunit failed") < run.logs.index(RE_DELIVERED)
+    assert run.id == result.run_id
+    assert run.status is RunStatus.SUCCESS
+    assert run.error is None
+    assert RE_DELIVERED in run.logs
+    assert run.logs.index("ERROR: phpunit failed") < run.logs.index(RE_DELIVERED)
 
 
 def test_a_new_delivery_is_a_new_attempt(deps: PipelineDeps, repos: FakeRepositories, job: Job) -> None:
@@ -135,7 +143,8 @@ def test_a_finished_job_refuses_a_step_and_does_not_run_the_body(
         run_step(deps, Step.BUILD, event(job), body)
     assert body.calls == []
     assert repos.runs.rows == {}
-    assert repos.jobs.get(job.id).status is status and repos.jobs.get(job.id).current_step is None
+    assert repos.jobs.get(job.id).status is status
+    assert repos.jobs.get(job.id).current_step is None
 
 
 def test_a_transient_error_is_raised_again_and_the_run_failed_to_be_retried(
@@ -199,7 +208,8 @@ def test_keep_open_leaves_the_run_running(
     result = run_step(deps, Step.APPROVAL, event(job), body)
     assert (result.status, result.summary) == (RunStatus.RUNNING, "waiting for 2 approvals")
     run = repos.runs.rows[result.run_id]
-    assert run.status is RunStatus.RUNNING and run.finished_at is None
+    assert run.status is RunStatus.RUNNING
+    assert run.finished_at is None
     assert run.logs.endswith("waiting for 2 approvals\n")
     assert metrics(capsys.readouterr().out) == {}
     # The approvers' decision (the API) closes it later.

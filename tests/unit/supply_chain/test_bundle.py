@@ -29,7 +29,8 @@ def test_bundle_is_byte_reproducible_and_laid_out_under_the_slug() -> None:
 def test_sbom_names_the_plugin_its_files_and_locked_composer_packages() -> None:
     made = bundle()
     sbom = json.loads(made.sbom)
-    assert sbom["bomFormat"] == "CycloneDX" and sbom["specVersion"] == "1.6"
+    assert sbom["bomFormat"] == "CycloneDX"
+    assert sbom["specVersion"] == "1.6"
     plugin = sbom["metadata"]["component"]
     assert (plugin["name"], plugin["version"]) == ("demo", "1.4.2")
     assert plugin["hashes"] == [{"alg": "SHA-256", "content": made.zip_sha256}]
@@ -39,7 +40,8 @@ def test_sbom_names_the_plugin_its_files_and_locked_composer_packages() -> None:
     assert set(deps) == {"psr/log", "phpunit/phpunit"}  # the php platform requirement is no package
     assert deps["psr/log"]["purl"] == "pkg:composer/psr/log@3.0.2"
     assert deps["psr/log"]["hashes"] == [{"alg": "SHA-1", "content": "f16e1d5863e37f8d8c2a01719f5b34baa2b714d3"}]
-    assert deps["phpunit/phpunit"]["scope"] == "optional" and "hashes" not in deps["phpunit/phpunit"]
+    assert deps["phpunit/phpunit"]["scope"] == "optional"
+    assert "hashes" not in deps["phpunit/phpunit"]
     # The library reads back what it wrote: the document is well-formed CycloneDX.
     assert len(Bom.from_json(sbom).components) == 2
 
@@ -51,7 +53,7 @@ def test_sbom_without_a_lock_lists_declared_requirements() -> None:
 
 
 def test_bad_composer_lock_is_a_clear_error() -> None:
-    with pytest.raises(StepFailed, match="composer.lock is not valid JSON"):
+    with pytest.raises(StepFailed, match=r"composer\.lock is not valid JSON"):
         build_bundle(name="x", slug="x", version="1", shipped={"x.php": b"1"}, source={"composer.lock": b"{"})
 
 

@@ -36,7 +36,8 @@ def test_a_zip_slip_entry_never_reaches_the_disk(tmp_path: Path) -> None:
     target = tmp_path / "out"
     with pytest.raises(StepFailed, match="unsafe path"):
         write_tree(unzip_tree(buffer.getvalue(), strip_prefix="slug"), target)
-    assert not (tmp_path / "escaped.php").exists() and not target.exists()
+    assert not (tmp_path / "escaped.php").exists()
+    assert not target.exists()
     with pytest.raises(StepFailed, match="unsafe path"):
         write_tree({"../escaped.php": b"x"}, target)
     assert not (tmp_path / "escaped.php").exists()
@@ -57,7 +58,8 @@ def test_unzip_to_dir_extracts_below_the_target_stripping_the_prefix(tmp_path: P
     source = _zip_file(tmp_path / "build.zip", {"top/": "", "top/a.php": "<?php\n", "top/sub/b.txt": "b"})
     target = tmp_path / "site"
     assert unzip_to_dir(source, target, strip_prefix="top") == 2
-    assert (target / "a.php").read_text() == "<?php\n" and (target / "sub" / "b.txt").read_text() == "b"
+    assert (target / "a.php").read_text() == "<?php\n"
+    assert (target / "sub" / "b.txt").read_text() == "b"
 
 
 @pytest.mark.parametrize(
@@ -75,7 +77,8 @@ def test_unzip_to_dir_refuses_the_whole_archive_and_writes_nothing(
     target = tmp_path / "deep" / "site"
     with pytest.raises(StepFailed, match=message):
         unzip_to_dir(source, target)
-    assert not (tmp_path / "escaped.php").exists() and not (tmp_path / "deep").exists()
+    assert not (tmp_path / "escaped.php").exists()
+    assert not (tmp_path / "deep").exists()
 
 
 def test_unzip_to_dir_enforces_its_limits(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from forge.api.auth import Ops
+from forge.api.auth import Ops, rest_event
 from forge.api.dependencies import Deps
 from forge.api.schemas import (
     ApprovalRequestCreated,
@@ -31,7 +31,7 @@ RequestId = Annotated[UUID, Path(description="Approval request id")]
 
 def _code_check(deps: PipelineDeps) -> MfaCheck:
     # Recorded with a failed code: who was guessing, from where (API Gateway's view of the client's address).
-    source_ip = router.current_event.request_context.identity.source_ip
+    source_ip = rest_event(router.current_event).request_context.identity.source_ip
 
     def verify(approver: str, code: str) -> None:
         mfa.verify(deps.repos.approvers, secret_box(deps.settings), approver, code, source_ip=source_ip)

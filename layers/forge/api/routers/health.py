@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
@@ -12,9 +14,9 @@ router = Router()
 
 
 @router.get("/health", summary="Liveness and database reachability")
-def health(deps: Deps) -> Response[dict]:
+def health(deps: Deps) -> Response[dict[str, Any]]:
     try:
         deps.repos.ping()
         return Response(200, "application/json", {"status": "ok", "version": forge.__version__})
-    except Exception as exc:  # health reports, it never raises
+    except Exception as exc:  # noqa: BLE001 - health reports, it never raises
         return Response(503, "application/json", {"status": "degraded", "database": type(exc).__name__})

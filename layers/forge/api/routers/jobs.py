@@ -78,7 +78,7 @@ def list_jobs(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JobPage:
     before = parse_page_cursor(cursor) if cursor else None
-    jobs = deps.repos.jobs.list(
+    jobs = deps.repos.jobs.page(
         status=status.value if status else None,
         cms=cms,
         requested_by=requested_by,

@@ -42,7 +42,7 @@ def list_packages(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> PackagePage:
     before = parse_page_cursor(cursor) if cursor else None
-    packages = deps.repos.package_views.list(
+    packages = deps.repos.package_views.page(
         cms=cms,
         status=status.value if status else None,
         slug=slug,

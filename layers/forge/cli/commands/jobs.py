@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -15,7 +15,7 @@ from forge.models.job import JobStatus
 from forge.models.package import ApprovalStatus
 
 
-def print_approval_hint(detail: dict) -> None:
+def print_approval_hint(detail: dict[str, Any]) -> None:
     request = detail.get("approval_request")
     if request and request["status"] == ApprovalStatus.PENDING:
         job_id = untrusted(detail["job"]["id"])
@@ -23,7 +23,7 @@ def print_approval_hint(detail: dict) -> None:
         console.print(f"  forge approve {job_id} --as <approver>")
 
 
-def register(app: typer.Typer, db_app: typer.Typer) -> None:
+def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the sum of its commands (each <= 4)
     @app.command()
     @friendly
     def run(

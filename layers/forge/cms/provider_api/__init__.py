@@ -88,13 +88,13 @@ def _operation(method: str, path: str, op: dict[str, Any], doc: dict[str, Any]) 
             p["name"]: {"required": bool(p.get("required")), "schema": p.get("schema", {})}
             for p in parameters
             if p.get("in") == "header"
-        },  # fmt: skip
+        },
         "path_params": {p["name"]: p.get("schema", {}) for p in parameters if p.get("in") == "path"},
         "body": schema,
         "responses": {
             code: resolve(r, doc).get("content", {}).get("application/json", {}).get("schema")
             for code, r in op.get("responses", {}).items()
-        },  # fmt: skip
+        },
     }
 
 

@@ -15,6 +15,7 @@ from forge.cms.base import Command, Platform, SiteRun, SourceTree, SuiteOutcome
 from forge.cms.rendering import make_environment, one_line
 from forge.cms.woocommerce.sandbox_versions import untestable, woocommerce_tested_up_to, wordpress_tested_up_to
 from forge.errors import ForgeError
+from forge.models.results import TestRow
 from forge.models.spec import PluginSpec
 
 FOLDER = Path(__file__).resolve().parent
@@ -315,12 +316,14 @@ def run_site(spec: PluginSpec, staged: Path, work: Path, site: dict[str, Any], l
                 log=result.describe(),
                 checks=[(c.name, c.ok, c.detail) for c in result.checks],
                 contract_rows=[
-                    {
-                        "suite": c.suite,
-                        "name": f"sandbox:{cms_version}:{c.name}",
-                        "result": "pass" if c.ok else "fail",
-                        "details": {"detail": c.detail[:2000]},
-                    }
+                    TestRow.model_validate(
+                        {
+                            "suite": c.suite,
+                            "name": f"sandbox:{cms_version}:{c.name}",
+                            "result": "pass" if c.ok else "fail",
+                            "details": {"detail": c.detail[:2000]},
+                        }
+                    )
                     for c in result.checks
                     if c.suite
                 ],

@@ -66,7 +66,8 @@ class Site:
         elif payload is not None:
             data = json.dumps(payload).encode()
             all_headers.setdefault("Content-Type", "application/json")
-        req = urllib.request.Request(url, data=data, headers=all_headers, method="POST" if data is not None else "GET")
+        method = "POST" if data is not None else "GET"
+        req = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310 - loopback only
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT) as response:  # noqa: S310 - loopback only
                 status, body = response.status, response.read(1_000_000)
@@ -125,7 +126,7 @@ class Site:
         headers = dict(signed["headers"])
         if slow_reads_ms:
             headers["X-Forge-Slow-Reads"] = str(slow_reads_ms)
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - loopback only: the sandbox site's own servers
             f"{(self.base, self.second)[server]}/?rest_route={route}",
             data=signed["body"].encode(),
             headers=headers,
@@ -221,7 +222,7 @@ def lost_webhook_completes_on_return(site: Site, route: str) -> tuple[bool, str]
     made = site.payments_of(order["id"])
     if made:
         site.control(f"payments/{made[0]['id']}", {"status": "succeeded"})
-    status, page = site.request(site.order(order["id"])["received_url"])
+    status, _page = site.request(site.order(order["id"])["received_url"])
     final = site.order(order["id"])
     ok = len(made) == 1 and status == 200 and final["status"] == "processing"
     return ok, f"order-received page -> {status}; order {final['status']}"

@@ -212,7 +212,7 @@ def _php(site: Path, extra: list[str]) -> list[str]:
 
 
 def _http(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")  # noqa: S310 - loopback only
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
             return response.status, response.read(4096).decode("utf-8", "replace")
@@ -276,7 +276,7 @@ def run_site(
     keys = Secrets.fresh()
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": "/tmp",
+        "HOME": "/tmp",  # noqa: S108 - the sandbox's own /tmp
         "LANG": "C.UTF-8",
         "FORGE_DIAGNOSTICS": str(diagnostics),
         "FORGE_PLUGIN_DIR": str((site / "wp-content" / "plugins" / slug).resolve()) + "/",
@@ -357,8 +357,8 @@ def run_site(
         removed = phase("uninstall", FORGE_GATEWAY_ID=gateway)
         if removed:
             result.checks.append(SiteCheck("deactivation", bool(removed.get("deactivated")), "deactivate_plugins()"))
-            leftover = list(removed.get("leftover_options") or [])  # type: ignore[call-overload]
-            actions = list(removed.get("leftover_actions") or [])  # type: ignore[call-overload]
+            leftover = list(removed.get("leftover_options") or [])  # type: ignore[call-overload]  # JSON: a list
+            actions = list(removed.get("leftover_actions") or [])  # type: ignore[call-overload]  # JSON: a list
             result.checks.append(
                 SiteCheck(
                     "uninstall_clean",
@@ -509,7 +509,7 @@ def _serve_checks(
     provider = _start(
         ["php", "-S", f"127.0.0.1:{provider_port}", str(provider_api.FAKE / "router.php")],
         site.parent,
-        {"PATH": env["PATH"], "HOME": "/tmp", "LANG": "C.UTF-8", **provider_env},
+        {"PATH": env["PATH"], "HOME": "/tmp", "LANG": "C.UTF-8", **provider_env},  # noqa: S108 - the sandbox's own /tmp
         limits,
     )
     # Two servers of the one site (same files, same database), as two PHP-FPM workers of a shop would be: php -S
@@ -532,7 +532,7 @@ def _serve_checks(
         base = f"http://127.0.0.1:{port}"
         status, _ = _http(f"{base}/")
         result.checks.append(SiteCheck("served", status == 200, f"GET / -> {status}"))
-        routes = [str(r) for r in inspected.get("routes") or [] if "webhook" in str(r)]  # type: ignore[attr-defined]
+        routes = [str(r) for r in inspected.get("routes") or [] if "webhook" in str(r)]  # type: ignore[attr-defined]  # JSON: a list
         if spec.features.webhooks:
             _forged_signature_check(result, base, routes)
         if real_wc:

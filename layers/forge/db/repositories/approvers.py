@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import psycopg2
 
-from forge.db.connection import Database
+from forge.db.connection import Database, required_row
 from forge.db.errors import translates_driver_errors
 from forge.db.repositories.approver_events import append_event, read_events
 from forge.errors import Conflict, NotFound
@@ -51,7 +51,7 @@ class ApproverRepository:
                    RETURNING id""",
                 (secret_name, psycopg2.Binary(sealed_seed)),
             )
-            secret_id = cur.fetchone()["id"]
+            secret_id = required_row(cur.fetchone())["id"]
             try:
                 cur.execute(
                     """INSERT INTO approvers (name, secret_id, enrolled_by) VALUES (%s, %s, %s)
@@ -89,6 +89,7 @@ class ApproverRepository:
         newest version, so N racing guesses get the numbers 1..N and none can slip past the limit. An attempt
         numbered past `max_failures` (an earlier failure still being checked) locks the approver at once."""
         with self.db.transaction() as cur:
+            # _WINDOW_OVER is this module's SQL; the values are bound.
             cur.execute(
                 f"""UPDATE approvers a SET
                       failed_attempts = CASE WHEN {_WINDOW_OVER} THEN 1 ELSE a.failed_attempts + 1 END,
@@ -96,7 +97,7 @@ class ApproverRepository:
                         CASE WHEN {_WINDOW_OVER} THEN now() ELSE a.failure_window_started_at END,
                       locked_at = CASE WHEN NOT {_WINDOW_OVER} AND a.failed_attempts >= %(max)s THEN now() END
                     WHERE a.name = %(name)s AND a.locked_at IS NULL AND a.deactivated_at IS NULL
-                    RETURNING a.failed_attempts, a.locked_at""",
+                    RETURNING a.failed_attempts, a.locked_at""",  # noqa: S608
                 {"name": name, "window": window.total_seconds(), "max": max_failures},
             )
             row = cur.fetchone()

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from psycopg2.extras import Json
 
-from forge.db.connection import Database
+from forge.db.connection import Database, required_row
 from forge.db.errors import translates_driver_errors
 from forge.db.repositories.keyset_page import newest_first
 from forge.errors import Conflict, NotFound
@@ -54,7 +54,7 @@ class JobRepository:
                     "SELECT * FROM forge_jobs WHERE requested_by = %s AND idempotency_key = %s",
                     (requested_by, idempotency_key),
                 )
-                existing = cur.fetchone()
+                existing = required_row(cur.fetchone())
                 if _stored_digest(existing) != digest:
                     raise Conflict(
                         f"Idempotency-Key {idempotency_key!r} was already used by {requested_by} for a different "
@@ -76,7 +76,7 @@ class JobRepository:
             raise NotFound(f"job {job_id} not found")
         return Job.model_validate(row)
 
-    def list(
+    def page(
         self,
         *,
         status: str | None = None,
@@ -121,7 +121,8 @@ class JobRepository:
 
     def finish(self, job_id: UUID, status: JobStatus, error: str | None = None) -> bool:
         """Move an unfinished job to a final status; False when it had already finished."""
-        assert status.finished
+        if not status.finished:
+            raise ValueError(f"{status} is not a final status")
         return (
             self.db.execute(
                 """UPDATE forge_jobs SET status = %s, error = %s, finished_at = now()
@@ -147,4 +148,6 @@ class JobRepository:
         return [Job.model_validate(r) for r in rows]
 
     def stats(self, days: int) -> dict[str, Any]:
-        return self.db.fetchone("SELECT get_forge_job_stats(%s) AS stats", (days,))["stats"]
+        row = required_row(self.db.fetchone("SELECT get_forge_job_stats(%s) AS stats", (days,)))
+        stats: dict[str, Any] = row["stats"]
+        return stats

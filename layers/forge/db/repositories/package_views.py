@@ -18,7 +18,7 @@ class PackageViews:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def list(
+    def page(
         self,
         *,
         cms: str | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg2.errors
 
-from forge.db.connection import Database
+from forge.db.connection import Database, required_row
 from forge.db.errors import translates_driver_errors
 from forge.models.package import RevocationListRow
 
@@ -39,7 +39,9 @@ class RevocationListRepository:
         )
 
     def next_version(self) -> int:
-        return int(self.db.fetchone("SELECT coalesce(max(version), 0) + 1 AS v FROM revocation_lists")["v"])
+        return int(
+            required_row(self.db.fetchone("SELECT coalesce(max(version), 0) + 1 AS v FROM revocation_lists"))["v"]
+        )
 
     def append(self, version: int, body: str, signature_b64: str, key_id: str, package_count: int) -> bool:
         """Store list `version`; False when another writer took that version first (the caller rebuilds)."""

@@ -131,8 +131,8 @@ def _object_like(php: PhpFile, node: Node, depth: int = 0) -> bool:
         return bool(values) and all(_object_like(php, v, depth + 1) for v in values)
     if kind == "object_creation_expression":
         return True
-    name = call_name(node) or method_name(node) or ""
-    return bool(name) and not name.startswith(STRING_RETURNING) and name not in STRING_CALLS
+    called = call_name(node) or method_name(node) or ""
+    return bool(called) and not called.startswith(STRING_RETURNING) and called not in STRING_CALLS
 
 
 def _fixed_array_callable(php: PhpFile, node: Node) -> bool:
@@ -241,7 +241,9 @@ def _forwards_method_name(node: Node) -> bool:
     if node.type != "variable_name":
         return False
     scope = enclosing_function(node)
-    name = scope.child_by_field_name("name") if scope is not None and scope.type == "method_declaration" else None
+    if scope is None or scope.type != "method_declaration":
+        return False
+    name = scope.child_by_field_name("name")
     if name is None or text(name).lower() not in ("__call", "__callstatic"):
         return False
     params = scope.child_by_field_name("parameters")

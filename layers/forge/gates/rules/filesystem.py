@@ -13,6 +13,7 @@ from forge.gates.php_ast import (
     arguments,
     binary_operator,
     call_name,
+    first_argument,
     line,
     method_name,
     string_literals,
@@ -22,8 +23,11 @@ from forge.gates.php_ast import (
 
 WRITERS = {"file_put_contents": 0, "fopen": 0, "copy": 1, "rename": 1, "move_uploaded_file": 1, "symlink": 1}
 WRITE_MODES = ("w", "a", "x", "c")
-PHP_EXTENSIONS = (".php", ".phtml", ".phar", ".php5", ".php7", ".phps", ".inc", ".htaccess", ".user.ini")
-PHP_EXTENSIONS = PHP_EXTENSIONS + (".php3", ".php4", ".php8", ".pht")
+# What PHP runs, and what tells a server to run something as PHP (.htaccess, .user.ini).
+PHP_EXTENSIONS = (
+    ".php", ".phtml", ".phar", ".php3", ".php4", ".php5", ".php7", ".php8", ".phps", ".pht", ".inc", ".htaccess",
+    ".user.ini",
+)  # fmt: skip
 # File objects opened like fopen(): new SplFileObject( $path, 'w' ).
 FILE_OBJECTS = frozenset({"splfileobject"})
 DOWNLOADERS = frozenset({"download_url", "wp_remote_get", "wp_safe_remote_get", "wp_remote_request", "curl_exec"})
@@ -110,8 +114,8 @@ def _writes_php(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
                     yield ctx.hit(rule, path, line(node), f"{name}() writes to a path taken from request data")
             elif method_name(node) in ("put_contents", "copy", "move") and node.type == "member_call_expression":
                 args = arguments(node)
-                target = args[1] if method_name(node) in ("copy", "move") and len(args) > 1 else (args or [None])[0]
-                if target is not None and _names_php_file(target, php):
+                written = args[1] if method_name(node) in ("copy", "move") and len(args) > 1 else first_argument(node)
+                if written is not None and _names_php_file(written, php):
                     yield ctx.hit(rule, path, line(node), f"WP_Filesystem {method_name(node)}() writes a PHP file")
 
 

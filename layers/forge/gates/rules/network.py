@@ -16,6 +16,7 @@ from forge.gates.php_ast import (
     arguments,
     call_name,
     enclosing_function,
+    first_argument,
     line,
     method_name,
     string_literals,
@@ -178,7 +179,7 @@ def _curl_targets(php: PhpFile, setopt: Node) -> list[Node | None]:
     """The URLs of the curl handles a curl_setopt() may configure: curl_init() calls in the same function."""
     scope = enclosing_function(setopt) or php.root
     inits = [n for n in walk(scope) if call_name(n) == "curl_init"]
-    return [(arguments(n) or [None])[0] for n in inits] or [None]
+    return [first_argument(n) for n in inits] or [None]
 
 
 def _addresses(php: PhpFile, node: Node, headers: bool) -> list[str]:
@@ -277,7 +278,7 @@ def _socket_sends(php: PhpFile) -> Iterator[tuple[Node, str, Node | None]]:
         for assigned in php.assignments.get(text(args[0]), []):
             opener = next((n for n in walk(assigned) if call_name(n) in SOCKET_FUNCTIONS), None)
             if opener is not None:
-                yield node, call_name(opener) or "", (arguments(opener) or [None])[0]
+                yield node, call_name(opener) or "", first_argument(opener)
                 break
 
 

@@ -107,9 +107,7 @@ def _php(ctx: ScanContext) -> Iterator[tuple[str, PhpFile]]:
 
 
 def _source(ctx: ScanContext, path: str) -> str:
-    # The file's bytes from the scan context (PhpFile.source is not reliable: php_ast's parse_php reuses the name
-    # `source` for a loop variable, so a file with a foreach loop gets a node there).
-    return ctx.files[path].decode("utf-8", "replace")
+    return ctx.php[path].source.decode("utf-8", "replace")
 
 
 def _calls(php: PhpFile) -> Iterator[tuple[Node, str]]:
@@ -151,30 +149,38 @@ def _direct_file_access(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
 
 def _discouraged(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in _php(ctx):
-        for node, name in _calls(php):
-            why = FORBIDDEN.get(name) or next((w for p, w in FORBIDDEN_PREFIXES.items() if name.startswith(p)), None)
-            if why:
-                yield ctx.hit(rule, path, line(node), f"{name}() is not allowed on WordPress.org: {why}")
-            elif name in DISCOURAGED:
-                yield ctx.hit(rule, path, line(node), f"{name}() is discouraged: {DISCOURAGED[name]}", Severity.WARNING)
-            elif name == "define":
-                args = arguments(node)
-                if args and string_value(args[0]) == "ALLOW_UNFILTERED_UPLOADS":
-                    yield ctx.hit(rule, path, line(node), "ALLOW_UNFILTERED_UPLOADS may not be defined by a plugin")
-        for node in walk(php.root):
-            if node.type == "object_creation_expression":
-                created = text(node).removeprefix("new").strip().split("(")[0].strip().lstrip("\\")
-                if created.lower() in RESTRICTED_CLASSES:
-                    yield ctx.hit(rule, path, line(node), f"new {created}: use $wpdb, not a database driver")
-            elif node.type in ("heredoc", "nowdoc"):
-                yield ctx.hit(rule, path, line(node), "heredoc/nowdoc syntax is not allowed (Plugin Check)")
-            elif node.type == "array_creation_expression":
-                yield from _slow_query_args(rule, ctx, path, node)
-            value = string_value(node) if node.type in ("string", "encapsed_string") else None
-            if value and LOCALHOST.search(value):
-                yield ctx.hit(rule, path, line(node), f"localhost URL in the plugin: {value[:60]}")
-            if value and FIVE_STAR.search(value):
-                yield ctx.hit(rule, path, line(node), "linking to 5-star reviews is not allowed")
+        yield from _discouraged_calls(rule, ctx, path, php)
+        yield from _discouraged_nodes(rule, ctx, path, php)
+
+
+def _discouraged_calls(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
+    for node, name in _calls(php):
+        why = FORBIDDEN.get(name) or next((w for p, w in FORBIDDEN_PREFIXES.items() if name.startswith(p)), None)
+        if why:
+            yield ctx.hit(rule, path, line(node), f"{name}() is not allowed on WordPress.org: {why}")
+        elif name in DISCOURAGED:
+            yield ctx.hit(rule, path, line(node), f"{name}() is discouraged: {DISCOURAGED[name]}", Severity.WARNING)
+        elif name == "define":
+            args = arguments(node)
+            if args and string_value(args[0]) == "ALLOW_UNFILTERED_UPLOADS":
+                yield ctx.hit(rule, path, line(node), "ALLOW_UNFILTERED_UPLOADS may not be defined by a plugin")
+
+
+def _discouraged_nodes(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
+    for node in walk(php.root):
+        if node.type == "object_creation_expression":
+            created = text(node).removeprefix("new").strip().split("(")[0].strip().lstrip("\\")
+            if created.lower() in RESTRICTED_CLASSES:
+                yield ctx.hit(rule, path, line(node), f"new {created}: use $wpdb, not a database driver")
+        elif node.type in ("heredoc", "nowdoc"):
+            yield ctx.hit(rule, path, line(node), "heredoc/nowdoc syntax is not allowed (Plugin Check)")
+        elif node.type == "array_creation_expression":
+            yield from _slow_query_args(rule, ctx, path, node)
+        value = string_value(node) if node.type in ("string", "encapsed_string") else None
+        if value and LOCALHOST.search(value):
+            yield ctx.hit(rule, path, line(node), f"localhost URL in the plugin: {value[:60]}")
+        if value and FIVE_STAR.search(value):
+            yield ctx.hit(rule, path, line(node), "linking to 5-star reviews is not allowed")
 
 
 def _slow_query_args(rule: Rule, ctx: ScanContext, path: str, node: Node) -> Iterator[Finding]:
@@ -254,20 +260,29 @@ def _remote(url: str, ctx: ScanContext) -> bool:
 
 def _enqueue(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, php in _php(ctx):
-        for node, name in _calls(php):
-            if name not in ENQUEUE_FUNCTIONS:
-                continue
-            args = arguments(node)
-            src = string_value(args[1]) if len(args) > 1 else None
-            if src and _remote(src, ctx):
-                yield ctx.hit(rule, path, line(node), f"{name}() loads {src[:60]} from another server (offloading)")
-            if name in SCRIPT_FUNCTIONS and len(args) > 1 and len(args) < 5:
-                message = f"{name}() sets no loading strategy or in_footer (Plugin Check enqueued_scripts_in_footer)"
-                yield ctx.hit(rule, path, line(node), message, Severity.WARNING)
+        yield from _enqueue_calls(rule, ctx, path, php)
         for node in walk(php.root):
             value = string_value(node) if node.type in ("string", "encapsed_string") else None
             if value and PRINTED_RESOURCE.search(value):
                 yield ctx.hit(rule, path, line(node), "script or stylesheet printed directly: enqueue it")
+    yield from _assets(rule, ctx)
+
+
+def _enqueue_calls(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) -> Iterator[Finding]:
+    for node, name in _calls(php):
+        if name not in ENQUEUE_FUNCTIONS:
+            continue
+        args = arguments(node)
+        src = string_value(args[1]) if len(args) > 1 else None
+        if src and _remote(src, ctx):
+            yield ctx.hit(rule, path, line(node), f"{name}() loads {src[:60]} from another server (offloading)")
+        if name in SCRIPT_FUNCTIONS and len(args) > 1 and len(args) < 5:
+            message = f"{name}() sets no loading strategy or in_footer (Plugin Check enqueued_scripts_in_footer)"
+            yield ctx.hit(rule, path, line(node), message, Severity.WARNING)
+
+
+def _assets(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
+    """React APIs React 19 removed, and the page-weight budget of the shipped scripts and styles."""
     sizes = {"js": 0, "css": 0}
     for path, data in ctx.files.items():
         suffix = PurePosixPath(path).suffix.lstrip(".").lower()

@@ -34,7 +34,7 @@ def main(step: Step, argv: Sequence[str]) -> int:
     guard_isolated_half()
     try:
         report = CHECKS[step](staged, work, SubprocessRunner(), limits_from_env())
-    except Exception as exc:  # the reporter turns this into the run's error; a traceback helps nobody here
+    except Exception as exc:  # noqa: BLE001 - the reporter turns it into the run's error; a traceback helps nobody here
         report = CheckReport(
             ok=False,
             summary=f"{step.value} checks could not run",

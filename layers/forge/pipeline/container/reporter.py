@@ -119,7 +119,7 @@ def _answer(workflow: WorkflowClient, token: str, result: StepResult | None, err
             workflow.send_failure(token, name, cause)
     except Conflict as exc:
         logger.warning("the workflow no longer waits for this task's answer", extra={"why": str(exc)})
-    except Exception:
+    except Exception:  # noqa: BLE001 - logged; the task exits non-zero and the stopped-task rule answers instead
         logger.exception("could not answer the workflow")
         return False
     return True
@@ -157,7 +157,7 @@ def execute_task(
             error = (type(exc).__name__, str(exc))
         except ForgeError as exc:
             error = ("StepFailed", str(exc))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - logged, and the workflow hears of it instead of waiting for ever
             logger.exception("container step crashed")
             error = (type(exc).__name__, f"internal error: {type(exc).__name__}: {exc}")
     return _answer(workflow, token, result, error)

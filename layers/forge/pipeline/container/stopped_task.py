@@ -17,7 +17,7 @@ from forge.errors import Conflict
 from forge.observability import emit_metric, logger
 from forge.ports.workflow import WorkflowClient
 
-TOKEN_VARIABLE = "FORGE_TASK_TOKEN"  # set by the ASL's ContainerOverrides (statemachine/forge.asl.json)
+TOKEN_VARIABLE = "FORGE_TASK_TOKEN"  # noqa: S105 - a variable name; set by the ASL's ContainerOverrides (statemachine/forge.asl.json)
 ERROR = "Forge.TaskStopped"
 Outcome = Literal["failed", "already answered", "no task token"]
 

@@ -21,9 +21,9 @@ from forge.ports.workflow import WorkflowClient
 # ECS credentials URI (the task role's keys) and the database secret's ARN.
 ISOLATED_BASE_ENV: dict[str, str] = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
-    "HOME": "/tmp",
+    "HOME": "/tmp",  # noqa: S108 - the isolated half's own /tmp (a tmpfs in bubblewrap, the task's volume)
     "LANG": "C.UTF-8",
-    "COMPOSER_HOME": "/tmp/composer",
+    "COMPOSER_HOME": "/tmp/composer",  # noqa: S108 - the same
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONUNBUFFERED": "1",
 }
@@ -47,7 +47,8 @@ def isolated_env(task_env: Mapping[str, str]) -> dict[str, str]:
 def _work_folder(staged: Path, identity: Identity) -> Path:
     """The only folder the unprivileged child may write: new, beside the staged input, owned by it. The staged
     input stays root's (readable, not writable), so the child cannot change what the reporter staged."""
-    os.chmod(staged.parent, 0o711)  # the per-run folder the reporter made (0700): traversable, not listable
+    # The per-run folder the reporter made (0700): traversable by the child, not listable.
+    os.chmod(staged.parent, 0o711)  # noqa: S103
     work = staged.parent / WORK
     work.mkdir(mode=0o700)
     os.chown(work, identity.uid, identity.gid)
