@@ -138,6 +138,9 @@ class PluginForgeStack(Stack):
         if (repo_root / KEY_ROTATION_HANDLER).is_file():
             rotate = self.functions.add(ROTATE_KEYS, ROTATE_KEYS_SPEC)
             self.signing.grant_rotate(rotate)
+            # What an operator invokes to rotate or mark a key compromised (docs/runbook.md): the database is out of
+            # the CLI's reach in AWS.
+            CfnOutput(self, "RotateKeysFunction", value=rotate.function_name)
         else:
             # Said loudly (a synth warning, and the infra tests check it), never silently dropped.
             Annotations.of(self).add_warning_v2(

@@ -136,3 +136,53 @@ def test_the_rotation_handler_registers_first_waits_for_the_key_to_sign_and_rota
     # The new key signed (the probes through) before it was registered; the refused probes were waited out.
     assert denied["left"] == 0
     assert kms_calls.index("Sign") < kms_calls.index(next(c for c in kms_calls if c.endswith("Alias")))
+
+
+def test_an_operator_marks_a_key_compromised_through_the_rotation_function(
+    synth: Synth, db: Database, db_dsn: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """In AWS the database is in isolated subnets, out of `forge keys compromise`'s reach: the rotation function (the
+    stack's output RotateKeysFunction, `aws lambda invoke`) marks a key compromised, replaces it when it was active,
+    and republishes keys.json, so merchants refuse what it signed (docs/runbook.md)."""
+    keys = KeyRepository(db)
+    outputs = synth.template.to_json()["Outputs"]
+    assert outputs["RotateKeysFunction"]["Value"] == {"Ref": synth.logical_id(synth.stack.functions.all[ROTATE_KEYS])}
+    monkeypatch.setattr(kms_signer, "PROBE_INTERVAL_SECONDS", 0.01)
+    with mock_aws():
+        kms = boto3.client("kms", region_name=REGION)
+        initial = kms.create_key(
+            KeySpec="ECC_NIST_P256",
+            KeyUsage="SIGN_VERIFY",
+            Tags=[{"TagKey": kms_signer.SIGNING_KEY_TAG, "TagValue": "alias/PluginForge-signing"}],
+        )["KeyMetadata"]["Arn"]
+        secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name="forge-db", SecretString=json.dumps(database_secret(db_dsn))
+        )["ARN"]
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="marketplace")
+        stack = synth.stack
+        deployed = {
+            stack.resolve(stack.database.secret.secret_arn)["Ref"]: secret,
+            synth.logical_id(stack.artifacts.bucket): "artifacts",
+            synth.logical_id(stack.artifacts.marketplace): "marketplace",
+            f"{synth.logical_id(stack.signing.key)}.Arn": initial,
+        }
+        environment = function_environment(synth, ROTATE_KEYS, deployed)
+        context = LambdaContext("rotate-keys", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:rotate-keys")
+        with deployed_environment(monkeypatch, environment, tmp_path / "home"):
+            handler = load_handler(ROTATE_KEYS).handler
+            first = handler({}, context)  # an operator's rotation: no "reason": "scheduled", so never skipped
+            leaked = first["key_id"]
+            done = handler({"compromise": {"key_id": leaked, "reason": "key material leaked in a log"}}, context)
+            refused = handler({"compromise": {"key_id": leaked, "reason": ""}}, context)
+        published = json.loads(s3.get_object(Bucket="marketplace", Key="keys.json")["Body"].read())
+
+    assert done["compromised_key_id"] == leaked
+    assert done["replacement_key_id"] not in (None, leaked)
+    assert keys.get(leaked).status == "compromised"
+    active = keys.active()
+    assert active is not None
+    assert active.key_id == done["replacement_key_id"]
+    statuses = {entry["key_id"]: entry["status"] for entry in published["keys"]}
+    assert statuses[leaked] == "compromised"
+    assert refused == {"error": "ForgeError", "message": "marking a key compromised needs a reason"}
