@@ -88,6 +88,17 @@ SECURITY_SIGNALS = {
         "ApprovalVerificationFailure",
         "Approval rows that do not verify (forged, copied or tampered) reached an approval or Publish: investigate",
     ),
+    "forge_signing_key_compromises_total": (
+        "SigningKeyCompromised",
+        "A signing key was marked compromised: everyone who can must know, and what it signed must be reviewed",
+    ),
+}
+# Not attacks, but a job would otherwise wait out its step's timeout unnoticed: one occurrence pages someone too.
+OPERATIONAL_SIGNALS = {
+    "forge_tasks_stopped_unreported_total": (
+        "TaskStoppedUnreported",
+        "A Build/Test/Sandbox Fargate task stopped without reporting (image pull, OOM kill, crash): its job failed",
+    ),
 }
 
 
@@ -135,7 +146,7 @@ class Observability(Construct):
             )
             alarm.add_alarm_action(actions.SnsAction(self.topic))
             self.alarms[key] = alarm
-        for metric_name, (name, description) in SECURITY_SIGNALS.items():
+        for metric_name, (name, description) in {**SECURITY_SIGNALS, **OPERATIONAL_SIGNALS}.items():
             alarm = cloudwatch.Alarm(
                 self,
                 f"{name}Alarm",

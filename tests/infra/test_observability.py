@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from infra.context import METRICS_NAMESPACE, SERVICE
-from infra.observability import GAUGES, MFA_LOCKOUT_ALARM, SECURITY_SIGNALS, SLOS
+from infra.observability import GAUGES, MFA_LOCKOUT_ALARM, OPERATIONAL_SIGNALS, SECURITY_SIGNALS, SLOS
 from infra.stack import REPO_ROOT
 from tests.infra.synthesis import Synth
 
@@ -36,7 +36,7 @@ def _metric_stats(alarm: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_one_alarm_per_slo_with_the_seeds_thresholds(synth: Synth) -> None:
     alarms = _alarms(synth)
-    assert len(alarms) == len(SLOS) + len(SECURITY_SIGNALS) == 6
+    assert len(alarms) == len(SLOS) + len(SECURITY_SIGNALS) + len(OPERATIONAL_SIGNALS) == 8
     by_metric = {}
     for alarm in alarms.values():
         for stat in _metric_stats(alarm):

@@ -83,9 +83,15 @@ def compromise_key(deps: PipelineDeps, key_id: str, reason: str) -> Compromise:
     replacement = deps.new_key() if target.status == "active" else None
     deps.repos.key_compromises.mark(key_id, reason)
     version = publish_trust_files(deps, new_list=True)
-    emit_metric("forge_signing_key_compromises_total", 1, backend=target.backend)
+    # No dimension: the alarm matches the whole dimension set, and the backend is in the log line.
+    emit_metric("forge_signing_key_compromises_total", 1)
     logger.warning(
         "signing key marked compromised",
-        extra={"key_id": key_id, "reason": reason, "replacement_key_id": replacement.key_id if replacement else None},
+        extra={
+            "key_id": key_id,
+            "backend": target.backend,
+            "reason": reason,
+            "replacement_key_id": replacement.key_id if replacement else None,
+        },
     )
     return Compromise(key=keys.get(key_id), reason=reason, replacement=replacement, revocation_list_version=version)
