@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from forge.cms import get_platform
 from forge.gates import scan
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan" / "rules"
@@ -34,7 +35,7 @@ EXPECTED_ERRORS = {
     "wporg.readme": 5,
     "wporg.text-domain": 3,
     "wporg.trademark": 2,
-    # Issue 14: the rest of Plugin Check's offline checks (forge/gates/rules/plugin_check_code.py).
+    # Issue 14: the rest of Plugin Check's offline checks (forge/cms/woocommerce/rules/plugin_check_code.py).
     "wporg.direct-file-access": 2,
     "wporg.discouraged": 10,
     "wporg.direct-db": 2,
@@ -51,8 +52,12 @@ EXPECTED_ERRORS = {
 TOOL_RULES = frozenset({"phpcs"})
 
 
+# The platforms' own rule families (forge.cms.<platform>: analyser_rules) run beside the registry's.
+PLATFORM_RULES = tuple(rule for name in ("woocommerce",) for rule in get_platform(name).analyser_rules)
+
+
 def errors_of(rule: str, kind: str) -> list[str]:
-    report = scan(FIXTURES / rule / kind, HOSTS, only=[rule])
+    report = scan(FIXTURES / rule / kind, HOSTS, only=[rule], platform_rules=PLATFORM_RULES)
     return [f"{f.rule} {f.path}:{f.line} {f.message}" for f in report.errors]
 
 

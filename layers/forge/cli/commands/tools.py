@@ -34,11 +34,11 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
         force: Annotated[bool, typer.Option(help="Write into a non-empty folder")] = False,
     ) -> None:
         """Generate a plugin's source from a spec (no build, no database)."""
+        from forge.cms.spec_acceptance import accept_spec_file
         from forge.generation.template_provider import TemplateProvider
-        from forge.models.spec import load_spec
         from forge.packaging.archive import write_tree
 
-        parsed = load_spec(spec, settings_or_exit().allowed_hosts)
+        parsed = accept_spec_file(spec, settings_or_exit().allowed_hosts)
         if out.exists() and any(out.iterdir()) and not force:
             raise ForgeError(f"{out} is not empty; choose another folder or pass --force")
         result = TemplateProvider().generate(parsed)
