@@ -47,13 +47,20 @@ EXPECTED_ERRORS = {
     "wporg.i18n": 2,
     "wporg.privacy": 0,  # warnings only (as in Plugin Check, where it is experimental): see test_plugin_check_offline
     "phpcs": 3,
+    # Issue 15: PrestaShop Addons' validator, the PrestaShop platform's rule family (forge/cms/prestashop/rules/).
+    "addons.structure": 2,
+    "addons.index-guard": 2,
+    "addons.license-header": 2,
+    "addons.forbidden": 3,
+    "addons.exit": 2,
+    "addons.tpl-escape": 2,
 }
 # The rules that run an external tool: their fixture tests are integration tests.
 TOOL_RULES = frozenset({"phpcs"})
 
 
 # The platforms' own rule families (forge.cms.<platform>: analyser_rules) run beside the registry's.
-PLATFORM_RULES = tuple(rule for name in ("woocommerce",) for rule in get_platform(name).analyser_rules)
+PLATFORM_RULES = tuple(rule for name in ("woocommerce", "prestashop") for rule in get_platform(name).analyser_rules)
 
 
 def errors_of(rule: str, kind: str) -> list[str]:

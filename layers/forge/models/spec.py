@@ -33,7 +33,7 @@ RELEASE_VERSION = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
 ALLOWED_API_HOSTS = "allowed_api_hosts"
 
 
-Platform = Literal["woocommerce"]
+Platform = Literal["woocommerce", "prestashop"]
 
 
 class _Strict(BaseModel):
@@ -83,6 +83,10 @@ PLATFORM_FIELDS: Mapping[str, PlatformFields] = {
     "woocommerce": PlatformFields(
         ranges={"platform": ("8.0", "9.3"), "wordpress": ("6.2", "6.5")},
         features={"refunds": True, "webhooks": True, "blocks_checkout": True},
+    ),
+    "prestashop": PlatformFields(
+        ranges={"platform": ("1.7.8", "8.1")},
+        features={"refunds": True, "webhooks": True},
     ),
 }
 OPTIONAL_RANGES = ("php",)

@@ -41,18 +41,8 @@ BUILT_IN_SETTINGS = (
     "webhook_secret",
 )
 
-# ISO 4217 minor-unit exponents that differ from the usual 2. The API takes integer minor units, and
-# sending 100x the price of an XOF order is the classic bug this table exists to prevent.
-MINOR_UNIT_EXPONENTS: dict[str, int] = {
-    **dict.fromkeys(
-        (
-            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
-            "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
-        ),
-        0,
-    ),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-}  # fmt: skip
+# ISO 4217 minor-unit exponents that differ from the usual 2 (the provider API takes integer minor units).
+MINOR_UNIT_EXPONENTS = provider_api.MINOR_UNIT_EXPONENTS
 
 METHOD_LABELS = {
     "card": "Cards",
@@ -110,24 +100,7 @@ def _extra_settings(spec: PluginSpec) -> list[dict[str, Any]]:
 
 
 def _provider_values() -> dict[str, Any]:
-    """What the templates take from the provider API document (forge/cms/provider_api/openapi.yaml), so the code
-    and the document cannot drift apart."""
-    signature = provider_api.signature_scheme()
-    if (signature["algorithm"], signature["encoding"], signature["signed-payload"]) != (
-        "HMAC-SHA256",
-        "hex-lowercase",
-        "{timestamp}.{body}",
-    ):
-        raise ForgeError("the webhook template implements hex HMAC-SHA256 of '{timestamp}.{body}' only")
-    return {
-        "signature_header": signature["signature-header"],
-        "timestamp_header": signature["timestamp-header"],
-        "tolerance": int(signature["tolerance-seconds"]),
-        "idempotency_header": provider_api.idempotency_header(),
-        "key_prefixes": provider_api.key_prefixes(),
-        "links": provider_api.dashboard_payment_links(),
-        "webhook_events": sorted(provider_api.compiled()["webhooks"]),
-    }
+    return provider_api.template_values()
 
 
 def _unused_currency(spec: PluginSpec) -> str:
