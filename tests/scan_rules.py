@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from forge.cms import get_platform
 from forge.gates import scan
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan" / "rules"
@@ -34,7 +35,7 @@ EXPECTED_ERRORS = {
     "wporg.readme": 5,
     "wporg.text-domain": 3,
     "wporg.trademark": 2,
-    # Issue 14: the rest of Plugin Check's offline checks (forge/gates/rules/plugin_check_code.py).
+    # Issue 14: the rest of Plugin Check's offline checks (forge/cms/woocommerce/rules/plugin_check_code.py).
     "wporg.direct-file-access": 2,
     "wporg.discouraged": 10,
     "wporg.direct-db": 2,
@@ -46,13 +47,24 @@ EXPECTED_ERRORS = {
     "wporg.i18n": 2,
     "wporg.privacy": 0,  # warnings only (as in Plugin Check, where it is experimental): see test_plugin_check_offline
     "phpcs": 3,
+    # Issue 15: PrestaShop Addons' validator, the PrestaShop platform's rule family (forge/cms/prestashop/rules/).
+    "addons.structure": 2,
+    "addons.index-guard": 2,
+    "addons.license-header": 2,
+    "addons.forbidden": 3,
+    "addons.exit": 2,
+    "addons.tpl-escape": 2,
 }
 # The rules that run an external tool: their fixture tests are integration tests.
 TOOL_RULES = frozenset({"phpcs"})
 
 
+# The platforms' own rule families (forge.cms.<platform>: analyser_rules) run beside the registry's.
+PLATFORM_RULES = tuple(rule for name in ("woocommerce", "prestashop") for rule in get_platform(name).analyser_rules)
+
+
 def errors_of(rule: str, kind: str) -> list[str]:
-    report = scan(FIXTURES / rule / kind, HOSTS, only=[rule])
+    report = scan(FIXTURES / rule / kind, HOSTS, only=[rule], platform_rules=PLATFORM_RULES)
     return [f"{f.rule} {f.path}:{f.line} {f.message}" for f in report.errors]
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from forge.cli.client import spec_payload
+from forge.cms.woocommerce.generation_brief import FORGE_OWNED
 from forge.config import get_settings
 from forge.db.connection import Database
 from forge.db.repositories.audit import AuditRepository
-from forge.generation.llm_provider import FORGE_OWNED
 from forge.generation.template_provider import TemplateProvider
 from forge.local.runtime import LocalRuntime
 from forge.models.spec import load_spec

@@ -22,7 +22,7 @@ README_MAX_WORDS = 1000
 REPO_FOLDERS = ("docs", "functions", "infra", "layers", "tests", "bench", "scripts", "statemachine", "examples")
 REPO_PATH = re.compile(r"`((?:" + "|".join(REPO_FOLDERS) + r")/[^`\s]*)`")
 # ...except these, which name a file of every generated plugin.
-PLUGIN_PATHS = {"tests/stubs.php"}
+PLUGIN_PATHS = {"tests/stubs.php", "tests/prestashop-standin.php"}
 
 
 def _text(path: Path) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forge.gates.context import Rule
 from forge.models.results import CompatibilityRow, TestRow
 from forge.models.spec import PluginSpec
 
@@ -28,7 +29,7 @@ class Command:
 
 
 @dataclass(frozen=True)
-class SiteRun:
+class PlatformRun:
     """One run of the plugin inside a real install of its platform (one platform version)."""
 
     cms_version: str
@@ -36,7 +37,7 @@ class SiteRun:
     summary: str
     log: str
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
-    # plugin_contract_tests rows for the checks that are contracts (the money contracts run against the site).
+    # plugin_contract_tests rows for the checks that are contracts (the money contracts run against the platform).
     contract_rows: list[TestRow] = field(default_factory=list)
 
 
@@ -49,34 +50,55 @@ class SuiteOutcome:
     log: str
 
 
+def no_spec_rules(data: Mapping[str, Any]) -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class Platform:
+    """Everything the pipeline steps know about a platform; they never name one. A platform folder defines one
+    `PLATFORM` in its `platform.py`."""
+
     name: str
     # spec -> source tree (deterministic, offline).
     render: Callable[[PluginSpec], SourceTree]
-    # The plugin's main file inside the tree (the one with the plugin headers).
+    # The plugin's main file inside the tree (the one the platform loads first).
     main_file: Callable[[PluginSpec], str]
-    # Build: commands that must all exit 0; `php_files` names every PHP file, each is linted.
+    # Build: the platform gets every path of the tree and returns the commands that must all exit 0 (its
+    # toolchain: linters, manifest validators).
     build_commands: Callable[[list[str]], list[Command]]
     # Test: one command writing JUnit XML to the path it is given.
     test_command: Callable[[str], Command]
-    # Sandbox: files of the forge's own (stand-ins, harness), keyed by their path in the working directory
-    # (so under `sandbox/`), and the command
-    # that loads the plugin against them. The command must exit 0 and print nothing on stderr.
+    # Sandbox with stand-ins: files of the forge's own (stand-ins, harness), keyed by their path in the working
+    # directory (so under `sandbox/`), and the command that loads the plugin against them. The command must exit 0
+    # and print nothing on stderr.
     sandbox_files: Callable[[], Mapping[str, bytes]]
     sandbox_command: Callable[[PluginSpec], Command]
-    # Real-platform sandbox (optional). `stage_site` runs in the trusted half: it copies what the site needs into
-    # the staged input and returns what the isolated half needs to know (JSON-able; {"error": ...} when the
-    # platform builds are missing). `run_site` runs in the isolated half, one SiteRun per platform version:
-    # (spec, staged input (read-only), work folder holding plugin/, what stage_site returned, limits).
-    stage_site: Callable[[PluginSpec, Path, str | None], dict[str, Any]] | None = None
-    run_site: Callable[[PluginSpec, Path, Path, dict[str, Any], Any], list[SiteRun]] | None = None
+    # Real-platform sandbox (optional). `stage_platform` runs in the trusted half: it copies what the real platform
+    # needs into the staged input and returns what the isolated half needs to know (JSON-able; {"error": ...} when
+    # the platform's builds are missing). `run_platform` runs in the isolated half, one PlatformRun per platform
+    # version: (spec, staged input (read-only), work folder holding plugin/, what stage_platform returned, limits).
+    stage_platform: Callable[[PluginSpec, Path], dict[str, Any]] | None = None
+    run_platform: Callable[[PluginSpec, Path, Path, dict[str, Any], Any], list[PlatformRun]] | None = None
     # Contract suites (optional), run by the Test step after the plugin's own tests:
     # (spec, working directory holding plugin/, isolated runner, limits, allowlisted hosts) -> SuiteOutcome.
     contract_suites: Callable[[PluginSpec, Path, Any, Any, list[str]], SuiteOutcome] | None = None
     # Why the platform's sandbox could not test a spec (optional): problems, each naming its field; the spec is refused
-    # when it is accepted (forge.cms.refuse_untestable).
+    # when it is accepted (forge.cms.refuse_untestable, from forge.cms.spec_acceptance).
     untestable: Callable[[PluginSpec], list[str]] | None = None
+    # The platform's own analyser rule families (its marketplace's review rules), run by the Build step's scan
+    # beside the platform-neutral ones of forge.gates.registry.
+    analyser_rules: tuple[Rule, ...] = ()
+    # The platform's own spec rules (its marketplace's naming rules, ...), on the raw spec data: one message per
+    # problem, each starting with the field it is about ("slug: ...").
+    check_spec: Callable[[Mapping[str, Any]], list[str]] = no_spec_rules
+    # What the published JSON Schema adds for a spec naming this platform (a JSON Schema `then` clause).
+    spec_schema: Mapping[str, Any] = field(default_factory=dict)
+    # LLM generation: (role line, requirements) of the system prompt, the files the model must write besides the
+    # main file, and the files the forge writes itself (stand-ins, binaries): the model may not.
+    generation_brief: tuple[str, str] = ("", "")
+    generated_required: tuple[str, ...] = ()
+    forge_owned: tuple[str, ...] = ()
     # Paths (fnmatch patterns) that never go into the distributable zip.
     dist_exclude: tuple[str, ...] = field(default_factory=tuple)
     folder: Path = Path()

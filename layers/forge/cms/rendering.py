@@ -53,6 +53,11 @@ def php_comment(value: object) -> Escaped:
     return Escaped(one_line(value).replace("*/", "* /").replace("?>", "? >"))
 
 
+def smarty_comment(value: object) -> Escaped:
+    """Text inside a Smarty `{* *}` comment, one line: `*}` would close it and turn the rest into template tags."""
+    return Escaped(one_line(value).replace("*}", "* }"))
+
+
 def html(value: object) -> Escaped:
     return Escaped(str(markupsafe.escape(_text(value))))
 
@@ -92,6 +97,7 @@ def _finalize(value: object) -> object:
 FILTERS = {
     "php_sq": php_sq,
     "php_comment": php_comment,
+    "smarty_comment": smarty_comment,
     "html": html,
     "readme": readme,
     "json": json_value,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,7 +10,6 @@ from pathlib import Path
 from forge.gates.findings import Finding, Severity
 from forge.gates.php_ast import PhpFile, Plugin, parse_php
 
-PLUGIN_NAME_HEADER = re.compile(rb"^[ \t/*#@]*Plugin Name:", re.M)
 # Every extension a web server may hand to PHP, not only .php: a shell saved as .php7 or .pht still runs.
 PHP_SOURCE_EXTENSIONS = (".php", ".phtml", ".inc", ".php3", ".php4", ".php5", ".php7", ".php8", ".pht", ".phps")
 
@@ -40,20 +38,10 @@ class ScanContext:
         return parsed
 
     @cached_property
-    def main_file(self) -> str | None:
-        """The root-level PHP file holding the `Plugin Name:` header, as WordPress finds it."""
-        for path in sorted(self.files):
-            if "/" not in path and path.endswith(".php") and PLUGIN_NAME_HEADER.search(self.files[path][:8192]):
-                return path
-        return None
-
-    @cached_property
     def slug(self) -> str:
-        if self.slug_override:
-            return self.slug_override
-        if self.main_file:
-            return self.main_file.removesuffix(".php")
-        return self.root.resolve().name
+        """The plugin's slug: the one the scan was given, else the folder's name (a platform's rules may know
+        better, e.g. from the plugin's main file)."""
+        return self.slug_override or self.root.resolve().name
 
     def host_allowed(self, host: str) -> bool:
         host = host.lower().rstrip(".")

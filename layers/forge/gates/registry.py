@@ -1,8 +1,11 @@
-"""Every rule the analyser runs, in one place. Adding a rule family = one module + one line here."""
+"""Every platform-neutral rule the analyser runs, in one place. Adding a rule family = one module + one line here.
+
+A platform's own rule families (a marketplace's review rules) come from its folder: `Platform.analyser_rules`,
+handed to `scan()` beside these."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from forge.gates.context import Rule
 from forge.gates.rules import (
@@ -14,8 +17,6 @@ from forge.gates.rules import (
     network,
     obfuscation,
     phpcs,
-    plugin_check,
-    plugin_check_code,
     privilege,
     secrets,
 )
@@ -30,19 +31,17 @@ FAMILIES = (
     secrets,
     obfuscation,
     files,
-    plugin_check,
-    plugin_check_code,
     phpcs,
 )
 RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 
 
-def rule_ids() -> list[str]:
-    return [rule.id for rule in RULES]
+def rule_ids(platform_rules: Sequence[Rule] = ()) -> list[str]:
+    return [rule.id for rule in (*RULES, *platform_rules)]
 
 
-def unknown_selections(selected: Iterable[str]) -> list[str]:
+def unknown_selections(selected: Iterable[str], platform_rules: Sequence[Rule] = ()) -> list[str]:
     """The entries of a `--rule` selection that match no rule id or id prefix (a typo would otherwise run nothing
     and pass)."""
-    ids = rule_ids()
+    ids = rule_ids(platform_rules)
     return [s for s in selected if not any(rule_id == s or rule_id.startswith(s) for rule_id in ids)]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from forge.errors import ForgeError
-from forge.gates.context import ScanContext
+from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, ScanReport, Severity
 from forge.gates.registry import RULES, rule_ids, unknown_selections
 
@@ -46,9 +46,11 @@ def scan(
     slug: str | None = None,
     only: Iterable[str] | None = None,
     exclude: Iterable[str] = (),
+    platform_rules: Sequence[Rule] = (),
 ) -> ScanReport:
     """Scan a plugin folder. `only` limits the run to rule ids (or id prefixes such as `exec.`); `exclude`
-    (fnmatch patterns, as the platform's dist_exclude) leaves out files that never ship."""
+    (fnmatch patterns, as the platform's dist_exclude) leaves out files that never ship; `platform_rules` (the
+    platform's analyser_rules) run after the platform-neutral ones."""
     if not root.is_dir():
         raise ForgeError(f"{root} is not a folder")
     files, findings = _read_tree(root, tuple(exclude))
@@ -56,13 +58,14 @@ def scan(
         root=root, files=files, allowed_hosts=frozenset(h.lower() for h in allowed_hosts), slug_override=slug
     )
     selected = tuple(only or ())
-    if unknown := unknown_selections(selected):
-        raise ForgeError(f"unknown rule id or prefix: {', '.join(unknown)} (known: {', '.join(rule_ids())})")
+    if unknown := unknown_selections(selected, platform_rules):
+        known = ", ".join(rule_ids(platform_rules))
+        raise ForgeError(f"unknown rule id or prefix: {', '.join(unknown)} (known: {known})")
     for path, php in ctx.php.items():
         if php.has_syntax_errors:
             message = "tree-sitter could not parse all of this file; rules saw a partial tree"
             findings.append(_whole_file("php.parse", path, message, Severity.WARNING))
-    for rule in RULES:
+    for rule in (*RULES, *platform_rules):
         if selected and not any(rule.id == s or rule.id.startswith(s) for s in selected):
             continue
         findings.extend(rule.check(rule, ctx))

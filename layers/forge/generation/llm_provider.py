@@ -12,9 +12,6 @@ from forge.generation.prompts import build_prompt
 from forge.generation.template_provider import tree_listing
 from forge.models.spec import PluginSpec
 
-# Written by the forge, not the model: the WordPress/WooCommerce stand-ins the tests and sandbox share.
-FORGE_OWNED = ("tests/stubs.php",)
-
 
 class LlmProvider:
     repairs = True
@@ -40,9 +37,10 @@ class LlmProvider:
         # Recorded before validation: a rejected answer is evidence too.
         self.audit(answer.model_version, prompt.audit_text(), answer.raw, {**meta, **answer.metadata})
 
-        tree = validate_files(answer.content, required=(platform.main_file(spec), "readme.txt"), reserved=FORGE_OWNED)
+        required = (platform.main_file(spec), *platform.generated_required)
+        tree = validate_files(answer.content, required=required, reserved=platform.forge_owned)
         rendered = platform.render(spec)
-        tree.update({path: rendered[path] for path in FORGE_OWNED if path in rendered})
+        tree.update({path: rendered[path] for path in platform.forge_owned if path in rendered})
         problems = php_lint(tree, self.runner) if self.lint else []
         if problems:
             raise RejectedOutput(problems)

@@ -5,31 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from forge.cms import get_platform
 from forge.generation import Feedback
 from forge.models.spec import PluginSpec
 
 MAX_LOG_CHARS = 20_000
 MAX_PREVIOUS_CHARS = 400_000
 
-SYSTEM = """You write production-grade WooCommerce payment gateway plugins for the Molam payment API.
-Answer ONLY with the JSON object {"files": [{"path": "...", "content": "..."}]} holding every file of the plugin.
-Paths are relative POSIX paths inside the plugin folder; no hidden files, no binaries.
-The plugin must:
-- have a main file "<slug>.php" with complete headers (Plugin Name, Version, Requires at least, Requires PHP,
-  WC requires at least, WC tested up to, License: GPL-2.0-or-later, Text Domain = slug);
-- ship readme.txt in WordPress.org format, with an external-services section saying what is sent to the Molam API
-  and linking its terms and privacy policy, plus uninstall.php and composer.json;
-- subclass WC_Payment_Gateway, register it on woocommerce_payment_gateways, provide a settings form,
-  implement process_payment() calling the API with wp_remote_post() (API key from the settings or the
-  environment, never in code) and process_refund() when refunds are enabled;
-- expose a REST webhook verifying an HMAC-SHA256 signature with a timestamp tolerance and ignoring replays,
-  and move orders through their statuses accordingly;
-- declare HPOS (custom_order_tables) and cart_checkout_blocks compatibility and include a blocks integration class;
-- be translatable (text domain = slug) and escape output, sanitise input, check capabilities and nonces;
-- include PHPUnit tests in tests/ (bootstrap tests/bootstrap.php, configuration phpunit.xml.dist) covering payment,
-  refund, and webhook accept/reject/replay. The forge adds tests/stubs.php (stand-ins for WordPress and WooCommerce
-  functions); tests/bootstrap.php must define ABSPATH, require __DIR__ . '/stubs.php' and the main file.
-Every PHP file must pass `php -l` on PHP 7.4 and 8.x."""
+# Between the platform's role line and its requirements (Platform.generation_brief): the answer's shape.
+ANSWER_FORMAT = (
+    'Answer ONLY with the JSON object {"files": [{"path": "...", "content": "..."}]} holding every file of the '
+    "plugin.\n"
+    "Paths are relative POSIX paths inside the plugin folder; no hidden files, no binaries."
+)
 
 
 @dataclass(frozen=True)
@@ -56,8 +44,9 @@ def _previous_files(feedback: Feedback) -> str:
 
 
 def build_prompt(spec: PluginSpec, feedback: Feedback | None = None) -> Prompt:
+    platform = get_platform(spec.platform)
     spec_json = json.dumps(spec.model_dump(mode="json"), indent=2, sort_keys=True)
-    user = f"Plugin spec (JSON):\n{spec_json}\n\nMain file: {spec.slug}.php"
+    user = f"Plugin spec (JSON):\n{spec_json}\n\nMain file: {platform.main_file(spec)}"
     if feedback is not None:
         logs = feedback.logs[-MAX_LOG_CHARS:]
         user += (
@@ -67,4 +56,5 @@ def build_prompt(spec: PluginSpec, feedback: Feedback | None = None) -> Prompt:
         if feedback.previous:
             user += f"\nYour previous files:\n{_previous_files(feedback)}\n"
         user += "\nAnswer with the complete corrected plugin (every file, not a diff)."
-    return Prompt(system=SYSTEM, user=user)
+    role, requirements = platform.generation_brief
+    return Prompt(system=f"{role}\n{ANSWER_FORMAT}\n{requirements}", user=user)

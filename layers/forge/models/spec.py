@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -15,43 +16,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic_core import ErrorDetails
 
 from forge.errors import SpecError
-from forge.gates.rules.plugin_check import FOR_USE_EXCEPTIONS, PORTMANTEAUS, TRADEMARKS, trademark_in
-from forge.gates.rules.plugin_check import VERSION as WPORG_VERSION
 
 SEMVER = (
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
 DOTTED_VERSION = r"^\d+(\.\d+){0,2}$"
-# WordPress.org usernames as readme.txt's Contributors lists them (the profile slug: lower case).
-WPORG_USERNAME = r"^[a-z0-9][a-z0-9_.-]{0,59}$"
+# Marketplace usernames (WordPress.org's profile slug, PrestaShop Addons' seller): lower case.
+MARKETPLACE_USERNAME = r"^[a-z0-9][a-z0-9_.-]{0,59}$"
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SCHEMA_ID = "https://plugin-forge.molam.com/schemas/plugin-spec.schema.json"
-# The Build gate (wporg.headers) wants a dotted number in the Version header, so of SemVer only
-# MAJOR.MINOR.PATCH survives: a pre-release or build suffix would be refused after generation.
+# The marketplaces' build gates want a dotted number as the version, so of SemVer only MAJOR.MINOR.PATCH survives:
+# a pre-release or build suffix would be refused after generation.
 RELEASE_VERSION = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
 # The validation context key holding the API host allowlist: PluginSpec.model_validate(data, context=...).
 ALLOWED_API_HOSTS = "allowed_api_hosts"
 
 
-def _trademark_pattern() -> str:
-    """The gate's trademark rule (forge.gates plugin_check) as one JSON Schema regex, for the published schema."""
-    # The terms are slug characters only, so they go in unescaped: "\-" is not valid in ECMA-262 unicode regexes.
-    if not all(re.fullmatch(r"[a-z0-9-]+", t) for t in (*TRADEMARKS, *PORTMANTEAUS)):
-        raise ValueError("trademark terms must be slug characters")
-    prefixes = [t for t in TRADEMARKS if t.endswith("-")] + list(PORTMANTEAUS)
-    anywhere = [t for t in TRADEMARKS if not t.endswith("-") and t not in FOR_USE_EXCEPTIONS]
-    # A for-use term may only close the slug as "-for-<term>" and appear nowhere else.
-    for_use = [f"{t}(?!$)|(?<!-for-){t}$" for t in FOR_USE_EXCEPTIONS]
-    return f"^(?:{'|'.join(prefixes)})|{'|'.join(anywhere + for_use)}"
-
-
-def _sanitize_title(name: str) -> str:
-    # WordPress's sanitize_title(), as the gate applies it to the Plugin Name header.
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
-Platform = Literal["woocommerce"]
+Platform = Literal["woocommerce", "prestashop"]
 
 
 class _Strict(BaseModel):
@@ -74,16 +56,68 @@ class VersionRange(_Strict):
 
 
 class Compatibility(_Strict):
-    platform: VersionRange = VersionRange(min="8.0", tested="9.3")
-    # The oldest WordPress the sandbox's WooCommerce activates on (forge.cms.woocommerce.sandbox_versions).
-    wordpress: VersionRange = VersionRange(min="6.5", tested="6.5")
+    # Each platform's ranges are named in PLATFORM_FIELDS; a range the platform has no use for is refused.
+    platform: VersionRange | None = None
+    wordpress: VersionRange | None = None
     php: VersionRange = VersionRange(min="7.4", tested="8.3")
 
 
 class Features(_Strict):
     refunds: bool = True
     webhooks: bool = True
-    blocks_checkout: bool = True
+    # WooCommerce's block-based checkout; None on a platform without one.
+    blocks_checkout: bool | None = None
+
+
+@dataclass(frozen=True)
+class PlatformFields:
+    """The fields of the spec that belong to one platform: the compatibility ranges it requires (with the range a
+    spec leaving them out gets) and the features it knows. The platform validates its own rules on top
+    (forge.cms: Platform.check_spec)."""
+
+    ranges: Mapping[str, tuple[str, str]]
+    features: Mapping[str, bool]
+
+
+PLATFORM_FIELDS: Mapping[str, PlatformFields] = {
+    "woocommerce": PlatformFields(
+        ranges={"platform": ("8.0", "9.3"), "wordpress": ("6.5", "6.5")},
+        features={"refunds": True, "webhooks": True, "blocks_checkout": True},
+    ),
+    "prestashop": PlatformFields(
+        ranges={"platform": ("1.7.8", "8.1")},
+        features={"refunds": True, "webhooks": True},
+    ),
+}
+OPTIONAL_RANGES = ("php",)
+
+
+def _platform_defaults(data: Any) -> Any:
+    """Fill in the ranges and features of the spec's platform that the spec leaves out."""
+    if not isinstance(data, dict) or data.get("platform") not in PLATFORM_FIELDS:
+        return data
+    fields = PLATFORM_FIELDS[data["platform"]]
+    compatibility, features = data.get("compatibility", {}), data.get("features", {})
+    if not isinstance(compatibility, dict) or not isinstance(features, dict):
+        return data
+    ranges = {name: {"min": low, "tested": high} for name, (low, high) in fields.ranges.items()}
+    return {**data, "compatibility": {**ranges, **compatibility}, "features": {**fields.features, **features}}
+
+
+def _foreign_fields(platform: str, compatibility: Compatibility, features: Features) -> list[str]:
+    """The ranges and features the spec sets that its platform has no use for."""
+    fields = PLATFORM_FIELDS[platform]
+    ranges = [
+        f"compatibility.{name}"
+        for name in Compatibility.model_fields
+        if name not in fields.ranges and name not in OPTIONAL_RANGES and getattr(compatibility, name) is not None
+    ]
+    flags = [
+        f"features.{name}"
+        for name in Features.model_fields
+        if name not in fields.features and getattr(features, name) is not None
+    ]
+    return ranges + flags
 
 
 class SettingField(_Strict):
@@ -104,10 +138,10 @@ class PluginSpec(_Strict):
         Field(
             min_length=3,
             max_length=60,
-            description="WordPress.org slug: lowercase letters, digits and single hyphens; no trademarked term "
-            "of WordPress.org Plugin Check (woo..., wp-, wordpress, google-, stripe-, ...) except a closing "
-            "'-for-woocommerce' (use <brand>-for-woocommerce)",
-            json_schema_extra={"pattern": SLUG, "not": {"pattern": _trademark_pattern()}},
+            description="Marketplace slug (the plugin's folder): lowercase letters, digits and single hyphens; each "
+            "platform adds its marketplace's naming rules (WooCommerce: no trademarked term of WordPress.org Plugin "
+            "Check (woo..., wp-, wordpress, google-, stripe-, ...) except a closing '-for-woocommerce')",
+            json_schema_extra={"pattern": SLUG},
         ),
     ]
     version: Annotated[
@@ -115,7 +149,7 @@ class PluginSpec(_Strict):
         Field(
             max_length=40,
             description="Release version MAJOR.MINOR.PATCH (SemVer without pre-release or build suffix: "
-            "WordPress.org wants a dotted number)",
+            "the marketplaces want a dotted number)",
             json_schema_extra={"pattern": RELEASE_VERSION},
         ),
     ]
@@ -123,16 +157,20 @@ class PluginSpec(_Strict):
     brand: Annotated[str, Field(min_length=2, max_length=40, description="Payment brand customers see")]
     author: Annotated[str, Field(min_length=2, max_length=80)] = "Molam"
     contributors: Annotated[
-        list[Annotated[str, Field(pattern=WPORG_USERNAME)]],
+        list[Annotated[str, Field(pattern=MARKETPLACE_USERNAME)]],
         Field(
             max_length=20,
-            description="WordPress.org usernames for readme.txt's Contributors field (the account that commits "
-            "the plugin first); none given: the field is left out rather than guessed",
+            description="Marketplace usernames credited with the plugin (WooCommerce: readme.txt's Contributors, "
+            "the WordPress.org account that commits the plugin first); none given: left out rather than guessed",
         ),
     ] = []
     platform: Annotated[Platform, Field(description="Target e-commerce platform")]
     compatibility: Annotated[
-        Compatibility, Field(description="Supported version ranges: platform (WooCommerce), WordPress, PHP")
+        Compatibility,
+        Field(
+            description="Supported version ranges: platform (WooCommerce or PrestaShop), PHP, and what the platform "
+            "requires besides (WooCommerce: wordpress); left out: the platform's defaults"
+        ),
     ] = Compatibility()
     payment_methods: Annotated[list[Literal["card", "mobile_money", "bank_transfer", "wallet"]], Field(min_length=1)]
     currencies: Annotated[
@@ -159,38 +197,33 @@ class PluginSpec(_Strict):
         list[SettingField], Field(max_length=20, description="Extra gateway settings fields shown to the merchant")
     ] = []
 
+    @model_validator(mode="before")
+    @classmethod
+    def _platform_fields(cls, data: Any) -> Any:
+        return _platform_defaults(data)
+
+    @model_validator(mode="after")
+    def _only_the_platforms_fields(self) -> PluginSpec:
+        foreign = _foreign_fields(self.platform, self.compatibility, self.features)
+        if foreign:
+            raise ValueError(f"{', '.join(foreign)}: not a field of {self.platform} (PLATFORM_FIELDS)")
+        return self
+
     @field_validator("slug")
     @classmethod
     def _slug_rules(cls, slug: str) -> str:
         if not re.fullmatch(SLUG, slug):
             raise ValueError("use lowercase letters, digits and single hyphens only")
-        term = trademark_in(slug)
-        if term:
-            raise ValueError(
-                f"'{slug}' uses the trademark '{term.strip('-')}' WordPress.org refuses; "
-                "name it '<brand>-for-woocommerce'"
-            )
         return slug
-
-    @field_validator("name")
-    @classmethod
-    def _name_rules(cls, name: str) -> str:
-        term = trademark_in(_sanitize_title(name))
-        if term:
-            raise ValueError(
-                f"'{name}' uses the trademark '{term.strip('-')}' WordPress.org refuses; "
-                "name it '<Brand> for WooCommerce'"
-            )
-        return name
 
     @field_validator("version")
     @classmethod
     def _semver(cls, version: str) -> str:
         if not re.fullmatch(SEMVER, version):
             raise ValueError(f"'{version}' is not a SemVer version such as 1.2.3")
-        if not re.fullmatch(RELEASE_VERSION, version) or not WPORG_VERSION.match(version):
+        if not re.fullmatch(RELEASE_VERSION, version):
             raise ValueError(
-                f"'{version}' has a pre-release or build suffix; WordPress.org needs a dotted number such as 1.2.3"
+                f"'{version}' has a pre-release or build suffix; the marketplaces need a dotted number such as 1.2.3"
             )
         return version
 
@@ -229,6 +262,13 @@ class PluginSpec(_Strict):
             raise ValueError(f"host '{parts.hostname}' is not allowlisted (allowed: {', '.join(sorted(allowed))})")
         return url.rstrip("/")
 
+    def version_range(self, name: str) -> VersionRange:
+        """A compatibility range the spec's platform requires (PLATFORM_FIELDS fills in its default)."""
+        found = getattr(self.compatibility, name, None)
+        if not isinstance(found, VersionRange):
+            raise SpecError("spec", [f"compatibility.{name}: {self.platform} specs have no such range"])
+        return found
+
     def digest(self) -> str:
         """sha256 of the canonical JSON form: the identity provenance and manifests refer to."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
@@ -255,8 +295,8 @@ def parse_spec(data: Any, source: str = "spec", allowed_hosts: Iterable[str] | N
         raise SpecError(source, [_format_error(e) for e in exc.errors()]) from None
 
 
-def load_spec(path: Path, allowed_hosts: Iterable[str] | None = None) -> PluginSpec:
-    """Read a YAML or JSON spec file (`allowed_hosts`: as parse_spec)."""
+def read_spec_file(path: Path) -> Any:
+    """The data of a YAML or JSON spec file, not yet validated."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -264,27 +304,23 @@ def load_spec(path: Path, allowed_hosts: Iterable[str] | None = None) -> PluginS
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(str(path), [f"cannot read: {exc}"]) from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise SpecError(str(path), [f"not valid YAML/JSON{where}: {getattr(exc, 'problem', exc)}"]) from None
-    return parse_spec(data, str(path), allowed_hosts)
+
+
+def load_spec(path: Path, allowed_hosts: Iterable[str] | None = None) -> PluginSpec:
+    """Read a YAML or JSON spec file (`allowed_hosts`: as parse_spec). The spec's platform adds its own rules
+    when a spec is accepted: forge.cms.spec_acceptance."""
+    return parse_spec(read_spec_file(path), str(path), allowed_hosts)
 
 
 def spec_json_schema() -> dict[str, Any]:
-    """The JSON Schema published as docs/plugin-spec.schema.json (a test keeps the two equal).
+    """The model's JSON Schema; forge.cms.spec_acceptance adds each platform's part and publishes it as
+    docs/plugin-spec.schema.json (a test keeps the two equal).
 
     The API host allowlist is configuration, so the schema can only say https; the model checks the host."""
     schema = PluginSpec.model_json_schema(mode="validation")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
-
-
-def spec_json_schema_text() -> str:
-    return json.dumps(spec_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-if __name__ == "__main__":  # `python -m forge.models.spec > docs/plugin-spec.schema.json`
-    import sys
-
-    sys.stdout.write(spec_json_schema_text())

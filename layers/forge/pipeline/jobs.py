@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from forge.cms import refuse_untestable
+from forge.cms.spec_acceptance import accept_spec
 from forge.errors import Conflict, ForgeError
 from forge.models.job import PIPELINE, Job, JobStatus, RunStatus, Step
 from forge.models.package import PackageStatus
-from forge.models.spec import PluginSpec, parse_spec
+from forge.models.spec import PluginSpec
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
 
@@ -46,7 +46,7 @@ def submit(deps: PipelineDeps, spec: PluginSpec, requested_by: str, idempotency_
     The spec is accepted here, against the API host allowlist in force now and what the platform's sandbox can test
     (SpecError otherwise); the steps read the stored spec back without checking either again, so a changed allowlist
     cannot fail a job in flight."""
-    spec = refuse_untestable(parse_spec(spec.model_dump(mode="json"), "spec", deps.settings.allowed_hosts))
+    spec = accept_spec(spec.model_dump(mode="json"), "spec", deps.settings.allowed_hosts)
     job, created = deps.repos.jobs.create(spec, requested_by, idempotency_key)
     if not created:
         return job, False

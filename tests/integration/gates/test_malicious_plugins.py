@@ -29,7 +29,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_generated_plugin_has_zero_errors(generated: Path) -> None:
-    report = scan(generated, HOSTS, exclude=PLATFORM.dist_exclude)
+    report = scan(generated, HOSTS, exclude=PLATFORM.dist_exclude, platform_rules=PLATFORM.analyser_rules)
     assert report.errors == [], report.describe()
     assert report.files_scanned >= 8
 
@@ -37,7 +37,7 @@ def test_generated_plugin_has_zero_errors(generated: Path) -> None:
 def test_generated_plugin_dev_files_are_clean_too_except_the_test_site_url(generated: Path) -> None:
     # tests/stubs.php defines the stand-in site URL (https://shop.example): not shipped, but still seen. And
     # Plugin Check refuses .dist files (wporg.file-type), which phpunit.xml.dist would be if it shipped: it never does.
-    report = scan(generated, HOSTS)
+    report = scan(generated, HOSTS, platform_rules=PLATFORM.analyser_rules)
     assert [(f.rule, f.path) for f in report.errors] == [
         ("wporg.file-type", "phpunit.xml.dist"),
         ("net.host-not-allowed", "tests/stubs.php"),
@@ -51,7 +51,7 @@ def test_malicious_plugin_is_blocked(sample: str, generated: Path, tmp_path: Pat
     source = (MALICIOUS / sample).read_text()
     (plugin / "includes" / sample).write_text(source)
     expected = set(re.search(r"// expect: (.+)", source).group(1).split())  # type: ignore[union-attr]
-    report = scan(plugin, HOSTS, exclude=PLATFORM.dist_exclude)
+    report = scan(plugin, HOSTS, exclude=PLATFORM.dist_exclude, platform_rules=PLATFORM.analyser_rules)
     assert not report.ok
     assert expected <= {f.rule for f in report.errors}, report.describe()
     assert {f.path for f in report.errors} == {f"includes/{sample}"}, report.describe()

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from forge.cms.woocommerce.generation_brief import FORGE_OWNED
 from forge.errors import ForgeError, TransientError
 from forge.generation import Feedback, get_provider
-from forge.generation.llm_provider import FORGE_OWNED, LlmProvider
+from forge.generation.llm_provider import LlmProvider
 from forge.generation.model import ModelAnswer, ModelCallFailed
 from forge.generation.output import RejectedOutput
 from forge.generation.prompts import Prompt, build_prompt

@@ -9,14 +9,23 @@ import pytest
 
 from forge.gates import scan
 from forge.gates.registry import rule_ids
-from tests.scan_rules import EXPECTED_ERRORS, FIXTURES, HOSTS, TOOL_RULES, assert_bad_fixture_is_caught, errors_of
+from tests.scan_rules import (
+    EXPECTED_ERRORS,
+    FIXTURES,
+    HOSTS,
+    PLATFORM_RULES,
+    TOOL_RULES,
+    assert_bad_fixture_is_caught,
+    errors_of,
+)
 
 PYTHON_RULES = sorted(set(EXPECTED_ERRORS) - TOOL_RULES)
 
 
 def test_every_registered_rule_has_fixtures() -> None:
-    assert sorted(EXPECTED_ERRORS) == sorted(rule_ids())
-    for rule in rule_ids():
+    """The registry's platform-neutral rules and every platform's own rule families."""
+    assert sorted(EXPECTED_ERRORS) == sorted(rule_ids(PLATFORM_RULES))
+    for rule in rule_ids(PLATFORM_RULES):
         assert (FIXTURES / rule / "bad").is_dir(), rule
         assert (FIXTURES / rule / "good").is_dir(), rule
 

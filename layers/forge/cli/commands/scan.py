@@ -17,9 +17,12 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
     def scan(
         folder: Annotated[Path, typer.Argument(help="Plugin folder")],
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
-        platform: Annotated[str, typer.Option(help="Platform whose dev-only files (tests, composer) are skipped")] = (
-            "woocommerce"
-        ),
+        platform: Annotated[
+            str,
+            typer.Option(
+                help="Platform whose marketplace rules run and whose dev-only files (tests, composer) are skipped"
+            ),
+        ] = "woocommerce",
         all_files: Annotated[bool, typer.Option("--all-files", help="Also scan files that never ship")] = False,
         slug: Annotated[str | None, typer.Option(help="Plugin slug (default: the main file's name)")] = None,
         rule: Annotated[list[str] | None, typer.Option(help="Run only these rule ids or prefixes")] = None,
@@ -35,13 +38,22 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         # Usage errors exit 2 (click's convention), so that 1 always means "error findings".
         if not folder.is_dir():
             _usage_error(f"{folder} is not a folder")
-        if unknown := unknown_selections(rule or ()):
-            _usage_error(f"unknown rule id or prefix: {', '.join(unknown)} (known: {', '.join(rule_ids())})")
         try:
-            exclude = () if all_files else get_platform(platform).dist_exclude
+            target = get_platform(platform)
         except ForgeError as exc:
             _usage_error(str(exc))
-        report = run_scan(folder, get_settings().allowed_hosts, slug=slug, only=rule, exclude=exclude)
+        if unknown := unknown_selections(rule or (), target.analyser_rules):
+            known = ", ".join(rule_ids(target.analyser_rules))
+            _usage_error(f"unknown rule id or prefix: {', '.join(unknown)} (known: {known})")
+        exclude = () if all_files else target.dist_exclude
+        report = run_scan(
+            folder,
+            get_settings().allowed_hosts,
+            slug=slug,
+            only=rule,
+            exclude=exclude,
+            platform_rules=target.analyser_rules,
+        )
         if as_json:
             payload = {**report.model_dump(mode="json"), "ok": report.ok, "errors": len(report.errors)}
             console.print_json(json.dumps(payload))

@@ -128,6 +128,41 @@ def idempotency_key_schema() -> dict[str, Any]:
     return dict(document()["components"]["parameters"]["IdempotencyKey"]["schema"])
 
 
+# ISO 4217 minor-unit exponents that differ from the usual 2. The API takes integer minor units, and
+# sending 100x the price of an XOF order is the classic bug this table exists to prevent.
+MINOR_UNIT_EXPONENTS: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
+            "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
+        ),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}  # fmt: skip
+
+
+def template_values() -> dict[str, Any]:
+    """What the templates take from the provider API document (openapi.yaml), so the code
+    and the document cannot drift apart."""
+    signature = signature_scheme()
+    if (signature["algorithm"], signature["encoding"], signature["signed-payload"]) != (
+        "HMAC-SHA256",
+        "hex-lowercase",
+        "{timestamp}.{body}",
+    ):
+        raise ForgeError("the webhook template implements hex HMAC-SHA256 of '{timestamp}.{body}' only")
+    return {
+        "signature_header": signature["signature-header"],
+        "timestamp_header": signature["timestamp-header"],
+        "tolerance": int(signature["tolerance-seconds"]),
+        "idempotency_header": idempotency_header(),
+        "key_prefixes": key_prefixes(),
+        "links": dashboard_payment_links(),
+        "webhook_events": sorted(compiled()["webhooks"]),
+    }
+
+
 @cache
 def compiled() -> dict[str, Any]:
     """What the fake provider reads: every operation with its fully resolved request schema and headers, the

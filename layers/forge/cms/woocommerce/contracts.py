@@ -23,6 +23,7 @@ from tree_sitter import Node
 
 from forge.cms import provider_api
 from forge.cms.base import Command, SuiteOutcome
+from forge.cms.woocommerce.rules.plugin_check import read_headers
 from forge.cms.woocommerce.sandbox_versions import woocommerce_tested_up_to, wordpress_tested_up_to
 from forge.gates.php_ast import (
     PhpFile,
@@ -37,7 +38,6 @@ from forge.gates.php_ast import (
     walk,
 )
 from forge.gates.request_data import REQUEST_SUPERGLOBALS
-from forge.gates.rules.plugin_check import read_headers
 from forge.isolation.runner import Limits, Runner
 from forge.models.results import CompatibilityRow, TestRow
 from forge.models.spec import PluginSpec
@@ -244,14 +244,15 @@ def _headers(spec: PluginSpec, plugin: Path, main_file: str) -> Iterator[Result]
     main = (plugin / main_file).read_bytes() if (plugin / main_file).is_file() else b""
     readme = (plugin / "readme.txt").read_bytes() if (plugin / "readme.txt").is_file() else b""
     compat = spec.compatibility
+    wordpress, woocommerce = spec.version_range("wordpress"), spec.version_range("platform")
     # "Tested up to" claims only what the Sandbox step runs (forge.cms.woocommerce.sandbox_versions); the Sandbox
     # step checks the readme against the version it ran.
     expected = {
-        (main_file, "Requires at least"): compat.wordpress.min,
+        (main_file, "Requires at least"): wordpress.min,
         (main_file, "Requires PHP"): compat.php.min,
-        (main_file, "WC requires at least"): compat.platform.min,
+        (main_file, "WC requires at least"): woocommerce.min,
         (main_file, "WC tested up to"): woocommerce_tested_up_to(spec),
-        ("readme.txt", "Requires at least"): compat.wordpress.min,
+        ("readme.txt", "Requires at least"): wordpress.min,
         ("readme.txt", "Tested up to"): wordpress_tested_up_to(spec),
         ("readme.txt", "Requires PHP"): compat.php.min,
         ("readme.txt", "WC tested up to"): woocommerce_tested_up_to(spec),

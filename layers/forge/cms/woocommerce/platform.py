@@ -11,9 +11,12 @@ from typing import Any
 from jinja2 import Environment
 
 from forge.cms import provider_api
-from forge.cms.base import Command, Platform, SiteRun, SourceTree, SuiteOutcome
+from forge.cms.base import Command, Platform, PlatformRun, SourceTree, SuiteOutcome
 from forge.cms.rendering import make_environment, one_line
+from forge.cms.woocommerce import generation_brief, spec_rules
+from forge.cms.woocommerce.rules import plugin_check, plugin_check_code
 from forge.cms.woocommerce.sandbox_versions import untestable, woocommerce_tested_up_to, wordpress_tested_up_to
+from forge.config import get_settings
 from forge.errors import ForgeError
 from forge.models.results import TestRow
 from forge.models.spec import PluginSpec
@@ -38,18 +41,8 @@ BUILT_IN_SETTINGS = (
     "webhook_secret",
 )
 
-# ISO 4217 minor-unit exponents that differ from the usual 2. The API takes integer minor units, and
-# sending 100x the price of an XOF order is the classic bug this table exists to prevent.
-MINOR_UNIT_EXPONENTS: dict[str, int] = {
-    **dict.fromkeys(
-        (
-            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
-            "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
-        ),
-        0,
-    ),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-}  # fmt: skip
+# ISO 4217 minor-unit exponents that differ from the usual 2 (the provider API takes integer minor units).
+MINOR_UNIT_EXPONENTS = provider_api.MINOR_UNIT_EXPONENTS
 
 METHOD_LABELS = {
     "card": "Cards",
@@ -107,24 +100,7 @@ def _extra_settings(spec: PluginSpec) -> list[dict[str, Any]]:
 
 
 def _provider_values() -> dict[str, Any]:
-    """What the templates take from the provider API document (forge/cms/provider_api/openapi.yaml), so the code
-    and the document cannot drift apart."""
-    signature = provider_api.signature_scheme()
-    if (signature["algorithm"], signature["encoding"], signature["signed-payload"]) != (
-        "HMAC-SHA256",
-        "hex-lowercase",
-        "{timestamp}.{body}",
-    ):
-        raise ForgeError("the webhook template implements hex HMAC-SHA256 of '{timestamp}.{body}' only")
-    return {
-        "signature_header": signature["signature-header"],
-        "timestamp_header": signature["timestamp-header"],
-        "tolerance": int(signature["tolerance-seconds"]),
-        "idempotency_header": provider_api.idempotency_header(),
-        "key_prefixes": provider_api.key_prefixes(),
-        "links": provider_api.dashboard_payment_links(),
-        "webhook_events": sorted(provider_api.compiled()["webhooks"]),
-    }
+    return provider_api.template_values()
 
 
 def _unused_currency(spec: PluginSpec) -> str:
@@ -152,8 +128,8 @@ def context(spec: PluginSpec) -> dict[str, Any]:
         "env_prefix": _env_prefix(spec.brand, const),
         "main_file": main_file(spec),
         "features": spec.features,
-        "wp": spec.compatibility.wordpress,
-        "wc": spec.compatibility.platform,
+        "wp": spec.version_range("wordpress"),
+        "wc": spec.version_range("platform"),
         "php": spec.compatibility.php,
         "php_constraint": _php_constraint(spec),
         "settings": _extra_settings(spec),
@@ -228,9 +204,10 @@ def main_file(spec: PluginSpec) -> str:
     return f"{spec.slug}.php"
 
 
-def build_commands(php_files: list[str]) -> list[Command]:
+def build_commands(files: list[str]) -> list[Command]:
     # `php -l` only lints its first argument before PHP 8.3, hence one command per file.
-    lint = [Command(argv=("php", "-l", path), label=f"php -l {path}") for path in sorted(php_files)]
+    php_files = sorted(path for path in files if path.endswith(".php"))
+    lint = [Command(argv=("php", "-l", path), label=f"php -l {path}") for path in php_files]
     validate = Command(
         argv=("composer", "validate", "--no-check-publish", "--no-check-lock", "--strict"),
         label="composer validate",
@@ -274,11 +251,11 @@ def sandbox_command(spec: PluginSpec) -> Command:
     )
 
 
-def stage_site(spec: PluginSpec, workdir: Path, builds: str | None) -> dict[str, Any]:
+def stage_platform(spec: PluginSpec, workdir: Path) -> dict[str, Any]:
     """Trusted half: the WordPress builds for the spec's range, copied into the staged input."""
     from forge.cms.woocommerce import wordpress_site
 
-    source = wordpress_site.builds_source(builds)
+    source = wordpress_site.builds_source(get_settings().wordpress_builds)
     if source is None:
         return {"error": "no WordPress builds: run scripts/bootstrap.sh (npm @wp-playground/wordpress-builds) "
                          "or set FORGE_WORDPRESS_BUILDS"}  # fmt: skip
@@ -288,12 +265,12 @@ def stage_site(spec: PluginSpec, workdir: Path, builds: str | None) -> dict[str,
         return {"error": str(exc)}
     if not versions:
         have = ", ".join(wordpress_site.available_versions(source))
-        wp = spec.compatibility.wordpress
+        wp = spec.version_range("wordpress")
         return {"error": f"no WordPress build within {wp.min}-{wp.tested} (builds here: {have})"}
     return {"versions": versions}
 
 
-def run_site(spec: PluginSpec, staged: Path, work: Path, site: dict[str, Any], limits: Any) -> list[SiteRun]:
+def run_platform(spec: PluginSpec, staged: Path, work: Path, site: dict[str, Any], limits: Any) -> list[PlatformRun]:
     """Isolated half: a fresh WordPress per staged version, the plugin activated beside the WooCommerce stand-in."""
     from forge.cms.woocommerce import wordpress_site
 
@@ -309,7 +286,7 @@ def run_site(spec: PluginSpec, staged: Path, work: Path, site: dict[str, Any], l
         shown = result.release if "-" in result.release else version
         cms_version = f"wordpress-{shown}+woocommerce-{result.woocommerce}"
         runs.append(
-            SiteRun(
+            PlatformRun(
                 cms_version=cms_version,
                 ok=result.ok,
                 summary="all checks passed" if result.ok else f"failed: {', '.join(failed)}",
@@ -346,11 +323,17 @@ PLATFORM = Platform(
     test_command=test_command,
     sandbox_files=sandbox_files,
     sandbox_command=sandbox_command,
-    stage_site=stage_site,
-    run_site=run_site,
+    stage_platform=stage_platform,
+    run_platform=run_platform,
     contract_suites=contract_suites,
     # The sandbox's WooCommerce activates on WordPress >= its "Requires at least" only (sandbox_versions).
     untestable=untestable,
+    analyser_rules=(*plugin_check.RULES, *plugin_check_code.RULES),
+    check_spec=spec_rules.check_spec,
+    spec_schema=spec_rules.spec_schema(),
+    generation_brief=(generation_brief.ROLE, generation_brief.REQUIREMENTS),
+    generated_required=generation_brief.REQUIRED,
+    forge_owned=generation_brief.FORGE_OWNED,
     dist_exclude=(
         "tests",
         "tests/*",

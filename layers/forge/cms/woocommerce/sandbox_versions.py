@@ -36,7 +36,7 @@ def _key(version: str) -> tuple[int, ...]:
 
 def wordpress_in_range(spec: PluginSpec) -> list[str]:
     """The sandbox's WordPress versions (major.minor) inside the spec's range, oldest first."""
-    low, high = _key(spec.compatibility.wordpress.min), _key(spec.compatibility.wordpress.tested)
+    low, high = _key(spec.version_range("wordpress").min), _key(spec.version_range("wordpress").tested)
     return sorted((v for v in SANDBOX_WORDPRESS if low <= _key(v) <= high), key=_key)
 
 
@@ -44,14 +44,14 @@ def wordpress_tested_up_to(spec: PluginSpec) -> str:
     """readme.txt's "Tested up to": the newest WordPress the sandbox runs within the spec's range. With none in
     range the spec's own value stands, and the Sandbox step fails the plugin for want of a build to run."""
     inside = wordpress_in_range(spec)
-    return inside[-1] if inside else spec.compatibility.wordpress.tested
+    return inside[-1] if inside else spec.version_range("wordpress").tested
 
 
 def untestable(spec: PluginSpec) -> list[str]:
     """Why the sandbox could not test this spec (refused when a spec is accepted): a WordPress range that starts below
     what the sandbox's WooCommerce activates on."""
     floor = WOOCOMMERCE_REQUIRES_WORDPRESS
-    minimum = spec.compatibility.wordpress.min
+    minimum = spec.version_range("wordpress").min
     if _key(minimum) < _key(floor):
         return [
             f"compatibility.wordpress.min: {minimum} is below {floor}, the oldest WordPress WooCommerce "
@@ -63,6 +63,6 @@ def untestable(spec: PluginSpec) -> list[str]:
 
 def woocommerce_tested_up_to(spec: PluginSpec) -> str:
     """ "WC tested up to": the WooCommerce the sandbox runs, unless the spec's range stops below it."""
-    if _key(spec.compatibility.platform.tested) < _key(SANDBOX_WOOCOMMERCE):
-        return spec.compatibility.platform.tested
+    if _key(spec.version_range("platform").tested) < _key(SANDBOX_WOOCOMMERCE):
+        return spec.version_range("platform").tested
     return SANDBOX_WOOCOMMERCE

@@ -110,7 +110,7 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 def versions_for(spec: PluginSpec, available: list[str]) -> list[str]:
     """The builds inside the spec's WordPress range: its lowest and its highest (the range's two ends)."""
-    low, high = _version_key(spec.compatibility.wordpress.min), _version_key(spec.compatibility.wordpress.tested)
+    low, high = _version_key(spec.version_range("wordpress").min), _version_key(spec.version_range("wordpress").tested)
     inside = sorted((v for v in available if low[:2] <= _version_key(v)[:2] <= high[:2]), key=_version_key)
     return sorted({inside[0], inside[-1]}, key=_version_key) if inside else []
 

@@ -34,12 +34,17 @@ def build(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRepo
     inp = read_input(staged)
     platform = get_platform(parse_spec(inp["spec"]).platform)
     plugin = fresh_copy(staged / PLUGIN, work / PLUGIN)
-    php_files = sorted(p.relative_to(plugin).as_posix() for p in plugin.rglob("*.php"))
-    results = [runner.run(c.argv, plugin, limits) for c in platform.build_commands(php_files)]
+    files = sorted(p.relative_to(plugin).as_posix() for p in plugin.rglob("*") if p.is_file())
+    results = [runner.run(c.argv, plugin, limits) for c in platform.build_commands(files)]
     failed = [r for r in results if not r.ok]
     # The static analyser gates packaging: it scans exactly what would ship, as staged (no tool has touched it).
     shipped = staged / PLUGIN
-    report = scan(shipped, inp.get("allowed_hosts") or get_settings().allowed_hosts, exclude=platform.dist_exclude)
+    report = scan(
+        shipped,
+        inp.get("allowed_hosts") or get_settings().allowed_hosts,
+        exclude=platform.dist_exclude,
+        platform_rules=platform.analyser_rules,
+    )
     log = "\n".join([_log(results), "$ forge scan plugin", report.describe()])
     if failed:
         first = failed[0]
@@ -61,7 +66,7 @@ def build(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRepo
         )
     return CheckReport(
         ok=True,
-        summary=f"{len(php_files)} PHP files lint clean; {len(results)} checks passed; scan: {report.summary()}",
+        summary=f"{len(files)} files; {len(results)} build checks passed; scan: {report.summary()}",
         log=log,
     )
 
@@ -98,10 +103,10 @@ def sandbox(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRe
         )
         problems.append(f"sandbox: {reason}")
     site = inp.get("site")
-    if platform.run_site is not None and site is not None:
+    if platform.run_platform is not None and site is not None:
         if site.get("error"):
             problems.append(f"sandbox: {site['error']}")
-        for run in platform.run_site(spec, staged, work, site, limits):
+        for run in platform.run_platform(spec, staged, work, site, limits):
             logs.append(run.log)
             compat.append(
                 CompatibilityRow(
@@ -138,7 +143,8 @@ def sandbox(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRe
     return CheckReport.model_validate(
         {
             "ok": True,
-            "summary": f"plugin loaded under PHP {php_version} with no diagnostics; {sites} real site run(s) passed",
+            "summary": f"plugin loaded under PHP {php_version} with no diagnostics; {sites} real platform run(s) "
+            "passed",
             "log": "\n".join(logs),
             "compatibility": compat,
             "contract_tests": rows,

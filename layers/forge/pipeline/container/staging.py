@@ -32,7 +32,7 @@ def stage(staged: Path, spec_params: dict[str, Any], tree: dict[str, bytes], ste
     if step is Step.SANDBOX:
         spec = parse_spec(spec_params)
         platform = get_platform(spec.platform)
-        if platform.stage_site is not None:
-            inp["site"] = platform.stage_site(spec, staged, settings.wordpress_builds)
+        if platform.stage_platform is not None:
+            inp["site"] = platform.stage_platform(spec, staged)
     (staged / INPUT).write_text(json.dumps(inp))
     write_tree(tree, staged / PLUGIN)

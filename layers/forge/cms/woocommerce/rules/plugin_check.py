@@ -10,6 +10,7 @@ from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
 from forge.gates.php_ast import arguments, call_name, line, string_value, walk
 
+PLUGIN_NAME_HEADER = re.compile(rb"^[ \t/*#@]*Plugin Name:", re.M)
 REQUIRED_HEADERS = ("Plugin Name", "Version", "License", "Text Domain")
 RECOMMENDED_HEADERS = ("Description", "Author", "Requires at least", "Requires PHP")
 GPL_COMPATIBLE = re.compile(r"GPL|General Public License|MIT|BSD|Apache|MPL|LGPL|Expat|ISC", re.I)
@@ -66,6 +67,23 @@ def read_headers(data: bytes, names: tuple[str, ...]) -> dict[str, tuple[str, in
     return found
 
 
+def main_file(ctx: ScanContext) -> str | None:
+    """The root-level PHP file holding the `Plugin Name:` header, as WordPress finds it."""
+    for path in sorted(ctx.files):
+        if "/" not in path and path.endswith(".php") and PLUGIN_NAME_HEADER.search(ctx.files[path][:8192]):
+            return path
+    return None
+
+
+def plugin_slug(ctx: ScanContext) -> str:
+    """The slug the scan was given, else the main file's name (WordPress.org's slug is the plugin's folder, which
+    the main file is named after), else the folder's name."""
+    if ctx.slug_override:
+        return ctx.slug_override
+    main = main_file(ctx)
+    return main.removesuffix(".php") if main else ctx.slug
+
+
 def trademark_in(slug: str) -> str | None:
     for term in TRADEMARKS:
         if term.endswith("-"):
@@ -84,7 +102,7 @@ def _sanitize_title(name: str) -> str:
 
 
 def _headers(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
-    main = ctx.main_file
+    main = main_file(ctx)
     if main is None:
         yield ctx.hit(rule, ".", 1, "no root-level PHP file carries a 'Plugin Name:' header")
         return
@@ -149,8 +167,8 @@ def _readme(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     stable, at = fields.get("Stable tag", ("", 1))
     if stable.lower() == "trunk":
         yield ctx.hit(rule, readme, at, "'Stable tag: trunk' is not allowed")
-    if ctx.main_file:
-        headers = read_headers(ctx.files[ctx.main_file], ("Version", "Requires at least", "Requires PHP"))
+    if main := main_file(ctx):
+        headers = read_headers(ctx.files[main], ("Version", "Requires at least", "Requires PHP"))
         version = headers.get("Version", ("", 0))[0]
         if stable and version and stable.lower() != "trunk" and stable != version:
             yield ctx.hit(rule, readme, at, f"Stable tag {stable} differs from the plugin Version {version}")
@@ -181,8 +199,8 @@ def _more_readme(
     if header and len(header.group("short").strip()) > 150:
         at = text.count("\n", 0, header.start("short")) + 1
         yield ctx.hit(rule, readme, at, "the short description is longer than 150 characters", Severity.WARNING)
-    if ctx.main_file:
-        plugin_license = read_headers(ctx.files[ctx.main_file], ("License",)).get("License", ("", 0))[0]
+    if main := main_file(ctx):
+        plugin_license = read_headers(ctx.files[main], ("License",)).get("License", ("", 0))[0]
         readme_license, at = fields.get("License", ("", 1))
         if plugin_license and readme_license and plugin_license != readme_license:
             message = f"License '{readme_license}' differs from the plugin header's '{plugin_license}'"
@@ -190,11 +208,11 @@ def _more_readme(
 
 
 def _text_domain(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
-    slug = ctx.slug
-    if ctx.main_file:
-        domain, at = read_headers(ctx.files[ctx.main_file], ("Text Domain",)).get("Text Domain", ("", 1))
+    slug = plugin_slug(ctx)
+    if main := main_file(ctx):
+        domain, at = read_headers(ctx.files[main], ("Text Domain",)).get("Text Domain", ("", 1))
         if domain and domain != slug:
-            yield ctx.hit(rule, ctx.main_file, at, f"Text Domain '{domain}' differs from the slug '{slug}'")
+            yield ctx.hit(rule, main, at, f"Text Domain '{domain}' differs from the slug '{slug}'")
     for path, php in ctx.php.items():
         if path.startswith(("tests/", "vendor/")):
             continue
@@ -213,14 +231,16 @@ def _text_domain(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
 
 
 def _trademarks(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
-    term = trademark_in(ctx.slug)
+    term = trademark_in(plugin_slug(ctx))
     if term:
-        yield ctx.hit(rule, ctx.main_file or ".", 1, f"slug '{ctx.slug}' uses the restricted term '{term.strip('-')}'")
-    if ctx.main_file:
-        name, at = read_headers(ctx.files[ctx.main_file], ("Plugin Name",)).get("Plugin Name", ("", 1))
+        yield ctx.hit(
+            rule, main_file(ctx) or ".", 1, f"slug '{plugin_slug(ctx)}' uses the restricted term '{term.strip('-')}'"
+        )
+    if main := main_file(ctx):
+        name, at = read_headers(ctx.files[main], ("Plugin Name",)).get("Plugin Name", ("", 1))
         term = trademark_in(_sanitize_title(name)) if name else None
         if term:
-            yield ctx.hit(rule, ctx.main_file, at, f"plugin name '{name}' uses the restricted term '{term.strip('-')}'")
+            yield ctx.hit(rule, main, at, f"plugin name '{name}' uses the restricted term '{term.strip('-')}'")
 
 
 RULES = (

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 
 from tree_sitter import Node
 
+from forge.cms.woocommerce.rules.plugin_check import plugin_slug
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
 from forge.gates.php_ast import PhpFile, arguments, call_name, line, method_name, string_value, text, walk
@@ -351,7 +352,7 @@ def _file_type(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
 
 
 def _prefixes(ctx: ScanContext) -> tuple[str, ...]:
-    base = re.sub(r"[^a-z0-9]+", "_", ctx.slug.lower()).strip("_")
+    base = re.sub(r"[^a-z0-9]+", "_", plugin_slug(ctx).lower()).strip("_")
     first = base.split("_")[0]
     return tuple(p for p in {base, first if len(first) >= 4 else ""} if p)
 

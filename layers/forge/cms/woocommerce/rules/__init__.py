@@ -1,0 +1,1 @@
+"""The WooCommerce platform's own analyser rule family: WordPress.org Plugin Check's offline checks."""
