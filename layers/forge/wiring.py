@@ -30,23 +30,26 @@ def default_deps() -> PipelineDeps:
             from forge.db.connection import database
             from forge.db.dsn import resolve_dsn
             from forge.db.repositories import PostgresRepositories
+            from forge.publishing.connectors import connector_factory
             from forge.publishing.marketplace import marketplace
             from forge.signing.backends import active_signer, create_key, signer_for
             from forge.workflow.client import StepFunctionsWorkflow
 
             settings = get_settings()
             repos = PostgresRepositories.on(database(resolve_dsn()))
+            shop = marketplace(settings)
             _deps = PipelineDeps(
                 settings=settings,
                 repos=repos,
                 artifacts=artifact_store(settings),
                 workflow=StepFunctionsWorkflow(settings.state_machine_arn or ""),
-                marketplace=marketplace(settings),
+                marketplace=shop,
                 signer=lambda: active_signer(repos.keys, settings),
                 key_signer=lambda key: signer_for(key, settings),
                 new_key=lambda: create_key(repos.keys, settings, new=True),
                 isolated_runner=_isolated_runner,
                 audit_archive=audit_archive(settings),
+                connector=connector_factory(settings, shop, repos.publications),
             )
         return _deps
 

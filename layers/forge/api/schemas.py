@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from forge.models.approver import ApproverStatus, SecurityEvent, SecurityEventKind
 from forge.models.job import Job, JobStatus, Run, RunStatus, Step
-from forge.models.package import Approval, ApprovalRequest, ApprovalStatus, Package, PackageStatus, Publication
+from forge.models.package import Approval, ApprovalRequest, ApprovalStatus, Package, PackageStatus
+from forge.models.publication import Publication
 from forge.models.results import StoredCompatibilityRow, StoredTestRow
 from forge.models.spec import PluginSpec
 
