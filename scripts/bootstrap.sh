@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 APT_PACKAGES=(python3 python3-venv python3-dev php-cli php-xml php-mbstring php-sqlite3 phpunit composer php-codesniffer
-              bubblewrap softhsm2 openssl unzip nodejs)
+              bubblewrap softhsm2 openssl unzip nodejs subversion)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
