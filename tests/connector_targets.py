@@ -147,3 +147,98 @@ def published_job(deps: PipelineDeps, version: str | None = None, extra: str = "
     job = approved_job(deps, version, extra)
     step(deps, job, Step.PUBLISH)
     return deps.repos.jobs.get(job.id)
+
+
+ADDONS_KEY = "addons-seller-api-key"
+# The fields PrestaShop's publish-on-marketplace tool sends with module_push (docs/marketplaces.md cites it).
+ADDONS_FIELDS = {"id_product", "technical_name", "display_name", "channel", "product_type", "compatible_from"}
+
+
+@dataclass
+class AddonsServer:
+    """A loopback stand-in for the Addons seller API that checks every request against the documented shape and
+    answers as the tool expects; `requests` keeps what each request carried."""
+
+    url: str
+    requests: list[dict[str, object]]
+
+
+@contextmanager
+def addons_server() -> Iterator[AddonsServer]:
+    import email.parser
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlsplit
+
+    seen: list[dict[str, object]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            return
+
+        def _answer(self, status: int, body: dict[str, object]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            url = urlsplit(self.path)
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            message = email.parser.BytesParser().parsebytes(
+                b"Content-Type: " + self.headers.get("Content-Type", "").encode() + b"\r\n\r\n" + raw
+            )
+            parts = {p.get_param("name", header="content-disposition"): p for p in message.get_payload()}  # type: ignore[union-attr]
+            fields = {k: p.get_payload(decode=True).decode() for k, p in parts.items() if k != "zip"}
+            record = {
+                "path": url.path,
+                "query": parse_qs(url.query),
+                "api_key": self.headers.get("api-key"),
+                "fields": fields,
+                "zip": parts["zip"].get_payload(decode=True) if "zip" in parts else None,
+                "zip_name": parts["zip"].get_filename() if "zip" in parts else None,
+            }
+            seen.append(record)
+            problems = []
+            if url.path != "/request/index.php" or parse_qs(url.query).get("method") != ["module_push"]:
+                problems.append("not POST /request/index.php?method=module_push")
+            if self.headers.get("api-key") != ADDONS_KEY:
+                self._answer(401, {"success": False, "error": "bad api-key"})
+                return
+            if not message.is_multipart() or "zip" not in parts:
+                problems.append("no multipart zip part")
+            missing = (ADDONS_FIELDS | {"type_upgrade", "change_log"}) - set(fields)
+            if missing:
+                problems.append(f"missing fields {sorted(missing)}")
+            if fields.get("type_upgrade") not in ("updatemin", "updatemaj", "new"):
+                problems.append("bad type_upgrade")
+            if problems:
+                self._answer(400, {"success": False, "error": "; ".join(problems)})
+                return
+            self._answer(200, {"success": True, "productUpload": {"id_product_upload": 4242, "status": "pending"}})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield AddonsServer(f"http://127.0.0.1:{server.server_address[1]}", seen)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def enable_addons(deps: PipelineDeps, server: AddonsServer, cms: str = "woocommerce") -> None:
+    """The Addons connector on the loopback server. Its seed row serves prestashop; the test's package is the
+    example spec's platform, so the row's cms column (the only place a platform is chosen) names it too."""
+    local_secret(deps, "addons-api-key", ADDONS_KEY)
+    deps.repos.publications.configure(
+        "prestashop_addons", server.url, {"secret": "addons-api-key", "id_product": "46347"}, enabled=True
+    )
+    deps.repos.publications.db.execute(  # type: ignore[attr-defined]
+        "UPDATE marketplace_connectors SET cms = array_append(cms, %s) WHERE connector_type = 'prestashop_addons'"
+        " AND NOT %s = ANY(cms)",
+        (cms, cms),
+    )

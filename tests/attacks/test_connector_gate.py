@@ -1,6 +1,6 @@
 """Guarantee: no marketplace connector sends a release that does not verify as a merchant would check it: an
-unapproved, revoked or tampered release is refused by every enabled connector (Molam, WordPress.org over svn, ...)
-and nothing reaches any marketplace, however the publication is started (Publish, the fan-out, a retry)."""
+unapproved, revoked or tampered release is refused by every enabled connector (Molam, WordPress.org over svn,
+PrestaShop Addons, Shopify) and nothing reaches any marketplace, however the publication is started (Publish, the fan-out, a retry)."""
 
 from __future__ import annotations
 
@@ -19,19 +19,35 @@ from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.publications import publish_everywhere, retry
 from forge.pipeline.revocation import revoke_package
 from forge.publishing import release
-from tests.connector_targets import SvnServer, approved_job, enable_wordpress_org, svnserve, wordpress_tree
+from tests.connector_targets import (
+    AddonsServer,
+    SvnServer,
+    addons_server,
+    approved_job,
+    enable_addons,
+    enable_wordpress_org,
+    svnserve,
+    wordpress_tree,
+)
 from tests.integration.supply_chain.flow import EXAMPLE, step
+
+
+ADDONS: list[AddonsServer] = []
 
 
 @pytest.fixture
 def marketplaces(deps: PipelineDeps, tmp_path: Path) -> Iterator[SvnServer]:
-    with svnserve(tmp_path / "svn") as server:
+    with svnserve(tmp_path / "svn") as server, addons_server() as addons:
         enable_wordpress_org(deps, server)
+        enable_addons(deps, addons)
+        ADDONS[:] = [addons]
         yield server
 
 
 def nothing_reached_a_marketplace(deps: PipelineDeps, server: SvnServer, job: Job) -> None:
     slug, version = job.params["slug"], job.params["version"]
+    zips = [r["zip_name"] for r in ADDONS[0].requests]
+    assert release.zip_name(slug, version) not in zips, "PrestaShop Addons got the upload"
     assert not (deps.settings.marketplace_dir / slug / version).exists(), "the Molam marketplace offers it"
     assert f"{version}/" not in server.ls(slug, "tags"), "WordPress.org got a tag"
     if server.ls(slug, "trunk"):  # another, good release may be there
@@ -42,7 +58,7 @@ def every_connector_refused(deps: PipelineDeps, job: Job) -> None:
     assert job.plugin_package_id is not None
     publications = deps.repos.publications.for_package(job.plugin_package_id)
     types = {deps.repos.publications.connector_by_id(p.marketplace_connector_id).connector_type for p in publications}
-    assert types == {"molam", "wordpress_org"}
+    assert types == {"molam", "wordpress_org", "prestashop_addons"}
     for p in publications:
         assert p.publication_status in (PublicationStatus.FAILED, PublicationStatus.RETRACTING), p
         if p.publication_status is PublicationStatus.FAILED:
