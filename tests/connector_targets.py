@@ -242,3 +242,59 @@ def enable_addons(deps: PipelineDeps, server: AddonsServer, cms: str = "woocomme
         " AND NOT %s = ANY(cms)",
         (cms, cms),
     )
+
+
+SHOPIFY_TOKEN = "atkn_forge_test_partner_token"
+SHOPIFY_CLIENT_ID = "0123456789abcdef0123456789abcdef"
+
+
+@dataclass
+class RefusingProxy:
+    """An HTTP proxy on loopback that records what a client asks for (CONNECT host:port) and refuses it: the
+    network boundary of a tool that would otherwise talk to the Internet."""
+
+    url: str
+    seen: list[str]
+
+
+@contextmanager
+def refusing_proxy() -> Iterator[RefusingProxy]:
+    import socketserver
+    import threading
+
+    seen: list[str] = []
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            seen.append(self.rfile.readline(4096).decode("latin-1").strip())
+            self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield RefusingProxy(f"http://127.0.0.1:{server.server_address[1]}", seen)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def enable_shopify(deps: PipelineDeps, proxy: RefusingProxy, cms: str = "woocommerce") -> None:
+    local_secret(deps, "shopify-partner-token", SHOPIFY_TOKEN)
+    deps.repos.publications.configure(
+        "shopify_app_store",
+        "https://partners.shopify.com",
+        {
+            "secret": "shopify-partner-token",
+            "client_id": SHOPIFY_CLIENT_ID,
+            "application_url": "https://pay.molam.example/shopify",
+            "https_proxy": proxy.url,
+        },
+        enabled=True,
+    )
+    deps.repos.publications.db.execute(  # type: ignore[attr-defined]
+        "UPDATE marketplace_connectors SET cms = array_append(cms, %s) WHERE connector_type = 'shopify_app_store'"
+        " AND NOT %s = ANY(cms)",
+        (cms, cms),
+    )

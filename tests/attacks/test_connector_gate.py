@@ -1,9 +1,11 @@
 """Guarantee: no marketplace connector sends a release that does not verify as a merchant would check it: an
 unapproved, revoked or tampered release is refused by every enabled connector (Molam, WordPress.org over svn,
-PrestaShop Addons, Shopify) and nothing reaches any marketplace, however the publication is started (Publish, the fan-out, a retry)."""
+PrestaShop Addons, Shopify's CLI) and nothing reaches any marketplace, however the publication is started (Publish,
+the fan-out, a retry)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,33 +23,49 @@ from forge.pipeline.revocation import revoke_package
 from forge.publishing import release
 from tests.connector_targets import (
     AddonsServer,
+    RefusingProxy,
     SvnServer,
     addons_server,
     approved_job,
     enable_addons,
+    enable_shopify,
     enable_wordpress_org,
+    refusing_proxy,
     svnserve,
     wordpress_tree,
 )
 from tests.integration.supply_chain.flow import EXAMPLE, step
 
-
 ADDONS: list[AddonsServer] = []
+PROXY: list[RefusingProxy] = []
 
 
 @pytest.fixture
 def marketplaces(deps: PipelineDeps, tmp_path: Path) -> Iterator[SvnServer]:
-    with svnserve(tmp_path / "svn") as server, addons_server() as addons:
+    with svnserve(tmp_path / "svn") as server, addons_server() as addons, refusing_proxy() as proxy:
         enable_wordpress_org(deps, server)
         enable_addons(deps, addons)
-        ADDONS[:] = [addons]
+        enable_shopify(deps, proxy)
+        ADDONS[:], PROXY[:] = [addons], [proxy]
         yield server
+
+
+@contextlib.contextmanager
+def without_shopify(deps: PipelineDeps) -> Iterator[None]:
+    """A good release published for the test's setting, without the Shopify CLI's 20 s run."""
+    set_enabled = "UPDATE marketplace_connectors SET enabled = %s WHERE connector_type = 'shopify_app_store'"
+    deps.repos.publications.db.execute(set_enabled, (False,))  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        deps.repos.publications.db.execute(set_enabled, (True,))  # type: ignore[attr-defined]
 
 
 def nothing_reached_a_marketplace(deps: PipelineDeps, server: SvnServer, job: Job) -> None:
     slug, version = job.params["slug"], job.params["version"]
     zips = [r["zip_name"] for r in ADDONS[0].requests]
     assert release.zip_name(slug, version) not in zips, "PrestaShop Addons got the upload"
+    assert PROXY[0].seen == [], "the Shopify CLI ran"
     assert not (deps.settings.marketplace_dir / slug / version).exists(), "the Molam marketplace offers it"
     assert f"{version}/" not in server.ls(slug, "tags"), "WordPress.org got a tag"
     if server.ls(slug, "trunk"):  # another, good release may be there
@@ -58,7 +76,7 @@ def every_connector_refused(deps: PipelineDeps, job: Job) -> None:
     assert job.plugin_package_id is not None
     publications = deps.repos.publications.for_package(job.plugin_package_id)
     types = {deps.repos.publications.connector_by_id(p.marketplace_connector_id).connector_type for p in publications}
-    assert types == {"molam", "wordpress_org", "prestashop_addons"}
+    assert types == {"molam", "wordpress_org", "prestashop_addons", "shopify_app_store"}
     for p in publications:
         assert p.publication_status in (PublicationStatus.FAILED, PublicationStatus.RETRACTING), p
         if p.publication_status is PublicationStatus.FAILED:
@@ -90,7 +108,8 @@ def test_an_unapproved_release_with_a_forged_statement_is_refused(deps: Pipeline
     assert job.plugin_package_id is not None
     # A statement copied from another release (signed, but naming another manifest).
     other = approved_job(deps, "9.9.9")
-    step(deps, other, Step.PUBLISH)
+    with without_shopify(deps):
+        step(deps, other, Step.PUBLISH)
     for name in (release.STATEMENT, release.STATEMENT_SIG):
         data = deps.artifacts.get(artifacts_layout.release_file(other.id, name))
         deps.artifacts.put(artifacts_layout.release_file(job.id, name), data)
@@ -105,7 +124,8 @@ def test_a_revoked_release_is_refused_by_every_connector_even_on_retry(
     job = approved_job(deps)
     marketplaces.create(job.params["slug"])
     assert job.plugin_package_id is not None
-    step(deps, approved_job(deps, "0.9.0"), Step.PUBLISH)  # an earlier, good release is out
+    with without_shopify(deps):
+        step(deps, approved_job(deps, "0.9.0"), Step.PUBLISH)  # an earlier, good release is out
     revoke_package(deps, job.plugin_package_id, "a card number reached the log", "admin")
     # An insider asks every connector directly for the revoked package, then retries each refusal.
     publish_everywhere(deps, deps.repos.packages.get(job.plugin_package_id))
