@@ -86,6 +86,20 @@ SECURITY_SIGNALS = {
         "ApprovalVerificationFailure",
         "Approval rows that do not verify (forged, copied or tampered) reached an approval or Publish: investigate",
     ),
+    "forge_publication_retraction_failures_total": (
+        "RetractionFailure",
+        "A revoked package is still offered by a marketplace (its retraction failed or waits on a person): see "
+        "`forge publications list PACKAGE`; failed retractions are retried every minute",
+    ),
+    "forge_publications_refused_total": (
+        "PublicationRefused",
+        "A release that does not verify as a merchant checks it (unapproved, revoked or altered) reached a "
+        "marketplace connector and was refused: investigate",
+    ),
+    "forge_secret_rotation_overdue_total": (
+        "MarketplaceCredentialRotationOverdue",
+        "A marketplace credential in forge_secrets is past its rotation_schedule: rotate it in its store",
+    ),
 }
 
 
