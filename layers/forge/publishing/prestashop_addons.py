@@ -94,7 +94,8 @@ class PrestaShopAddonsConnector:
         if response.status_code != 200 or not isinstance(body, dict) or body.get("success") is not True:
             said = json.dumps(body)[:500] if body is not None else response.text[:500]
             return ConnectorResult.failed(f"Addons refused the upload (HTTP {response.status_code}): {said}")
-        upload = body.get("productUpload") if isinstance(body.get("productUpload"), dict) else {}
+        found = body.get("productUpload")
+        upload: dict[str, Any] = found if isinstance(found, dict) else {}
         external = str(upload.get("id_product_upload") or upload.get("id") or self.config["id_product"])
         return ConnectorResult.done(
             f"uploaded to Addons product {self.config['id_product']}; PrestaShop validates it before merchants see "
