@@ -19,6 +19,18 @@ CALLBACK_URL = "forge:callbackUrl"
 # without it): the forge cannot fetch WooCommerce to pin it here, so whoever deploys supplies it.
 WOOCOMMERCE_SHA256 = "forge:woocommerceSha256"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# How Generate writes the plugin (forge.generation): offline templates (default), Amazon Bedrock, or an
+# OpenAI-compatible endpoint (SIRA). The LLM providers need what the default stack lacks (infra/generation.py).
+GENERATION_PROVIDER = "forge:generationProvider"
+GENERATION_PROVIDERS = ("template", "bedrock", "openai")
+BEDROCK_MODEL_ID = "forge:bedrockModelId"
+DEFAULT_BEDROCK_MODEL_ID = "anthropic.claude-3-5-sonnet-20240620-v1:0"  # forge.config.Settings' default
+_MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9.:_-]{2,199}$")
+SIRA_API_URL = "forge:siraApiUrl"
+SIRA_MODEL = "forge:siraModel"
+# A NAT gateway (one, in one AZ) that only Generate is placed behind: the egress an external endpoint needs. Off by
+# default: nothing else in the VPC may reach the internet.
+NAT_GATEWAY = "forge:natGateway"
 # Where the hosted sign-in sends the authorization code: a port on the operator's own machine (docs/api.md).
 DEFAULT_CALLBACK_URL = "http://localhost:8765/callback"
 # Cognito's rules for a domain prefix: lowercase letters, digits and inner hyphens, at most 63 characters, and
@@ -75,6 +87,28 @@ def _sha256(node: Node, key: str) -> str:
     return value
 
 
+def _choice(node: Node, key: str, choices: tuple[str, ...], default: str) -> str:
+    value = str(node.try_get_context(key) or default).strip()
+    if value not in choices:
+        raise ValueError(f"context {key} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _https_url(node: Node, key: str) -> str:
+    url = str(node.try_get_context(key) or "").strip()
+    parts = urlsplit(url)
+    if url and (parts.scheme != "https" or not parts.hostname):
+        raise ValueError(f"context {key} must be an https URL, got {url!r}")
+    return url
+
+
+def _model_id(node: Node) -> str:
+    model = str(node.try_get_context(BEDROCK_MODEL_ID) or DEFAULT_BEDROCK_MODEL_ID).strip()
+    if not _MODEL_ID.match(model):
+        raise ValueError(f"context {BEDROCK_MODEL_ID} must be a Bedrock model id, got {model!r}")
+    return model
+
+
 def _bool(node: Node, key: str, default: bool) -> bool:
     raw = node.try_get_context(key)
     if raw is None:
@@ -103,13 +137,27 @@ class ForgeContext:
     cognito_domain_prefix: str = ""
     callback_url: str = DEFAULT_CALLBACK_URL
     woocommerce_sha256: str = ""
+    generation_provider: str = "template"
+    bedrock_model_id: str = DEFAULT_BEDROCK_MODEL_ID
+    sira_api_url: str = ""
+    sira_model: str = ""
+    nat_gateway: bool = False
 
     @classmethod
     def from_node(cls, node: Node) -> ForgeContext:
         email = str(node.try_get_context(ALARM_EMAIL) or "").strip()
         if email and "@" not in email:
             raise ValueError(f"context {ALARM_EMAIL} must be an e-mail address, got {email!r}")
+        provider = _choice(node, GENERATION_PROVIDER, GENERATION_PROVIDERS, cls.generation_provider)
+        sira_api_url = _https_url(node, SIRA_API_URL)
+        if provider == "openai" and not sira_api_url:
+            raise ValueError(f"context {GENERATION_PROVIDER}=openai needs {SIRA_API_URL} (the endpoint's https URL)")
         return cls(
+            generation_provider=provider,
+            bedrock_model_id=_model_id(node),
+            sira_api_url=sira_api_url,
+            sira_model=str(node.try_get_context(SIRA_MODEL) or "").strip(),
+            nat_gateway=_bool(node, NAT_GATEWAY, cls.nat_gateway),
             min_approvals=_int(node, MIN_APPROVALS, cls.min_approvals, 2, 10),
             worker_concurrency=_int(node, WORKER_CONCURRENCY, cls.worker_concurrency, 1, 64),
             database_deletion_protection=_bool(node, DELETION_PROTECTION, cls.database_deletion_protection),
@@ -131,6 +179,8 @@ class ForgeContext:
             # Locally it bounds the container steps running at once; in AWS the working step Lambdas get it as
             # reserved concurrency (infra/concurrency.py, docs/aws.md).
             "FORGE_WORKER_CONCURRENCY": str(self.worker_concurrency),
+            # The API puts it in every execution's input: the repair loop's Choice reads it (forge.pipeline.jobs).
+            "FORGE_GENERATION_PROVIDER": self.generation_provider,
             "POWERTOOLS_SERVICE_NAME": SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         }

@@ -38,6 +38,8 @@ class FunctionSpec:
     # stuck step and the state sees the error, instead of the state timing out while the step still runs.
     timeout_seconds: int
     memory_mb: int = 512
+    # Whether the function reads the database (its secret's ARN and GetSecretValue); nearly all do.
+    database: bool = True
 
 
 # The steps statemachine/forge.asl.json invokes as `${<Name>FunctionArn}`. Build, test and sandbox, which run tools
@@ -104,16 +106,16 @@ class Functions(Construct):
             description="Plugin Forge library (forge) and its runtime dependencies",
         )
 
-        # Every function talks to the database: it runs in the isolated subnets, reads the RDS secret and is
-        # admitted on 5432.
-        self._environment = {
-            **context.environment(artifacts.bucket.bucket_name),
-            SECRET_ENV: database.secret.secret_arn,
-        }
+        # Nearly every function talks to the database: it runs in the isolated subnets, reads the RDS secret and is
+        # admitted on 5432 (FunctionSpec.database says which do not).
+        self._environment = context.environment(artifacts.bucket.bucket_name)
+        self._secret_arn = database.secret.secret_arn
         database.allow_from(network.function_security_group, "the Lambda functions")
         # The functions and the Fargate tasks reach S3 only through the VPC's gateway endpoint; its policy admits
         # these buckets (this is the construct that holds both the network and the buckets).
         network.restrict_s3_to([artifacts.bucket, artifacts.marketplace, artifacts.audit_bucket])
+        # Placed in the egress subnets (forge:natGateway): generate, for an external LLM endpoint; nothing else.
+        self._egress = frozenset({"generate"}) if network.egress_subnets is not None else frozenset()
         self.code_paths: dict[str, Path] = {}
         self.all: dict[str, lambda_.Function] = {}
         self.steps: dict[str, lambda_.Function] = {step: self.add(step, spec) for step, spec in LIGHT_STEPS.items()}
@@ -132,12 +134,16 @@ class Functions(Construct):
             "architecture": ARCHITECTURE,
             "timeout": Duration.seconds(spec.timeout_seconds),
             "memory_size": spec.memory_mb,
-            "environment": dict(self._environment),
+            "environment": {**self._environment, **({SECRET_ENV: self._secret_arn} if spec.database else {})},
             "tracing": lambda_.Tracing.ACTIVE,
             "log_group": logs.LogGroup(self, f"{construct_id}Logs", retention=logs.RetentionDays.ONE_MONTH),
             "description": f"Plugin Forge {name}",
             "vpc": self._network.vpc,
-            "vpc_subnets": self._network.subnets,
+            "vpc_subnets": (
+                self._network.egress_subnets
+                if name in self._egress and self._network.egress_subnets is not None
+                else self._network.subnets
+            ),
             "security_groups": [self._network.function_security_group],
         }
         function = lambda_.Function(
@@ -150,7 +156,8 @@ class Functions(Construct):
             **common,
         )
         self.all[name] = function
-        self._database.grant_connect(function)
+        if spec.database:
+            self._database.grant_connect(function)
         if name in KMS_SIGNERS:
             function.add_environment("FORGE_SIGNER", "kms")
         if name in ARTIFACT_ACCESS:

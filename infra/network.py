@@ -35,21 +35,32 @@ AWS_CUSTOM_RESOURCE_SINGLETON = "AWS679f53fac002430cb0da5b7982bd2287"
 
 
 class Network(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, nat_gateway: bool = False) -> None:
         super().__init__(scope, construct_id)
 
         # Isolated subnets and no NAT: nothing in this VPC can reach the internet, so a plugin under test
         # cannot exfiltrate or phone home, and there is no NAT gateway to pay for.
+        subnets = [ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22)]
+        if nat_gateway:
+            # forge:natGateway (an external LLM endpoint): one NAT gateway, and subnets routed through it where only
+            # the generate function is placed (infra/functions.py). Appended after the isolated group, so the isolated
+            # subnets keep their CIDRs and ids when egress is turned on or off.
+            subnets += [
+                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=26),
+                ec2.SubnetConfiguration(name="egress", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=26),
+            ]
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
             max_azs=2,
-            nat_gateways=0,
-            subnet_configuration=[
-                ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22)
-            ],
+            nat_gateways=1 if nat_gateway else 0,
+            subnet_configuration=subnets,
         )
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        # Where a function that must reach the internet runs: the egress subnets, or none without a NAT gateway.
+        self.egress_subnets = (
+            ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS) if nat_gateway else None
+        )
 
         self.s3_endpoint = self.vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
         # Until restrict_s3_to() names the buckets, the gateway admits only image layer pulls.
@@ -110,6 +121,13 @@ class Network(Construct):
         s3_prefix_list = ec2.Peer.prefix_list(self._s3_prefix_list_id())
         self.test_security_group = self._endpoints_only("TestSecurityGroup", "test", s3_prefix_list)
         self.sandbox_security_group = self._endpoints_only("SandboxSecurityGroup", "sandbox", s3_prefix_list)
+
+    def add_endpoint(self, name: str, service: ec2.InterfaceVpcEndpointAwsService) -> ec2.InterfaceVpcEndpoint:
+        """One more interface endpoint, behind the shared endpoint security group (Bedrock, when it generates)."""
+        self.endpoints[name] = self.vpc.add_interface_endpoint(
+            name, service=service, subnets=self.subnets, security_groups=[self.endpoint_security_group], open=False
+        )
+        return self.endpoints[name]
 
     def _endpoints_only(self, construct_id: str, step: str, s3_prefix_list: ec2.IPeer) -> ec2.SecurityGroup:
         group = ec2.SecurityGroup(

@@ -18,6 +18,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from forge.models.job import PIPELINE, Step
 from infra.context import METRICS_NAMESPACE, SERVICE, ForgeContext
 
 HOUR = Duration.hours(1)
@@ -45,7 +46,8 @@ SLOS = {
     ),
     "job_duration": Slo(
         "JobDuration",
-        "Average job duration above 20 min over 1 h (SLO: <= 15 min)",
+        "Average job duration above 20 min over 1 h (SLO: <= 15 min): the pipeline's own time, without the approval "
+        "wait (forge_jobs_duration_seconds without a step label)",
         20 * 60,
         cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     ),
@@ -161,6 +163,14 @@ class Observability(Construct):
             alarm.add_alarm_action(actions.SnsAction(self.topic))
             self.alarms[metric_name] = alarm
 
+        # Where a job's time goes, step by step (the seed's `step` label); the approval wait on its own axis.
+        self.step_durations = {
+            step: forge_metric("forge_jobs_duration_seconds", "Average", step=step.value) for step in PIPELINE
+        }
+        working = [m for step, m in self.step_durations.items() if step is not Step.APPROVAL]
+        self.dashboard_step_widget = cloudwatch.GraphWidget(
+            title="Average time per step (s)", left=working, right=[self.step_durations[Step.APPROVAL]], width=24
+        )
         mfa_failures = forge_metric("forge_mfa_failures_total", "Sum", period=Duration.minutes(5))
         mfa_lockouts = forge_metric("forge_mfa_lockouts_total", "Sum", period=Duration.minutes(5))
 
@@ -199,6 +209,7 @@ class Observability(Construct):
             ),
             cloudwatch.GraphWidget(title="Approvals pending", left=[self.gauges["forge_approvals_pending"]], width=12),
         )
+        self.dashboard.add_widgets(self.dashboard_step_widget)
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Failed MFA codes / approvers locked", left=[mfa_failures, mfa_lockouts], width=12

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -97,6 +98,7 @@ class Pipeline(Construct):
             resource_name=f"{self.state_machine_name}:*",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
+        self._executions = executions
         api.add_to_role_policy(
             iam.PolicyStatement(actions=["states:DescribeExecution", "states:StopExecution"], resources=[executions])
         )
@@ -104,8 +106,7 @@ class Pipeline(Construct):
         acknowledge_wildcards(
             api,
             (
-                "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
-                f"{self.state_machine_name}:*",
+                self._executions_finding,
                 f"Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<{logical_id(containers.cluster)}>/*",
             ),
             "Execution and task ids are created per job at run time; the resource pins this state machine's "
@@ -116,6 +117,30 @@ class Pipeline(Construct):
             (NO_RESOURCE_LEVEL,),
             "X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery, ...) have no resource-level "
             "permissions.",
+        )
+
+    @property
+    def _executions_finding(self) -> str:
+        return (
+            "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+            f"{self.state_machine_name}:*"
+        )
+
+    def grant_task_failure(self, grantee: lambda_.IFunction) -> None:
+        """states:SendTaskFailure for this state machine's tasks only (not success: the stopped-task function)."""
+        grantee.add_to_role_policy(
+            iam.PolicyStatement(actions=["states:SendTaskFailure"], resources=[self.reference.state_machine_arn])
+        )
+
+    def grant_read_executions(self, grantee: lambda_.IFunction) -> None:
+        """states:DescribeExecution on this state machine's executions, nothing else (the job reconciliation)."""
+        grantee.add_to_role_policy(
+            iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[self._executions])
+        )
+        acknowledge_wildcards(
+            grantee,
+            (self._executions_finding,),
+            "Execution names are per job, created at run time; the resource pins this state machine's executions.",
         )
 
     @staticmethod

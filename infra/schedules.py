@@ -1,5 +1,7 @@
-"""EventBridge Scheduler: key rotation (functions/rotate_keys), database secret rotation, the every-minute gauges
-(functions/gauges) and workflow-callback sweeper (functions/workflow_callbacks), planned in one place."""
+"""EventBridge Scheduler: key rotation (functions/rotate_keys), the every-minute gauges (functions/gauges) and
+workflow-callback sweeper (functions/workflow_callbacks), and the job reconciliation (functions/reconcile_jobs),
+planned in one place. The database password rotates on its
+secret's own rotation rule (infra/database.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.functions import FunctionSpec
@@ -22,8 +23,6 @@ KEY_ROTATION_HANDLER = Path("functions") / "rotate_keys" / "handler.py"
 KEY_ROTATION = scheduler.ScheduleExpression.cron(
     minute="0", hour="3", day="1", month="1,4,7,10", time_zone=TimeZone.ETC_UTC
 )
-# Monthly database password rotation through the secret's hosted rotation function (infra/database.py).
-SECRET_ROTATION = scheduler.ScheduleExpression.rate(Duration.days(30))
 # The queue and approval gauges (forge.pipeline.gauges): levels read from Postgres, so they need a clock.
 GAUGES_FUNCTION = "gauges"
 GAUGES_SPEC = FunctionSpec(timeout_seconds=30, memory_mb=256)
@@ -33,6 +32,11 @@ GAUGES = scheduler.ScheduleExpression.rate(Duration.minutes(1))
 WORKFLOW_CALLBACKS_FUNCTION = "workflow_callbacks"
 WORKFLOW_CALLBACKS_SPEC = FunctionSpec(timeout_seconds=50, memory_mb=256)
 WORKFLOW_CALLBACKS = scheduler.ScheduleExpression.rate(Duration.minutes(1))
+# Executions that ended without recording their job's outcome (forge.pipeline.ended_executions): a separate concern from
+# the callbacks above (those answer waiting workflows; this one closes jobs whose workflow is gone).
+JOB_RECONCILIATION_FUNCTION = "reconcile_jobs"
+JOB_RECONCILIATION_SPEC = FunctionSpec(timeout_seconds=120, memory_mb=256)
+JOB_RECONCILIATION = scheduler.ScheduleExpression.rate(Duration.minutes(10))
 
 
 class Schedules(Construct):
@@ -41,10 +45,10 @@ class Schedules(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        database_secret: secretsmanager.ISecret,
         key_rotation: lambda_.IFunction | None,
         gauges: lambda_.IFunction,
         workflow_callbacks: lambda_.IFunction,
+        job_reconciliation: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         # One role for the schedules, with exactly their targets (the default is a stack-wide shared role).
@@ -54,8 +58,8 @@ class Schedules(Construct):
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
             ),
-            description="Plugin Forge schedules: rotate the signing key and the database secret, emit the gauges, "
-            "deliver workflow callbacks",
+            description="Plugin Forge schedules: rotate the signing key, emit the gauges, deliver workflow callbacks, "
+            "reconcile ended executions",
         )
         self.key_rotation: scheduler.Schedule | None = None
         if key_rotation is not None:
@@ -85,22 +89,14 @@ class Schedules(Construct):
             retry_attempts=0,
             max_event_age=Duration.minutes(1),
         )
-        self.secret_rotation = scheduler.Schedule(
-            self,
-            "SecretRotation",
-            description="Plugin Forge: rotate the database credentials",
-            schedule=SECRET_ROTATION,
-            target=targets.Universal(
-                service="secretsmanager",
-                action="rotateSecret",
-                input=scheduler.ScheduleTargetInput.from_object({"SecretId": database_secret.secret_arn}),
-                # Only this secret (the default statement would allow RotateSecret on every secret).
-                policy_statements=[
-                    iam.PolicyStatement(actions=["secretsmanager:RotateSecret"], resources=[database_secret.secret_arn])
-                ],
-                retry_attempts=3,
-                role=self.role,
-            ),
+        # A missed sweep is the next one's work; a job waits at most twenty minutes for its outcome.
+        self.job_reconciliation = self._invoke(
+            "JobReconciliation",
+            job_reconciliation,
+            JOB_RECONCILIATION,
+            "record the outcome of executions that ended without one",
+            retry_attempts=0,
+            max_event_age=Duration.minutes(10),
         )
 
     def _invoke(

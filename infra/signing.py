@@ -1,34 +1,45 @@
-"""The package signing key: an asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) behind a stable alias.
+"""The package signing keys: asymmetric KMS keys (ECC_NIST_P256, SIGN_VERIFY), each tagged as this stack's.
 
-KMS cannot rotate asymmetric keys in place, so rotation (functions/rotate_keys) creates a new key and moves the
-alias; signers therefore address the alias, and their IAM is scoped by the alias, not by one key ARN.
+KMS cannot rotate asymmetric keys in place, so rotation (functions/rotate_keys) creates a new key. Who may use a key
+follows its tag, not the alias: a signer signs with the key the keyset names (its ARN), which is this stack's first key
+or one rotation created, and the tag is set when the key is created. An alias-conditioned grant would deny the new key
+for minutes after the alias moves (KMS's authorization lags alias and tag changes by up to five minutes) and deny the
+old one at once; rotation therefore creates the key, tries it until it signs, registers it, and moves the alias last.
+
+The alias (`alias/<stack name>-signing`) is a name for people, and it is the rotation's alone: CloudFormation does not
+create it, or a later deploy touching it would point it back at the first key. The stack's own key is handed to the
+functions as FORGE_KMS_INITIAL_KEY_ARN, what the keyset starts with before the first rotation creates the alias.
 CloudHSM is the documented alternative (docs/aws.md): the same forge.signing PKCS#11 code path as SoftHSM.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from forge.signing.kms_signer import SIGNING_KEY_TAG
 from infra.nag import acknowledge_wildcards
 
-# forge.config.Settings.kms_key_alias defaults to the same name.
-ALIAS = "alias/plugin-forge-signing"
 SIGN_ACTIONS = ("kms:Sign", "kms:GetPublicKey", "kms:DescribeKey")
-# How cdk-nag names the alias-scoped key wildcard below.
-KEYS_BEHIND_ALIAS = "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*"
-ALIAS_REASON = (
-    "Any key, but only while the signing alias points at it (kms:ResourceAliases condition): rotation replaces "
-    "the key behind the alias, so no key ARN is known at deploy time."
+# How cdk-nag names the key wildcard below.
+STACK_KEYS = "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*"
+TAG_REASON = (
+    "Any key, but only one tagged as this stack's signing key (aws:ResourceTag condition): rotation creates keys at "
+    "run time, so no key ARN is known at deploy time."
 )
+
+
+def alias_name(stack: Stack) -> str:
+    return f"alias/{stack.stack_name}-signing"
 
 
 class Signing(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
+        self.alias = alias_name(Stack.of(self))
         self.key = kms.Key(
             self,
             "Key",
@@ -39,42 +50,78 @@ class Signing(Construct):
             removal_policy=RemovalPolicy.RETAIN,
             pending_window=Duration.days(30),
         )
-        self.alias = self.key.add_alias(ALIAS)
+        # The same tag forge.signing.kms_signer.create_kms_key puts on every key rotation creates.
+        Tags.of(self.key).add(SIGNING_KEY_TAG, self.alias)
 
-    def _keys_behind_alias(self) -> iam.PolicyStatement:
+    def _key_arns(self) -> str:
+        return Stack.of(self).format_arn(service="kms", resource="key", resource_name="*")
+
+    def _this_stacks_keys(self) -> iam.PolicyStatement:
         return iam.PolicyStatement(
             actions=list(SIGN_ACTIONS),
-            # Any key in this account and region that the signing alias points at: the stack's first key and
-            # every key rotation creates later.
-            resources=[Stack.of(self).format_arn(service="kms", resource="key", resource_name="*")],
-            conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": ALIAS}},
+            resources=[self._key_arns()],
+            conditions={"StringEquals": {f"aws:ResourceTag/{SIGNING_KEY_TAG}": self.alias}},
         )
 
-    def grant_sign(self, grantee: lambda_.IFunction) -> None:
-        grantee.grant_principal.add_to_principal_policy(self._keys_behind_alias())
-        acknowledge_wildcards(grantee, (KEYS_BEHIND_ALIAS,), ALIAS_REASON)
+    def grant_sign(self, function: lambda_.Function) -> None:
+        """Sign with this stack's keys; the function finds them through FORGE_KMS_KEY_ALIAS and, before the first
+        rotation, FORGE_KMS_INITIAL_KEY_ARN (forge.signing.backends)."""
+        function.add_to_role_policy(self._this_stacks_keys())
+        function.add_environment("FORGE_KMS_KEY_ALIAS", self.alias)
+        function.add_environment("FORGE_KMS_INITIAL_KEY_ARN", self.key.key_arn)
+        acknowledge_wildcards(function, (STACK_KEYS,), TAG_REASON)
 
-    def grant_rotate(self, grantee: lambda_.IFunction) -> None:
-        principal = grantee.grant_principal
-        principal.add_to_principal_policy(self._keys_behind_alias())
-        acknowledge_wildcards(grantee, (KEYS_BEHIND_ALIAS, "Resource::*"), ALIAS_REASON + " CreateKey has no resource.")
-        # CreateKey has no resource to scope to; the request must be for a signing key of the same kind.
-        principal.add_to_principal_policy(
+    def grant_rotate(self, function: lambda_.Function) -> None:
+        """What rotation needs besides signing (its probe of the new key): create tagged keys, read any key's public
+        half without waiting for a tag or an alias to take effect, and own the alias."""
+        self.grant_sign(function)
+        acknowledge_wildcards(
+            function,
+            ("Resource::*",),
+            "CreateKey (and tagging at creation) has no resource to scope to; the request must be for a P-256 "
+            "signing key carrying this stack's tag, and nothing else.",
+        )
+        tagged_request = {
+            f"aws:RequestTag/{SIGNING_KEY_TAG}": self.alias,
+        }
+        function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["kms:CreateKey"],
                 resources=["*"],
                 conditions={
-                    "StringEquals": {"kms:KeySpec": "ECC_NIST_P256", "kms:KeyUsage": "SIGN_VERIFY"},
+                    "StringEquals": {"kms:KeySpec": "ECC_NIST_P256", "kms:KeyUsage": "SIGN_VERIFY", **tagged_request},
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [SIGNING_KEY_TAG]},
                 },
             )
         )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["kms:TagResource"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": tagged_request,
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [SIGNING_KEY_TAG]},
+                },
+            )
+        )
+        # A public key is public: reading it right after CreateKey must not wait for the tag to be in force.
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["kms:GetPublicKey", "kms:DescribeKey"], resources=[self._key_arns()])
+        )
         stack = Stack.of(self)
-        principal.add_to_principal_policy(
+        function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["kms:CreateAlias", "kms:UpdateAlias"],
                 resources=[
-                    stack.format_arn(service="kms", resource="alias", resource_name=ALIAS.removeprefix("alias/")),
-                    stack.format_arn(service="kms", resource="key", resource_name="*"),
+                    stack.format_arn(service="kms", resource="alias", resource_name=self.alias.removeprefix("alias/"))
                 ],
+            )
+        )
+        # CreateAlias/UpdateAlias are also authorized on the key the alias is pointed at: this stack's keys only.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["kms:CreateAlias", "kms:UpdateAlias"],
+                resources=[self._key_arns()],
+                conditions={"StringEquals": {f"aws:ResourceTag/{SIGNING_KEY_TAG}": self.alias}},
             )
         )

@@ -14,13 +14,17 @@ from infra.concurrency import reserve_step_concurrency
 from infra.containers import Containers
 from infra.context import ForgeContext
 from infra.database import Database, Migrations
+from infra.downloads import Downloads
 from infra.functions import Functions, FunctionSpec
+from infra.generation import Generation
 from infra.network import Network
 from infra.observability import Observability
 from infra.pipeline import Pipeline
 from infra.schedules import (
     GAUGES_FUNCTION,
     GAUGES_SPEC,
+    JOB_RECONCILIATION_FUNCTION,
+    JOB_RECONCILIATION_SPEC,
     KEY_ROTATION_HANDLER,
     WORKFLOW_CALLBACKS_FUNCTION,
     WORKFLOW_CALLBACKS_SPEC,
@@ -28,12 +32,14 @@ from infra.schedules import (
 )
 from infra.secrets import MfaKey
 from infra.signing import Signing
+from infra.task_events import TASK_STOPPED_FUNCTION, TASK_STOPPED_SPEC, TaskEvents
 
 # The checkout this file is in: the stack packages ITS functions/, layers/ and statemachine/, whatever
 # directory the synth was started from.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ROTATE_KEYS = "rotate_keys"
-ROTATE_KEYS_SPEC = FunctionSpec(timeout_seconds=120)
+# Rotation tries a new key until IAM lets it sign (KMS: up to five minutes after creation) before registering it.
+ROTATE_KEYS_SPEC = FunctionSpec(timeout_seconds=600)
 
 
 class PluginForgeStack(Stack):
@@ -47,7 +53,7 @@ class PluginForgeStack(Stack):
         context = ForgeContext.from_node(self.node)
         Tags.of(self).add("project", "plugin-forge")
 
-        self.network = Network(self, "Network")
+        self.network = Network(self, "Network", nat_gateway=context.nat_gateway)
         self.artifacts = Artifacts(self, "Artifacts")
         self.network.log_flows_to(self.artifacts.access_logs)
         self.signing = Signing(self, "Signing")
@@ -67,6 +73,11 @@ class PluginForgeStack(Stack):
         # Prompts and responses, write-once (the spec's WORM audit).
         self.functions.steps["generate"].add_environment("FORGE_AUDIT_BUCKET", self.artifacts.audit_bucket.bucket_name)
         self.artifacts.grant_audit_write(self.functions.steps["generate"])
+        # How Generate writes plugins (forge:generationProvider): nothing more for templates, an endpoint and the
+        # model for Bedrock, the endpoint's URL and key secret for an OpenAI-compatible one.
+        self.sira_api_key = Generation(
+            self, "Generation", context=context, network=self.network, function=self.functions.steps["generate"]
+        ).sira_api_key
         self.migrations = Migrations(
             self,
             "Migrations",
@@ -95,7 +106,14 @@ class PluginForgeStack(Stack):
             functions=self.functions,
             containers=self.containers,
         )
+        # A container task that stops before its reporter answers fails its state with the stop reason.
+        task_stopped = self.functions.add(TASK_STOPPED_FUNCTION, TASK_STOPPED_SPEC)
+        self.pipeline.grant_task_failure(task_stopped)
+        self.task_events = TaskEvents(self, "TaskEvents", cluster=self.containers.cluster, function=task_stopped)
         self.api = Api(self, "Api", repo_root=repo_root, function=self.functions.api, context=context)
+        self.downloads = Downloads(
+            self, "Downloads", marketplace=self.artifacts.marketplace, logs=self.artifacts.access_logs
+        )
         self.mfa_key = MfaKey(self, "MfaKey")
         self.mfa_key.grant_to(self.functions.api)
         self.observability = Observability(
@@ -111,6 +129,8 @@ class PluginForgeStack(Stack):
         CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
         CfnOutput(self, "ArtifactBucket", value=self.artifacts.bucket.bucket_name)
         CfnOutput(self, "MarketplaceBucket", value=self.artifacts.marketplace.bucket_name)
+        # What merchants download from and `forge verify https://...` is given (docs/verify.md).
+        CfnOutput(self, "MarketplaceUrl", value=self.downloads.url)
         CfnOutput(self, "DatabaseSecretArn", value=self.database.secret.secret_arn)
 
     def _schedules(self, repo_root: Path) -> Schedules:
@@ -118,6 +138,9 @@ class PluginForgeStack(Stack):
         if (repo_root / KEY_ROTATION_HANDLER).is_file():
             rotate = self.functions.add(ROTATE_KEYS, ROTATE_KEYS_SPEC)
             self.signing.grant_rotate(rotate)
+            # What an operator invokes to rotate or mark a key compromised (docs/runbook.md): the database is out of
+            # the CLI's reach in AWS.
+            CfnOutput(self, "RotateKeysFunction", value=rotate.function_name)
         else:
             # Said loudly (a synth warning, and the infra tests check it), never silently dropped.
             Annotations.of(self).add_warning_v2(
@@ -127,11 +150,13 @@ class PluginForgeStack(Stack):
         gauges = self.functions.add(GAUGES_FUNCTION, GAUGES_SPEC)
         callbacks = self.functions.add(WORKFLOW_CALLBACKS_FUNCTION, WORKFLOW_CALLBACKS_SPEC)
         self.pipeline.reference.grant_task_response(callbacks)
+        reconciliation = self.functions.add(JOB_RECONCILIATION_FUNCTION, JOB_RECONCILIATION_SPEC)
+        self.pipeline.grant_read_executions(reconciliation)
         return Schedules(
             self,
             "Schedules",
-            database_secret=self.database.secret,
             key_rotation=rotate,
             gauges=gauges,
             workflow_callbacks=callbacks,
+            job_reconciliation=reconciliation,
         )

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     allowed_api_hosts: str = Field(default="api.molam.com,sandbox.api.molam.com", alias="FORGE_ALLOWED_API_HOSTS")
     generation_provider: GenerationProvider = Field(default="template", alias="FORGE_GENERATION_PROVIDER")
     # LLM generation (issue 4): repairs after a failed build/test, the OpenAI-compatible endpoint, Bedrock.
+    # Where an LLM answer's PHP is linted first: in Generate (needs php and isolation), or only in Build (the AWS
+    # generate Lambda has neither; Build's failure goes back to Generate through the repair loop).
+    generation_lint: str = Field(default="generate", alias="FORGE_GENERATION_LINT", pattern="^(generate|build)$")
     max_repairs: int = Field(default=2, ge=0, le=10, alias="FORGE_MAX_REPAIRS")
     sira_api_url: str | None = Field(default=None, alias="SIRA_API_URL")
     sira_model: str = Field(default="sira-codegen", alias="SIRA_MODEL")
@@ -54,6 +57,9 @@ class Settings(BaseSettings):
     pkcs11_token_label: str = Field(default="plugin-forge", alias="FORGE_PKCS11_TOKEN")
     pkcs11_pin: str | None = Field(default=None, alias="FORGE_PKCS11_PIN")
     kms_key_alias: str = Field(default="alias/plugin-forge-signing", alias="FORGE_KMS_KEY_ALIAS")
+    # The key to register when the keyset is empty and the alias does not exist yet (the stack's own key, until the
+    # first rotation creates the alias).
+    kms_initial_key_arn: str | None = Field(default=None, alias="FORGE_KMS_INITIAL_KEY_ARN")
     # FORGE_SIGNER=vault: a Vault Transit ecdsa-p256 key (VAULT_ADDR / VAULT_TOKEN as the Vault CLI reads them).
     vault_addr: str | None = Field(default=None, alias="VAULT_ADDR")
     vault_token: str | None = Field(default=None, alias="VAULT_TOKEN")

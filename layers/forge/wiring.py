@@ -8,6 +8,7 @@ from pathlib import Path
 from forge.config import get_settings
 from forge.isolation.runner import Runner, SubprocessRunner
 from forge.pipeline.deps import PipelineDeps
+from forge.ports.workflow import WorkflowClient
 
 _lock = threading.Lock()
 _deps: PipelineDeps | None = None
@@ -21,6 +22,14 @@ def _isolated_runner(workdir: Path) -> Runner:
     return SubprocessRunner()
 
 
+def workflow_client() -> WorkflowClient:
+    """The Step Functions client alone, without the database: what a Fargate task reports a failed setup with, and
+    what the stopped-task function (functions/task_stopped) answers tokens with."""
+    from forge.workflow.client import StepFunctionsWorkflow
+
+    return StepFunctionsWorkflow(get_settings().state_machine_arn or "")
+
+
 def default_deps() -> PipelineDeps:
     """Lambda containers and the local runtime build this once and reuse the pool and clients."""
     global _deps
@@ -28,21 +37,21 @@ def default_deps() -> PipelineDeps:
         if _deps is None:
             from forge.artifacts import artifact_store, audit_archive
             from forge.db.connection import database
-            from forge.db.dsn import resolve_dsn
+            from forge.db.dsn import refreshed_dsn, resolve_dsn
             from forge.db.repositories import PostgresRepositories
             from forge.publishing.connectors import connector_factory
             from forge.publishing.marketplace import marketplace
             from forge.signing.backends import active_signer, create_key, signer_for
-            from forge.workflow.client import StepFunctionsWorkflow
 
             settings = get_settings()
-            repos = PostgresRepositories.on(database(resolve_dsn()))
+            # A rotated database secret is read again at the first refused password (forge.db.connection).
+            repos = PostgresRepositories.on(database(resolve_dsn(), refresh_dsn=refreshed_dsn))
             shop = marketplace(settings)
             _deps = PipelineDeps(
                 settings=settings,
                 repos=repos,
                 artifacts=artifact_store(settings),
-                workflow=StepFunctionsWorkflow(settings.state_machine_arn or ""),
+                workflow=workflow_client(),
                 marketplace=shop,
                 signer=lambda: active_signer(repos.keys, settings),
                 key_signer=lambda key: signer_for(key, settings),

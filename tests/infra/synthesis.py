@@ -81,16 +81,22 @@ def actions(statement: dict[str, Any]) -> set[str]:
 def synthesize(outdir: Path) -> Synth:
     build_layer(REPO_ROOT)  # what `make synth` runs first (`make layer`)
     # The context cdk.json gives `cdk synth` (feature flags, forge:*), so the test sees the template the CLI makes.
-    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    app = cdk.App(outdir=str(outdir), context=context)
+    return synthesize_variant(outdir, {})
+
+
+def synthesize_variant(outdir: Path, context: dict[str, Any]) -> Synth:
+    """The stack synthesized with cdk.json's context plus `context` (a deploy-time choice such as the generation
+    provider), cdk-nag included: what `cdk synth -c key=value` makes. cdk-nag 3.x is a CDK policy-validation plugin;
+    acknowledged rules are also written to the template's Metadata, so the tests can see what was acknowledged and
+    why. Each call is one more JSII synthesis (~10 s): a variant only for what the default stack cannot show."""
+    base = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    app = cdk.App(outdir=str(outdir), context={**base, **context})
     stack = PluginForgeStack(app, STACK)
-    # cdk-nag 3.x is a CDK policy-validation plugin; acknowledged rules are also written to the template's
-    # Metadata, so the tests can see what was acknowledged and why.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
     error = None
     try:
         app.synth()
-    except RuntimeError as exc:  # "ValidationFailed": the assembly and the report are still written
+    except RuntimeError as exc:
         error = str(exc)
     template = Template.from_json(json.loads((outdir / f"{STACK}.template.json").read_text()))
     assets = json.loads((outdir / f"{STACK}.assets.json").read_text())

@@ -98,7 +98,8 @@ def test_every_function_and_task_reads_the_database_secret_and_nothing_else_does
                 assert secret in resources, statement
                 assert all(r in allowed for r in resources), statement
                 readers |= {r["Ref"] for r in policy["Properties"]["Roles"]}
-    roles = {synth.logical_id(f.role) for f in synth.stack.functions.all.values()}
+    # All but the stopped-task function, which answers a token and reads nothing (infra/task_events.py).
+    roles = {synth.logical_id(f.role) for n, f in synth.stack.functions.all.items() if n != "task_stopped"}
     roles |= {synth.logical_id(t.task_role) for t in synth.stack.containers.task_definitions.values()}
     assert readers == roles
 
@@ -202,3 +203,15 @@ def test_deletion_protection_and_multi_az_are_context_switches() -> None:
     assert instance["Properties"]["MultiAZ"] is True
     with pytest.raises(ValueError, match="forge:databaseDeletionProtection"):
         ForgeContext.from_node(cdk.App(context={"forge:databaseDeletionProtection": "maybe"}).node)
+
+
+def test_the_engine_version_names_only_the_major_so_a_retired_minor_cannot_fail_a_deploy(synth: Synth) -> None:
+    """RDS retires minor versions; a template pinned to one (16.9) fails to create or update once it is gone, and
+    CloudFormation rolls the deploy back. The major alone lets RDS pick its current default minor at creation, and
+    auto minor upgrades move the instance on without the template ever disagreeing (docs/aws.md)."""
+    (instance,) = synth.of_type("AWS::RDS::DBInstance").values()
+    props = instance["Properties"]
+    assert props["EngineVersion"] == "16"
+    assert props["AutoMinorVersionUpgrade"] is True
+    (parameters,) = synth.of_type("AWS::RDS::DBParameterGroup").values()
+    assert parameters["Properties"]["Family"] == "postgres16"

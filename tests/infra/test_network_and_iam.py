@@ -62,6 +62,8 @@ def test_each_function_holds_only_the_permissions_its_code_uses(synth: Synth) ->
     # Task tokens: the API (approve/reject), approval, finish, and the sweeper of the workflow-callback outbox.
     released_by = {"api", "approval", "finish", "workflow_callbacks"}
     assert {n for n, g in granted.items() if "states:SendTaskSuccess" in g} == released_by
+    # Failing a task: those, and the function that fails the state of a task that stopped without reporting.
+    assert {n for n, g in granted.items() if "states:SendTaskFailure" in g} == released_by | {"task_stopped"}
     # Starting, stopping executions and stopping Fargate tasks: the API only.
     for action in ("states:StartExecution", "states:StopExecution", "ecs:StopTask"):
         assert {n for n, g in granted.items() if action in g} == {"api"}, action

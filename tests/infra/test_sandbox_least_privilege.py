@@ -27,6 +27,8 @@ EXPECTED_FUNCTION_ACCESS: dict[str, set[str]] = {
     "rotate_keys": set(),
     "gauges": set(),
     "workflow_callbacks": set(),
+    "reconcile_jobs": set(),
+    "task_stopped": set(),
 }
 
 

@@ -4,32 +4,27 @@ from __future__ import annotations
 
 import json
 
+from forge.signing.kms_signer import SIGNING_KEY_TAG
 from infra.schedules import GAUGES_FUNCTION, KEY_ROTATION_HANDLER, WORKFLOW_CALLBACKS_FUNCTION
-from infra.signing import ALIAS
 from infra.stack import REPO_ROOT, ROTATE_KEYS
 from tests.infra.synthesis import Synth, actions
 
 
-def test_signing_key_is_p256_sign_verify_behind_the_alias(synth: Synth) -> None:
+def test_signing_key_is_p256_sign_verify_and_retained(synth: Synth) -> None:
     key_id = synth.logical_id(synth.stack.signing.key)
     props = synth.resources[key_id]["Properties"]
     assert props["KeySpec"] == "ECC_NIST_P256"
     assert props["KeyUsage"] == "SIGN_VERIFY"
     assert synth.resources[key_id]["DeletionPolicy"] == "Retain"
-    (alias,) = [
-        a["Properties"]
-        for a in synth.of_type("AWS::KMS::Alias").values()
-        if a["Properties"]["TargetKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    ]
-    assert alias["AliasName"] == ALIAS
 
 
-def test_only_signers_and_rotation_may_use_the_key_and_only_through_the_alias(synth: Synth) -> None:
+def test_only_signers_and_rotation_may_sign_and_only_with_this_stacks_keys(synth: Synth) -> None:
     users: set[str] = set()
     for policy in synth.of_type("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             if "kms:Sign" in actions(statement):
-                assert statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ALIAS}}
+                tag = f"aws:ResourceTag/{SIGNING_KEY_TAG}"
+                assert statement["Condition"] == {"StringEquals": {tag: synth.stack.signing.alias}}
                 users |= {r["Ref"] for r in policy["Properties"]["Roles"]}
     functions = synth.stack.functions.all
     # sign: packages; publish: release statements; api: revocation lists.
@@ -59,24 +54,6 @@ def test_key_rotation_runs_the_rotate_keys_handler_on_a_schedule(synth: Synth) -
     # Rotation makes a new key and moves the alias (KMS cannot rotate asymmetric keys in place).
     granted = set().union(*(actions(s) for s in synth.statements(synth.logical_id(rotate.role))))
     assert {"kms:CreateKey", "kms:UpdateAlias", "kms:GetPublicKey"} <= granted
-
-
-def test_secret_rotation_rotates_exactly_the_database_secret(synth: Synth) -> None:
-    schedules = {
-        s["Properties"]["Description"]: s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
-    }
-    schedule = schedules["Plugin Forge: rotate the database credentials"]
-    assert schedule["Target"]["Arn"]["Fn::Join"][1][-1] == ":scheduler:::aws-sdk:secretsmanager:rotateSecret"
-    secret = synth.stack.resolve(synth.stack.database.secret.secret_arn)
-    assert json.dumps(secret) in json.dumps(schedule["Target"]["Input"])
-    assert schedule["ScheduleExpression"] == "rate(30 days)"
-    role = schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]
-    (rotate,) = [s for s in synth.statements(role) if "secretsmanager:RotateSecret" in actions(s)]
-    assert rotate["Resource"] == secret
-    # The rotation itself is Secrets Manager's hosted single-user function, in the VPC next to the database.
-    (rotation,) = synth.of_type("AWS::SecretsManager::RotationSchedule").values()
-    assert rotation["Properties"]["HostedRotationLambda"]["RotationType"] == "PostgreSQLSingleUser"
-    assert rotation["Properties"]["HostedRotationLambda"]["VpcSubnetIds"]
 
 
 def test_gauges_run_every_minute_with_database_access_only(synth: Synth) -> None:

@@ -189,7 +189,8 @@ class ForgeClient:
 def spec_payload(path: Path) -> dict[str, Any]:
     """Validate locally first (with this environment's API host allowlist): a bad spec never reaches the API or the
     database. The API checks again against its own allowlist."""
+    from forge.cms import refuse_untestable
     from forge.config import get_settings
     from forge.models.spec import load_spec
 
-    return load_spec(path, get_settings().allowed_hosts).model_dump(mode="json")
+    return refuse_untestable(load_spec(path, get_settings().allowed_hosts), str(path)).model_dump(mode="json")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import importlib
 
 from forge.cms.base import Platform
-from forge.errors import ForgeError
+from forge.errors import ForgeError, SpecError
+from forge.models.spec import PluginSpec
 
 
 def get_platform(name: str) -> Platform:
@@ -16,3 +17,14 @@ def get_platform(name: str) -> Platform:
         raise ForgeError(f"no platform '{name}' in forge.cms") from None
     platform: Platform = module.PLATFORM
     return platform
+
+
+def refuse_untestable(spec: PluginSpec, source: str = "spec") -> PluginSpec:
+    """The spec, unless its platform's sandbox could not test it (SpecError naming why). Checked where a spec is
+    accepted (a job's submission, `forge run`, `forge generate`), like the API host allowlist: a stored spec is read
+    back without it."""
+    platform = get_platform(spec.platform)
+    problems = platform.untestable(spec) if platform.untestable is not None else []
+    if problems:
+        raise SpecError(source, problems)
+    return spec

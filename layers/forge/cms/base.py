@@ -74,6 +74,9 @@ class Platform:
     # Contract suites (optional), run by the Test step after the plugin's own tests:
     # (spec, working directory holding plugin/, isolated runner, limits, allowlisted hosts) -> SuiteOutcome.
     contract_suites: Callable[[PluginSpec, Path, Any, Any, list[str]], SuiteOutcome] | None = None
+    # Why the platform's sandbox could not test a spec (optional): problems, each naming its field; the spec is refused
+    # when it is accepted (forge.cms.refuse_untestable).
+    untestable: Callable[[PluginSpec], list[str]] | None = None
     # Paths (fnmatch patterns) that never go into the distributable zip.
     dist_exclude: tuple[str, ...] = field(default_factory=tuple)
     folder: Path = Path()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +22,8 @@ psycopg2.extras.register_uuid()
 Cursor = psycopg2.extras.RealDictCursor
 
 _PING_AFTER_IDLE_SECONDS = 10.0
+# What libpq says when the server refuses the password (SQLSTATE 28P01; psycopg2 has no pgcode at connect time).
+_PASSWORD_REFUSED = "password authentication failed"  # noqa: S105 - an error message, not a password
 
 
 def required_row(row: dict[str, Any] | None) -> dict[str, Any]:
@@ -34,11 +36,15 @@ def required_row(row: dict[str, Any] | None) -> dict[str, Any]:
 class Database:
     """Up to `max_connections` connections; idle ones are kept open and reused (LIFO, so a quiet process ends
     up using few of them) because opening one costs a few ms per query. A connection never crosses a fork:
-    a child process starts with an empty pool of its own."""
+    a child process starts with an empty pool of its own.
 
-    def __init__(self, dsn: str, max_connections: int = 16) -> None:
+    `refresh_dsn`, when given, is asked for the DSN again after the server refuses the password: the database secret
+    was rotated under a warm process (forge.db.dsn.refreshed_dsn)."""
+
+    def __init__(self, dsn: str, max_connections: int = 16, refresh_dsn: Callable[[], str] | None = None) -> None:
         self.dsn = dsn
         self.max_connections = max_connections
+        self._refresh_dsn = refresh_dsn
         self._lock = threading.Lock()
         # (connection, monotonic time it was put back)
         self._idle: list[tuple[psycopg2.extensions.connection, float]] = []
@@ -66,10 +72,25 @@ class Database:
         if conn is not None and self._alive(conn, time.monotonic() - since):
             return conn
         try:
-            return psycopg2.connect(self.dsn)
+            return self._connect()
         except psycopg2.OperationalError as exc:
             self._slots.release()
             raise TransientError(f"database unavailable: {exc}".strip()) from exc
+
+    def _connect(self) -> psycopg2.extensions.connection:
+        dsn = self.dsn
+        try:
+            return psycopg2.connect(dsn)
+        except psycopg2.OperationalError as exc:
+            if self._refresh_dsn is None or _PASSWORD_REFUSED not in str(exc):
+                raise
+        # The password was rotated: read the secret once more and retry once with what it says now. During a
+        # rotation's own window (new password set, secret not yet switched) this fails too, as a TransientError.
+        fresh = self._refresh_dsn()
+        with self._lock:
+            if self.dsn == dsn:
+                self.dsn = fresh
+        return psycopg2.connect(fresh)
 
     @staticmethod
     def _alive(conn: psycopg2.extensions.connection, idle_seconds: float) -> bool:
@@ -171,12 +192,12 @@ _databases: dict[str, Database] = {}
 _databases_lock = threading.Lock()
 
 
-def database(dsn: str) -> Database:
+def database(dsn: str, refresh_dsn: Callable[[], str] | None = None) -> Database:
     """One pool per DSN per process: Lambda containers and the local runtime reuse it across calls."""
     with _databases_lock:
         db = _databases.get(dsn)
         if db is None:
-            db = _databases[dsn] = Database(dsn)
+            db = _databases[dsn] = Database(dsn, refresh_dsn=refresh_dsn)
         return db
 
 

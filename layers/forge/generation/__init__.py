@@ -17,6 +17,7 @@ from forge.models.spec import PluginSpec
 
 if TYPE_CHECKING:
     from forge.config import Settings
+    from forge.generation.model import ChatModel
     from forge.isolation.runner import Runner
 
 PROVIDERS: tuple[str, ...] = get_args(GenerationProvider)
@@ -81,8 +82,10 @@ def get_provider(
         if name == "openai":
             from forge.generation.openai_compatible import OpenAICompatibleModel
 
-            return LlmProvider(name, OpenAICompatibleModel.from_settings(settings), audit, runner)
-        from forge.generation.bedrock import BedrockModel
+            model: ChatModel = OpenAICompatibleModel.from_settings(settings)
+        else:
+            from forge.generation.bedrock import BedrockModel
 
-        return LlmProvider(name, BedrockModel.from_settings(settings), audit, runner)
+            model = BedrockModel.from_settings(settings)
+        return LlmProvider(name, model, audit, runner, lint=settings.generation_lint == "generate")
     raise ForgeError(f"unknown generation provider '{name}' (available: {', '.join(PROVIDERS)})")

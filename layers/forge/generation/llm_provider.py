@@ -19,11 +19,14 @@ FORGE_OWNED = ("tests/stubs.php",)
 class LlmProvider:
     repairs = True
 
-    def __init__(self, name: str, model: ChatModel, audit: AuditSink, runner: RunnerFactory) -> None:
+    def __init__(self, name: str, model: ChatModel, audit: AuditSink, runner: RunnerFactory, lint: bool = True) -> None:
         self.name = name
         self.model = model
         self.audit = audit
         self.runner = runner
+        # False where Generate has neither php nor isolation (the AWS Lambda, FORGE_GENERATION_LINT=build): Build lints
+        # every PHP file in its isolated task, and a failed Build goes back to Generate through the repair loop.
+        self.lint = lint
 
     def generate(self, spec: PluginSpec, feedback: Feedback | None = None) -> Generation:
         platform = get_platform(spec.platform)
@@ -40,7 +43,7 @@ class LlmProvider:
         tree = validate_files(answer.content, required=(platform.main_file(spec), "readme.txt"), reserved=FORGE_OWNED)
         rendered = platform.render(spec)
         tree.update({path: rendered[path] for path in FORGE_OWNED if path in rendered})
-        problems = php_lint(tree, self.runner)
+        problems = php_lint(tree, self.runner) if self.lint else []
         if problems:
             raise RejectedOutput(problems)
         tree = dict(sorted(tree.items()))

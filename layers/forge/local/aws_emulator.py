@@ -196,7 +196,13 @@ class AwsEmulator:
                 return
             task.status = "RUNNING"
             try:
-                execute_task(self._deps(), task.step, task.env, lambda step, workdir: self._launch(task, workdir))
+                execute_task(
+                    task.step,
+                    task.env,
+                    self._deps().workflow,
+                    self._deps,
+                    lambda: lambda _step, staged: self._launch(task, staged),
+                )
             except Exception:  # noqa: BLE001 - a crashed task stops, logged, as a Fargate task would
                 logger.exception("local task crashed", extra={"task_arn": task.arn})
             finally:

@@ -75,7 +75,8 @@ class VersionRange(_Strict):
 
 class Compatibility(_Strict):
     platform: VersionRange = VersionRange(min="8.0", tested="9.3")
-    wordpress: VersionRange = VersionRange(min="6.2", tested="6.5")
+    # The oldest WordPress the sandbox's WooCommerce activates on (forge.cms.woocommerce.sandbox_versions).
+    wordpress: VersionRange = VersionRange(min="6.5", tested="6.5")
     php: VersionRange = VersionRange(min="7.4", tested="8.3")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from forge.cms import refuse_untestable
 from forge.errors import Conflict, ForgeError
 from forge.models.job import PIPELINE, Job, JobStatus, RunStatus, Step
 from forge.models.package import PackageStatus
@@ -42,9 +43,10 @@ def submit(deps: PipelineDeps, spec: PluginSpec, requested_by: str, idempotency_
     """Create the job and start its execution. An idempotency key this requester already used returns the existing
     job (same spec) or raises Conflict (different spec); keys are scoped per requester.
 
-    The spec is accepted here, against the API host allowlist in force now (SpecError otherwise); the steps read the
-    stored spec back without checking the host again, so a changed allowlist cannot fail a job in flight."""
-    spec = parse_spec(spec.model_dump(mode="json"), "spec", deps.settings.allowed_hosts)
+    The spec is accepted here, against the API host allowlist in force now and what the platform's sandbox can test
+    (SpecError otherwise); the steps read the stored spec back without checking either again, so a changed allowlist
+    cannot fail a job in flight."""
+    spec = refuse_untestable(parse_spec(spec.model_dump(mode="json"), "spec", deps.settings.allowed_hosts))
     job, created = deps.repos.jobs.create(spec, requested_by, idempotency_key)
     if not created:
         return job, False

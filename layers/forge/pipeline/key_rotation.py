@@ -9,6 +9,7 @@ token; Vault Transit rotates the key to a new version.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from forge.errors import ForgeError
 from forge.models.package import SigningKey
@@ -21,6 +22,8 @@ from forge.pipeline.revocation import publish_trust_files
 class Rotation:
     active: SigningKey
     previous: SigningKey | None
+    # False when a key activated within `unless_rotated_within` was kept (a retried scheduled rotation).
+    rotated: bool = True
 
 
 MAX_REASON = 500
@@ -35,9 +38,24 @@ class Compromise:
     revocation_list_version: int
 
 
-def rotate_keys(deps: PipelineDeps) -> Rotation:
+def rotate_keys(
+    deps: PipelineDeps, unless_rotated_within: timedelta | None = None, now: datetime | None = None
+) -> Rotation:
+    """A new active key; the previous one stays verify-only. With `unless_rotated_within`, a key activated that recently
+    is kept instead: the scheduled rotation is delivered again by the scheduler's and Lambda's retries, and each
+    delivery would otherwise create (and pay for) one more key. The trust files are published either way, so a retry
+    completes what an interrupted rotation left undone."""
     keys = deps.repos.keys
     previous = keys.active()
+    now = now or datetime.now(UTC)
+    if (
+        previous is not None
+        and unless_rotated_within is not None
+        and now - previous.activated_at < unless_rotated_within
+    ):
+        publish_trust_files(deps)
+        logger.info("signing key rotated recently: kept", extra={"key_id": previous.key_id})
+        return Rotation(active=previous, previous=None, rotated=False)
     active = deps.new_key()
     if previous is not None:
         previous = keys.get(previous.key_id)

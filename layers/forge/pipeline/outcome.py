@@ -6,7 +6,7 @@ import json
 from typing import Any
 from uuid import UUID
 
-from forge.models.job import JobStatus, RunStatus, Step
+from forge.models.job import JobStatus, Run, RunStatus, Step
 from forge.models.package import ApprovalStatus
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
@@ -28,13 +28,32 @@ def failure_message(failure: dict[str, Any] | None) -> str:
     return f"{error}: {cause}" if cause else str(error)
 
 
+def step_seconds(runs: list[Run]) -> dict[Step, float]:
+    """Seconds each step took in a job: its closed runs added up (a retried or repaired step counts every try)."""
+    seconds: dict[Step, float] = {}
+    for run in runs:
+        if run.duration_ms is not None:
+            seconds[run.step] = seconds.get(run.step, 0.0) + run.duration_ms / 1000
+    return seconds
+
+
+def emit_job_durations(runs: list[Run]) -> None:
+    """forge_jobs_duration_seconds per step (the seed's `step` label), and without a step label the pipeline's own
+    time: every step but the approval wait, which is the approvers' time (forge_approval_seconds measures it) and
+    would make the ">20 min" SLO fire on every job that waited a few hours for its approvals."""
+    seconds = step_seconds(runs)
+    for step, value in seconds.items():
+        emit_metric("forge_jobs_duration_seconds", round(value, 3), "Seconds", step=step.value)
+    working = sum(value for step, value in seconds.items() if step is not Step.APPROVAL)
+    emit_metric("forge_jobs_duration_seconds", round(working, 3), "Seconds")
+
+
 def record_success(deps: PipelineDeps, job_id: UUID) -> None:
     if deps.repos.jobs.finish(job_id, JobStatus.SUCCESS):
         job = deps.repos.jobs.get(job_id)
         emit_metric("forge_jobs_total", 1, status=JobStatus.SUCCESS.value)
         emit_metric("forge_packages_total", 1, cms=job.cms)
-        if job.started_at and job.finished_at:
-            emit_metric("forge_jobs_duration_seconds", (job.finished_at - job.started_at).total_seconds(), "Seconds")
+        emit_job_durations(deps.repos.runs.for_job(job_id))
 
 
 def record_failure(deps: PipelineDeps, job_id: UUID, failure: dict[str, Any] | None) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from forge.config import Settings
 from forge.errors import ForgeError
 from forge.models.package import SigningKey
+from forge.observability import logger
 from forge.ports.repositories import Keys
 from forge.ports.signing import Signer
 from forge.signing.signer import key_id, public_pem
@@ -54,12 +55,7 @@ def create_key(keys: Keys, settings: Settings, new: bool = False) -> SigningKey:
     new key + UpdateAlias, since KMS cannot rotate asymmetric keys. Vault registers the transit key's latest
     version, or rotates the transit key when `new`."""
     if settings.signer == "kms":
-        from forge.signing.kms_signer import KmsSigner, alias_target, create_kms_key
-
-        arn = None if new else alias_target(settings.kms_key_alias)
-        arn = arn or create_kms_key(settings.kms_key_alias)
-        der = KmsSigner(arn).public_key_der()
-        return keys.add_active(key_id(der), public_pem(der), "kms", arn)
+        return _create_kms_key(keys, settings, new)
     if settings.signer == "vault":
         from forge.signing.vault_signer import VaultTransitSigner, latest_key_ref, rotate
 
@@ -78,6 +74,27 @@ def create_key(keys: Keys, settings: Settings, new: bool = False) -> SigningKey:
         raise RuntimeError(f"the pkcs11 backend built a {type(signer).__name__}")
     der = signer.generate()
     return keys.add_active(key_id(der), public_pem(der), signer.backend, label)
+
+
+def _create_kms_key(keys: Keys, settings: Settings, new: bool) -> SigningKey:
+    """KMS: register the key the alias (or, before the first rotation, the stack's own key) points at; with `new`, a
+    new key: created, tried until it signs, registered as the active key, and only then named by the alias."""
+    from forge.signing.kms_signer import KmsSigner, alias_target, create_kms_key, point_alias, wait_until_it_signs
+
+    alias = settings.kms_key_alias
+    existing = None if new else (alias_target(alias) or settings.kms_initial_key_arn)
+    if existing:
+        der = KmsSigner(existing).public_key_der()
+        return keys.add_active(key_id(der), public_pem(der), "kms", existing)
+    arn = create_kms_key(alias)
+    der = KmsSigner(arn).public_key_der()
+    wait_until_it_signs(arn)
+    key = keys.add_active(key_id(der), public_pem(der), "kms", arn)
+    try:
+        point_alias(alias, arn)
+    except Exception as exc:  # noqa: BLE001 - the keyset already names the key; the alias is for people
+        logger.warning("the signing alias was not moved", extra={"alias": alias, "key": arn, "error": str(exc)[:300]})
+    return key
 
 
 def active_signer(keys: Keys, settings: Settings) -> tuple[SigningKey, Signer]:

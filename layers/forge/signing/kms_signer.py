@@ -1,12 +1,16 @@
-"""AWS KMS signer: an asymmetric ECC_NIST_P256 SIGN_VERIFY key behind an alias.
+"""AWS KMS signer: asymmetric ECC_NIST_P256 SIGN_VERIFY keys, each tagged as this forge's, the newest behind an alias.
 
 MessageType RAW: KMS hashes the message itself (SHA-256), so signatures match `openssl dgst -sha256`.
 KMS returns DER already. RAW messages are limited to 4096 bytes; manifests and approval statements are
 far smaller.
+
+Signers address a key by its ARN (the keyset's backend_ref) and may use it because it carries the forge's tag
+(infra/signing.py), not because of the alias: the alias is a name for people, moved last by rotation.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -19,6 +23,14 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
 
 RAW_LIMIT = 4096
+# Every signing key the forge creates carries this tag, its value the alias (stack-scoped, so two stacks in one account
+# keep apart); the signers' IAM is conditioned on it (infra/signing.py).
+SIGNING_KEY_TAG = "forge:signing-key"
+# KMS documents that a new tag or alias may take up to five minutes to affect authorization: a new key is tried until it
+# signs, for a little longer than that, before anything depends on it.
+PROBE_TIMEOUT_SECONDS = 420.0
+PROBE_INTERVAL_SECONDS = 5.0
+PROBE_MESSAGE = b"plugin-forge key probe"
 _Result = TypeVar("_Result")
 
 
@@ -72,13 +84,42 @@ def alias_target(alias: str, client: KMSClient | None = None) -> str | None:
 
 
 def create_kms_key(alias: str, client: KMSClient | None = None) -> str:
-    """A new P-256 signing key, then point the alias at it (KMS cannot rotate asymmetric keys in place)."""
+    """A new P-256 signing key tagged as this forge's (KMS cannot rotate asymmetric keys in place). The alias is not
+    moved here: the caller registers the key first (point_alias)."""
     kms = _client(client)
-    arn = kms.create_key(
-        KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Description="Plugin Forge package signing key"
+    return kms.create_key(
+        KeySpec="ECC_NIST_P256",
+        KeyUsage="SIGN_VERIFY",
+        Description="Plugin Forge package signing key",
+        Tags=[{"TagKey": SIGNING_KEY_TAG, "TagValue": alias}],
     )["KeyMetadata"]["Arn"]
+
+
+def wait_until_it_signs(
+    arn: str,
+    client: KMSClient | None = None,
+    timeout: float | None = None,
+    interval: float | None = None,
+) -> None:
+    """Sign a probe with the new key until IAM lets this role (conditioned on the key's tag, like every signer) use it:
+    AccessDenied right after CreateKey is the tag not yet in force. Raises ForgeError when it never is."""
+    kms = _client(client)
+    deadline = time.monotonic() + (PROBE_TIMEOUT_SECONDS if timeout is None else timeout)
+    pause = PROBE_INTERVAL_SECONDS if interval is None else interval
+    while True:
+        try:
+            kms.sign(KeyId=arn, Message=PROBE_MESSAGE, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256")
+            return
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "AccessDeniedException" or time.monotonic() > deadline:
+                raise ForgeError(f"the new KMS key {arn} cannot sign: {exc.response['Error']['Code']}") from exc
+        time.sleep(pause)
+
+
+def point_alias(alias: str, arn: str, client: KMSClient | None = None) -> None:
+    """Point the alias at `arn`, creating it the first time (the rotation owns it; CloudFormation does not)."""
+    kms = _client(client)
     if alias_target(alias, kms) is None:
         kms.create_alias(AliasName=alias, TargetKeyId=arn)
-    else:
+    elif alias_target(alias, kms) != arn:
         kms.update_alias(AliasName=alias, TargetKeyId=arn)
-    return arn

@@ -82,6 +82,12 @@ class StepFunctionsWorkflow:
         except ClientError as exc:
             _raise(exc, "failing the task")
 
+    def send_heartbeat(self, task_token: str) -> None:
+        try:
+            self.sfn.send_task_heartbeat(taskToken=task_token)
+        except ClientError as exc:
+            _raise(exc, "sending a heartbeat")
+
     def stop_task(self, cluster: str, task_arn: str, reason: str) -> None:
         try:
             self.ecs.stop_task(cluster=cluster, task=task_arn, reason=reason[:255])

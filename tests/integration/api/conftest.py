@@ -53,6 +53,9 @@ class WorkflowSpy:
         with self.lock:
             self.failures.append((task_token, error, cause))
 
+    def send_heartbeat(self, task_token: str) -> None:
+        pass
+
     def stop_task(self, cluster: str, task_arn: str, reason: str) -> None:
         pass
 

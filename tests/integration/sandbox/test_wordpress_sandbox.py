@@ -1,4 +1,4 @@
-"""The Sandbox step against a real WordPress (6.2 and 6.6-RC3 builds, SQLite), run exactly as the pipeline runs it:
+"""The Sandbox step against a real WordPress (6.5 and 6.6-RC3 builds, SQLite), run exactly as the pipeline runs it:
 staged by the trusted half, then the step's entrypoint inside one bubblewrap namespace with no network. The money
 contracts run against the served site and the fake provider (issue 14)."""
 
@@ -78,12 +78,12 @@ MONEY_CONTRACTS = {
 }
 
 
-def test_generated_plugin_passes_on_wordpress_6_2_and_6_6(spec: PluginSpec, tmp_path: Path) -> None:
+def test_generated_plugin_passes_on_wordpress_6_5_and_6_6(spec: PluginSpec, tmp_path: Path) -> None:
     report = _sandbox(tmp_path, spec, {})
     assert report.ok, report.log
     rows = _site_rows(report)
     # 6.6 is the builds package's release candidate (6.6-RC3), named as such.
-    assert sorted(rows) == ["wordpress-6.2+woocommerce-standin", "wordpress-6.6-RC3+woocommerce-standin"]
+    assert sorted(rows) == ["wordpress-6.5+woocommerce-standin", "wordpress-6.6-RC3+woocommerce-standin"]
     for row in rows.values():
         checks = _checks(row)
         assert row["passed"] is True
@@ -176,7 +176,7 @@ def test_missing_builds_fail_the_step_with_a_clear_message(
 
 def test_only_the_ends_of_the_spec_range_are_run(spec: PluginSpec) -> None:
     available = ["6.2", "6.3", "6.4", "6.5", "6.6"]
-    assert wordpress_site.versions_for(spec, available) == ["6.2", "6.6"]
+    assert wordpress_site.versions_for(spec, available) == ["6.5", "6.6"]
     narrow = spec.model_copy(
         update={
             "compatibility": spec.compatibility.model_copy(
@@ -214,7 +214,7 @@ def test_payments_without_idempotency_keys_fail_the_money_contracts(spec: Plugin
     )
     assert not report.ok
     assert len(_site_rows(report)) == 2, (report.error, report.log[-3000:])
-    checks = _checks(_site_rows(report)["wordpress-6.2+woocommerce-standin"])
+    checks = _checks(_site_rows(report)["wordpress-6.5+woocommerce-standin"])
     assert checks["double_submit_one_payment"] is False
     assert checks["requests_follow_provider_api"] is False
 

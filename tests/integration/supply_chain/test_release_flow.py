@@ -196,6 +196,9 @@ class WorkflowSpy:
     def send_failure(self, task_token: str, error: str, cause: str) -> None:
         self.failed.append((task_token, error, cause))
 
+    def send_heartbeat(self, task_token: str) -> None:
+        pass
+
 
 def test_revoking_a_package_awaiting_approval_fails_its_waiting_workflow(deps: PipelineDeps) -> None:
     from tests.integration.supply_chain.flow import new_job, step

@@ -14,7 +14,7 @@ from forge.generation.template_provider import TemplateProvider, tree_digest
 from forge.models.spec import load_spec
 
 DEMO = Path(__file__).resolve().parents[3] / "examples" / "woocommerce.yaml"
-GOLDEN = "d842b1c4e4cd58f5cd591f38027e93079fc22e2f1420b005e5cd4f28f39a0d5e"
+GOLDEN = "49337a9bf37b20478511606977ad12e96965b458cc9751ad517f0076ef1518ff"
 FILES = 19
 
 

@@ -13,7 +13,7 @@ from jinja2 import Environment
 from forge.cms import provider_api
 from forge.cms.base import Command, Platform, SiteRun, SourceTree, SuiteOutcome
 from forge.cms.rendering import make_environment, one_line
-from forge.cms.woocommerce.sandbox_versions import woocommerce_tested_up_to, wordpress_tested_up_to
+from forge.cms.woocommerce.sandbox_versions import untestable, woocommerce_tested_up_to, wordpress_tested_up_to
 from forge.errors import ForgeError
 from forge.models.results import TestRow
 from forge.models.spec import PluginSpec
@@ -349,6 +349,8 @@ PLATFORM = Platform(
     stage_site=stage_site,
     run_site=run_site,
     contract_suites=contract_suites,
+    # The sandbox's WooCommerce activates on WordPress >= its "Requires at least" only (sandbox_versions).
+    untestable=untestable,
     dist_exclude=(
         "tests",
         "tests/*",

@@ -24,6 +24,10 @@ SANDBOX_WORDPRESS: dict[str, str] = {
 # The WooCommerce the sandbox runs: the real 9.3.3 in the AWS image, the stand-in of its gateway API (WC_VERSION
 # 9.3.0) locally.
 SANDBOX_WOOCOMMERCE = "9.3"
+SANDBOX_WOOCOMMERCE_RELEASE = "9.3.3"  # functions/Dockerfile's WOOCOMMERCE_VERSION
+# Its "Requires at least": WordPress's activate_plugin() refuses it on anything older, so the sandbox cannot test a
+# plugin there. The stand-in declares the same, and the image build checks the downloaded plugin's header says so.
+WOOCOMMERCE_REQUIRES_WORDPRESS = "6.5"
 
 
 def _key(version: str) -> tuple[int, ...]:
@@ -41,6 +45,20 @@ def wordpress_tested_up_to(spec: PluginSpec) -> str:
     range the spec's own value stands, and the Sandbox step fails the plugin for want of a build to run."""
     inside = wordpress_in_range(spec)
     return inside[-1] if inside else spec.compatibility.wordpress.tested
+
+
+def untestable(spec: PluginSpec) -> list[str]:
+    """Why the sandbox could not test this spec (refused when a spec is accepted): a WordPress range that starts below
+    what the sandbox's WooCommerce activates on."""
+    floor = WOOCOMMERCE_REQUIRES_WORDPRESS
+    minimum = spec.compatibility.wordpress.min
+    if _key(minimum) < _key(floor):
+        return [
+            f"compatibility.wordpress.min: {minimum} is below {floor}, the oldest WordPress WooCommerce "
+            f"{SANDBOX_WOOCOMMERCE_RELEASE} (the one the sandbox runs) activates on; the forge cannot test the plugin "
+            f"there. Use {floor} or later"
+        ]
+    return []
 
 
 def woocommerce_tested_up_to(spec: PluginSpec) -> str:

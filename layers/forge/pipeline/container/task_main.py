@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from forge.config import get_settings
@@ -15,6 +15,7 @@ from forge.models.job import Step
 from forge.pipeline.container.report import MAX_RESULT_BYTES
 from forge.pipeline.container.reporter import Launcher, execute_task
 from forge.pipeline.deps import PipelineDeps
+from forge.ports.workflow import WorkflowClient
 
 # All the isolated half is told. Nothing else of the task's environment crosses over: it holds the task token, the
 # ECS credentials URI (the task role's keys) and the database secret's ARN.
@@ -94,7 +95,23 @@ def task_identity() -> dict[str, str]:
         return {}  # without it the task still runs; only an early cancel cannot stop it
 
 
-def run_task(deps: PipelineDeps, step: Step, entrypoint: Path) -> None:
+def run_task(
+    step: Step,
+    entrypoint: Path,
+    deps: Callable[[], PipelineDeps],
+    workflow: Callable[[], WorkflowClient],
+) -> int:
     """Stage, run `entrypoint` as an unprivileged child process (the Fargate task is the network boundary, the uid
-    the credentials boundary), record the run, and answer Step Functions with the task token it was started with."""
-    execute_task(deps, step, {**os.environ, **task_identity()}, fargate_launcher(entrypoint, os.environ))
+    the credentials boundary), record the run, and answer Step Functions with the task token it was started with.
+
+    `workflow` builds the Step Functions client alone (no database), so that a task whose dependencies cannot be set
+    up (the database secret unreadable) still reports why. Returns the process's exit status."""
+    env = {**os.environ, **task_identity()}
+    answered = execute_task(
+        step,
+        env,
+        workflow(),
+        deps,
+        lambda: fargate_launcher(entrypoint, os.environ),
+    )
+    return 0 if answered else 1

@@ -6,6 +6,7 @@
  *              plugins/woocommerce/woocommerce.php so `Requires Plugins: woocommerce` is satisfied.
  *              The AWS sandbox image installs the real WooCommerce instead (functions/Dockerfile, target sandbox).
  * Version: 9.3.0-forge-standin
+ * Requires at least: 6.5
  * License: GPL-2.0-or-later
  * Text Domain: woocommerce
  *
