@@ -149,10 +149,6 @@ class PublicationRepository:
             (reason, package_id),
         )
 
-    def retract(self, package_id: UUID) -> int:
-        """Kept for callers that only need the package's publications asked to come down."""
-        return self.request_retraction(package_id, "retraction requested")
-
     def due_retractions(self, limit: int = 50) -> list[Publication]:
         """Retractions nobody is working on and no person is asked to finish: what the sweeper retries."""
         rows = self.db.fetchall(
@@ -163,16 +159,6 @@ class PublicationRepository:
             (limit,),
         )
         return [Publication.model_validate(r) for r in rows]
-
-    def connector_types(self, package_id: UUID) -> dict[UUID, str]:
-        """{publication id: connector type} for a package's publications (which marketplace to retract from)."""
-        rows = self.db.fetchall(
-            """SELECT p.id, c.connector_type FROM plugin_publications p
-               JOIN marketplace_connectors c ON c.id = p.marketplace_connector_id
-               WHERE p.plugin_package_id = %s""",
-            (package_id,),
-        )
-        return {r["id"]: r["connector_type"] for r in rows}
 
     def for_package(self, package_id: UUID) -> list[Publication]:
         rows = self.db.fetchall(
