@@ -98,7 +98,12 @@ def _summary(ctx: StepContext, publications: list[Publication]) -> dict[str, str
         name = ctx.deps.repos.publications.connector_by_id(p.marketplace_connector_id).name
         said = p.manual_action or p.connector_message or p.error or ""
         lines[name] = f"{p.publication_status.value}: {said}"[:500]
-        ctx.log(f"{name}: {lines[name]}")
+        if p.publication_status is PublicationStatus.PUBLISHED and p.url:
+            # The line `forge job` has always shown: where the release is (a folder locally).
+            where = urlparse(p.url).path if p.url.startswith("file://") else p.url
+            ctx.log(f"published to {name}: {where}")
+        else:
+            ctx.log(f"{name}: {lines[name]}")
     return lines
 
 
