@@ -20,6 +20,7 @@ from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.verified_release import connector_for, verified_release
 from forge.ports.connectors import ConnectorResult, Outcome, RetractionTarget, VerifiedRelease
 
+# The alarm RetractionFailure (infra/observability.py) watches it; named literally at emit_metric for its source scan.
 RETRACTION_FAILURES = "forge_publication_retraction_failures_total"
 
 
@@ -74,7 +75,7 @@ def retract(deps: PipelineDeps, publication_id: UUID) -> Publication:
             )
         else:
             rows.retraction_failed(publication_id, result.message)
-        emit_metric(RETRACTION_FAILURES, 1)
+        emit_metric("forge_publication_retraction_failures_total", 1)
         logger.error(
             "a revoked release is still offered",
             extra={"connector": connector.name, "publication": str(publication_id), "outcome": result.outcome.value},
