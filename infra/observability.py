@@ -92,12 +92,26 @@ SECURITY_SIGNALS = {
         "SigningKeyCompromised",
         "A signing key was marked compromised: everyone who can must know, and what it signed must be reviewed",
     ),
+    "forge_publication_retraction_failures_total": (
+        "RetractionFailure",
+        "A revoked package is still offered by a marketplace (its retraction failed or waits on a person): see "
+        "`forge publications list PACKAGE`; failed retractions are retried every minute",
+    ),
+    "forge_publications_refused_total": (
+        "PublicationRefused",
+        "A release that does not verify as a merchant checks it (unapproved, revoked or altered) reached a "
+        "marketplace connector and was refused: investigate",
+    ),
 }
-# Not attacks, but a job would otherwise wait out its step's timeout unnoticed: one occurrence pages someone too.
+# Not attacks, but left alone they hurt: one occurrence pages someone too.
 OPERATIONAL_SIGNALS = {
     "forge_tasks_stopped_unreported_total": (
         "TaskStoppedUnreported",
         "A Build/Test/Sandbox Fargate task stopped without reporting (image pull, OOM kill, crash): its job failed",
+    ),
+    "forge_secret_rotation_overdue_total": (
+        "MarketplaceCredentialRotationOverdue",
+        "A marketplace credential in forge_secrets is past its rotation_schedule: rotate it in its store",
     ),
 }
 

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 APT_PACKAGES=(python3 python3-venv python3-dev php-cli php-xml php-mbstring php-sqlite3 phpunit composer php-codesniffer
-              bubblewrap softhsm2 openssl unzip nodejs)
+              bubblewrap softhsm2 openssl unzip nodejs subversion)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -56,4 +56,15 @@ if ! grep -qs "\"version\": \"$WP_BUILDS_VERSION\"" "$WP_BUILDS/package.json"; t
   mkdir -p .vendor/wp
   [[ -f .vendor/wp/package.json ]] || echo '{"name": "forge-vendor-wordpress", "private": true}' > .vendor/wp/package.json
   npm install --prefix .vendor/wp --no-audit --no-fund --loglevel=error "@wp-playground/wordpress-builds@$WP_BUILDS_VERSION"
+fi
+
+# The Shopify CLI the shopify_app_store connector runs (`shopify app deploy`), pinned; kept outside git in .tools/.
+# 3.94.2 is the newest release whose engines allow Debian's Node 20 (4.x needs Node 22).
+SHOPIFY_CLI_VERSION=3.94.2
+SHOPIFY_CLI=.tools/shopify-cli
+if ! grep -qs "\"version\": \"$SHOPIFY_CLI_VERSION\"" "$SHOPIFY_CLI/node_modules/@shopify/cli/package.json"; then
+  echo "bootstrap: installing @shopify/cli@$SHOPIFY_CLI_VERSION into $SHOPIFY_CLI"
+  mkdir -p "$SHOPIFY_CLI"
+  [[ -f "$SHOPIFY_CLI/package.json" ]] || echo '{"name": "forge-tools-shopify-cli", "private": true}' > "$SHOPIFY_CLI/package.json"
+  npm install --prefix "$SHOPIFY_CLI" --no-audit --no-fund --loglevel=error "@shopify/cli@$SHOPIFY_CLI_VERSION"
 fi

@@ -39,23 +39,26 @@ def default_deps() -> PipelineDeps:
             from forge.db.connection import database
             from forge.db.dsn import refreshed_dsn, resolve_dsn
             from forge.db.repositories import PostgresRepositories
+            from forge.publishing.connectors import connector_factory
             from forge.publishing.marketplace import marketplace
             from forge.signing.backends import active_signer, create_key, signer_for
 
             settings = get_settings()
             # A rotated database secret is read again at the first refused password (forge.db.connection).
             repos = PostgresRepositories.on(database(resolve_dsn(), refresh_dsn=refreshed_dsn))
+            shop = marketplace(settings)
             _deps = PipelineDeps(
                 settings=settings,
                 repos=repos,
                 artifacts=artifact_store(settings),
                 workflow=workflow_client(),
-                marketplace=marketplace(settings),
+                marketplace=shop,
                 signer=lambda: active_signer(repos.keys, settings),
                 key_signer=lambda key: signer_for(key, settings),
                 new_key=lambda: create_key(repos.keys, settings, new=True),
                 isolated_runner=_isolated_runner,
                 audit_archive=audit_archive(settings),
+                connector=connector_factory(settings, shop, repos.publications),
             )
         return _deps
 

@@ -28,24 +28,33 @@ def approved_job(deps: PipelineDeps) -> Job:
 
 def around(cls: type, name: str, revoke: Callable[[], None], before: bool) -> Callable[..., Any]:
     original = getattr(cls, name)
+    done: list[bool] = []
+
+    def once() -> None:
+        # The admin revokes once; the retraction that follows calls the wrapped method again.
+        if not done:
+            done.append(True)
+            revoke()
 
     def wrapped(self: object, *args: Any, **kwargs: Any) -> Any:
         if before:
-            revoke()
+            once()
         result = original(self, *args, **kwargs)
         if not before:
-            revoke()
+            once()
         return result
 
     return wrapped
 
 
 # Where the admin's revocation lands inside Publish: after Publish's checks but before it writes the release, between
-# writing the release and recording the publication, and after the publication is recorded.
+# writing the release and recording the publication, after the publication is recorded, and after a connector's
+# attempt claimed the publication but before the merchant's check ran.
 INTERLEAVINGS = {
     "after the checks, before the write": (FolderMarketplace, "publish", True),
     "after the write, before the record": (FolderMarketplace, "publish", False),
-    "after the record": (PublicationRepository, "record", False),
+    "after the record": (PublicationRepository, "published", False),
+    "after the claim, before the check": (PublicationRepository, "claim", False),
 }
 
 

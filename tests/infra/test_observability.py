@@ -36,7 +36,7 @@ def _metric_stats(alarm: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_one_alarm_per_slo_with_the_seeds_thresholds(synth: Synth) -> None:
     alarms = _alarms(synth)
-    assert len(alarms) == len(SLOS) + len(SECURITY_SIGNALS) + len(OPERATIONAL_SIGNALS) == 8
+    assert len(alarms) == len(SLOS) + len(SECURITY_SIGNALS) + len(OPERATIONAL_SIGNALS) == 11
     by_metric = {}
     for alarm in alarms.values():
         for stat in _metric_stats(alarm):

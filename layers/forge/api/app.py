@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 import forge
 from forge.api.auth import Unauthorized, WrongRole, gate
 from forge.api.cursors import BadCursor
-from forge.api.routers import approvals, approvers, health, jobs, keys, packages, revocations
+from forge.api.routers import approvals, approvers, health, jobs, keys, packages, publications, revocations
 from forge.errors import Conflict, Forbidden, ForgeError, NotFound, SpecError, TransientError
 from forge.observability import logger
 
@@ -161,7 +161,7 @@ def _crash(exc: Exception) -> Response[dict[str, Any]]:
     return _error(500, "internal", "internal error; the request id is in the logs")
 
 
-for module in (jobs, packages, approvals, approvers, health, keys, revocations):
+for module in (jobs, packages, approvals, approvers, health, keys, revocations, publications):
     app.include_router(module.router, prefix=PREFIX)
 
 

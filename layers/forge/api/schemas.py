@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from forge.models.approver import ApproverStatus, SecurityEvent, SecurityEventKind
 from forge.models.job import Job, JobStatus, Run, RunStatus, Step
-from forge.models.package import Approval, ApprovalRequest, ApprovalStatus, Package, PackageStatus, Publication
+from forge.models.package import Approval, ApprovalRequest, ApprovalStatus, Package, PackageStatus
+from forge.models.publication import MarketplaceConnector, Publication, PublicationEvent
 from forge.models.results import StoredCompatibilityRow, StoredTestRow
 from forge.models.spec import PluginSpec
 
@@ -253,15 +254,41 @@ class CompatibilityView(BaseModel):
 class PublicationView(BaseModel):
     id: UUID
     marketplace_connector_id: UUID
-    publication_status: str
+    connector: str = Field(description="The connector's name (marketplace_connectors.name)")
+    connector_type: str
+    publication_status: str = Field(description="pending, published, failed, retracting or retracted")
     external_id: str | None
     url: str | None
     error: str | None
+    connector_message: str | None = Field(description="What the marketplace or its tool said last (untrusted text)")
+    manual_action: str | None = Field(description="Set while a person must act; POST .../done once it is done")
+    attempts: int
+    last_attempt_at: datetime | None
     published_at: datetime | None
+    retracted_at: datetime | None
 
     @classmethod
-    def of(cls, publication: Publication) -> PublicationView:
-        return cls.model_validate(publication.model_dump())
+    def of(cls, publication: Publication, connector: MarketplaceConnector) -> PublicationView:
+        return cls.model_validate(
+            publication.model_dump() | {"connector": connector.name, "connector_type": connector.connector_type}
+        )
+
+
+class PublicationEventView(BaseModel):
+    from_status: str | None
+    to_status: str
+    message: str | None
+    attempts: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, event: PublicationEvent) -> PublicationEventView:
+        return cls.model_validate(event.model_dump())
+
+
+class PublicationDetail(BaseModel):
+    publication: PublicationView
+    events: list[PublicationEventView]
 
 
 class PackageDetail(BaseModel):

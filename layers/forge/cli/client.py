@@ -75,7 +75,8 @@ class ForgeClient:
         self.token = explicit or local_token(self.user, role)
         self.session = requests.Session()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, method: str, path: str, expect_list: bool = False, **kwargs: Any) -> dict[str, Any]:
+        """The JSON object the API answered (a JSON list, where `expect_list`, as {"items": [...]})."""
         headers = kwargs.pop("headers", {})
         headers["Authorization"] = f"Bearer {self.token}"
         try:
@@ -88,6 +89,8 @@ class ForgeClient:
             body = {"message": response.text[:500]}
         if response.status_code >= 400:
             raise ApiError(response.status_code, body if isinstance(body, dict) else {"message": str(body)})
+        if expect_list and isinstance(body, list):
+            return {"items": body}
         if not isinstance(body, dict):
             raise ForgeError(f"the forge API answered {method} {path} with a JSON {type(body).__name__}, not an object")
         return body
@@ -139,6 +142,19 @@ class ForgeClient:
 
     def package(self, package_id: str) -> dict[str, Any]:
         return self._call("GET", f"/packages/{package_id}")
+
+    def publications(self, package_id: str) -> list[dict[str, Any]]:
+        listed = self._call("GET", "/publications", params={"package_id": package_id}, expect_list=True)
+        return list(listed["items"])
+
+    def publication(self, publication_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/publications/{publication_id}")
+
+    def retry_publication(self, publication_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/publications/{publication_id}/retry")
+
+    def publication_done(self, publication_id: str, note: str) -> dict[str, Any]:
+        return self._call("POST", f"/publications/{publication_id}/done", json={"note": note})
 
     def stats(self, days: int = 7) -> dict[str, Any]:
         return self._call("GET", "/stats", params={"days": days})

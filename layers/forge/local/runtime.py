@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 STATE_MACHINE_NAME = "plugin-forge"
 # Locally the sweeper can run often: it is one indexed query when nothing is due.
 CALLBACK_SWEEP_SECONDS = 5.0
+RETRACTION_SWEEP_SECONDS = 60.0
 ROLE_ARN = "arn:aws:iam::123456789012:role/plugin-forge-local"
 # The Lambda functions the workflow invokes: the only names the emulator resolves.
 WORKFLOW_FUNCTIONS = ("generate", "package", "sign", "approval", "publish", "finish")
@@ -73,6 +74,7 @@ class LocalRuntime:
         self.gauge_interval_seconds = gauge_interval_seconds
         self.gauges: Ticker | None = None
         self.callbacks: Ticker | None = None
+        self.retractions: Ticker | None = None
         self._pg: Any = None
         self._mock: Any = None
         self._emulator: Any = None
@@ -119,6 +121,7 @@ class LocalRuntime:
         from forge.local.tokens import LocalIssuer
         from forge.pipeline.gauges import emit_gauges
         from forge.pipeline.jobs import reconcile
+        from forge.pipeline.retraction import sweep_retractions
         from forge.pipeline.workflow_callbacks import sweep
         from forge.signing.softhsm import prepare_softhsm
         from forge.wiring import default_deps, reset_deps
@@ -180,6 +183,9 @@ class LocalRuntime:
         # Answers to waiting workflows that could not be delivered at once (functions/workflow_callbacks in AWS).
         self.callbacks = Ticker(lambda: sweep(default_deps()), CALLBACK_SWEEP_SECONDS, "workflow-callbacks")
         self.callbacks.start()
+        # Retractions that failed (a marketplace unreachable): retried until they succeed (alarmed meanwhile).
+        self.retractions = Ticker(lambda: sweep_retractions(default_deps()), RETRACTION_SWEEP_SECONDS, "retractions")
+        self.retractions.start()
 
         api_context = LambdaContext("forge-api", function_arn("api"))
         self._api = ApiServer(
@@ -213,10 +219,10 @@ class LocalRuntime:
         from forge.db.connection import close_all
         from forge.wiring import reset_deps
 
-        for part in (self.gauges, self.callbacks, self._api, self._emulator):
+        for part in (self.gauges, self.callbacks, self.retractions, self._api, self._emulator):
             if part is not None:
                 part.stop()
-        self.gauges = self.callbacks = self._api = self._emulator = None
+        self.gauges = self.callbacks = self.retractions = self._api = self._emulator = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None

@@ -148,14 +148,3 @@ class RevocationListRow(_Row):
     signing_key_id: str
     package_count: int
     created_at: datetime
-
-
-class Publication(_Row):
-    id: UUID
-    plugin_package_id: UUID
-    marketplace_connector_id: UUID
-    publication_status: str
-    external_id: str | None = None
-    url: str | None = None
-    error: str | None = None
-    published_at: datetime | None = None

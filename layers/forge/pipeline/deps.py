@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from forge.config import Settings
 from forge.models.package import SigningKey
+from forge.models.publication import MarketplaceConnector
 from forge.ports.artifacts import ArtifactStore
 from forge.ports.audit import AuditArchive
+from forge.ports.connectors import Connector
 from forge.ports.marketplace import Marketplace
 from forge.ports.repositories import Repositories
 from forge.ports.signing import Signer
@@ -36,3 +38,5 @@ class PipelineDeps:
     isolated_runner: Callable[..., Runner]
     # The write-once bucket generation prompts and responses are archived in (FORGE_AUDIT_BUCKET), if any.
     audit_archive: AuditArchive | None = None
+    # The connector a marketplace_connectors row names (forge.publishing.connectors); None where nothing publishes.
+    connector: Callable[[MarketplaceConnector], Connector] | None = None

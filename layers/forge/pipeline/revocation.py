@@ -1,33 +1,35 @@
 """Revocation, and the trust files merchants verify against: keys.json, keys/<id>.pem, revocations.json.
 
-revoke_package marks the package revoked (publications retracted, pending approvals cancelled, in one SQL
-statement), takes the release out of the marketplace, and publishes the next signed revocations.json.
+revoke_package marks the package revoked (its publications asked to come down, pending approvals cancelled, in one SQL
+statement), publishes the next signed revocations.json, and has every connector that may hold the release retract
+it (forge.pipeline.retraction: each retraction a recorded transition; a failed one alarms and is retried).
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from forge.errors import Conflict, ForgeError, StepFailed
+from forge.errors import Conflict, ForgeError
 from forge.models.callback import CallbackMessage
-from forge.models.package import Package, PackageStatus, SigningKey
+from forge.models.package import Package, PackageStatus
 from forge.observability import emit_metric, logger
 from forge.pipeline.deps import PipelineDeps
+from forge.pipeline.retraction import retract_package
+from forge.pipeline.trust_files import (
+    KEYSET,
+    REVOCATIONS,
+    REVOCATIONS_SIG,
+    keyset_files,
+    sign_revocation_list,
+    trust_files,
+)
 from forge.pipeline.workflow_callbacks import deliver
-from forge.signing.keyset import keyset_bytes, keyset_of
-from forge.signing.revocation_list import RevocationList, RevokedPackage
-from forge.signing.signer import key_id as key_id_of
-from forge.signing.verify import verify_signature
 
-REVOCATIONS = "revocations.json"
-REVOCATIONS_SIG = "revocations.json.sig"
-KEYSET = "keys.json"
+__all__ = ["KEYSET", "REVOCATIONS", "REVOCATIONS_SIG", "keyset_files", "publish_trust_files", "sign_revocation_list"]
+
 MAX_REASON = 1000
-_VERSION_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -37,67 +39,14 @@ class Revocation:
     retracted_releases: int
 
 
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def keyset_files(keys: list[SigningKey]) -> dict[str, bytes]:
-    files = {KEYSET: keyset_bytes(keyset_of(keys))}
-    for key in keys:
-        files[f"keys/{key.key_id}.pem"] = key.public_pem.encode()
-    return files
-
-
 def publish_keyset(deps: PipelineDeps) -> None:
     deps.marketplace.write_root_files(keyset_files(deps.repos.keys.all()))
-
-
-def sign_revocation_list(deps: PipelineDeps) -> tuple[RevocationList, bytes]:
-    """Sign and store the next version naming every revoked package; a concurrent writer that took the
-    version first makes this one rebuild on top of it, so versions never repeat or go backwards."""
-    repos = deps.repos
-    for _ in range(_VERSION_ATTEMPTS):
-        key, signer = deps.signer()
-        if key_id_of(signer.public_key_der()) != key.key_id:
-            raise StepFailed(f"the HSM key {signer.key_ref} does not match keyset entry {key.key_id}")
-        revoked = [
-            RevokedPackage(
-                package_id=str(r["id"]),
-                slug=str(r["slug"]),
-                version=str(r["version"]),
-                zip_sha256=r["zip_sha256"],
-                signing_key_id=r["signing_key_id"],
-                revoked_at=r["revoked_at"],
-                reason=str(r["revocation_reason"]),
-            )
-            for r in repos.revocations.revoked_packages()
-        ]
-        document = RevocationList(
-            version=repos.revocations.next_version(), issued_at=_now(), key_id=key.key_id, revoked=revoked
-        )
-        body = document.canonical_bytes()
-        signature = signer.sign(body)
-        if not verify_signature(body, signature, key.public_pem.encode()):
-            raise StepFailed("the revocation list signature does not verify with the active public key")
-        if repos.revocations.append(
-            document.version, body.decode(), base64.b64encode(signature).decode(), key.key_id, len(revoked)
-        ):
-            return document, signature
-    raise ForgeError("could not publish the revocation list: other writers kept taking the next version")
 
 
 def publish_trust_files(deps: PipelineDeps, new_list: bool = False) -> int:
     """Write keys.json, keys/*.pem and the latest revocations.json(.sig) to the marketplace root; sign a new
     list when asked or when none exists yet (a merchant must always find one). Returns the list version."""
-    latest = None if new_list else deps.repos.revocations.latest()
-    if latest is None:
-        document, signature = sign_revocation_list(deps)
-        version, body = document.version, document.canonical_bytes()
-    else:
-        version, body, signature = latest.version, latest.body.encode(), base64.b64decode(latest.signature)
-    files = keyset_files(deps.repos.keys.all())
-    files[REVOCATIONS] = body
-    files[REVOCATIONS_SIG] = signature
+    version, files = trust_files(deps, new_list)
     deps.marketplace.write_root_files(files)
     return version
 
@@ -125,10 +74,8 @@ def revoke_package(deps: PipelineDeps, package_id: UUID, reason: str, actor: str
     waiting = repos.packages.pending_approval_requests(package_id)
     package = repos.packages.revoke(package_id, reason)
     _fail_waiting_workflows(deps, waiting, reason)
-    retracted = 0
-    if "molam" in repos.publications.connector_types(package_id).values():
-        retracted += deps.marketplace.retract(package.slug, package.version)
     version = publish_trust_files(deps, new_list=True)
+    retracted = retract_package(deps, package_id)
     emit_metric("forge_packages_revoked_total", 1)
     logger.warning(
         "package revoked",

@@ -30,7 +30,7 @@ def test_a_check_violation_is_a_forge_error(db: Database) -> None:
 def test_a_missing_referenced_row_is_not_found(db: Database) -> None:
     repos = PostgresRepositories.on(db)
     with pytest.raises(NotFound):
-        repos.publications.record(uuid.uuid4(), uuid.uuid4(), "x@1.0.0", "file:///tmp/x")
+        repos.publications.ensure(uuid.uuid4(), uuid.uuid4())
 
 
 def test_an_unmigrated_database_names_the_table_and_the_fix(new_database: Callable[[], str]) -> None:

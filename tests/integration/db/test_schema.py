@@ -51,6 +51,7 @@ EXTRA_TABLES = {
     "approvers",
     "approver_security_events",
     "workflow_callbacks",
+    "plugin_publication_events",
 }
 SPEC_FUNCTIONS = {
     "has_minimum_approvals",
@@ -414,7 +415,7 @@ CHECK_CASES = [
     ("plugin_contract_tests", "test_suite", "integration", "webhooks", {}),
     ("plugin_contract_tests", "result", "error", "skip", {}),
     ("plugin_compatibilities", "test_result", "ok", "fail", {}),
-    ("plugin_publications", "publication_status", "live", "retracted", {}),
+    ("plugin_publications", "publication_status", "live", "retracted", {"retracted_at": T0}),
     ("approval_requests", "status", "open", "expired", {"decided_at": T0}),
     ("approval_requests", "required_approvals", 0, 1, {}),
     ("signing_keys", "status", "revoked", "compromised", {"retired_at": T0}),
@@ -456,6 +457,8 @@ STATE_CASES = [
     ("signing_keys", {"status": "retired"}),  # no retired_at
     ("signing_keys", {"status": "active", "retired_at": T0}),
     ("plugin_publications", {"publication_status": "published"}),  # no published_at
+    ("plugin_publications", {"publication_status": "retracted"}),  # no retracted_at
+    ("plugin_publications", {"publication_status": "failed"}),  # no error
     ("forge_secrets", {"vault_path": None}),  # neither a vault path nor a value
 ]
 
@@ -734,9 +737,12 @@ def test_revoke_package_revokes_retracts_and_cancels(db: Database) -> None:
     stored = db.fetchone("SELECT * FROM plugin_packages WHERE id = %s", (pkg["id"],))
     assert stored == returned
 
+    # Migration 012: the revocation asks for the retraction; only the connector that took the release down records
+    # it retracted (forge.pipeline.retraction).
     pubs = {r["id"]: r for r in db.fetchall("SELECT * FROM plugin_publications")}
     for pub in (pub_live, pub_pending):
-        assert (pubs[pub["id"]]["publication_status"], pubs[pub["id"]]["retracted_at"]) == ("retracted", now)
+        assert (pubs[pub["id"]]["publication_status"], pubs[pub["id"]]["retracted_at"]) == ("retracting", None)
+        assert pubs[pub["id"]]["connector_message"] == "revoked: signing key leaked"
     assert pubs[pub_done["id"]]["retracted_at"] == T0  # already retracted: untouched
     assert pubs[bystander_pub["id"]]["publication_status"] == "published"
 

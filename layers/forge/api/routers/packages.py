@@ -75,5 +75,8 @@ def get_package(package_id: PackageId, principal: Ops, deps: Deps) -> PackageDet
         compatibility=[CompatibilityView.of(r) for r in views.compatibilities(package.id)],
         approval_requests=[ApprovalRequestView.of(r) for r in views.approval_requests(package.id)],
         approvals=[ApprovalView.of(a) for a in repos.approvals.approvals_for_package(package.id)],
-        publications=[PublicationView.of(p) for p in repos.publications.for_package(package.id)],
+        publications=[
+            PublicationView.of(p, repos.publications.connector_by_id(p.marketplace_connector_id))
+            for p in repos.publications.for_package(package.id)
+        ],
     )

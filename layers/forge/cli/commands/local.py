@@ -24,6 +24,8 @@ from forge.models.job import JobStatus, RunStatus, Step
 
 DEMO_REQUESTER = "demo-ops"
 DEMO_APPROVERS = ("alice", "bob")
+# The seed's name for the WordPress.org connector (migration 001), as the Publish run's artifacts list it.
+WORDPRESS_ORG = "WordPress.org Plugin Directory"
 DEFAULT_SPEC = Path(__file__).resolve().parents[4] / "examples" / "woocommerce.yaml"
 
 
@@ -31,6 +33,15 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _local_wordpress_org(slug: str) -> str:
+    """The demo's WordPress.org-style Subversion repository in FORGE_HOME, with the connector pointed at it."""
+    from forge.cli.database import local_deps
+    from forge.local.wordpress_org import use_local_wordpress_org
+
+    with local_deps() as deps:
+        return use_local_wordpress_org(deps.repos.publications, deps.settings.forge_home, slug)
 
 
 class RuntimeProcess:
@@ -122,6 +133,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
         from forge.signing.release_check import check_release
 
         payload = spec_payload(spec)
+        svn_url = _local_wordpress_org(payload["slug"])
         runtime = None
         url = running_api_url()
         if url is None:
@@ -159,6 +171,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
                     " (FORGE_MARKETPLACE=s3); download it and run `forge verify DIR`"
                 )
             folder = Path(publish["artifacts"]["folder"])
+            wordpress = publish["artifacts"].get("publications", {}).get(WORDPRESS_ORG, "")
         finally:
             if runtime is not None:
                 runtime.stop()
@@ -173,6 +186,9 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
         for line in merchant_commands(folder, payload["slug"], payload["version"]):
             console.print(f"  {untrusted(line)}", soft_wrap=True)
         console.print(f"PUBLISHED: {untrusted(folder)}", soft_wrap=True)
+        if not wordpress.startswith("published"):
+            raise ForgeError(f"WordPress.org publication did not succeed: {wordpress}")
+        console.print(f"WORDPRESS.ORG SVN: {untrusted(svn_url)}", soft_wrap=True)
 
     @db_app.command("migrate")
     @friendly

@@ -1,5 +1,7 @@
-"""Publish: only a signed package whose approvals verify goes to the internal marketplace, with a signed release
-statement naming its approvers, and the marketplace's keys.json / revocations.json brought up to date.
+"""Publish: only a signed package whose approvals verify is released, with a signed release statement naming its
+approvers, to every enabled marketplace connector for its platform (forge.pipeline.publications: each checks the
+release as a merchant would before sending it, each recorded and retried on its own). The step succeeds when at
+least one marketplace offers the release; the others' failures stay on their publications, to retry.
 
 Publication is gated on cryptographic facts, not rows: every approval row is verified (forge.pipeline.
 approval_verification) and any row that does not verify fails the job. A revocation racing this step wins: the
@@ -8,16 +10,19 @@ package is checked again after the release is written, and taken down if it was 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlparse
 
 from forge.errors import StepFailed
 from forge.models.package import APPROVAL_FLOOR, Approval, Package, PackageStatus
+from forge.models.publication import Publication, PublicationStatus
 from forge.pipeline import artifacts_layout
 from forge.pipeline.approval_statement import manifest_sha256
 from forge.pipeline.approval_verification import audit_approvals, requesters_of
 from forge.pipeline.bookkeeping import StepContext, StepOutcome
+from forge.pipeline.publications import publish_everywhere
+from forge.pipeline.retraction import retract_package
 from forge.pipeline.revocation import publish_trust_files
 from forge.pipeline.revoked_zip import refuse_revoked_zip
-from forge.pipeline.steps.package import bundle_file_key
 from forge.publishing import release
 from forge.publishing.release_statement import ReleaseStatement, approvers_of
 from forge.signing.signer import key_id
@@ -79,6 +84,29 @@ def _revoked_meanwhile(ctx: StepContext, package: Package) -> str | None:
     return None
 
 
+def _store_statement(ctx: StepContext, statement: bytes, signature: bytes) -> None:
+    """Kept with the job's release files: every connector, and any retry later, sends exactly this statement."""
+    store = ctx.deps.artifacts
+    store.put(artifacts_layout.release_file(ctx.job.id, release.STATEMENT), statement)
+    store.put(artifacts_layout.release_file(ctx.job.id, release.STATEMENT_SIG), signature)
+
+
+def _summary(ctx: StepContext, publications: list[Publication]) -> dict[str, str]:
+    """{connector name: status and what it said}, logged and kept with the run."""
+    lines = {}
+    for p in publications:
+        name = ctx.deps.repos.publications.connector_by_id(p.marketplace_connector_id).name
+        said = p.manual_action or p.connector_message or p.error or ""
+        lines[name] = f"{p.publication_status.value}: {said}"[:500]
+        if p.publication_status is PublicationStatus.PUBLISHED and p.url:
+            # The line `forge job` has always shown: where the release is (a folder locally).
+            where = urlparse(p.url).path if p.url.startswith("file://") else p.url
+            ctx.log(f"published to {name}: {where}")
+        else:
+            ctx.log(f"{name}: {lines[name]}")
+    return lines
+
+
 def publish(ctx: StepContext) -> StepOutcome:
     repos, store = ctx.deps.repos, ctx.deps.artifacts
     package = repos.packages.get(ctx.package_id)
@@ -91,35 +119,30 @@ def publish(ctx: StepContext) -> StepOutcome:
         raise StepFailed(f"package {package.id} is {package.status.value}; only signed packages are published")
     # Checked again after Sign: the same bytes may have been revoked while this package awaited approval.
     refuse_revoked_zip(repos.revocations, package.zip_sha256)
-    slug, version = ctx.spec.slug, ctx.spec.version
-    name = release.zip_name(slug, version)
-    files = {name: store.get(artifacts_layout.package_zip(ctx.job.id, slug, version))}
-    for extra in (release.sbom_name(slug, version), "SHA256SUMS"):
-        files[extra] = store.get(bundle_file_key(ctx.job.id, extra))
-    for signed in release.SIGNED_FILES:
-        files[signed] = store.get(artifacts_layout.release_file(ctx.job.id, signed))
+    manifest = store.get(artifacts_layout.release_file(ctx.job.id, release.MANIFEST))
     # Checked here, not only in the API: the workflow must never publish past the gate.
-    approvals = verified_approvals(ctx, package, files[release.MANIFEST])
-    statement, signature = _statement(
-        ctx, files[release.MANIFEST], approvals, package.zip_sha256, package.signing_key_id
-    )
-    files[release.STATEMENT], files[release.STATEMENT_SIG] = statement, signature
-    shop = ctx.deps.marketplace
-    released = shop.publish(slug, version, files, name)
-    connector = repos.publications.connector("molam")
-    repos.publications.record(package.id, connector["id"], f"{slug}@{version}", released.uri)
-    # A revocation commits before it looks for publications to retract; this step records its publication before it
-    # looks again. Whatever the interleaving, one of the two sees the other and the release comes down.
+    approvals = verified_approvals(ctx, package, manifest)
+    statement, signature = _statement(ctx, manifest, approvals, package.zip_sha256, package.signing_key_id)
+    _store_statement(ctx, statement, signature)
+    publish_trust_files(ctx.deps)
+    publications = publish_everywhere(ctx.deps, package)
+    # A revocation commits before it asks for retractions; each attempt records its outcome before the package is
+    # looked at again here. Whatever the interleaving, one of the two sees the other and the release comes down.
     revoked = _revoked_meanwhile(ctx, package)
     if revoked is not None:
-        shop.retract(slug, version)
-        repos.publications.retract(package.id)
+        repos.publications.request_retraction(package.id, revoked)
+        retract_package(ctx.deps, package.id)
         ctx.log(f"taken down again: {revoked}")
         raise StepFailed(revoked)
-    publish_trust_files(ctx.deps)
+    said = _summary(ctx, publications)
+    live = [p for p in publications if p.publication_status is PublicationStatus.PUBLISHED]
+    if not live:
+        raise StepFailed("no marketplace published the release: " + "; ".join(f"{k}: {v}" for k, v in said.items()))
     repos.packages.set_status(package.id, PackageStatus.PUBLISHED)
-    ctx.log(f"published to {connector['name']}: {released.folder or released.uri}")
-    artifacts = {"location": released.uri}
-    if released.folder is not None:
-        artifacts["folder"] = str(released.folder)
-    return StepOutcome(summary=f"published {name}", artifacts=artifacts)
+    artifacts: dict[str, object] = {"publications": said}
+    first = next((p for p in live if p.url and p.url.startswith("file://")), live[0])
+    if first.url:
+        artifacts["location"] = first.url
+        if first.url.startswith("file://"):
+            artifacts["folder"] = urlparse(first.url).path
+    return StepOutcome(summary=f"published {release.zip_name(ctx.spec.slug, ctx.spec.version)}", artifacts=artifacts)
