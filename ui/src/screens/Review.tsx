@@ -19,7 +19,18 @@ function Decide({ review, session, onDone }: { review: ReviewView; session: Sess
   const [comment, setComment] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<string | null>(null);
-  if (!request) return <p>No decision is pending for this package.</p>;
+  const outcome = result && (
+    <p role="status" data-testid="decision-result">
+      {result}
+    </p>
+  );
+  if (!request)
+    return (
+      <section aria-labelledby="decide-title" className="decide">
+        <h2 id="decide-title">Your decision</h2>
+        {outcome ?? <p>No decision is pending for this package.</p>}
+      </section>
+    );
   const own = request.requested_by === session.user;
   const already = review.approvals.some((a) => a.approver_id === session.user);
   const why = own
@@ -50,11 +61,7 @@ function Decide({ review, session, onDone }: { review: ReviewView; session: Sess
         </p>
       )}
       <ErrorNotice error={error} />
-      {result && (
-        <p role="status" data-testid="decision-result">
-          {result}
-        </p>
-      )}
+      {outcome}
       <form onSubmit={(e) => e.preventDefault()}>
         <label htmlFor="totp">Authenticator code (6 digits)</label>
         <input
@@ -122,7 +129,8 @@ export function ReviewScreen({ packageId, session }: { packageId: string; sessio
             {review.runs.map((r) => (
               <li key={r.id}>
                 <strong>{r.step}</strong> <Status value={r.status} /> {seconds(r.duration_ms)}
-                {r.attempt > 1 && ` (attempt ${r.attempt})`}: {String(r.artifacts.summary ?? r.error ?? "")}
+                {r.attempt > 1 && ` (attempt ${r.attempt})`}
+                {(r.artifacts.summary ?? r.error) ? `: ${String(r.artifacts.summary ?? r.error)}` : ""}
               </li>
             ))}
           </ul>
