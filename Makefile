@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap demo test unit integration e2e infra attacks coverage lint format up layer lock synth bench clean
+.PHONY: bootstrap demo test unit integration e2e infra attacks ui coverage lint format up layer lock synth bench clean
 
 bootstrap:
 	@VENV=$(VENV) ./scripts/bootstrap.sh
@@ -31,6 +31,9 @@ infra: bootstrap
 
 attacks: bootstrap
 	$(BIN)/pytest tests/attacks -m attacks $(PYTEST_ARGS)
+
+ui: bootstrap
+	$(BIN)/pytest tests/ui -m ui $(PYTEST_ARGS)
 
 # The whole suite under coverage. COVERAGE_FLOOR is the level measured when it was set, rounded down:
 # it only rises (raise it when coverage grows; never lower it to let a change through).

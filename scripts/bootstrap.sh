@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
+# chromium + chromium-driver: the ops UI's browser tests (tests/ui), Debian's build and its matching driver.
 APT_PACKAGES=(python3 python3-venv python3-dev php-cli php-xml php-mbstring php-sqlite3 phpunit composer php-codesniffer
-              bubblewrap softhsm2 openssl unzip nodejs subversion)
+              bubblewrap softhsm2 openssl unzip nodejs subversion chromium chromium-driver)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -67,4 +68,20 @@ if ! grep -qs "\"version\": \"$SHOPIFY_CLI_VERSION\"" "$SHOPIFY_CLI/node_modules
   mkdir -p "$SHOPIFY_CLI"
   [[ -f "$SHOPIFY_CLI/package.json" ]] || echo '{"name": "forge-tools-shopify-cli", "private": true}' > "$SHOPIFY_CLI/package.json"
   npm install --prefix "$SHOPIFY_CLI" --no-audit --no-fund --loglevel=error "@shopify/cli@$SHOPIFY_CLI_VERSION"
+fi
+
+# The ops UI (ui/: React + TypeScript, built by Vite), from ui/package-lock.json with `npm ci`, built into ui/dist,
+# which `forge up` serves at /. Rebuilt when the lock or a source file changes.
+ui_stamp="ui/node_modules/.forge-built-$(cat ui/package-lock.json ui/index.html ui/vite.config.ts ui/tsconfig.json \
+  $(find ui/src -type f | sort) | sha256sum | cut -c1-16)"
+if [[ ! -f "$ui_stamp" || ! -f ui/dist/index.html ]]; then
+  echo "bootstrap: installing the ops UI's npm packages (ui/package-lock.json) and building ui/dist"
+  if ! command -v npm >/dev/null; then
+    if [[ $(id -u) -eq 0 ]]; then SUDO=(); else SUDO=(sudo); fi
+    "${SUDO[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null)
+  rm -f ui/node_modules/.forge-built-*
+  touch "$ui_stamp"
 fi

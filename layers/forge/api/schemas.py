@@ -9,11 +9,14 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from forge.models.approver import ApproverStatus, SecurityEvent, SecurityEventKind
+from forge.models.gauges import GaugeReadings
 from forge.models.job import Job, JobStatus, Run, RunStatus, Step
 from forge.models.package import Approval, ApprovalRequest, ApprovalStatus, Package, PackageStatus
 from forge.models.publication import MarketplaceConnector, Publication, PublicationEvent
 from forge.models.results import StoredCompatibilityRow, StoredTestRow
 from forge.models.spec import PluginSpec
+from forge.pipeline.review import SbomSummary, SourceDiff
+from forge.signing.keyset import PublicKey
 
 
 class _In(BaseModel):
@@ -342,3 +345,71 @@ class ErrorBody(BaseModel):
     error: str
     message: str
     problems: list[str] = []
+
+
+class QueuedApproval(BaseModel):
+    """One approval request with what a list needs beside it: the package and the decisions so far."""
+
+    request: ApprovalRequestView
+    package: PackageView
+    approvals: list[ApprovalView]
+
+
+class ApprovalQueue(BaseModel):
+    items: list[QueuedApproval]
+
+
+class StepStats(BaseModel):
+    runs: int
+    failed: int
+    success_rate: float | None = Field(description="Runs that did not fail over all runs of the step")
+    avg_duration_ms: int | None
+
+
+class StatsView(BaseModel):
+    """Job counts over the last `days` days; `gauges` are the levels now, whatever the window."""
+
+    days: int
+    total: int
+    success: int
+    failed: int
+    cancelled: int
+    running: int
+    queued: int
+    awaiting_approval: int
+    success_rate: float | None = Field(description="success / (success + failed), null before any finished job")
+    avg_duration_seconds: float | None = Field(description="Mean duration of the successful jobs")
+    steps: dict[str, StepStats] = Field(description="Per step (generate, build, ...): runs in the window's jobs")
+    gauges: GaugeReadings
+
+    @classmethod
+    def of(cls, raw: dict[str, Any], gauges: GaugeReadings) -> StatsView:
+        steps = {
+            name: StepStats(
+                runs=s["runs"],
+                failed=s["failed"],
+                success_rate=round((s["runs"] - s["failed"]) / s["runs"], 4) if s["runs"] else None,
+                avg_duration_ms=s["avg_duration_ms"],
+            )
+            for name, s in (raw.get("steps") or {}).items()
+        }
+        return cls.model_validate({**raw, "steps": steps, "gauges": gauges})
+
+
+class ReviewView(BaseModel):
+    """Everything an approver weighs for one package, on one screen. Texts from the pipeline (logs, findings,
+    diffs, test details) are the plugin's and its tools' words: untrusted, to be shown as text."""
+
+    package: PackageView
+    job: JobView | None
+    spec: dict[str, Any] = Field(description="The plugin spec the job was asked for")
+    runs: list[RunView] = Field(description="The latest attempt of each step")
+    scan_findings: list[str] = Field(description="The analyser's findings from the Build step, then its summary")
+    contract_tests: list[ContractTestView]
+    compatibility: list[CompatibilityView]
+    sbom: SbomSummary | None
+    signature: SignatureView
+    signing_key: PublicKey | None = Field(description="The key that signed the package, with its status now")
+    diff: SourceDiff = Field(description="The generated source against the previous published version of the slug")
+    approval_requests: list[ApprovalRequestView]
+    approvals: list[ApprovalView]

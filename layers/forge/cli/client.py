@@ -121,6 +121,12 @@ class ForgeClient:
         code = mfa_code or self._local_code()
         return self._call("POST", f"/approvals/{request_id}/{action}", json={"comment": comment, "mfa_code": code})
 
+    def approvals(self, **filters: Any) -> dict[str, Any]:
+        return self._call("GET", "/approvals", params={k: v for k, v in filters.items() if v is not None})
+
+    def review(self, package_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/packages/{package_id}/review")
+
     def request_approval(self, package_id: str) -> dict[str, Any]:
         return self._call("POST", "/approvals", json={"package_id": package_id})
 

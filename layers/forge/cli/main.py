@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from forge.cli.commands import approvers, audit, jobs, keys, local, publications, scan, tools
+from forge.cli.commands import approvers, audit, jobs, keys, local, packages, publications, scan, tools
 
 app = typer.Typer(
     help="Plugin Forge: generate, build, test, sandbox, package, sign, approve and publish payment plugins.",
@@ -15,7 +15,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-for _module in (approvers, audit, jobs, keys, local, publications, scan, tools):
+for _module in (approvers, audit, jobs, keys, local, packages, publications, scan, tools):
     _module.register(app, db_app)
 
 

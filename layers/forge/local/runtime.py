@@ -79,6 +79,7 @@ class LocalRuntime:
         self._mock: Any = None
         self._emulator: Any = None
         self._api: Any = None
+        self.metrics: Any = None
         self.api_url = ""
         self.emulator_url = ""
         self.emulator_credentials: RunCredentials | None = None
@@ -117,8 +118,11 @@ class LocalRuntime:
         from forge.local.aws_emulator import AwsEmulator, LambdaContext, function_arn
         from forge.local.home import forge_home
         from forge.local.postgres import EmbeddedPostgres
+        from forge.local.prometheus_metrics import PrometheusSink
+        from forge.local.sign_in import sign_in_key
         from forge.local.sigv4 import RunCredentials
         from forge.local.tokens import LocalIssuer
+        from forge.local.ui_files import UiFiles, default_ui_root
         from forge.pipeline.gauges import emit_gauges
         from forge.pipeline.jobs import reconcile
         from forge.pipeline.retraction import sweep_retractions
@@ -177,6 +181,9 @@ class LocalRuntime:
         reset_settings()
         reset_deps()
 
+        # Before anything emits: every metric from here on reaches GET /metrics too.
+        self.metrics = PrometheusSink()
+        self.metrics.attach()
         self.reconciled = reconcile(default_deps())
         self.gauges = Ticker(lambda: emit_gauges(default_deps()), self.gauge_interval_seconds)
         self.gauges.start()
@@ -194,6 +201,9 @@ class LocalRuntime:
             LocalIssuer(home / "auth"),
             self.port,
             self.host,
+            metrics=self.metrics.exposition,
+            ui=UiFiles(default_ui_root()),
+            sign_in_key=sign_in_key(home / "auth"),
         )
         self._api.start()
         self.api_url = self._api.url
@@ -215,6 +225,14 @@ class LocalRuntime:
             return
         raise ForgeError(f"a local runtime (pid {live['pid']}) already serves {settings.forge_home}; stop it first")
 
+    @property
+    def ui_url(self) -> str:
+        """The ops UI's sign-in URL: the FORGE_HOME sign-in key rides in the fragment, which no request carries."""
+        from forge.local.home import private_subdir
+        from forge.local.sign_in import sign_in_key
+
+        return f"{self.api_url}/#sign-in-key={sign_in_key(private_subdir('auth'))}"
+
     def stop(self) -> None:
         from forge.db.connection import close_all
         from forge.wiring import reset_deps
@@ -223,6 +241,9 @@ class LocalRuntime:
             if part is not None:
                 part.stop()
         self.gauges = self.callbacks = self.retractions = self._api = self._emulator = None
+        if self.metrics is not None:
+            self.metrics.detach()
+            self.metrics = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None

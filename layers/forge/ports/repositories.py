@@ -134,6 +134,10 @@ class PackageQueries(Protocol):
 
     def approval_requests(self, package_id: UUID) -> list[ApprovalRequest]: ...
 
+    def approval_queue(self, status: str, limit: int) -> list[ApprovalRequest]:
+        """Approval requests in `status`: the oldest pending first (waiting longest), else the newest first."""
+        ...
+
     def job_for(self, package_id: UUID) -> dict[str, Any] | None:
         """{id, requested_by} of the newest job that built the package."""
         ...

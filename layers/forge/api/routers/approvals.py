@@ -7,20 +7,24 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from forge.api.auth import Ops, rest_event
 from forge.api.dependencies import Deps
 from forge.api.schemas import (
+    ApprovalQueue,
     ApprovalRequestCreated,
     ApprovalRequestView,
     ApprovalView,
     Decide,
     DecisionView,
+    PackageView,
+    QueuedApproval,
     RequestApproval,
 )
 from forge.auth import mfa
 from forge.auth.secret_box import secret_box
+from forge.models.package import ApprovalStatus
 from forge.pipeline.approvals import MfaCheck, decide, request_for_package
 from forge.pipeline.deps import PipelineDeps
 
@@ -47,6 +51,27 @@ def _decide(deps: PipelineDeps, request_id: UUID, principal: Ops, body: Decide, 
         request=ApprovalRequestView.of(result.request),
         released=result.released,
     )
+
+
+@router.get("/approvals", summary="Approval requests (the pending ones by default, the oldest first)")
+def list_approvals(
+    principal: Ops,
+    deps: Deps,
+    status: Annotated[ApprovalStatus, Query()] = ApprovalStatus.PENDING,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ApprovalQueue:
+    repos = deps.repos
+    items = []
+    for request in repos.package_views.approval_queue(status.value, limit):
+        package_id = request.plugin_package_id
+        items.append(
+            QueuedApproval(
+                request=ApprovalRequestView.of(request),
+                package=PackageView.of(repos.packages.get(package_id)),
+                approvals=[ApprovalView.of(a) for a in repos.approvals.approvals_for_package(package_id)],
+            )
+        )
+    return ApprovalQueue(items=items)
 
 
 @router.post(

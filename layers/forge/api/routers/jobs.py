@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
@@ -23,6 +23,7 @@ from forge.api.schemas import (
     PackageView,
     RunLog,
     RunView,
+    StatsView,
 )
 from forge.models.job import JobStatus
 from forge.models.package import ApprovalStatus
@@ -123,6 +124,6 @@ def retry_job(job_id: JobId, principal: Ops, deps: Deps) -> JobView:
     return JobView.of(job_service.retry(deps, job_id))
 
 
-@router.get("/stats", summary="Job statistics over the last N days")
-def stats(principal: Ops, deps: Deps, days: Annotated[int, Query(ge=1, le=365)] = 7) -> dict[str, Any]:
-    return deps.repos.jobs.stats(days)
+@router.get("/stats", summary="Job counts, success rate and duration per step over the last N days; the gauges now")
+def stats(principal: Ops, deps: Deps, days: Annotated[int, Query(ge=1, le=365)] = 7) -> StatsView:
+    return StatsView.of(deps.repos.jobs.stats(days), deps.repos.gauges.read())

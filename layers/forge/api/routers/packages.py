@@ -16,13 +16,21 @@ from forge.api.schemas import (
     ApprovalView,
     CompatibilityView,
     ContractTestView,
+    JobView,
     PackageDetail,
     PackagePage,
     PackageView,
     PublicationView,
+    ReviewView,
+    RunView,
     SignatureView,
 )
-from forge.models.package import PackageStatus
+from forge.errors import NotFound
+from forge.models.job import Step
+from forge.models.package import Package, PackageStatus
+from forge.pipeline import review
+from forge.pipeline.deps import PipelineDeps
+from forge.signing.keyset import PublicKey
 
 router = Router()
 
@@ -65,12 +73,7 @@ def get_package(package_id: PackageId, principal: Ops, deps: Deps) -> PackageDet
     views = repos.package_views
     return PackageDetail(
         package=PackageView.of(package),
-        signature=SignatureView(
-            signature=package.signature,
-            signing_key_id=package.signing_key_id,
-            zip_sha256=package.zip_sha256,
-            manifest=package.manifest,
-        ),
+        signature=_signature(package),
         contract_tests=[ContractTestView.of(r) for r in views.contract_tests(package.id)],
         compatibility=[CompatibilityView.of(r) for r in views.compatibilities(package.id)],
         approval_requests=[ApprovalRequestView.of(r) for r in views.approval_requests(package.id)],
@@ -79,4 +82,57 @@ def get_package(package_id: PackageId, principal: Ops, deps: Deps) -> PackageDet
             PublicationView.of(p, repos.publications.connector_by_id(p.marketplace_connector_id))
             for p in repos.publications.for_package(package.id)
         ],
+    )
+
+
+def _signature(package: Package) -> SignatureView:
+    return SignatureView(
+        signature=package.signature,
+        signing_key_id=package.signing_key_id,
+        zip_sha256=package.zip_sha256,
+        manifest=package.manifest,
+    )
+
+
+def _signing_key(deps: PipelineDeps, key_id: str | None) -> PublicKey | None:
+    if key_id is None:
+        return None
+    try:
+        return PublicKey.of(deps.repos.keys.get(key_id))
+    except NotFound:
+        return None
+
+
+@router.get("/packages/<package_id>/review", summary="Everything an approver weighs, with the diff to the last release")
+def review_package(package_id: PackageId, principal: Ops, deps: Deps) -> ReviewView:
+    repos = deps.repos
+    package = repos.packages.get(package_id)
+    views = repos.package_views
+    built_by = views.job_for(package.id)
+    job = repos.jobs.get(built_by["id"]) if built_by else None
+    latest: dict[Step, RunView] = {}
+    logs: dict[Step, str] = {}
+    for run in repos.runs.for_job(job.id) if job else []:
+        latest[run.step] = RunView.of(run)
+        logs[run.step] = run.logs
+    base = review.previous_published(deps, package)
+    new_tree = review.source_tree(deps, package) or {}
+    base_tree = review.source_tree(deps, base) if base else None
+    package_run = latest.get(Step.PACKAGE)
+    sbom_name = package_run.artifacts.get("sbom") if package_run else None
+    sbom = review.stored_sbom(deps, job.id, str(sbom_name)) if job and sbom_name else None
+    return ReviewView(
+        package=PackageView.of(package),
+        job=JobView.of(job) if job else None,
+        spec=job.params if job else {},
+        runs=list(latest.values()),
+        scan_findings=review.scan_findings(logs.get(Step.BUILD, "")),
+        contract_tests=[ContractTestView.of(r) for r in views.contract_tests(package.id)],
+        compatibility=[CompatibilityView.of(r) for r in views.compatibilities(package.id)],
+        sbom=sbom,
+        signature=_signature(package),
+        signing_key=_signing_key(deps, package.signing_key_id),
+        diff=review.source_diff(base_tree, new_tree, base),
+        approval_requests=[ApprovalRequestView.of(r) for r in views.approval_requests(package.id)],
+        approvals=[ApprovalView.of(a) for a in repos.approvals.approvals_for_package(package.id)],
     )

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from forge.cli.client import ForgeClient, spec_payload
+from forge.cli.listing import JsonFlag, new_table, print_json, print_table
 from forge.cli.output import console, friendly, untrusted
 from forge.cli.progress import ICONS, Follower
 from forge.models.job import JobStatus
@@ -77,42 +77,49 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
     @friendly
     def list_jobs(
         status: Annotated[str | None, typer.Option(help="Filter by status")] = None,
+        cms: Annotated[str | None, typer.Option(help="Filter by platform")] = None,
+        requested_by: Annotated[str | None, typer.Option(help="Filter by requester")] = None,
         limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+        as_json: Annotated[bool, JsonFlag] = False,
     ) -> None:
         """List recent jobs, newest first."""
-        page = ForgeClient().jobs(status=status, limit=limit)
-        table = Table()
-        # The id is what `forge job ID` needs whole: never ellipsised or folded, whatever the terminal width.
-        table.add_column("job", no_wrap=True, min_width=36)
-        for header in ("plugin", "status", "step", "requested by", "created"):
-            table.add_column(header, overflow="fold")  # wrapped onto more lines rather than cut off
+        page = ForgeClient().jobs(status=status, cms=cms, requested_by=requested_by, limit=limit)
+        if as_json:
+            print_json(page)
+            return
+        # The id is what `forge job ID` needs whole, and a status is read at a glance: neither is ever folded.
+        table = new_table("job", "status", other=("plugin", "step", "requested by", "created"))
         for job in page["items"]:
             cells = (
                 job["id"],
-                f"{job['slug']} {job['version']}",
                 job["status"],
+                f"{job['slug']} {job['version']}",
                 job["current_step"] or "",
                 job["requested_by"],
                 job["created_at"][:19],
             )
             table.add_row(*(untrusted(cell, multiline=True) for cell in cells))
-        console.print(table)
+        print_table(table)
 
     @app.command("job")
     @friendly
     def show_job(
         job_id: Annotated[str, typer.Argument(help="Job id")],
         logs: Annotated[bool, typer.Option("--logs/--no-logs", help="Print each run's logs")] = True,
+        as_json: Annotated[bool, JsonFlag] = False,
     ) -> None:
         """A job's runs and logs."""
         client = ForgeClient()
         detail = client.job(job_id)
+        if as_json:
+            print_json(detail)
+            return
         job = detail["job"]
         console.print(
             f"job [bold]{untrusted(job['id'])}[/]  {untrusted(job['slug'])} {untrusted(job['version'])}  "
             f"[bold]{untrusted(job['status'])}[/]" + (f"  error: {untrusted(job['error'])}" if job["error"] else "")
         )
-        table = Table("step", "attempt", "status", "duration", "note")
+        table = new_table("step", "attempt", "status", "duration", other=("note",))
         for run in detail["runs"]:
             ms = run["duration_ms"]
             table.add_row(
@@ -122,12 +129,42 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
                 f"{ms / 1000:.1f}s" if ms is not None else "",
                 untrusted(run["error"] or run["artifacts"].get("summary", ""), multiline=True),
             )
-        console.print(table)
+        print_table(table)
         if logs:
             for run in client.logs(job_id)["runs"]:
                 console.rule(untrusted(f"{run['step']} (attempt {run['attempt']}, {run['status']})"))
                 console.print(untrusted(run["text"].rstrip(), multiline=True), highlight=False)
         print_approval_hint(detail)
+
+    @app.command("approvals")
+    @friendly
+    def list_approvals(
+        status: Annotated[
+            ApprovalStatus, typer.Option(help="pending (waiting for approvers), approved, rejected, ...")
+        ] = ApprovalStatus.PENDING,
+        limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
+        as_json: Annotated[bool, JsonFlag] = False,
+    ) -> None:
+        """Approval requests: the pending ones, waiting longest first."""
+        queue = ForgeClient().approvals(status=status.value, limit=limit)
+        if as_json:
+            print_json(queue)
+            return
+        # The job id is what `forge approve JOB` takes; the request id is in --json.
+        table = new_table("job", "status", other=("plugin", "requested by", "approved by", "since"))
+        for item in queue["items"]:
+            request, package = item["request"], item["package"]
+            approvers = ", ".join(a["approver_id"] for a in item["approvals"] if a["approved"])
+            cells = (
+                request["job_id"] or "",
+                request["status"],
+                f"{package['slug']} {package['version']}",
+                request["requested_by"],
+                f"{approvers or '-'} ({sum(a['approved'] for a in item['approvals'])}/{request['required_approvals']})",
+                request["created_at"][:19],
+            )
+            table.add_row(*(untrusted(cell, multiline=True) for cell in cells))
+        print_table(table)
 
     @app.command()
     @friendly

@@ -8,6 +8,7 @@ import typer
 
 from forge.cli.database import local_deps
 from forge.cli.groups import command_group
+from forge.cli.listing import JsonFlag, print_json
 from forge.cli.output import console, friendly, untrusted
 
 
@@ -16,10 +17,16 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
 
     @keys_app.command("list")
     @friendly
-    def list_keys() -> None:
+    def list_keys(as_json: Annotated[bool, JsonFlag] = False) -> None:
         """Every key the forge ever signed with: the active one first, then the verify-only ones."""
+        from forge.signing.keyset import keyset_of
+
         with local_deps() as deps:
             keys = deps.repos.keys.all()
+        if as_json:
+            # GET /keys's document: the same model, serialised the same way.
+            print_json(keyset_of(keys).model_dump(mode="json", by_alias=True))
+            return
         if not keys:
             console.print("no signing key yet (the first signature creates one, or run `forge keys rotate`)")
             return

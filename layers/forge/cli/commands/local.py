@@ -118,6 +118,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
                 f"forge API on {runtime.api_url}/api/v1/forge (Swagger UI: {runtime.api_url}/api/v1/forge/docs)"
                 f"; state in {untrusted(get_settings().forge_home)}; Ctrl-C stops"
             )
+            err.print(f"ops UI: {runtime.ui_url}  (the part after # signs you in: keep it to yourself)", soft_wrap=True)
             stop.wait()
         finally:
             runtime.stop()
@@ -171,7 +172,8 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
                     " (FORGE_MARKETPLACE=s3); download it and run `forge verify DIR`"
                 )
             folder = Path(publish["artifacts"]["folder"])
-            wordpress = publish["artifacts"].get("publications", {}).get(WORDPRESS_ORG, "")
+            # None when the WordPress.org connector does not serve this platform (its row's cms).
+            wordpress = publish["artifacts"].get("publications", {}).get(WORDPRESS_ORG)
         finally:
             if runtime is not None:
                 runtime.stop()
@@ -186,9 +188,12 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
         for line in merchant_commands(folder, payload["slug"], payload["version"]):
             console.print(f"  {untrusted(line)}", soft_wrap=True)
         console.print(f"PUBLISHED: {untrusted(folder)}", soft_wrap=True)
-        if not wordpress.startswith("published"):
-            raise ForgeError(f"WordPress.org publication did not succeed: {wordpress}")
-        console.print(f"WORDPRESS.ORG SVN: {untrusted(svn_url)}", soft_wrap=True)
+        ui = f"{url}/" if runtime is None else "http://127.0.0.1:8080/ once `forge up` runs (it prints the sign-in URL)"
+        console.print(f"Ops UI (dashboard, approvals, packages): {ui}", soft_wrap=True)
+        if wordpress is not None:
+            if not wordpress.startswith("published"):
+                raise ForgeError(f"WordPress.org publication did not succeed: {wordpress}")
+            console.print(f"WORDPRESS.ORG SVN: {untrusted(svn_url)}", soft_wrap=True)
 
     @db_app.command("migrate")
     @friendly
@@ -202,6 +207,18 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
         for m in applied:
             console.print(f"applied {m.version:03d}_{m.name}")
         console.print(f"database at version {available_migrations()[-1].version:03d} ({len(applied)} applied now)")
+
+    @app.command("ui-url")
+    @friendly
+    def ui_url() -> None:
+        """Print the ops UI's sign-in URL for the running local runtime (it holds the FORGE_HOME sign-in key)."""
+        from forge.local.home import private_subdir
+        from forge.local.sign_in import sign_in_key
+
+        url = running_api_url()
+        if url is None:
+            raise ForgeError("no local runtime serves this FORGE_HOME: start one with `forge up`")
+        typer.echo(f"{url}/#sign-in-key={sign_in_key(private_subdir('auth'))}")
 
     @app.command()
     @friendly

@@ -58,6 +58,19 @@ class PackageViews:
         )
         return [ApprovalRequest.model_validate(r) for r in rows]
 
+    def approval_queue(self, status: str, limit: int) -> list[ApprovalRequest]:
+        """Approval requests in `status`, the oldest pending first (waiting longest), else newest first; never the
+        task token."""
+        order = "created_at ASC" if status == "pending" else "created_at DESC"
+        rows = self.db.fetchall(
+            f"""SELECT id, plugin_package_id, job_id, requested_by, required_approvals, status, decided_at,
+                      expires_at, created_at
+               FROM approval_requests WHERE status = %s
+               ORDER BY {order}, id LIMIT %s""",  # noqa: S608 - `order` is one of two literals above
+            (status, limit),
+        )
+        return [ApprovalRequest.model_validate(r) for r in rows]
+
     def job_for(self, package_id: UUID) -> dict[str, Any] | None:
         return self.db.fetchone(
             "SELECT id, requested_by FROM forge_jobs WHERE plugin_package_id = %s ORDER BY created_at DESC LIMIT 1",
