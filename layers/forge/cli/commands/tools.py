@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -98,7 +99,10 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
     @app.command()
     @friendly
     def verify(
-        target: Annotated[Path, typer.Argument(help="Release folder, or the zip inside it")],
+        target: Annotated[
+            str,
+            typer.Argument(help="Release folder, or the zip inside it, or its https:// URL (…/<slug>/<version>/)"),
+        ],
         keys: Annotated[
             Path | None, typer.Option("--keys", help="keys.json (default: found beside the release or above it)")
         ] = None,
@@ -126,16 +130,27 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
         """Check a release: signature, key in the keyset, zip and SBOM digests, provenance, approvals statement,
         revocation. Exit 0 only when everything verifies; a revoked package exits 3. A revocation list older
         than one already accepted (a rollback) fails the check."""
+        from forge.cli.release_download import DownloadError, download_release, is_url
         from forge.local.home import forge_home
         from forge.signing.release_check import check_release
         from forge.signing.revocation_floor import STATE_FILE
 
-        if not target.exists():
-            raise ForgeError(f"{target} does not exist")
         for given in (keys, revocations):
             if given is not None and not given.is_file():
                 raise ForgeError(f"{given} does not exist")
-        report = check_release(target, keys, revocations, state or forge_home() / STATE_FILE, min_approvals)
+        with tempfile.TemporaryDirectory(prefix="forge-verify-") as downloaded:
+            if is_url(target):
+                # Fetched as published (the marketplace's CloudFront URL), then checked like a saved folder.
+                try:
+                    folder = download_release(target, Path(downloaded))
+                except DownloadError as exc:
+                    err.print(f"error: {untrusted(exc, multiline=True)}", style="red")
+                    raise typer.Exit(2) from None
+            else:
+                folder = Path(target)
+                if not folder.exists():
+                    raise ForgeError(f"{target} does not exist")
+            report = check_release(folder, keys, revocations, state or forge_home() / STATE_FILE, min_approvals)
         # A release folder is whatever was downloaded: every name, detail and reason in it is untrusted.
         for check in report.checks:
             mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
