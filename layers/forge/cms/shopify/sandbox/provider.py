@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -16,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from .test_ca import KeyPair
 
 KEYS = {"test": "mk_test_forgeShopifyStandin", "live": "mk_live_forgeShopifyStandin"}
 WEBHOOK_SECRETS = {"test": "whsec_forge_shopify_test", "live": "whsec_forge_shopify_live"}
@@ -130,13 +133,18 @@ def _forwarding_handler(fake_url: str, upstream_origin: str) -> type[BaseHTTPReq
 
 
 class Forwarder:
-    """Where the app reaches "the provider": `base_url` is its PROVIDER_BASE_URL."""
+    """Where the app reaches "the provider", over HTTPS as in production: `base_url` is its PROVIDER_BASE_URL, the
+    certificate one of the run's servers CA (the app's PROVIDER_CA_FILE)."""
 
-    def __init__(self, fake: FakeProvider, test_url: str) -> None:
+    def __init__(self, fake: FakeProvider, test_url: str, certificate: KeyPair) -> None:
         parts = urlsplit(test_url)
         origin = f"{parts.scheme}://{parts.netloc}"
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _forwarding_handler(fake.url, origin))
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}{parts.path.rstrip('/')}"
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(str(certificate.cert), str(certificate.key))
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.base_url = f"https://127.0.0.1:{self.server.server_address[1]}{parts.path.rstrip('/')}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:

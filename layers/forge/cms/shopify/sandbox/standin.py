@@ -71,6 +71,7 @@ def _app_env(certs_dir: Path, admin_url: str, provider_url: str, allowed: str) -
         "SHOPIFY_ACCESS_TOKEN": ACCESS_TOKEN,
         "SHOPIFY_API_SECRET": API_SECRET,
         "PROVIDER_BASE_URL": provider_url,
+        "PROVIDER_CA_FILE": str(certs_dir / "servers-ca.crt"),
         "PROVIDER_API_KEY": KEYS["test"],
         "PROVIDER_WEBHOOK_SECRET": WEBHOOK_SECRETS["test"],
         "ALLOWED_HOSTS": allowed,
@@ -105,7 +106,7 @@ def _outbound_allowlist(args: argparse.Namespace, work: Path, admin: AdminApi, r
     """A second app whose provider lies on 127.0.0.2, outside ALLOWED_HOSTS: it must never connect there (refusing
     to start, or refusing the payment, both hold)."""
     trap = Trap()
-    provider_url = f"http://{trap.host}:{trap.port}/v1"
+    provider_url = f"https://{trap.host}:{trap.port}/v1"
     env = _app_env(work / "certs", admin.url, provider_url, "127.0.0.1")
     app = App(AppConfig(work / "app", work / "data-outbound", env), work / "app-outbound.log")
     try:
@@ -149,7 +150,7 @@ def _run(args: argparse.Namespace, work: Path, checks: Checks, stack: ExitStack)
     stack.callback(admin.close)
     fake = FakeProvider(args.provider.resolve(), work, args.test_url, args.live_url)
     stack.callback(fake.close)
-    forwarder = Forwarder(fake, args.test_url)
+    forwarder = Forwarder(fake, args.test_url, certs.provider_server)
     stack.callback(forwarder.close)
     env = _app_env(work / "certs", admin.url, forwarder.base_url, "127.0.0.1")
     app = App(AppConfig(app_folder, work / "data", env), work / "app.log")

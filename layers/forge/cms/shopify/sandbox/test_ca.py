@@ -2,7 +2,8 @@
 
 Three authorities, so a certificate can only be what it was issued for:
 - "Shopify" issues the client certificate Shopify presents to the app's session URLs (the app trusts this CA alone);
-- "servers" issues the app's own certificate and the GraphQL Admin endpoint's (the stand-in and the app trust it);
+- "servers" issues the app's own certificate, the GraphQL endpoint's and the provider forwarder's (the stand-in and
+  the app trust it);
 - "impostor" issues a client certificate with Shopify's very subject, which the app must refuse.
 """
 
@@ -29,6 +30,7 @@ class RunCertificates:
     servers_ca: Path
     app_server: KeyPair
     admin_server: KeyPair
+    provider_server: KeyPair
     shopify_client: KeyPair
     impostor_client: KeyPair
 
@@ -74,6 +76,7 @@ def make_run_certificates(folder: Path) -> RunCertificates:
         servers_ca=servers.cert,
         app_server=_leaf(folder, "app-server", servers, "/CN=127.0.0.1", "serverAuth"),
         admin_server=_leaf(folder, "admin-server", servers, "/CN=127.0.0.1", "serverAuth"),
+        provider_server=_leaf(folder, "provider-server", servers, "/CN=127.0.0.1", "serverAuth"),
         shopify_client=_leaf(folder, "shopify-client", shopify, SHOPIFY_SUBJECT, "clientAuth"),
         impostor_client=_leaf(folder, "impostor-client", impostor, SHOPIFY_SUBJECT, "clientAuth"),
     )
