@@ -21,6 +21,8 @@ class Answer:
     body: bytes
     # Set when TLS refused the connection (handshake or the alert TLS 1.3 sends after it).
     refused: str = ""
+    # Set when nothing answered at all (the app is not listening): never a refusal.
+    unreachable: str = ""
 
     def json(self) -> dict[str, Any]:
         try:
@@ -30,6 +32,8 @@ class Answer:
         return loaded if isinstance(loaded, dict) else {}
 
     def describe(self) -> str:
+        if self.unreachable:
+            return f"unreachable: {self.unreachable}"
         return f"TLS refused: {self.refused}" if self.refused else f"HTTP {self.status} {self.body[:300]!r}"
 
 
@@ -50,6 +54,8 @@ class AppClient:
             connection.request("POST", path, body=body, headers={"Content-Type": "application/json", **headers})
             answer = connection.getresponse()
             return Answer(answer.status, answer.read())
+        except ConnectionRefusedError as down:
+            return Answer(0, b"", unreachable=str(down))
         except (ssl.SSLError, ConnectionError) as refused:
             return Answer(0, b"", refused=f"{type(refused).__name__}: {refused}")
         finally:
