@@ -30,21 +30,16 @@ def demo_spec() -> PluginSpec:
 
 
 def built_app(folder: Path, spec: PluginSpec) -> Path:
-    """The rendered app with node_modules/ and dist/, built as the stand-in builds it (harness.INSTALL)."""
+    """The rendered app with node_modules/ and dist/, from the platform's own install commands and npm cache."""
     platform = get_platform("shopify")
     app = folder / "plugin"
     write_tree(dict(platform.render(spec)), app)
-    env = {**os.environ, **install_env()}
-    for command in harness.INSTALL:
-        done = subprocess.run(command.split(), cwd=app, env=env, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, f"{command}: {done.stderr[-2000:]}"
+    toolchain = platform.toolchain
+    env = {**os.environ, **(toolchain.env(toolchain.folder()) if toolchain is not None else {})}
+    for command in platform.install_commands():
+        done = subprocess.run(list(command.argv), cwd=app, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"{command.label}: {done.stderr[-2000:]}"
     return app
-
-
-def install_env() -> dict[str, str]:
-    from forge.cms.shopify import platform
-
-    return dict(platform.tool_env())
 
 
 @dataclass(frozen=True)

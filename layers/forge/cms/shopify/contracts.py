@@ -104,13 +104,28 @@ def static_results(spec: PluginSpec, app: Path, node_version: str) -> list[TestR
     ]
 
 
+def _install(spec: PluginSpec, plugin: Path, runner: Any, limits: Any) -> Any:
+    """The platform's own install commands (offline npm, tsc) in the suites' fresh copy; the first that fails."""
+    from forge.cms import get_platform
+
+    for command in get_platform(spec.platform).install_commands():
+        done = runner.run(command.argv, plugin, limits)
+        if not done.ok:
+            return done
+    return None
+
+
 def run_suites(spec: PluginSpec, workdir: Path, runner: Any, limits: Any, allowed_hosts: list[str]) -> SuiteOutcome:
     """Every suite over `workdir/plugin`: the stand-in runs through `runner` (the isolation), parsing happens here.
     The stand-in's outbound allowlist is its own (loopback only): the app may reach nothing else in the sandbox."""
+    failed = _install(spec, workdir / "plugin", runner, limits)
     write_tree(dict(harness.sandbox_files()), workdir)
-    done = runner.run(list(harness.standin_argv(spec)), workdir, limits)
-    rows = parse_checks(done.stdout)
-    if not rows:
+    done = failed or runner.run(list(harness.standin_argv(spec)), workdir, limits)
+    rows = parse_checks(done.stdout) if failed is None else []
+    if failed is not None:
+        output = (failed.stderr.strip() or failed.stdout.strip())[-1500:]
+        rows.append(_row("compatibility", "app_installs", False, f"{' '.join(failed.argv)}: {output}"))
+    elif not rows:
         rows.append(_row("events", "standin_ran", False, (done.stderr.strip() or f"exit {done.returncode}")[:2000]))
     node = runner.run(["node", "--version"], workdir, limits).stdout.strip() or "unknown"
     rows += static_results(spec, workdir / "plugin", node)

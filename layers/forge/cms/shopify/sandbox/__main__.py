@@ -1,4 +1,4 @@
-"""`python3 -m sandbox.shopify <app> <provider folder> --test-url URL --live-url URL ...`: see standin.main."""
+"""`python3 -m sandbox.shopify <app> <provider folder> --test-url URL --live-url URL [...]`: see standin.main."""
 
 import sys
 

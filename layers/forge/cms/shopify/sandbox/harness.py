@@ -20,9 +20,6 @@ FOLDER = Path(__file__).resolve().parent
 NOT_COPIED = frozenset({"harness.py"})
 STANDIN_PACKAGE = "sandbox/shopify"
 PROVIDER_FOLDER = "sandbox/provider"
-# What turns the app's sources into the app the stand-in starts (the app's own install commands: npm's cache is
-# the environment's npm_config_cache, the build has no network).
-INSTALL = ("npm ci --offline --ignore-scripts --no-audit --no-fund", "npm run build")
 
 
 @cache
@@ -56,11 +53,10 @@ def standin_argv(spec: PluginSpec, app: str = "plugin") -> tuple[str, ...]:
         "--exponent",
         str(exponent),
     ]
-    for command in INSTALL:
-        argv += ["--install", command]
     return tuple(argv)
 
 
 def sandbox_command(spec: PluginSpec) -> Command:
-    """The Shopify stand-in builds the app, starts it and drives it; exit 0 and a silent stderr when all held."""
+    """The Shopify stand-in starts the app (built by the platform's install commands, which the step runs in
+    `plugin/` first) and drives it; exit 0 and a silent stderr when every check held."""
     return Command(argv=standin_argv(spec), label="Shopify stand-in (NOT Shopify)")

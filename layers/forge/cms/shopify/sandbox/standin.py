@@ -39,21 +39,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--live-url", required=True, help="the provider's live base URL (the spec's)")
     parser.add_argument("--currency", default="EUR")
     parser.add_argument("--exponent", type=int, default=2, help="the currency's minor-unit exponent")
-    parser.add_argument(
-        "--install", action="append", default=[], help="a command building the app when dist/server.js is missing"
-    )
     parser.add_argument("--report", type=Path, help="also write the checks here as JSON")
     return parser.parse_args(argv)
-
-
-def _build(app: Path, commands: list[str], checks: Checks) -> bool:
-    for command in commands:
-        # The forge's own command lines (harness.INSTALL), split on spaces: no shell.
-        done = subprocess.run(command.split(), cwd=app, capture_output=True, text=True, check=False)  # noqa: S603
-        if done.returncode != 0:
-            output = (done.stderr.strip() or done.stdout.strip())[-1500:]
-            return checks.add("compatibility", "app_builds", False, f"{command}: {output}")
-    return checks.add("compatibility", "app_builds", True, "; ".join(commands))
 
 
 def _node_version() -> str:
@@ -131,14 +118,12 @@ def _outbound_allowlist(args: argparse.Namespace, work: Path, admin: AdminApi, r
 
 
 def _run(args: argparse.Namespace, work: Path, checks: Checks, stack: ExitStack) -> None:
-    # The app runs from a copy of its own: the folder given may be read-only (the isolation's /input), and a build
-    # writes node_modules/ and dist/.
+    # The app runs from a copy of its own: the folder given may be read-only (the isolation's /input), and the app
+    # must not change what a later phase reads.
     app_folder = work / "app"
     shutil.copytree(args.app, app_folder, symlinks=True)
     built = (app_folder / "dist" / "server.js").is_file()
-    if args.install and not built and not _build(app_folder, args.install, checks):
-        return
-    if not checks.add("compatibility", "app_is_built", (app_folder / "dist" / "server.js").is_file(), "dist/server.js"):
+    if not checks.add("compatibility", "app_is_built", built, "" if built else "no dist/server.js: install it first"):
         return
     layout = read_layout(app_folder)
     if not checks.add(
