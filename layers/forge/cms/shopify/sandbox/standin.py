@@ -95,7 +95,7 @@ def _outbound_allowlist(args: argparse.Namespace, work: Path, admin: AdminApi, r
     trap = Trap()
     provider_url = f"https://{trap.host}:{trap.port}/v1"
     env = _app_env(work / "certs", admin.url, provider_url, "127.0.0.1")
-    app = App(AppConfig(work / "app", work / "data-outbound", env), work / "app-outbound.log")
+    app = App(AppConfig(args.app.resolve(), work / "data-outbound", env), work / "app-outbound.log")
     try:
         answer = None
         if app.started:
@@ -118,10 +118,8 @@ def _outbound_allowlist(args: argparse.Namespace, work: Path, admin: AdminApi, r
 
 
 def _run(args: argparse.Namespace, work: Path, checks: Checks, stack: ExitStack) -> None:
-    # The app runs from a copy of its own: the folder given may be read-only (the isolation's /input), and the app
-    # must not change what a later phase reads.
-    app_folder = work / "app"
-    shutil.copytree(args.app, app_folder, symlinks=True)
+    # The app runs where it is (read-only in the isolation's /input is fine): it writes only to DATA_DIR.
+    app_folder = args.app.resolve()
     built = (app_folder / "dist" / "server.js").is_file()
     if not checks.add("compatibility", "app_is_built", built, "" if built else "no dist/server.js: install it first"):
         return
