@@ -1,0 +1,62 @@
+"""The built app as a process: `node dist/server.js` in the app folder, configured only through its environment
+(the interface agreed with the app's templates), its output kept in a log file of the run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .provider import free_port, wait_for_port
+
+START_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    folder: Path
+    data_dir: Path
+    env: dict[str, str]
+
+
+class App:
+    def __init__(self, config: AppConfig, log: Path) -> None:
+        self.port = free_port()
+        self.log_path = log
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - the sandbox's own /tmp
+            "NODE_ENV": "production",
+            **config.env,
+            "PORT": str(self.port),
+            "DATA_DIR": str(config.data_dir),
+        }
+        self.log = log.open("ab")
+        self.process = subprocess.Popen(
+            ["node", "dist/server.js"],  # noqa: S607
+            cwd=config.folder,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        self.started = wait_for_port(self.port, START_SECONDS, self.process)
+
+    def exit_code(self) -> int | None:
+        return self.process.poll()
+
+    def output(self, limit: int = 2000) -> str:
+        self.log.flush()
+        return self.log_path.read_text("utf-8", "replace")[-limit:]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
