@@ -149,4 +149,5 @@ def test_the_published_schema_carries_shopifys_rules() -> None:
         for part in spec_json_schema()["allOf"]
         if part["if"]["properties"]["platform"]["const"] == "shopify"
     ]
-    assert clauses and clauses[0]["properties"]["settings"] == {"maxItems": 0}
+    assert clauses
+    assert clauses[0]["properties"]["settings"] == {"maxItems": 0}
