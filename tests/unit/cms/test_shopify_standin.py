@@ -128,6 +128,14 @@ def test_sandbox_command_runs_the_standin_with_the_specs_urls_and_currency() -> 
     assert "NOT Shopify" in command.label
 
 
+def test_the_specs_features_reach_the_standin() -> None:
+    assert "--no-webhooks" not in harness.standin_argv(SPEC)
+    off = SPEC.model_copy(update={"features": SPEC.features.model_copy(update={"webhooks": False, "refunds": False})})
+    argv = harness.standin_argv(off)
+    assert "--no-webhooks" in argv
+    assert "--no-refunds" in argv
+
+
 def test_contract_rows_come_from_the_standins_json_lines() -> None:
     stdout = "\n".join(
         [

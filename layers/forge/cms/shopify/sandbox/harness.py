@@ -53,6 +53,10 @@ def standin_argv(spec: PluginSpec, app: str = "plugin") -> tuple[str, ...]:
         "--exponent",
         str(exponent),
     ]
+    if not spec.features.webhooks:
+        argv.append("--no-webhooks")
+    if not spec.features.refunds:
+        argv.append("--no-refunds")
     return tuple(argv)
 
 

@@ -39,6 +39,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--live-url", required=True, help="the provider's live base URL (the spec's)")
     parser.add_argument("--currency", default="EUR")
     parser.add_argument("--exponent", type=int, default=2, help="the currency's minor-unit exponent")
+    parser.add_argument("--no-webhooks", action="store_true", help="the spec turns provider webhooks off")
+    parser.add_argument("--no-refunds", action="store_true", help="the spec turns refunds off")
     parser.add_argument("--report", type=Path, help="also write the checks here as JSON")
     return parser.parse_args(argv)
 
@@ -145,7 +147,19 @@ def _run(args: argparse.Namespace, work: Path, checks: Checks, stack: ExitStack)
         return
     shopify = scenarios.Shopify(ACCESS_TOKEN, API_SECRET)
     client = AppClient(app.port, str(certs.servers_ca))
-    run = scenarios.Run(checks, client, certs, admin, fake, layout, shopify, args.currency, args.exponent)
+    run = scenarios.Run(
+        checks,
+        client,
+        certs,
+        admin,
+        fake,
+        layout,
+        shopify,
+        args.currency,
+        args.exponent,
+        webhooks=not args.no_webhooks,
+        refunds=not args.no_refunds,
+    )
     _drive(run)
     exited = app.exit_code()
     checks.add("compatibility", "app_still_running", exited is None, "" if exited is None else app.output())
