@@ -79,8 +79,14 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
         if not top:
             raise ForgeError(f"{folder} has no root-level PHP file with a 'Plugin Name:' header; pass --slug")
         ver = version or header_version(tree) or "0.0.0"
+        target = get_platform(platform)
         bundle, shipped = package_plugin(
-            tree, exclude=get_platform(platform).dist_exclude, slug=top, version=ver, name=header_name(tree) or top
+            tree,
+            exclude=target.dist_exclude,
+            slug=top,
+            version=ver,
+            name=header_name(tree) or top,
+            lockfile=target.lockfile,
         )
         if not shipped:
             raise ForgeError(f"{folder} holds only development files; nothing would ship")
