@@ -11,6 +11,11 @@ from pathlib import Path
 from .provider import free_port, wait_for_port
 
 START_SECONDS = 20
+# The isolation caps each process's address space (RLIMIT_AS). V8 reserves many gigabytes of guard regions for each
+# WebAssembly memory unless its trap handler is off, and Node's own HTTP parser (undici's llhttp, behind fetch and
+# Request) is WebAssembly: without this flag the app dies at its first Request under the cap. The flag changes how
+# out-of-bounds wasm accesses are caught, nothing the app does.
+NODE = ("node", "--disable-wasm-trap-handler")
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,8 @@ class App:
             "DATA_DIR": str(config.data_dir),
         }
         self.log = log.open("ab")
-        self.process = subprocess.Popen(
-            ["node", "dist/server.js"],  # noqa: S607
+        self.process = subprocess.Popen(  # noqa: S603 - the sandbox's node running the built app
+            [*NODE, "dist/server.js"],
             cwd=config.folder,
             env=env,
             stdout=self.log,
