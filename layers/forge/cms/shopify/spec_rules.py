@@ -17,7 +17,9 @@ def check_spec(data: Mapping[str, Any]) -> list[str]:
     if isinstance(slug, str):
         slug = slug.strip()
         if len(slug) > 50 or not slug[:1].isalpha():
-            problems.append(f"slug: '{slug}' is not a Shopify extension handle: at most 50 characters, starting with a letter")
+            problems.append(
+                f"slug: '{slug}' is not a Shopify extension handle: at most 50 characters, starting with a letter"
+            )
         if "shopify" in slug:
             problems.append(f"slug: '{slug}' poses as Shopify's own (the App Store refuses 'shopify' in app names)")
     name = data.get("name")

@@ -177,7 +177,11 @@ def main(argv: list[str]) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.report is not None:
-        args.report.write_text(json.dumps([asdict(c) for c in checks.found], indent=1), "utf-8")
+        try:
+            args.report.write_text(json.dumps([asdict(c) for c in checks.found], indent=1), "utf-8")
+        except OSError as error:
+            sys.stderr.write(f"Shopify stand-in: cannot write its report {args.report}: {error.strerror}\n")
+            return 1
     if checks.ok:
         return 0
     failed = [c.name for c in checks.found if not c.ok] or ["no check ran"]
