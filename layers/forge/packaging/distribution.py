@@ -27,7 +27,5 @@ def package_plugin(
     """The bundle of `tree` (zip under `<slug>/`, SBOM, SHA256SUMS) and the files it ships. The SBOM also reads the
     dev files (the lock file or the dependency declarations), which may never enter the zip."""
     shipped = distributable(tree, exclude)
-    bundle = build_bundle(
-        name=name, slug=slug, version=version, shipped=shipped, source=dict(tree), lockfile=lockfile
-    )
+    bundle = build_bundle(name=name, slug=slug, version=version, shipped=shipped, source=dict(tree), lockfile=lockfile)
     return bundle, shipped

@@ -22,7 +22,12 @@ class ToolRunner:
     def run(
         self, argv: Sequence[str], cwd: Path, limits: Limits = Limits(), env: Mapping[str, str] | None = None
     ) -> Completed:
-        return self.runner.run(argv, cwd, limits, {**self.env, **(env or {})})
+        try:
+            return self.runner.run(argv, cwd, limits, {**self.env, **(env or {})})
+        except OSError as exc:
+            # A tool an earlier command should have installed (node_modules/.bin/tsc after a failed npm ci) is a
+            # failed check like any other, not a crash of the whole step.
+            return Completed(tuple(argv), 127, "", f"{argv[0]}: cannot run: {exc.strerror or exc}", 0)
 
 
 def platform_tools(platform: Platform, staged: Path, runner: Runner, limits: Limits) -> tuple[ToolRunner, Limits]:

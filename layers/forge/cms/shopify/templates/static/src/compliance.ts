@@ -1,4 +1,4 @@
-import "@shopify/shopify-api/adapters/web-api";
+import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, LogSeverity, shopifyApi } from "@shopify/shopify-api";
 import type { ComplianceCheck, Deps, Handled } from "./deps.js";
 import { json, problem, type AppRequest } from "./http.js";
@@ -18,13 +18,9 @@ export function complianceVerifier(apiKey: string, apiSecretKey: string, appUrl:
     logger: { level: LogSeverity.Error },
   });
   return async (request) => {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value !== undefined) {
-        headers.set(name, value);
-      }
-    }
-    const rawRequest = new Request(new URL(request.path, appUrl), { method: "POST", headers });
+    // The node adapter reads only the method, the URL and the headers of the request it is handed (no fetch
+    // machinery is loaded for it).
+    const rawRequest = { method: request.method, url: request.path, headers: { ...request.headers } };
     const result = await shopify.webhooks.validate({ rawBody: request.body.toString("utf8"), rawRequest });
     if (!result.valid) {
       return { valid: false };
