@@ -16,6 +16,7 @@ START_SECONDS = 20
 # Request) is WebAssembly: without this flag the app dies at its first Request under the cap. The flag changes how
 # out-of-bounds wasm accesses are caught, nothing the app does.
 NODE = ("node", "--disable-wasm-trap-handler")
+PASSED_ON = ("NODE_OPTIONS", "MALLOC_ARENA_MAX")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,10 @@ class App:
         self.port = free_port()
         self.log_path = log
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        # What the platform's tool environment sets for Node under the isolation's limits goes on to the app.
+        passed_on = {name: os.environ[name] for name in PASSED_ON if name in os.environ}
         env = {
+            **passed_on,
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - the sandbox's own /tmp
             "NODE_ENV": "production",

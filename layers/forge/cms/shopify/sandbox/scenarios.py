@@ -27,7 +27,7 @@ from .checks import Checks
 from .client import Answer, AppClient, shopify_hmac
 from .layout import COMPLIANCE_TOPICS, AppLayout
 from .provider import FakeProvider
-from .sessions import SHOP, Session, payment_session, refund_session
+from .sessions import SHOP, Session, decimal_amount, follow_up_session, payment_session, refund_session
 from .test_ca import RunCertificates
 
 MUTATION_SECONDS = 10.0
@@ -257,6 +257,23 @@ def refund(run: Run, paid: Session) -> None:
         f"{answer.describe()}; " + _mutation_detail(run, "refundSessionResolve", session.gid),
     )
     run.checks.add("events", "refund_amount_in_minor_units", amounts == [REFUND_MINOR], f"provider refunds: {amounts}")
+
+
+def capture_and_void(run: Run, paid: Session) -> None:
+    """Shopify needs a final answer to every session: a capture and a void of the paid session are each resolved or
+    rejected (which one is the app's to decide: an offsite payment is a sale)."""
+    amount = decimal_amount(PAYMENT_MINOR, run.exponent)
+    for kind, key, amounted in (("Capture", "capture_session_url", True), ("Void", "void_session_url", False)):
+        path = run.layout.sessions.get(key)
+        if path is None:
+            run.checks.add("events", f"{kind.lower()}_session_settled", False, f"the extension names no {key}")
+            continue
+        session = follow_up_session(kind, path, paid.id, amount if amounted else None, run.currency)
+        answer = post_session(run, session)
+        prefix = f"{kind.lower()}Session"
+        settled = run.admin.recorder.wait_for(f"{prefix}Resolve", session.gid, MUTATION_SECONDS, f"{prefix}Reject")
+        how = settled.mutation if settled else _mutation_detail(run, f"{prefix}Resolve or Reject", session.gid)
+        run.checks.add("events", f"{kind.lower()}_session_settled", _ok(answer) and settled is not None, how)
 
 
 def _refund_webhook_path(run: Run) -> str:

@@ -82,6 +82,7 @@ def _drive(run: scenarios.Run) -> None:
     if paid and paid[0] is not None:
         session = paid[0]
         _guarded(run.checks, "refund", lambda: scenarios.refund(run, session))
+        _guarded(run.checks, "capture_and_void", lambda: scenarios.capture_and_void(run, session))
     else:
         run.checks.add("events", "refund_session_resolves", False, "no paid session to refund")
     _guarded(run.checks, "forged_provider_webhooks", lambda: scenarios.forged_provider_webhooks(run))
