@@ -78,6 +78,17 @@ def test_the_contract_suites_give_rows_of_the_four_suites_and_a_compatibility_ro
     assert outcome.compatibility[0].php_version.startswith("node v")
 
 
+def test_the_test_step_records_the_four_contract_suites(tmp_path: Path, spec: PluginSpec) -> None:
+    report = _step(tmp_path, spec, Step.TEST)
+    rows = [r for r in report.contract_tests if r.suite != "unit"]
+    failed = {r.name: r.details for r in rows if r.result != "pass"}
+    assert failed == {}, report.log[-4000:]
+    assert {r.suite for r in rows} == SUITES
+    assert {r.name for r in rows} >= STANDIN_CHECKS
+    assert [c.cms_version for c in report.compatibility] == ["shopify-standin"]
+    assert report.ok, report.error
+
+
 def test_an_app_that_is_not_built_fails_with_one_clear_line(tmp_path: Path, spec: PluginSpec) -> None:
     write_tree(dict(get_platform("shopify").render(spec)), tmp_path / "plugin")
     write_tree(dict(harness.sandbox_files()), tmp_path)
