@@ -128,6 +128,14 @@ def test_sandbox_command_runs_the_standin_with_the_specs_urls_and_currency() -> 
     assert "NOT Shopify" in command.label
 
 
+def test_the_specs_features_reach_the_standin() -> None:
+    assert "--no-webhooks" not in harness.standin_argv(SPEC)
+    off = SPEC.model_copy(update={"features": SPEC.features.model_copy(update={"webhooks": False, "refunds": False})})
+    argv = harness.standin_argv(off)
+    assert "--no-webhooks" in argv
+    assert "--no-refunds" in argv
+
+
 def test_contract_rows_come_from_the_standins_json_lines() -> None:
     stdout = "\n".join(
         [
@@ -151,3 +159,31 @@ def test_static_compatibility_reads_package_json_and_the_extension(tmp_path: Pat
     rows = {r.name: r.result for r in contracts.static_results(SPEC, app, "v20.19.2")}
     assert set(rows.values()) == {"fail", "pass"}
     assert rows["package_version_is_spec_version"] == "fail"
+
+
+def test_the_sandbox_step_records_the_standins_report_as_one_platform_run(tmp_path: Path) -> None:
+    assert harness.stage_platform(SPEC, tmp_path)
+    report = [
+        {"suite": "events", "name": "provider_success_resolves_payment_session", "ok": True, "detail": ""},
+        {"suite": "permissions", "name": "client_without_certificate_refused", "ok": False, "detail": "HTTP 200"},
+        {"suite": "made-up", "name": "ignored", "ok": True},
+    ]
+    (tmp_path / "sandbox").mkdir()
+    (tmp_path / harness.REPORT).write_text(json.dumps(report))
+    [run] = harness.run_platform(SPEC, tmp_path, tmp_path, {}, None)
+    assert not run.ok
+    assert run.summary == "failed: client_without_certificate_refused"
+    assert [c[:2] for c in run.checks] == [
+        ("provider_success_resolves_payment_session", True),
+        ("client_without_certificate_refused", False),
+    ]
+    assert [r.name for r in run.contract_rows] == [
+        "sandbox:shopify-standin:provider_success_resolves_payment_session",
+        "sandbox:shopify-standin:client_without_certificate_refused",
+    ]
+
+
+def test_no_report_is_a_failed_run(tmp_path: Path) -> None:
+    [run] = harness.run_platform(SPEC, tmp_path, tmp_path, {}, None)
+    assert not run.ok
+    assert "no report" in run.summary

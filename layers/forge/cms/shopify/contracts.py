@@ -106,9 +106,9 @@ def static_results(spec: PluginSpec, app: Path, node_version: str) -> list[TestR
 
 def _install(spec: PluginSpec, plugin: Path, runner: Any, limits: Any) -> Any:
     """The platform's own install commands (offline npm, tsc) in the suites' fresh copy; the first that fails."""
-    from forge.cms import get_platform
+    from forge.cms.shopify.platform import install_commands
 
-    for command in get_platform(spec.platform).install_commands():
+    for command in install_commands():
         done = runner.run(command.argv, plugin, limits)
         if not done.ok:
             return done

@@ -58,16 +58,18 @@ class Recorder:
         with self.lock:
             return list(self.calls)
 
-    def wait_for(self, mutation: str, session_gid: str, timeout: float) -> Recorded | None:
-        """The first recorded `mutation` naming `session_gid` in its variables, waiting up to `timeout` seconds."""
+    def wait_for(self, mutation: str, session_gid: str, timeout: float, *others: str) -> Recorded | None:
+        """The first recorded call of `mutation` (or of one of `others`) naming `session_gid`, waiting up to
+        `timeout` seconds."""
+        wanted = (mutation, *others)
         with self.changed:
-            found = self.changed.wait_for(lambda: _find(self.calls, mutation, session_gid), timeout)
+            found = self.changed.wait_for(lambda: _find(self.calls, wanted, session_gid), timeout)
             return found or None
 
 
-def _find(calls: list[Recorded], mutation: str, session_gid: str) -> Recorded | None:
+def _find(calls: list[Recorded], mutations: tuple[str, ...], session_gid: str) -> Recorded | None:
     for call in calls:
-        if call.mutation == mutation and session_gid in json.dumps(call.variables) + call.query:
+        if call.mutation in mutations and session_gid in json.dumps(call.variables) + call.query:
             return call
     return None
 

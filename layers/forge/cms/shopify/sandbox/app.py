@@ -11,6 +11,12 @@ from pathlib import Path
 from .provider import free_port, wait_for_port
 
 START_SECONDS = 20
+# The isolation caps each process's address space (RLIMIT_AS). V8 reserves many gigabytes of guard regions for each
+# WebAssembly memory unless its trap handler is off, and Node's own HTTP parser (undici's llhttp, behind fetch and
+# Request) is WebAssembly: without this flag the app dies at its first Request under the cap. The flag changes how
+# out-of-bounds wasm accesses are caught, nothing the app does.
+NODE = ("node", "--disable-wasm-trap-handler")
+PASSED_ON = ("NODE_OPTIONS", "MALLOC_ARENA_MAX")
 
 
 @dataclass(frozen=True)
@@ -25,7 +31,10 @@ class App:
         self.port = free_port()
         self.log_path = log
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        # What the platform's tool environment sets for Node under the isolation's limits goes on to the app.
+        passed_on = {name: os.environ[name] for name in PASSED_ON if name in os.environ}
         env = {
+            **passed_on,
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - the sandbox's own /tmp
             "NODE_ENV": "production",
@@ -34,8 +43,8 @@ class App:
             "DATA_DIR": str(config.data_dir),
         }
         self.log = log.open("ab")
-        self.process = subprocess.Popen(
-            ["node", "dist/server.js"],  # noqa: S607
+        self.process = subprocess.Popen(  # noqa: S603 - the sandbox's node running the built app
+            [*NODE, "dist/server.js"],
             cwd=config.folder,
             env=env,
             stdout=self.log,

@@ -49,9 +49,18 @@ class AppClient:
         return context
 
     def post(self, path: str, body: bytes, headers: dict[str, str], client: KeyPair | None) -> Answer:
+        return self.request("POST", path, body, {"Content-Type": "application/json", **headers}, client)
+
+    def get(self, path: str) -> Answer:
+        """As the buyer's browser: no client certificate."""
+        return self.request("GET", path, None, {}, None)
+
+    def request(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str], client: KeyPair | None
+    ) -> Answer:
         connection = http.client.HTTPSConnection("127.0.0.1", self.port, context=self._context(client), timeout=15)
         try:
-            connection.request("POST", path, body=body, headers={"Content-Type": "application/json", **headers})
+            connection.request(method, path, body=body, headers=headers)
             answer = connection.getresponse()
             return Answer(answer.status, answer.read())
         except ConnectionRefusedError as down:

@@ -17,6 +17,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +27,7 @@ from .checks import Checks
 from .client import Answer, AppClient, shopify_hmac
 from .layout import COMPLIANCE_TOPICS, AppLayout
 from .provider import FakeProvider
-from .sessions import SHOP, Session, payment_session, refund_session
+from .sessions import SHOP, Session, decimal_amount, follow_up_session, payment_session, refund_session
 from .test_ca import RunCertificates
 
 MUTATION_SECONDS = 10.0
@@ -54,6 +55,10 @@ class Run:
     shopify: Shopify
     currency: str
     exponent: int
+    # The spec's features: without webhooks the buyer's return settles a payment; without refunds the app rejects
+    # refund sessions.
+    webhooks: bool = True
+    refunds: bool = True
 
     def payments(self) -> dict[str, dict[str, Any]]:
         found = self.fake.state().get("payments") or {}
@@ -66,6 +71,11 @@ class Run:
 
 def _ok(answer: Answer) -> bool:
     return 200 <= answer.status < 300
+
+
+def _answered(answer: Answer) -> bool:
+    """2xx, or the redirect a buyer's return answers with."""
+    return 200 <= answer.status < 400
 
 
 def _refused(answer: Answer) -> bool:
@@ -86,12 +96,28 @@ def start_payment(run: Run) -> tuple[Session, Answer, dict[str, Any] | None]:
     return session, answer, created[0] if len(created) == 1 else None
 
 
-def webhook_path(run: Run, payment: dict[str, Any]) -> str:
+def _created_with(run: Run, payment: dict[str, Any], field: str) -> str:
+    """A URL the app gave the provider when it created `payment` (its webhook_url, return_url), as path?query."""
     for request in run.requests("createPayment"):
         body = request.get("body")
-        if isinstance(body, dict) and body.get("order_id") == payment.get("order_id") and body.get("webhook_url"):
-            return urlsplit(str(body["webhook_url"])).path or DEFAULT_WEBHOOK_PATH
-    return DEFAULT_WEBHOOK_PATH
+        if isinstance(body, dict) and body.get("order_id") == payment.get("order_id") and body.get(field):
+            parts = urlsplit(str(body[field]))
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return ""
+
+
+def webhook_path(run: Run, payment: dict[str, Any]) -> str:
+    return _created_with(run, payment, "webhook_url") or DEFAULT_WEBHOOK_PATH
+
+
+def provider_result(run: Run, payment: dict[str, Any], event_type: str) -> tuple[Callable[[], Answer], str]:
+    """How the app learns the provider's result, as an action that can be repeated, and what it is: the signed
+    webhook (delivered again: the same event), or, when the spec turns webhooks off, the buyer's return."""
+    if run.webhooks:
+        event = signed_event(run, webhook_path(run, payment), event_type, str(payment["id"]))
+        return (lambda: post(run, event)), f"webhook {event.path}"
+    back = _created_with(run, payment, "return_url")
+    return (lambda: run.app.get(back) if back else Answer(0, b"", unreachable="no return_url")), f"return {back}"
 
 
 @dataclass(frozen=True)
@@ -163,27 +189,22 @@ def payment_succeeds(run: Run) -> tuple[Session | None, str]:
         _ok(again) and count == 1 and again.json().get("redirect_url") == redirect,
         f"retry: {again.describe()}; provider payments for the order: {count}",
     )
-    path = webhook_path(run, payment)
     run.fake.control("POST", f"payments/{payment['id']}", {"status": "succeeded"})
-    event = signed_event(run, path, "payment.succeeded", str(payment["id"]))
-    delivered = post(run, event)
+    tell, how = provider_result(run, payment, "payment.succeeded")
+    delivered = tell()
     resolved = run.admin.recorder.wait_for("paymentSessionResolve", session.gid, MUTATION_SECONDS)
     run.checks.add(
         "events",
         "provider_success_resolves_payment_session",
         resolved is not None,
-        f"webhook {path}: {delivered.describe()}; " + _mutation_detail(run, "paymentSessionResolve", session.gid),
+        f"{how}: {delivered.describe()}; " + _mutation_detail(run, "paymentSessionResolve", session.gid),
     )
-    redelivered = post(run, event)
+    again = tell()
     time.sleep(QUIET_SECONDS)
     calls = _calls(run, "paymentSessionResolve", session.gid)
-    run.checks.add(
-        "webhooks",
-        "redelivered_webhook_resolves_once",
-        _ok(redelivered) and calls == 1,
-        f"{redelivered.describe()}; {calls} call(s)",
-    )
-    return session, path
+    name = "redelivered_webhook_resolves_once" if run.webhooks else "second_return_resolves_once"
+    run.checks.add("webhooks", name, _answered(again) and calls == 1, f"{again.describe()}; {calls} call(s)")
+    return session, webhook_path(run, payment)
 
 
 def payment_fails(run: Run) -> None:
@@ -191,15 +212,15 @@ def payment_fails(run: Run) -> None:
     if payment is None:
         run.checks.add("events", "provider_failure_rejects_payment_session", False, f"no payment: {answer.describe()}")
         return
-    path = webhook_path(run, payment)
     run.fake.control("POST", f"payments/{payment['id']}", {"status": "failed", "failure_message": "Declined"})
-    delivered = deliver(run, path, "payment.failed", str(payment["id"]))
+    tell, how = provider_result(run, payment, "payment.failed")
+    delivered = tell()
     rejected = run.admin.recorder.wait_for("paymentSessionReject", session.gid, MUTATION_SECONDS)
     run.checks.add(
         "events",
         "provider_failure_rejects_payment_session",
         rejected is not None,
-        f"webhook: {delivered.describe()}; " + _mutation_detail(run, "paymentSessionReject", session.gid),
+        f"{how}: {delivered.describe()}; " + _mutation_detail(run, "paymentSessionReject", session.gid),
     )
 
 
@@ -210,6 +231,17 @@ def refund(run: Run, paid: Session) -> None:
         return
     session = refund_session(path, paid.id, REFUND_MINOR, run.exponent, run.currency)
     answer = post_session(run, session)
+    if not run.refunds:
+        refused = run.admin.recorder.wait_for("refundSessionReject", session.gid, MUTATION_SECONDS)
+        made = run.fake.state().get("refunds") or {}
+        run.checks.add(
+            "events",
+            "refund_session_rejected_when_refunds_are_off",
+            _ok(answer) and refused is not None and not made,
+            f"{answer.describe()}; provider refunds: {len(made)}; "
+            + _mutation_detail(run, "refundSessionReject", session.gid),
+        )
+        return
     resolved = run.admin.recorder.wait_for("refundSessionResolve", session.gid, 3.0)
     if resolved is None:
         # An app that waits for the provider's refund.succeeded resolves once that webhook arrives.
@@ -225,6 +257,23 @@ def refund(run: Run, paid: Session) -> None:
         f"{answer.describe()}; " + _mutation_detail(run, "refundSessionResolve", session.gid),
     )
     run.checks.add("events", "refund_amount_in_minor_units", amounts == [REFUND_MINOR], f"provider refunds: {amounts}")
+
+
+def capture_and_void(run: Run, paid: Session) -> None:
+    """Shopify needs a final answer to every session: a capture and a void of the paid session are each resolved or
+    rejected (which one is the app's to decide: an offsite payment is a sale)."""
+    amount = decimal_amount(PAYMENT_MINOR, run.exponent)
+    for kind, key, amounted in (("Capture", "capture_session_url", True), ("Void", "void_session_url", False)):
+        path = run.layout.sessions.get(key)
+        if path is None:
+            run.checks.add("events", f"{kind.lower()}_session_settled", False, f"the extension names no {key}")
+            continue
+        session = follow_up_session(kind, path, paid.id, amount if amounted else None, run.currency)
+        answer = post_session(run, session)
+        prefix = f"{kind.lower()}Session"
+        settled = run.admin.recorder.wait_for(f"{prefix}Resolve", session.gid, MUTATION_SECONDS, f"{prefix}Reject")
+        how = settled.mutation if settled else _mutation_detail(run, f"{prefix}Resolve or Reject", session.gid)
+        run.checks.add("events", f"{kind.lower()}_session_settled", _ok(answer) and settled is not None, how)
 
 
 def _refund_webhook_path(run: Run) -> str:
@@ -245,9 +294,10 @@ def forged_provider_webhooks(run: Run) -> None:
         run.checks.add(
             "webhooks", name, not _ok(refused) and moved is None, f"{refused.describe()}; resolved: {moved is not None}"
         )
-    genuine = deliver(run, path, "payment.succeeded", str(payment["id"]))
+    tell, how = provider_result(run, payment, "payment.succeeded")
+    genuine = tell()
     resolved = run.admin.recorder.wait_for("paymentSessionResolve", session.gid, MUTATION_SECONDS)
-    run.checks.add("webhooks", "genuine_provider_webhook_accepted", resolved is not None, genuine.describe())
+    run.checks.add("webhooks", "genuine_provider_result_accepted", resolved is not None, f"{how}: {genuine.describe()}")
 
 
 def compliance_webhooks(run: Run) -> None:
@@ -271,6 +321,8 @@ def compliance_webhooks(run: Run) -> None:
             "X-Shopify-Shop-Domain": SHOP,
             "X-Shopify-Webhook-Id": str(uuid.uuid4()),
             "X-Shopify-API-Version": "2025-07",
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-Triggered-At": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         forged = run.app.post(
             path, body, {**headers, "X-Shopify-Hmac-Sha256": shopify_hmac("not-the-secret", body)}, None

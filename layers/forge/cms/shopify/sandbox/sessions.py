@@ -76,17 +76,17 @@ def payment_session(path: str, minor: int, exponent: int, currency: str) -> Sess
     return Session(session_id, gid, path, json.dumps(body).encode(), _headers())
 
 
+def follow_up_session(kind: str, path: str, payment_id: str, amount: str | None, currency: str) -> Session:
+    """A refund, capture or void session (kind "Refund", "Capture", "Void") on an earlier payment session; a void
+    carries no amount."""
+    session_id = f"standin{kind.lower()}" + secrets.token_hex(8)
+    gid = f"gid://shopify/{kind}Session/{session_id}"
+    body: dict[str, object] = {"id": session_id, "gid": gid, "payment_id": payment_id, "test": True}
+    if amount is not None:
+        body |= {"amount": amount, "currency": currency}
+    body |= {"merchant_locale": "en", "proposed_at": _now()}
+    return Session(session_id, gid, path, json.dumps(body).encode(), _headers())
+
+
 def refund_session(path: str, payment_id: str, minor: int, exponent: int, currency: str) -> Session:
-    refund_id = "standinrefund" + secrets.token_hex(8)
-    gid = f"gid://shopify/RefundSession/{refund_id}"
-    body = {
-        "id": refund_id,
-        "gid": gid,
-        "payment_id": payment_id,
-        "amount": decimal_amount(minor, exponent),
-        "currency": currency,
-        "test": True,
-        "merchant_locale": "en",
-        "proposed_at": _now(),
-    }
-    return Session(refund_id, gid, path, json.dumps(body).encode(), _headers())
+    return follow_up_session("Refund", path, payment_id, decimal_amount(minor, exponent), currency)

@@ -39,6 +39,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--live-url", required=True, help="the provider's live base URL (the spec's)")
     parser.add_argument("--currency", default="EUR")
     parser.add_argument("--exponent", type=int, default=2, help="the currency's minor-unit exponent")
+    parser.add_argument("--no-webhooks", action="store_true", help="the spec turns provider webhooks off")
+    parser.add_argument("--no-refunds", action="store_true", help="the spec turns refunds off")
     parser.add_argument("--report", type=Path, help="also write the checks here as JSON")
     return parser.parse_args(argv)
 
@@ -80,6 +82,7 @@ def _drive(run: scenarios.Run) -> None:
     if paid and paid[0] is not None:
         session = paid[0]
         _guarded(run.checks, "refund", lambda: scenarios.refund(run, session))
+        _guarded(run.checks, "capture_and_void", lambda: scenarios.capture_and_void(run, session))
     else:
         run.checks.add("events", "refund_session_resolves", False, "no paid session to refund")
     _guarded(run.checks, "forged_provider_webhooks", lambda: scenarios.forged_provider_webhooks(run))
@@ -145,7 +148,19 @@ def _run(args: argparse.Namespace, work: Path, checks: Checks, stack: ExitStack)
         return
     shopify = scenarios.Shopify(ACCESS_TOKEN, API_SECRET)
     client = AppClient(app.port, str(certs.servers_ca))
-    run = scenarios.Run(checks, client, certs, admin, fake, layout, shopify, args.currency, args.exponent)
+    run = scenarios.Run(
+        checks,
+        client,
+        certs,
+        admin,
+        fake,
+        layout,
+        shopify,
+        args.currency,
+        args.exponent,
+        webhooks=not args.no_webhooks,
+        refunds=not args.no_refunds,
+    )
     _drive(run)
     exited = app.exit_code()
     checks.add("compatibility", "app_still_running", exited is None, "" if exited is None else app.output())
@@ -163,7 +178,11 @@ def main(argv: list[str]) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.report is not None:
-        args.report.write_text(json.dumps([asdict(c) for c in checks.found], indent=1), "utf-8")
+        try:
+            args.report.write_text(json.dumps([asdict(c) for c in checks.found], indent=1), "utf-8")
+        except OSError as error:
+            sys.stderr.write(f"Shopify stand-in: cannot write its report {args.report}: {error.strerror}\n")
+            return 1
     if checks.ok:
         return 0
     failed = [c.name for c in checks.found if not c.ok] or ["no check ran"]
