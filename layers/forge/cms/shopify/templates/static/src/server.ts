@@ -64,7 +64,7 @@ async function serve(deps: Deps, req: IncomingMessage, res: ServerResponse): Pro
     res.writeHead(413).end();
     return;
   }
-  const url = new URL(req.url ?? "/", "https://app.invalid");
+  const url = new URL(req.url ?? "/", deps.appUrl);
   const request: AppRequest = {
     method: req.method ?? "GET",
     path: url.pathname,
