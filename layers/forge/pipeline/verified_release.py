@@ -106,6 +106,7 @@ def verified_release(deps: PipelineDeps, package: Package, workdir: Path) -> Ver
         compatibility={
             f"{part}_{bound}": str(value)
             for part, rng in spec.compatibility.model_dump().items()
+            if rng is not None  # a range the spec's platform does not have (a PrestaShop spec has no WordPress)
             for bound, value in rng.items()
             if value is not None
         },
