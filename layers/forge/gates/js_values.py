@@ -214,26 +214,41 @@ def url_base(js: JsFile, node: Node) -> Node | None:
     return None
 
 
-def alternatives(js: JsFile, node: Node, depth: int = 0) -> list[Node]:
-    """Every expression a value may be: both sides of `||`/`??`, a ternary's branches, each value a `let` is
-    given; the expression itself otherwise."""
+def url_starts(js: JsFile, node: Node, depth: int = 0) -> list[tuple[str | None, Node]]:
+    """Every way a URL expression may start: (its literal prefix or None, the expression that prefix is of), over
+    both sides of `||`/`??`, a ternary's branches, each value a `let` is given, and through the front of a
+    template, a concatenation, `new URL(path, base)` and the file's bindings."""
     node = unwrap(node)
-    if depth > MAX_DEPTH:
-        return [node]
-    if node.type == "binary_expression" and _operator(node) in ("||", "??"):
-        sides = [node.child_by_field_name("left"), node.child_by_field_name("right")]
-        return [a for side in sides if side is not None for a in alternatives(js, side, depth + 1)]
+    prefix = resolve_prefix(js, node)
+    if prefix or depth > MAX_DEPTH:
+        return [(prefix, node)]
+    front = _front(js, node)
+    if front is None:
+        return [(None, node)]
+    return [start for part in front for start in url_starts(js, part, depth + 1)]
+
+
+def _front(js: JsFile, node: Node) -> list[Node] | None:
+    """The expressions an unresolved value's start may come from, else None."""
+    operator = _operator(node) if node.type == "binary_expression" else None
+    if operator in ("||", "??"):
+        return [side for side in (node.child_by_field_name("left"), node.child_by_field_name("right")) if side]
+    if operator == "+":
+        left = node.child_by_field_name("left")
+        return [left] if left is not None else None
     if node.type == "ternary_expression":
-        branches = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]
-        return [a for b in branches if b is not None for a in alternatives(js, b, depth + 1)]
+        branches = (node.child_by_field_name("consequence"), node.child_by_field_name("alternative"))
+        return [branch for branch in branches if branch is not None]
+    if node.type == "template_string":
+        first = node.named_children[0] if node.named_children else None
+        leading = first is not None and first.type == "template_substitution" and first.named_children
+        return [first.named_children[0]] if first is not None and leading else None
     if node.type == "identifier":
-        values = js.bound(text(node))
-        if values:
-            return [a for v in values for a in alternatives(js, v, depth + 1)]
-    base = url_base(js, node) if node.type != "identifier" else None
-    if base is not None and resolve_prefix(js, node) is None:
-        return alternatives(js, base, depth + 1)
-    return [node]
+        return js.bound(text(node)) or None
+    base = url_base(js, node)
+    if base is None and node.type == "member_expression":
+        base = _held_property(js, node)
+    return [base] if base is not None else None
 
 
 def configured(js: JsFile, node: Node, depth: int = 0) -> bool:

@@ -47,7 +47,8 @@ def _eval(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
             name = computed_callee(js, call)
             args = arguments(call)
             if call.type == "call_expression" and name in EVALUATORS:
-                how = "indirectly " if unwrap(call.child_by_field_name("function") or call).type != "identifier" else ""
+                direct = unwrap(call.child_by_field_name("function") or call).type == "identifier"
+                how = "indirectly " if name == "eval" and not direct else ""
                 yield ctx.hit(rule, path, line(call), f"{name}() {how}runs a string as JavaScript")
             elif call.type == "new_expression" and name in EVALUATOR_CONSTRUCTORS:
                 yield ctx.hit(rule, path, line(call), f"new {name}() compiles a string as JavaScript")
@@ -55,23 +56,30 @@ def _eval(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
                 yield ctx.hit(rule, path, line(call), f"{name}() with a string runs it as JavaScript")
 
 
-def _function_constructor(call: Node, js: JsFile) -> str | None:
-    """How a call builds a function from strings: `Function`, or the constructor reached through a function
-    (`(() => {}).constructor`, `[].constructor.constructor`, `Object.getPrototypeOf(async function () {})
-    .constructor`); not `new this.constructor()`, a class cloning itself."""
-    name = computed_callee(js, call)
-    if name in ("Function", "AsyncFunction", "GeneratorFunction"):
-        return name
-    function = call.child_by_field_name("function") or call.child_by_field_name("constructor")
-    function = unwrap(function) if function is not None else None
-    prop = function.child_by_field_name("property") if function and function.type == "member_expression" else None
-    obj = function.child_by_field_name("object") if function is not None and prop is not None else None
-    if function is None or prop is None or obj is None or text(prop) != "constructor":
-        return None
+def _reaches_constructor(js: JsFile, node: Node, depth: int = 0) -> bool:
+    """The expression is the constructor of a function: `(() => {}).constructor`, `[].constructor.constructor`,
+    `Object.getPrototypeOf(async function () {}).constructor`, or a name the file gives one of those; not
+    `this.constructor`, a class building a copy of itself."""
+    node = unwrap(node)
+    if node.type == "identifier" and depth < 4:
+        bound = js.single_binding(node)
+        return bound is not None and _reaches_constructor(js, bound, depth + 1)
+    prop = node.child_by_field_name("property") if node.type == "member_expression" else None
+    obj = node.child_by_field_name("object") if prop is not None else None
+    if prop is None or obj is None or text(prop) != "constructor":
+        return False
     obj = unwrap(obj)
     reached = obj.type in FUNCTION_VALUES or text(obj).replace(" ", "").endswith(".constructor")
-    if reached or (obj.type == "call_expression" and callee(js, obj) in PROTOTYPE_GETTERS):
-        return text(function)[:40]
+    return reached or (obj.type == "call_expression" and computed_callee(js, obj) in PROTOTYPE_GETTERS)
+
+
+def _function_constructor(call: Node, js: JsFile) -> str | None:
+    """How a call builds a function from strings: `Function`, or the constructor reached through a function."""
+    if computed_callee(js, call) == "Function":
+        return "Function"
+    function = call.child_by_field_name("function") or call.child_by_field_name("constructor")
+    if function is not None and _reaches_constructor(js, function):
+        return text(unwrap(function))[:40]
     return None
 
 

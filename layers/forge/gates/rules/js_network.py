@@ -19,7 +19,7 @@ from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
 from forge.gates.js_ast import JsFile, arguments, callee, string_text, unwrap
 from forge.gates.js_request_data import is_request_data
-from forge.gates.js_values import alternatives, configured, resolve_prefix, resolve_value
+from forge.gates.js_values import configured, resolve_value, url_starts
 from forge.gates.syntax import line, text
 from forge.gates.urls import url_host
 
@@ -115,21 +115,23 @@ def _bare_host(js: JsFile, node: Node) -> str | None:
 
 
 def _where(js: JsFile, target: Node) -> tuple[list[str], bool]:
-    """(hosts the code fixes, whether some alternative is neither fixed, relative nor configuration)."""
+    """(hosts the code fixes, whether some way the URL may start is neither fixed, relative nor configuration)."""
     hosts: list[str] = []
     unknown = False
-    for alt in alternatives(js, target):
-        prefix = resolve_prefix(js, alt)
+    for prefix, start in url_starts(js, target):
         host = url_host(prefix, scheme_relative=True) if prefix else None
-        in_options = alt.parent is not None and alt.parent.type == "pair"
-        key = alt.parent.child_by_field_name("key") if in_options and alt.parent is not None else None
+        key = (
+            start.parent.child_by_field_name("key")
+            if start.parent is not None and start.parent.type == "pair"
+            else None
+        )
         if key is not None and text(key).strip("'\"") in HOST_KEYS:
-            host = _bare_host(js, alt)
+            host = _bare_host(js, start)
         if host:
             hosts.append(host)
         elif prefix is not None and ":" not in prefix.split("/")[0] and not prefix.startswith("//"):
             continue  # a relative URL: the page's own origin
-        elif not configured(js, alt):
+        elif not configured(js, start):
             unknown = True
     return hosts, unknown
 

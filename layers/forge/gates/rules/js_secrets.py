@@ -74,7 +74,7 @@ def _finding(js: JsFile, node: Node, value: str) -> str | None:
         return f"hard-coded credential: {known}"
     scheme = next((s for s in AUTH_SCHEMES if value.lower().startswith(s)), None)
     if scheme is not None and random_looking(value[len(scheme) :].strip()):
-        return f"hard-coded credential after {scheme.strip()}"
+        return f"hard-coded credential after {value[: len(scheme)].strip()}"
     slot = _slot_name(node)
     if not slot or names_a_secret(slot) or not random_looking(value):
         return None
