@@ -273,13 +273,20 @@ def configured(js: JsFile, node: Node, depth: int = 0) -> bool:
 
 
 def computed_callee(js: JsFile, call: Node) -> str | None:
-    """`callee()`, and also for a computed member the code fixes: `window['ev' + 'al'](…)` calls `eval`."""
+    """`callee()`, and also for a computed member the code fixes: `window['ev' + 'al'](…)` and
+    `Reflect.get(globalThis, atob('ZXZhbA=='))(…)` call `eval`."""
     name = callee(js, call)
     function = call.child_by_field_name("function") or call.child_by_field_name("constructor")
     function = unwrap(function) if function is not None else None
-    if name is not None or function is None or function.type != "subscript_expression":
+    if name is not None or function is None:
         return name
-    obj, index = function.child_by_field_name("object"), function.child_by_field_name("index")
+    if function.type == "call_expression" and callee(js, function) == "Reflect.get":  # Reflect.get(window, 'eval')
+        args = arguments(function)
+        obj, index = (args[0], args[1]) if len(args) > 1 else (None, None)
+    elif function.type == "subscript_expression":
+        obj, index = function.child_by_field_name("object"), function.child_by_field_name("index")
+    else:
+        return None
     key = resolve_value(js, index) if index is not None else None
     if obj is None or key is None:
         return None

@@ -58,18 +58,22 @@ def _eval(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
 
 def _reaches_constructor(js: JsFile, node: Node, depth: int = 0) -> bool:
     """The expression is the constructor of a function: `(() => {}).constructor`, `[].constructor.constructor`,
-    `Object.getPrototypeOf(async function () {}).constructor`, or a name the file gives one of those; not
-    `this.constructor`, a class building a copy of itself."""
+    `[]['filter']['constructor']`, `Object.getPrototypeOf(async function () {}).constructor`, or a name the file
+    gives one of those; not `this.constructor`, a class building a copy of itself."""
     node = unwrap(node)
     if node.type == "identifier" and depth < 4:
         bound = js.single_binding(node)
         return bound is not None and _reaches_constructor(js, bound, depth + 1)
-    prop = node.child_by_field_name("property") if node.type == "member_expression" else None
-    obj = node.child_by_field_name("object") if prop is not None else None
-    if prop is None or obj is None or text(prop) != "constructor":
+    key = node.child_by_field_name("property" if node.type == "member_expression" else "index")
+    obj = node.child_by_field_name("object")
+    if node.type not in ("member_expression", "subscript_expression") or key is None or obj is None:
+        return False
+    if (resolve_value(js, key) if node.type == "subscript_expression" else text(key)) != "constructor":
         return False
     obj = unwrap(obj)
-    reached = obj.type in FUNCTION_VALUES or text(obj).replace(" ", "").endswith(".constructor")
+    # Any property's constructor may be Function's (`[].filter.constructor`); `this.constructor` and
+    # `value.constructor` are a class's own.
+    reached = obj.type in FUNCTION_VALUES or obj.type in ("member_expression", "subscript_expression")
     return reached or (obj.type == "call_expression" and computed_callee(js, obj) in PROTOTYPE_GETTERS)
 
 

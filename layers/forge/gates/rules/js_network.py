@@ -5,8 +5,8 @@ the beacons and scripts a page loads by setting `src`.
 A URL whose host the code fixes (literal, a constant, a template or concatenation on one, `new URL(path, base)`,
 any side of `||`/`??`) must name an allowlisted host. A URL built on deployment configuration (`process.env`) is
 the operator's choice and is held to the allowlist at run time by the Sandbox step. Any other URL is not known
-statically: an error when the call carries request or page data, as the PHP family reports exfiltration to an
-unknown host, a warning otherwise."""
+statically: an error when the call carries request or page data (or the whole of `process.env`), as the PHP
+family reports exfiltration to an unknown host, a warning otherwise."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from forge.gates.findings import Finding, Severity
 from forge.gates.js_ast import JsFile, arguments, callee, string_text, unwrap
 from forge.gates.js_request_data import is_request_data
 from forge.gates.js_values import configured, resolve_value, url_starts
-from forge.gates.syntax import line, text
+from forge.gates.syntax import line, text, walk
 from forge.gates.urls import url_host
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "del")
@@ -136,6 +136,16 @@ def _where(js: JsFile, target: Node) -> tuple[list[str], bool]:
     return hosts, unknown
 
 
+def _whole_environment(node: Node) -> bool:
+    """The call carries the whole of `process.env` (every secret the deployment holds), not one setting."""
+    return any(
+        text(n) == "process.env"
+        and (n.parent is None or n.parent.type not in ("member_expression", "subscript_expression"))
+        for n in walk(node)
+        if n.type == "member_expression"
+    )
+
+
 def _hosts(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
     for path, js in ctx.js.items():
         for node, name, target in _targets(js):
@@ -143,7 +153,7 @@ def _hosts(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
             outside = [h for h in hosts if not ctx.host_allowed(h)]
             if outside:
                 yield ctx.hit(rule, path, line(node), f"{name} calls {outside[0]}, not an allowlisted API host")
-            elif unknown and is_request_data(js, node):
+            elif unknown and (is_request_data(js, node) or _whole_environment(node)):
                 message = f"{name} sends request data to a host not known statically: {text(target)[:50]}"
                 yield ctx.hit(rule, path, line(node), message)
             elif unknown:
