@@ -90,6 +90,8 @@ class JsFile:
     specifiers: list[tuple[Node, str]] = field(default_factory=list)  # (import/export statement, module)
     # name -> every value the file assigns to it (a destructured name maps to the whole destructured value).
     bindings: dict[str, list[Node]] = field(default_factory=dict)
+    # (member expression, value) for every assignment to a property: `img.src = url`.
+    property_assignments: list[tuple[Node, Node]] = field(default_factory=list)
     # local name -> (module, imported name; "*" for the module itself) from import statements.
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -103,13 +105,29 @@ class JsFile:
 
 
 def _bind_pattern(js: JsFile, pattern: Node, value: Node) -> None:
-    """Every name a declarator's or an assignment's left side binds, to the value on the right."""
+    """Every name a declarator's or an assignment's left side binds, to the value on the right; an assignment to
+    a property (`img.src = …`) binds no name and is kept apart."""
+    if pattern.type in ("member_expression", "subscript_expression"):
+        js.property_assignments.append((pattern, value))
+        return
     if pattern.type in ("identifier", "shorthand_property_identifier_pattern"):
         js.bindings.setdefault(text(pattern), []).append(value)
         return
     for node in walk(pattern):
-        if node.type in ("identifier", "shorthand_property_identifier_pattern") and node != pattern:
+        if node.type in ("identifier", "shorthand_property_identifier_pattern") and _binds(node):
             js.bindings.setdefault(text(node), []).append(value)
+
+
+def _binds(node: Node) -> bool:
+    """An identifier inside a destructuring pattern that receives a value (not a default value's expression)."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type in ("assignment_pattern", "object_assignment_pattern"):
+        return parent.child_by_field_name("left") == node
+    if parent.type == "pair_pattern":
+        return parent.child_by_field_name("value") == node
+    return True
 
 
 def _index_import(js: JsFile, node: Node) -> None:

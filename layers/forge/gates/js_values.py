@@ -273,14 +273,22 @@ def configured(js: JsFile, node: Node, depth: int = 0) -> bool:
 
 
 def computed_callee(js: JsFile, call: Node) -> str | None:
-    """`callee()`, and also for a computed member the code fixes: `window['ev' + 'al'](…)` and
-    `Reflect.get(globalThis, atob('ZXZhbA=='))(…)` call `eval`."""
-    name = callee(js, call)
+    """`callee()`, and also for a computed member the code fixes: `window['ev' + 'al'](…)`,
+    `Reflect.get(globalThis, atob('ZXZhbA=='))(…)`, and a name the file gives either, call `eval`."""
     function = call.child_by_field_name("function") or call.child_by_field_name("constructor")
-    function = unwrap(function) if function is not None else None
-    if name is not None or function is None:
+    if function is None:
+        return None
+    function = unwrap(function)
+    bound = js.single_binding(function) if function.type == "identifier" else None
+    if bound is not None and bound.type in ("call_expression", "subscript_expression"):
+        function = bound
+    elif (name := callee(js, call)) is not None:
         return name
-    if function.type == "call_expression" and callee(js, function) == "Reflect.get":  # Reflect.get(window, 'eval')
+    return _computed_member(js, function)
+
+
+def _computed_member(js: JsFile, function: Node) -> str | None:
+    if function.type == "call_expression" and callee(js, function) == "Reflect.get":
         args = arguments(function)
         obj, index = (args[0], args[1]) if len(args) > 1 else (None, None)
     elif function.type == "subscript_expression":
@@ -288,7 +296,7 @@ def computed_callee(js: JsFile, call: Node) -> str | None:
     else:
         return None
     key = resolve_value(js, index) if index is not None else None
-    if obj is None or key is None:
+    owner = dotted_name(js, obj) if obj is not None else None
+    if key is None or owner is None:
         return None
-    owner = dotted_name(js, obj)
-    return key if owner in GLOBAL_OBJECTS else f"{owner}.{key}" if owner else None
+    return key if owner in GLOBAL_OBJECTS else f"{owner}.{key}"

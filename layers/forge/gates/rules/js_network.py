@@ -97,16 +97,10 @@ def _loading_element(js: JsFile, node: Node) -> bool:
 
 
 def _beacons(js: JsFile) -> Iterator[tuple[Node, str, Node]]:
-    for values in js.bindings.values():
-        for value in values:
-            assignment = value.parent
-            left = assignment.child_by_field_name("left") if assignment is not None else None
-            if assignment is None or left is None or assignment.type != "assignment_expression":
-                continue
-            left = unwrap(left)
-            prop, obj = left.child_by_field_name("property"), left.child_by_field_name("object")
-            if left.type == "member_expression" and prop and obj and text(prop) == "src" and _loading_element(js, obj):
-                yield assignment, "setting an element's src", value
+    for left, value in js.property_assignments:
+        prop, obj = left.child_by_field_name("property"), left.child_by_field_name("object")
+        if left.type == "member_expression" and prop and obj and text(prop) == "src" and _loading_element(js, obj):
+            yield left.parent or left, "setting an element's src", value
 
 
 def _bare_host(js: JsFile, node: Node) -> str | None:
