@@ -18,6 +18,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
 
+from forge.gates.js_bindings import SCOPES, Bindings, scope_of
 from forge.gates.syntax import text, walk
 
 # Every extension Node.js, bundlers and TypeScript treat as a module of either language.
@@ -88,46 +89,35 @@ class JsFile:
     calls: list[Node] = field(default_factory=list)  # call_expression and new_expression nodes
     strings: list[Node] = field(default_factory=list)  # string and template_string nodes
     specifiers: list[tuple[Node, str]] = field(default_factory=list)  # (import/export statement, module)
-    # name -> every value the file assigns to it (a destructured name maps to the whole destructured value).
-    bindings: dict[str, list[Node]] = field(default_factory=dict)
+    # What each name may hold where it is used (js_bindings.py).
+    names: Bindings = field(default_factory=Bindings)
     # (member expression, value) for every assignment to a property: `img.src = url`.
     property_assignments: list[tuple[Node, Node]] = field(default_factory=list)
     # local name -> (module, imported name; "*" for the module itself) from import statements.
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def bound(self, name: str) -> list[Node]:
-        return self.bindings.get(name, [])
+    def values_of(self, node: Node) -> list[Node]:
+        """Every value the file gives the identifier `node` in the scope that declares it."""
+        return self.names.of(node) if node.type in ("identifier", "shorthand_property_identifier") else []
 
     def single_binding(self, node: Node) -> Node | None:
-        """The one value an identifier is ever given in the file, else None."""
-        values = self.bound(text(node)) if node.type in ("identifier", "shorthand_property_identifier") else []
+        """The one value an identifier is ever given where it is used, else None."""
+        values = self.values_of(node)
         return unwrap(values[0]) if len(values) == 1 else None
 
 
-def _bind_pattern(js: JsFile, pattern: Node, value: Node) -> None:
-    """Every name a declarator's or an assignment's left side binds, to the value on the right; an assignment to
-    a property (`img.src = …`) binds no name and is kept apart."""
-    if pattern.type in ("member_expression", "subscript_expression"):
-        js.property_assignments.append((pattern, value))
-        return
-    if pattern.type in ("identifier", "shorthand_property_identifier_pattern"):
-        js.bindings.setdefault(text(pattern), []).append(value)
-        return
-    for node in walk(pattern):
-        if node.type in ("identifier", "shorthand_property_identifier_pattern") and _binds(node):
-            js.bindings.setdefault(text(node), []).append(value)
+def _assign(js: JsFile, left: Node, value: Node, declaration: bool) -> None:
+    """A declarator's or an assignment's left side receives the value on the right; an assignment to a property
+    (`img.src = …`) binds no name and is kept apart."""
+    if left.type in ("member_expression", "subscript_expression"):
+        js.property_assignments.append((left, value))
+    else:
+        js.names.bind(left, value, declaration)
 
 
-def _binds(node: Node) -> bool:
-    """An identifier inside a destructuring pattern that receives a value (not a default value's expression)."""
-    parent = node.parent
-    if parent is None:
-        return False
-    if parent.type in ("assignment_pattern", "object_assignment_pattern"):
-        return parent.child_by_field_name("left") == node
-    if parent.type == "pair_pattern":
-        return parent.child_by_field_name("value") == node
-    return True
+def _import(js: JsFile, local: Node, origin: tuple[str, str]) -> None:
+    js.imported[text(local)] = origin
+    js.names.declare(local, js.root)
 
 
 def _index_import(js: JsFile, node: Node) -> None:
@@ -141,14 +131,14 @@ def _index_import(js: JsFile, node: Node) -> None:
     clause = next((c for c in node.named_children if c.type == "import_clause"), None)
     for part in clause.named_children if clause is not None else []:
         if part.type == "identifier":
-            js.imported[text(part)] = (module, "default")
+            _import(js, part, (module, "default"))
         elif part.type == "namespace_import" and part.named_children:
-            js.imported[text(part.named_children[-1])] = (module, "*")
+            _import(js, part.named_children[-1], (module, "*"))
         elif part.type == "named_imports":
             for spec in (s for s in part.named_children if s.type == "import_specifier"):
                 name, alias = spec.child_by_field_name("name"), spec.child_by_field_name("alias")
                 if name is not None:
-                    js.imported[text(alias or name)] = (module, text(name))
+                    _import(js, alias or name, (module, text(name)))
 
 
 def _index(js: JsFile, node: Node) -> None:
@@ -159,14 +149,21 @@ def _index(js: JsFile, node: Node) -> None:
         js.strings.append(node)
     elif kind == "import_statement" or (kind == "export_statement" and node.child_by_field_name("source")):
         _index_import(js, node)
-    elif kind in ("variable_declarator", "public_field_definition", "field_definition"):
+    elif kind in SCOPES and kind != "program":
+        js.names.parameters(node)
+        name = node.child_by_field_name("name") if kind.endswith("declaration") else None
+        if name is not None:  # `function f() {}` declares f where the function stands
+            js.names.bind(name, node, declaration=True, scope=scope_of(node))
+    elif kind == "variable_declarator":
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         if name is not None and value is not None:
-            _bind_pattern(js, name, value)
+            _assign(js, name, value, declaration=True)
+        elif name is not None:
+            js.names.declare(name, scope_of(name))
     elif kind in ("assignment_expression", "augmented_assignment_expression"):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         if left is not None and right is not None:
-            _bind_pattern(js, unwrap(left), right)
+            _assign(js, unwrap(left), right, declaration=False)
 
 
 def parse_js(path: str, data: bytes) -> JsFile:
@@ -239,7 +236,7 @@ def dotted_name(js: JsFile, node: Node) -> str | None:
         return None
     while len(path) > 1 and path[0] in GLOBAL_OBJECTS:
         path = path[1:]
-    origin = _origin(js, path[0])
+    origin = _origin(js, _root_name(node))
     return ".".join([*origin, *path[1:]]) if origin else ".".join(path)
 
 
@@ -258,13 +255,25 @@ def required_module(js: JsFile, node: Node) -> str | None:
     return module_name(value) if value is not None else None
 
 
-def _origin(js: JsFile, name: str) -> list[str] | None:
+def _root_name(node: Node) -> Node:
+    """The identifier a member chain starts from: `a` of `a.b['c']`, `eval` of `(0, eval)`."""
+    node = unwrap(node)
+    while node.type in ("member_expression", "subscript_expression", "sequence_expression") and node.named_children:
+        inner = node.child_by_field_name("object") if node.type != "sequence_expression" else node.named_children[-1]
+        if inner is None:
+            break
+        node = unwrap(inner)
+    return node
+
+
+def _origin(js: JsFile, identifier: Node) -> list[str] | None:
     """Where a name comes from: [module] or [module, export] for imports and requires, [global name] for aliases
     (`const run = eval`), else None."""
-    if name in js.imported:
+    name = text(identifier)
+    values = js.values_of(identifier)
+    if name in js.imported and js.names.declaring_scope(identifier) == js.root.id:
         module, export = js.imported[name]
         return [module] if export in ("*", "default") else [module, export]
-    values = js.bound(name)
     if len(values) != 1:
         return None
     value = unwrap(values[0])
@@ -289,6 +298,14 @@ def _destructured_key(pattern: Node, name: str) -> str:
             if value is not None and text(value) == name and key is not None:
                 return text(key)
     return name
+
+
+def defined_locally(js: JsFile, node: Node) -> bool:
+    """The name an expression starts from is the file's own function or value, not a global, an import, a require
+    or an alias of one (a minifier's `ky` is not the ky library, a local `fetch` not the browser's)."""
+    values = js.values_of(_root_name(node))
+    aliases = ("identifier", "member_expression", "subscript_expression")
+    return bool(values) and not any(unwrap(v).type in aliases or required_module(js, v) for v in values)
 
 
 def callee(js: JsFile, call: Node) -> str | None:

@@ -86,6 +86,6 @@ def is_request_data(js: JsFile, node: Node, depth: int = 0, seen: frozenset[str]
         if part.type != "identifier" or depth >= MAX_DEPTH or text(part) in seen:
             continue
         name = text(part)
-        if any(is_request_data(js, value, depth + 1, seen | {name}) for value in js.bound(name)):
+        if any(is_request_data(js, value, depth + 1, seen | {name}) for value in js.values_of(part)):
             return True
     return False

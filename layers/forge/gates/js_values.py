@@ -244,7 +244,7 @@ def _front(js: JsFile, node: Node) -> list[Node] | None:
         leading = first is not None and first.type == "template_substitution" and first.named_children
         return [first.named_children[0]] if first is not None and leading else None
     if node.type == "identifier":
-        return js.bound(text(node)) or None
+        return js.values_of(node) or None
     base = url_base(js, node)
     if base is None and node.type == "member_expression":
         base = _held_property(js, node)

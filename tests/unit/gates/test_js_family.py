@@ -71,7 +71,7 @@ def test_an_unparsable_file_is_a_warning_and_still_scanned(tmp_path: Path) -> No
 def test_resolver_folds_what_the_code_fixes(expression: str, value: str) -> None:
     prelude = "const A = 'https://api.example'; const CONFIG = { url: 'https://cfg.example' };\n"
     js = parse_js("x.js", f"{prelude}v = {expression};\n".encode())
-    assigned = js.bound("v")[0]
+    [(_, assigned, _)] = js.names.values["v"]
     assert resolve_value(js, assigned) == value
 
 
