@@ -127,3 +127,33 @@ def test_php_rules_ignore_javascript_and_javascript_rules_ignore_php(tmp_path: P
     files = {"a.php": "<?php\neval( $_GET['c'] );\n", "a.js": "eval(x);\n"}
     report = scan(_plugin(tmp_path, files), HOSTS, only=["exec.eval", "js.eval"])
     assert sorted((f.rule, f.path) for f in report.errors) == [("exec.eval", "a.php"), ("js.eval", "a.js")]
+
+
+def test_a_parameter_shadows_the_outer_name(tmp_path: Path) -> None:
+    """Minified code reuses one-letter names: `d` of one function is not the `d` another gave page data."""
+    source = (
+        "function a() { var d = location.href; return d; }\n"
+        "function b(d) { return fetch(d.url, { method: 'POST' }); }\n"
+        "function c() { var d = location.href; return fetch(d); }\n"
+    )
+    assert _rules(tmp_path, {"a.js": source}, only="js.host") == [
+        ("js.host-not-allowed", "error", 3),
+        ("js.host-not-allowed", "warning", 2),
+    ]
+
+
+def test_the_files_own_function_is_not_the_library_it_is_named_after(tmp_path: Path) -> None:
+    source = (
+        "function ky(t) { return t.x; }\nky('https://evil.example/');\n"
+        "import got from 'got';\ngot('https://evil.example/');\n"
+    )
+    assert _rules(tmp_path, {"a.mjs": source}, only="js.host") == [("js.host-not-allowed", "error", 4)]
+
+
+def test_an_inner_declaration_does_not_resolve_an_outer_use(tmp_path: Path) -> None:
+    source = (
+        "const url = 'https://api.molam.com/v1';\n"
+        "function other() { const url = 'https://evil.example'; return url; }\n"
+        "fetch(url);\n"
+    )
+    assert _rules(tmp_path, {"a.js": source}, only="js.host") == []
