@@ -31,6 +31,19 @@ GLOBAL_OBJECTS = frozenset({"window", "globalThis", "self", "global", "top", "pa
 TRANSPARENT = frozenset(
     {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression", "type_assertion"}
 )
+# Values that make a name the file's own function or class.
+LOCAL_DEFINITIONS = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "function",
+        "arrow_function",
+        "generator_function_declaration",
+        "generator_function",
+        "class",
+        "class_declaration",
+    }
+)
 # A minified file: most of its bytes sit on lines longer than this.
 MINIFIED_LINE = 500
 MINIFIED_MIN_BYTES = 2048
@@ -303,9 +316,8 @@ def _destructured_key(pattern: Node, name: str) -> str:
 def defined_locally(js: JsFile, node: Node) -> bool:
     """The name an expression starts from is the file's own function or value, not a global, an import, a require
     or an alias of one (a minifier's `ky` is not the ky library, a local `fetch` not the browser's)."""
-    values = js.values_of(_root_name(node))
-    aliases = ("identifier", "member_expression", "subscript_expression")
-    return bool(values) and not any(unwrap(v).type in aliases or required_module(js, v) for v in values)
+    values = [unwrap(v) for v in js.values_of(_root_name(node))]
+    return bool(values) and all(v.type in LOCAL_DEFINITIONS for v in values)
 
 
 def callee(js: JsFile, call: Node) -> str | None:
@@ -324,3 +336,20 @@ def callee(js: JsFile, call: Node) -> str | None:
         if module is not None and prop is not None:
             return f"{module}.{text(prop)}"
     return dotted_name(js, function)
+
+
+def callees(js: JsFile, call: Node) -> list[str]:
+    """`callee()`, and when the function is a name the file sets to one of several (`const send = secure ?
+    https.request : http.request`, `fetchImpl || fetch`), each of those."""
+    name = callee(js, call)
+    function = call.child_by_field_name("function") or call.child_by_field_name("constructor")
+    chosen = js.single_binding(unwrap(function)) if function is not None else None
+    branches: list[Node] = []
+    if chosen is not None and chosen.type == "ternary_expression":
+        branches = [b for f in ("consequence", "alternative") if (b := chosen.child_by_field_name(f)) is not None]
+    elif chosen is not None and chosen.type == "binary_expression":
+        operator = chosen.child_by_field_name("operator")
+        if operator is not None and operator.type in ("||", "??"):
+            branches = [b for f in ("left", "right") if (b := chosen.child_by_field_name(f)) is not None]
+    names = [dotted_name(js, b) for b in branches]
+    return [n for n in (name, *names) if n]

