@@ -59,7 +59,7 @@ EXPECTED_ERRORS = {
     "js.function-constructor": 4,
     "js.child-process": 5,
     "js.dynamic-require": 3,
-    "js.host-not-allowed": 12,
+    "js.host-not-allowed": 14,
     "js.secret": 6,
     "js.minified": 0,  # a warning only: see tests/unit/gates/test_js_family.py
 }

@@ -17,7 +17,16 @@ from tree_sitter import Node
 
 from forge.gates.context import Rule, ScanContext
 from forge.gates.findings import Finding, Severity
-from forge.gates.js_ast import JsFile, arguments, callee, callees, defined_locally, string_text, unwrap
+from forge.gates.js_ast import (
+    JsFile,
+    arguments,
+    callee,
+    callees,
+    defined_locally,
+    required_module,
+    string_text,
+    unwrap,
+)
 from forge.gates.js_request_data import is_request_data
 from forge.gates.js_values import configured, resolve_value, url_starts
 from forge.gates.syntax import line, text, walk
@@ -86,6 +95,7 @@ def _targets(js: JsFile) -> Iterator[tuple[Node, str, Node]]:
         elif name.endswith(".open") and len(args) > 1 and HTTP_VERB.match(resolve_value(js, args[0]) or ""):
             yield call, "XMLHttpRequest.open()", args[1]
     yield from _beacons(js)
+    yield from _url_modules(js)
 
 
 def _loading_element(js: JsFile, node: Node) -> bool:
@@ -100,10 +110,29 @@ def _loading_element(js: JsFile, node: Node) -> bool:
 
 
 def _beacons(js: JsFile) -> Iterator[tuple[Node, str, Node]]:
+    """`img.src = url` and `script.setAttribute('src', url)` on an element that loads what it points at."""
     for left, value in js.property_assignments:
         prop, obj = left.child_by_field_name("property"), left.child_by_field_name("object")
         if left.type == "member_expression" and prop and obj and text(prop) == "src" and _loading_element(js, obj):
             yield left.parent or left, "setting an element's src", value
+    for call in js.calls:
+        function = unwrap(call.child_by_field_name("function") or call)
+        receiver = function.child_by_field_name("object") if function.type == "member_expression" else None
+        args = arguments(call)
+        if receiver is None or len(args) < 2 or not text(function).endswith(".setAttribute"):
+            continue
+        if (resolve_value(js, args[0]) or "").lower() == "src" and _loading_element(js, receiver):
+            yield call, "setting an element's src", args[1]
+
+
+def _url_modules(js: JsFile) -> Iterator[tuple[Node, str, Node]]:
+    """Code loaded from a URL: `import x from 'https://…'`, `import('https://…')`, `require('//…')`."""
+    sources = [(s, s.child_by_field_name("source")) for s, _ in js.specifiers]
+    sources += [(c, arguments(c)[0]) for c in js.calls if arguments(c) and required_module(js, c) is not None]
+    for node, source in sources:
+        value = resolve_value(js, source) if source is not None else None
+        if source is not None and value and url_host(value, scheme_relative=True):
+            yield node, "loading a module", source
 
 
 def _bare_host(js: JsFile, node: Node) -> str | None:
