@@ -108,6 +108,8 @@ class JsFile:
     property_assignments: list[tuple[Node, Node]] = field(default_factory=list)
     # local name -> (module, imported name; "*" for the module itself) from import statements.
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # name -> every identifier node spelling it, in source order.
+    identifiers: dict[str, list[Node]] = field(default_factory=dict)
 
     def values_of(self, node: Node) -> list[Node]:
         """Every value the file gives the identifier `node` in the scope that declares it."""
@@ -156,7 +158,9 @@ def _index_import(js: JsFile, node: Node) -> None:
 
 def _index(js: JsFile, node: Node) -> None:
     kind = node.type
-    if kind in ("call_expression", "new_expression"):
+    if kind == "identifier":
+        js.identifiers.setdefault(text(node), []).append(node)
+    elif kind in ("call_expression", "new_expression"):
         js.calls.append(node)
     elif kind in ("string", "template_string"):
         js.strings.append(node)

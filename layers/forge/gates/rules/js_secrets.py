@@ -14,7 +14,7 @@ from forge.gates.findings import Finding, Severity
 from forge.gates.js_ast import JsFile, arguments, callee, string_text, unwrap
 from forge.gates.secret_values import AUTH_SCHEMES, credential_key, known_format, names_a_secret, random_looking
 from forge.gates.secret_values import secret_slot as secret_named
-from forge.gates.syntax import line, text, walk
+from forge.gates.syntax import line, text
 
 SLOT_PARENTS = frozenset({"variable_declarator", "public_field_definition", "field_definition", "assignment_pattern"})
 HMAC_CALLS = frozenset({"crypto.createHmac", "createHmac", "crypto.createCipheriv", "createCipheriv"})
@@ -65,7 +65,7 @@ def _credential_position(js: JsFile, node: Node) -> bool:
 
 
 def _used_as_credential(js: JsFile, slot: str) -> bool:
-    return any(n.type == "identifier" and text(n) == slot and _credential_position(js, n) for n in walk(js.root))
+    return any(_credential_position(js, n) for n in js.identifiers.get(slot, []))
 
 
 def _finding(js: JsFile, node: Node, value: str) -> str | None:
