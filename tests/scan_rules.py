@@ -61,6 +61,7 @@ EXPECTED_ERRORS = {
     "js.dynamic-require": 3,
     "js.host-not-allowed": 14,
     "js.secret": 6,
+    "js.obfuscation": 3,
     "js.minified": 0,  # a warning only: see tests/unit/gates/test_js_family.py
 }
 # The rules that run an external tool: their fixture tests are integration tests.

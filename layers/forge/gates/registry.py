@@ -17,6 +17,7 @@ from forge.gates.rules import (
     js_execution,
     js_minified,
     js_network,
+    js_obfuscation,
     js_secrets,
     network,
     obfuscation,
@@ -40,6 +41,7 @@ FAMILIES = (
     js_execution,
     js_network,
     js_secrets,
+    js_obfuscation,
     js_minified,
 )
 RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
