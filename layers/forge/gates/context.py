@@ -1,4 +1,4 @@
-"""What every rule is handed: the plugin's files, its parsed PHP and the scan settings."""
+"""What every rule is handed: the plugin's files, its parsed PHP, JavaScript and TypeScript, and the scan settings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from forge.gates.findings import Finding, Severity
+from forge.gates.js_ast import JsFile, is_js_source, parse_js
 from forge.gates.php_ast import PhpFile, Plugin, parse_php
 
 # Every extension a web server may hand to PHP, not only .php: a shell saved as .php7 or .pht still runs.
@@ -36,6 +37,12 @@ class ScanContext:
         for php in parsed.values():
             php.plugin = plugin
         return parsed
+
+    @cached_property
+    def js(self) -> dict[str, JsFile]:
+        """Every JavaScript and TypeScript file (any platform's: a Shopify app, a WooCommerce blocks script),
+        parsed once on first use."""
+        return {p: parse_js(p, data) for p, data in self.files.items() if is_js_source(p)}
 
     @cached_property
     def slug(self) -> str:

@@ -18,6 +18,11 @@ from tree_sitter import Language, Node, Parser
 
 from forge.gates import folding
 
+# Re-exported: the PHP rules import them from here with the rest of the PHP helpers.
+from forge.gates.syntax import line as line
+from forge.gates.syntax import text as text
+from forge.gates.syntax import walk as walk
+
 if TYPE_CHECKING:
     from forge.gates.taint import Exports, Taint
 
@@ -43,33 +48,6 @@ PREFIX_PRESERVING = frozenset(
 @cache
 def _parser() -> Parser:
     return Parser(Language(tree_sitter_php.language_php()))
-
-
-def text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", errors="replace")
-
-
-def line(node: Node) -> int:
-    return node.start_point[0] + 1
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """`node` and everything under it, in source order (a tree cursor: no child lists are built)."""
-    cursor = node.walk()
-    depth = 0
-    while True:
-        current = cursor.node
-        if current is None:  # only a cursor reset to nothing has none
-            return
-        yield current
-        if cursor.goto_first_child():
-            depth += 1
-            continue
-        while depth > 0 and not cursor.goto_next_sibling():
-            cursor.goto_parent()
-            depth -= 1
-        if depth == 0:
-            return
 
 
 _ESCAPE = re.compile(r"\\(?:u\{([0-9A-Fa-f]+)\}|x([0-9A-Fa-f]{1,2})|([0-7]{1,3})|(.))", re.S)

@@ -14,6 +14,11 @@ from forge.gates.rules import (
     files,
     filesystem,
     includes,
+    js_execution,
+    js_minified,
+    js_network,
+    js_obfuscation,
+    js_secrets,
     network,
     obfuscation,
     phpcs,
@@ -32,6 +37,12 @@ FAMILIES = (
     obfuscation,
     files,
     phpcs,
+    # JavaScript and TypeScript (any platform's .js/.ts files).
+    js_execution,
+    js_network,
+    js_secrets,
+    js_obfuscation,
+    js_minified,
 )
 RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 

@@ -61,10 +61,10 @@ def scan(
     if unknown := unknown_selections(selected, platform_rules):
         known = ", ".join(rule_ids(platform_rules))
         raise ForgeError(f"unknown rule id or prefix: {', '.join(unknown)} (known: {known})")
-    for path, php in ctx.php.items():
-        if php.has_syntax_errors:
-            message = "tree-sitter could not parse all of this file; rules saw a partial tree"
-            findings.append(_whole_file("php.parse", path, message, Severity.WARNING))
+    message = "tree-sitter could not parse all of this file; rules saw a partial tree"
+    parsed = [("php.parse", p, f.has_syntax_errors) for p, f in ctx.php.items()]
+    parsed += [("js.parse", p, f.has_syntax_errors) for p, f in ctx.js.items()]
+    findings += [_whole_file(rule, path, message, Severity.WARNING) for rule, path, broken in parsed if broken]
     for rule in (*RULES, *platform_rules):
         if selected and not any(rule.id == s or rule.id.startswith(s) for s in selected):
             continue

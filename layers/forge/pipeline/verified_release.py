@@ -105,7 +105,8 @@ def verified_release(deps: PipelineDeps, package: Package, workdir: Path) -> Ver
         changelog=f"{spec.name} {spec.version}: released by Plugin Forge job {job.id}",
         compatibility={
             f"{part}_{bound}": str(value)
-            for part, rng in spec.compatibility.model_dump(exclude_none=True).items()
+            for part, rng in spec.compatibility.model_dump().items()
+            if rng is not None  # a range the spec's platform does not have (a PrestaShop spec has no WordPress)
             for bound, value in rng.items()
         },
     )

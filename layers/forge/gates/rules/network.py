@@ -24,6 +24,7 @@ from forge.gates.php_ast import (
     text,
     walk,
 )
+from forge.gates.urls import SCHEMED_URL, url_host
 
 # Function -> index of its URL argument.
 HTTP_FUNCTIONS = {
@@ -57,7 +58,6 @@ SOCKET_FUNCTIONS = frozenset({"fsockopen", "pfsockopen", "stream_socket_client"}
 SOCKET_WRITERS = frozenset({"fwrite", "fputs", "stream_socket_sendto"})
 SOCKET_EXTENSION_WRITERS = frozenset({"socket_write", "socket_send", "socket_sendto"})
 SOCKET_SCHEME = re.compile(r"^(?:ssl|tls|tcp|udp|sslv[23]|tlsv1\.[0-3])://", re.I)
-URL = re.compile(r"^(?:https?|ftps?|wss?|tcp|ssl|tls|udp)://", re.I)
 # Mail functions -> (recipient, headers) argument indexes: request data mailed to an address written in the code,
 # as the recipient or in a Cc/Bcc header.
 MAILERS = {"mail": (0, 3), "wp_mail": (0, 3), "mb_send_mail": (0, 3)}
@@ -73,20 +73,11 @@ RESOLVERS = frozenset(
 ENDPOINT_NAME = re.compile(r"(URL|URI|ENDPOINT|HOST|BASE|API|SERVER)$", re.I)
 
 
-def _host(value: str) -> str | None:
-    if not URL.match(value.strip()):
-        return None
-    try:
-        return (urlsplit(value.strip()).hostname or "").lower() or None
-    except ValueError:
-        return None
-
-
 def _socket_host(value: str) -> str | None:
     """The host of a socket target: `evil.example`, `ssl://evil.example`, `tcp://evil.example:80`, `[::1]:80`."""
     bare = SOCKET_SCHEME.sub("", value.strip())
-    if not bare or URL.match(bare):
-        return _host(bare) if bare else None
+    if not bare or SCHEMED_URL.match(bare):
+        return url_host(bare) if bare else None
     try:
         return (urlsplit(f"//{bare}").hostname or "").lower() or None
     except ValueError:
@@ -101,7 +92,7 @@ def _target_host(php: PhpFile, name: str, target: Node) -> str | None:
         if whole is not None:
             return _socket_host(whole)
     prefix = php.resolve_prefix(target)
-    return _host(prefix) if prefix else None
+    return url_host(prefix) if prefix else None
 
 
 def _client_receiver(php: PhpFile, receiver: Node, depth: int = 0) -> bool:
@@ -170,7 +161,7 @@ def _hosts(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
             key_node, value_node = (named[0], named[-1]) if is_const else tuple(arguments(node)[:2])
             key = string_value(key_node) if is_define else text(key_node)
             value = string_value(value_node)
-            host = _host(value) if value else None
+            host = url_host(value) if value else None
             if key and host and ENDPOINT_NAME.search(key) and not ctx.host_allowed(host):
                 yield ctx.hit(rule, path, line(node), f"endpoint {key} points at {host}, not an allowlisted API host")
 
@@ -211,7 +202,7 @@ def _mail_redirect_dns(rule: Rule, ctx: ScanContext, path: str, php: PhpFile) ->
             target = (php.resolve_prefix(args[REDIRECTS[name]]) or "").strip()
             if name == "header":
                 target = target.partition(":")[2].strip() if target.lower().startswith("location:") else ""
-            host = _host(target)
+            host = url_host(target)
             if host and not ctx.host_allowed(host) and php.is_request_data(args[REDIRECTS[name]]):
                 yield ctx.hit(rule, path, line(node), f"{name}() redirects the visitor to {host} with request data")
         elif name in RESOLVERS and args and php.is_request_data(args[0]):
@@ -250,7 +241,7 @@ def _exfiltration(rule: Rule, ctx: ScanContext) -> Iterator[Finding]:
                 continue
             for target in _curl_targets(php, node):
                 prefix = php.resolve_prefix(target) if target is not None else None
-                host = _host(prefix) if prefix else None
+                host = url_host(prefix) if prefix else None
                 if host is None or not ctx.host_allowed(host):
                     where = host or "a host not known statically"
                     yield ctx.hit(rule, path, line(node), f"curl sends request data to {where}")
