@@ -98,8 +98,7 @@ def test_the_compiled_app_holds_the_exact_text(compiled: tuple[PluginSpec, Path]
             "node",
             "--input-type=module",
             "-e",
-            "const m = await import('./dist/settings.js');"
-            "process.stdout.write(JSON.stringify([m.APP_NAME, m.BRAND]));",
+            "const m = await import('./dist/settings.js'); console.log(JSON.stringify([m.APP_NAME, m.BRAND]));",
         ],
         cwd=app,
         capture_output=True,

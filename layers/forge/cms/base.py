@@ -135,3 +135,5 @@ class Platform:
     runtime_version: Command = Command(argv=("php", "-r", "echo PHP_VERSION;"), label="PHP version")
     # Which lock file the SBOM lists the dependencies of (forge.packaging.sbom.LOCK_READERS).
     lockfile: str = "composer"
+    # Where `forge package DIR` reads a folder's slug, version and name (plugin_header.IDENTITY_READERS).
+    identity: str = "plugin-header"

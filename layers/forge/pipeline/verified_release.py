@@ -105,8 +105,7 @@ def verified_release(deps: PipelineDeps, package: Package, workdir: Path) -> Ver
         changelog=f"{spec.name} {spec.version}: released by Plugin Forge job {job.id}",
         compatibility={
             f"{part}_{bound}": str(value)
-            for part, rng in spec.compatibility.model_dump().items()
+            for part, rng in spec.compatibility.model_dump(exclude_none=True).items()
             for bound, value in rng.items()
-            if value is not None
         },
     )

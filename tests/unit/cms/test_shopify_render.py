@@ -151,3 +151,12 @@ def test_the_published_schema_carries_shopifys_rules() -> None:
     ]
     assert clauses
     assert clauses[0]["properties"]["settings"] == {"maxItems": 0}
+
+
+def test_forge_package_names_the_app_from_its_package_json() -> None:
+    from forge.packaging.plugin_header import IDENTITY_READERS
+
+    spec = load_spec(EXAMPLE)
+    tree = PLATFORM.render(spec)
+    assert IDENTITY_READERS[PLATFORM.identity](tree) == (spec.slug, spec.version, spec.description)
+    assert IDENTITY_READERS[PLATFORM.identity]({"package.json": b"[1]"}) == (None, None, None)

@@ -206,4 +206,5 @@ PLATFORM = Platform(
     tool_memory_mb=1024,
     runtime_version=Command(argv=("node", "--version"), label="Node.js version"),
     lockfile="npm",
+    identity="package.json",
 )
