@@ -1,6 +1,7 @@
 """The stand-in's GraphQL Admin endpoint: HTTPS on loopback, it records every request the app POSTs to
-`/admin/api/<version>/graphql.json` and answers the Payments Apps mutations as a success, as Shopify documents them
-(the session with its new state, no userErrors). It checks nothing itself; the scenarios read what it recorded."""
+`/payments_apps/api/<version>/graphql.json` (or `/admin/api/...`) and answers the Payments Apps mutations as a
+success, as Shopify documents them (the session with its new state, no userErrors). It checks nothing itself: the
+scenarios (payment_flows, webhook_attacks, access) read what it recorded."""
 
 from __future__ import annotations
 

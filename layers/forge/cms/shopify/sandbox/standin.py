@@ -17,13 +17,14 @@ from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 
-from . import scenarios
+from . import access, payment_flows, webhook_attacks
 from .admin_api import AdminApi
 from .app import App, AppConfig
 from .checks import Checks
 from .client import AppClient
 from .layout import read_layout
 from .provider import KEYS, WEBHOOK_SECRETS, FakeProvider, Forwarder, Trap
+from .run import PAYMENT_MINOR, Run, Shopify
 from .sessions import Session, payment_session
 from .test_ca import make_run_certificates
 
@@ -75,24 +76,24 @@ def _guarded(checks: Checks, name: str, step: Callable[[], object]) -> None:
         checks.add("events", f"{name}_ran", False, f"{type(error).__name__}: {error}")
 
 
-def _drive(run: scenarios.Run) -> None:
+def _drive(run: Run) -> None:
     paid: list[Session | None] = []
-    _guarded(run.checks, "payment_succeeds", lambda: paid.append(scenarios.payment_succeeds(run)[0]))
-    _guarded(run.checks, "payment_fails", lambda: scenarios.payment_fails(run))
+    _guarded(run.checks, "payment_succeeds", lambda: paid.append(payment_flows.payment_succeeds(run)[0]))
+    _guarded(run.checks, "payment_fails", lambda: payment_flows.payment_fails(run))
     if paid and paid[0] is not None:
         session = paid[0]
-        _guarded(run.checks, "refund", lambda: scenarios.refund(run, session))
-        _guarded(run.checks, "capture_and_void", lambda: scenarios.capture_and_void(run, session))
+        _guarded(run.checks, "refund", lambda: payment_flows.refund(run, session))
+        _guarded(run.checks, "capture_and_void", lambda: payment_flows.capture_and_void(run, session))
     else:
         run.checks.add("events", "refund_session_resolves", False, "no paid session to refund")
-    _guarded(run.checks, "forged_provider_webhooks", lambda: scenarios.forged_provider_webhooks(run))
-    _guarded(run.checks, "compliance_webhooks", lambda: scenarios.compliance_webhooks(run))
-    _guarded(run.checks, "client_certificates", lambda: scenarios.client_certificates(run))
-    scenarios.graphql_calls_authenticated(run)
-    scenarios.provider_contract(run)
+    _guarded(run.checks, "forged_provider_webhooks", lambda: webhook_attacks.forged_provider_webhooks(run))
+    _guarded(run.checks, "compliance_webhooks", lambda: webhook_attacks.compliance_webhooks(run))
+    _guarded(run.checks, "client_certificates", lambda: access.client_certificates(run))
+    access.graphql_calls_authenticated(run)
+    access.provider_contract(run)
 
 
-def _outbound_allowlist(args: argparse.Namespace, work: Path, admin: AdminApi, run: scenarios.Run) -> None:
+def _outbound_allowlist(args: argparse.Namespace, work: Path, admin: AdminApi, run: Run) -> None:
     """A second app whose provider lies on 127.0.0.2, outside ALLOWED_HOSTS: it must never connect there (refusing
     to start, or refusing the payment, both hold)."""
     trap = Trap()
@@ -104,7 +105,7 @@ def _outbound_allowlist(args: argparse.Namespace, work: Path, admin: AdminApi, r
         if app.started:
             client = AppClient(app.port, str(run.certs.servers_ca))
             session = payment_session(
-                run.layout.sessions["payment_session_url"], scenarios.PAYMENT_MINOR, run.exponent, run.currency
+                run.layout.sessions["payment_session_url"], PAYMENT_MINOR, run.exponent, run.currency
             )
             answer = client.post(session.path, session.body, session.headers, run.certs.shopify_client)
         paid = answer is not None and 200 <= answer.status < 300 and bool(answer.json().get("redirect_url"))
@@ -146,9 +147,9 @@ def _run(args: argparse.Namespace, work: Path, checks: Checks, stack: ExitStack)
     checks.add("compatibility", f"app_starts_under_node_{node}", started, "" if started else app.output())
     if not started:
         return
-    shopify = scenarios.Shopify(ACCESS_TOKEN, API_SECRET)
+    shopify = Shopify(ACCESS_TOKEN, API_SECRET)
     client = AppClient(app.port, str(certs.servers_ca))
-    run = scenarios.Run(
+    run = Run(
         checks,
         client,
         certs,
