@@ -85,3 +85,8 @@ if [[ ! -f "$ui_stamp" || ! -f ui/dist/index.html ]]; then
   rm -f ui/node_modules/.forge-built-*
   touch "$ui_stamp"
 fi
+
+# The npm caches the Node platforms build, test and sandbox from: those steps have no network, so the cache of each
+# platform's lock file (the Shopify app's templates/package-lock.json) is filled here, once per lock, from the
+# registry (`python -m forge.cms.toolchains`; FORGE_NPM_CACHE moves it from .vendor/npm-cache).
+"$VENV/bin/python" -m forge.cms.toolchains >/dev/null

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     api_url: str = Field(default="http://127.0.0.1:8080", alias="FORGE_API_URL")
     # The @wp-playground/wordpress-builds zips for the sandbox step (default: the bootstrap's .vendor/wp folder).
     wordpress_builds: str | None = Field(default=None, alias="FORGE_WORDPRESS_BUILDS")
+    # Where the npm dependency caches of the Node platforms are prepared (a folder per lock file); the checkout's
+    # .vendor/npm-cache when unset (the build image sets it).
+    npm_cache: str | None = Field(default=None, alias="FORGE_NPM_CACHE")
     # The Object Lock bucket that keeps every generation prompt and response (unset: the database chain only).
     audit_bucket: str | None = Field(default=None, alias="FORGE_AUDIT_BUCKET")
     # Where published releases and the trust files live: FORGE_HOME/marketplace, or (AWS) an S3 bucket and prefix.

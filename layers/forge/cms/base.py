@@ -54,6 +54,27 @@ def no_spec_rules(data: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def no_commands() -> list[Command]:
+    return []
+
+
+def no_tool_env(toolchain: Path) -> Mapping[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """Read-only files the platform's tools need in the isolated half besides the plugin: a dependency cache the
+    trusted side filled from the registry, since build, test and sandbox have no network. `prepare` fills it
+    (bootstrap, the build image) and returns its folder; `folder` returns it, or raises ForgeError naming how to
+    prepare it. The staging copies it into the staged input's `toolchain/` for the build, test and sandbox steps;
+    `env` is the tools' environment, given where that copy is inside the isolated half."""
+
+    prepare: Callable[[], Path]
+    folder: Callable[[], Path]
+    env: Callable[[Path], Mapping[str, str]] = no_tool_env
+
+
 @dataclass(frozen=True)
 class Platform:
     """Everything the pipeline steps know about a platform; they never name one. A platform folder defines one
@@ -102,3 +123,17 @@ class Platform:
     # Paths (fnmatch patterns) that never go into the distributable zip.
     dist_exclude: tuple[str, ...] = field(default_factory=tuple)
     folder: Path = Path()
+    # The dependency cache and tool environment of the build, test and sandbox steps (None: the tools need neither).
+    toolchain: Toolchain | None = None
+    # Commands that install the plugin's dependencies and build it (from the toolchain, offline), run in `plugin/`
+    # before the test command and before the sandbox command: each of those phases starts from a fresh copy.
+    install_commands: Callable[[], list[Command]] = no_commands
+    # Address space (MB) the platform's tools need at least (Node.js reserves more than PHP): the isolated half raises
+    # the tools' limit to it, never above its own.
+    tool_memory_mb: int = 0
+    # The runtime whose version the Sandbox step records beside its results (plugin_compatibilities.php_version).
+    runtime_version: Command = Command(argv=("php", "-r", "echo PHP_VERSION;"), label="PHP version")
+    # Which lock file the SBOM lists the dependencies of (forge.packaging.sbom.LOCK_READERS).
+    lockfile: str = "composer"
+    # Where `forge package DIR` reads a folder's slug, version and name (plugin_header.IDENTITY_READERS).
+    identity: str = "plugin-header"

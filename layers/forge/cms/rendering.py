@@ -1,6 +1,6 @@
 """The Jinja environment every platform renders with.
 
-Spec values are untrusted text that lands in PHP, comments, HTML, JSON, JS and readme files. Each
+Spec values are untrusted text that lands in PHP, comments, HTML, JSON, JS, TOML and readme files. Each
 context has its own filter, and the environment refuses to output a plain string at all: every
 `{{ ... }}` must go through a context filter, so a forgotten filter fails the render instead of
 shipping an injection.
@@ -80,6 +80,23 @@ def js_str(value: object) -> Escaped:
     return json_value(_text(value))
 
 
+_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"'}
+
+
+def toml_str(value: object) -> Escaped:
+    """A complete TOML basic string, quotes included: `\\` and `"` escaped, and every control, line-breaking or
+    bidirectional character as a `\\uXXXX` escape, so a value can neither end the string nor start a new key."""
+    out = []
+    for char in _text(value):
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif _LINE_BREAKING.fullmatch(char):
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return Escaped('"' + "".join(out) + '"')
+
+
 def ident(value: object) -> Escaped:
     """A PHP/JS identifier computed by the forge; refuses anything else rather than escaping it."""
     text = str(value)
@@ -102,6 +119,7 @@ FILTERS = {
     "readme": readme,
     "json": json_value,
     "js_str": js_str,
+    "toml_str": toml_str,
     "ident": ident,
 }
 

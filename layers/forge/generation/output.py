@@ -18,10 +18,11 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_TOTAL_BYTES = 2 * 1024 * 1024
 MAX_PATH_CHARS = 200
 MAX_DEPTH = 8
-# Text formats the platforms' plugins ship (.tpl: Smarty templates); anything else (images, archives, executables)
-# is refused: a platform's binary files are the forge's own (Platform.forge_owned).
+# Text formats the platforms' plugins ship (.tpl: Smarty templates; .ts, .toml: a Node app and its manifests); anything
+# else (images, archives, executables) is refused: a platform's binary files are the forge's own (Platform.forge_owned).
 ALLOWED_SUFFIXES = (
-    ".php", ".tpl", ".txt", ".md", ".json", ".js", ".css", ".xml", ".xml.dist", ".pot", ".yml", ".yaml",
+    ".php", ".tpl", ".txt", ".md", ".json", ".js", ".ts", ".toml", ".css", ".xml", ".xml.dist", ".pot", ".yml",
+    ".yaml",
 )  # fmt: skip
 # Every component starts with a letter, digit or underscore: no hidden files, no `.`/`..`, no `-rf`.
 _COMPONENT = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"

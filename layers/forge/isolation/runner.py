@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import os
 import resource
 import selectors
@@ -34,6 +35,16 @@ class Limits:
     # Size of each folder a sandboxed tool may write (bubblewrap: its work folder and /tmp, each a tmpfs of this
     # size); also the largest single file any bounded process may write (RLIMIT_FSIZE).
     disk_mb: int = 512
+
+
+def with_memory_at_least(limits: Limits, memory_mb: int) -> Limits:
+    """`limits` with at least `memory_mb` of address space for a tool that reserves more than it uses (Node.js),
+    capped at this process's own hard limit, which no child of it can exceed."""
+    if memory_mb <= limits.memory_mb:
+        return limits
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    cap = memory_mb if hard == resource.RLIM_INFINITY else hard // (1024 * 1024)
+    return dataclasses.replace(limits, memory_mb=max(limits.memory_mb, min(memory_mb, cap)))
 
 
 def step_limits(settings: Settings) -> Limits:

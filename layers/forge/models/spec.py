@@ -33,7 +33,7 @@ RELEASE_VERSION = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
 ALLOWED_API_HOSTS = "allowed_api_hosts"
 
 
-Platform = Literal["woocommerce", "prestashop"]
+Platform = Literal["woocommerce", "prestashop", "shopify"]
 
 
 class _Strict(BaseModel):
@@ -59,7 +59,9 @@ class Compatibility(_Strict):
     # Each platform's ranges are named in PLATFORM_FIELDS; a range the platform has no use for is refused.
     platform: VersionRange | None = None
     wordpress: VersionRange | None = None
-    php: VersionRange = VersionRange(min="7.4", tested="8.3")
+    # The language runtime: PHP for the PHP platforms, Node.js for a Shopify app.
+    php: VersionRange | None = None
+    node: VersionRange | None = None
 
 
 class Features(_Strict):
@@ -81,15 +83,19 @@ class PlatformFields:
 
 PLATFORM_FIELDS: Mapping[str, PlatformFields] = {
     "woocommerce": PlatformFields(
-        ranges={"platform": ("8.0", "9.3"), "wordpress": ("6.5", "6.5")},
+        ranges={"platform": ("8.0", "9.3"), "wordpress": ("6.5", "6.5"), "php": ("7.4", "8.3")},
         features={"refunds": True, "webhooks": True, "blocks_checkout": True},
     ),
     "prestashop": PlatformFields(
-        ranges={"platform": ("1.7.8", "8.1")},
+        ranges={"platform": ("1.7.8", "8.1"), "php": ("7.4", "8.3")},
+        features={"refunds": True, "webhooks": True},
+    ),
+    # A Shopify app versions itself against the Payments Apps API (the app pins it), so only its runtime has a range.
+    "shopify": PlatformFields(
+        ranges={"node": ("20.19", "20.20")},
         features={"refunds": True, "webhooks": True},
     ),
 }
-OPTIONAL_RANGES = ("php",)
 
 
 def _platform_defaults(data: Any) -> Any:
@@ -110,7 +116,7 @@ def _foreign_fields(platform: str, compatibility: Compatibility, features: Featu
     ranges = [
         f"compatibility.{name}"
         for name in Compatibility.model_fields
-        if name not in fields.ranges and name not in OPTIONAL_RANGES and getattr(compatibility, name) is not None
+        if name not in fields.ranges and getattr(compatibility, name) is not None
     ]
     flags = [
         f"features.{name}"
@@ -168,8 +174,9 @@ class PluginSpec(_Strict):
     compatibility: Annotated[
         Compatibility,
         Field(
-            description="Supported version ranges: platform (WooCommerce or PrestaShop), PHP, and what the platform "
-            "requires besides (WooCommerce: wordpress); left out: the platform's defaults"
+            description="Supported version ranges, per platform (PLATFORM_FIELDS): WooCommerce: platform, wordpress, "
+            "php; PrestaShop: platform, php; Shopify: node (the app's Node.js runtime); left out: the platform's "
+            "defaults"
         ),
     ] = Compatibility()
     payment_methods: Annotated[list[Literal["card", "mobile_money", "bank_transfer", "wallet"]], Field(min_length=1)]

@@ -37,10 +37,16 @@ class Bundle:
 
 
 def build_bundle(
-    *, name: str, slug: str, version: str, shipped: Mapping[str, bytes], source: Mapping[str, bytes]
+    *,
+    name: str,
+    slug: str,
+    version: str,
+    shipped: Mapping[str, bytes],
+    source: Mapping[str, bytes],
+    lockfile: str = "composer",
 ) -> Bundle:
     """`shipped` goes into the zip under `<slug>/`; `source` (the whole tree, dev files included) is where the
-    SBOM reads composer's dependency declarations from."""
+    SBOM reads the dependencies from, with the platform's lock file reader (`lockfile`: composer, npm)."""
     data = zip_tree(shipped, prefix=slug)
     digest = sha256_hex(data)
     sbom = build_sbom(
@@ -51,6 +57,7 @@ def build_bundle(
         shipped=shipped,
         source=source,
         timestamp=FIXED_TIMESTAMP,
+        lockfile=lockfile,
     )
     zname, sname = zip_name(slug, version), sbom_name(slug, version)
     return Bundle(zname, data, digest, sname, sbom, sha256sums({zname: data, sname: sbom}))

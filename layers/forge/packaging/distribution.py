@@ -16,10 +16,16 @@ def distributable(tree: Mapping[str, bytes], exclude: tuple[str, ...]) -> dict[s
 
 
 def package_plugin(
-    tree: Mapping[str, bytes], *, exclude: tuple[str, ...], slug: str, version: str, name: str
+    tree: Mapping[str, bytes],
+    *,
+    exclude: tuple[str, ...],
+    slug: str,
+    version: str,
+    name: str,
+    lockfile: str = "composer",
 ) -> tuple[Bundle, dict[str, bytes]]:
     """The bundle of `tree` (zip under `<slug>/`, SBOM, SHA256SUMS) and the files it ships. The SBOM also reads the
-    dev files (composer's declarations), which never enter the zip."""
+    dev files (the lock file or the dependency declarations), which may never enter the zip."""
     shipped = distributable(tree, exclude)
-    bundle = build_bundle(name=name, slug=slug, version=version, shipped=shipped, source=dict(tree))
+    bundle = build_bundle(name=name, slug=slug, version=version, shipped=shipped, source=dict(tree), lockfile=lockfile)
     return bundle, shipped

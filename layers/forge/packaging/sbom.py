@@ -1,5 +1,6 @@
 """A CycloneDX 1.6 SBOM for a package: the plugin itself (with the zip's hash), every shipped file, and the
-composer dependencies the source declares or locks.
+dependencies the source declares or locks (composer's for PHP plugins, npm's package-lock.json for Node apps: the
+platform says which, Platform.lockfile).
 
 Byte-reproducible like the zip: the serial number derives from the zip's sha256 and the timestamp is the one
 passed in (the manifest's issued time in the pipeline, the fixed zip time for `forge package`).
@@ -7,10 +8,11 @@ passed in (the manifest's issued time in the pipeline, the fixed zip time for `f
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -90,6 +92,60 @@ def composer_components(source: Mapping[str, bytes]) -> list[Component]:
     return found
 
 
+def _npm_name(path: str) -> str:
+    return path.rsplit("node_modules/", 1)[-1]
+
+
+def _npm_purl(name: str, version: str) -> PackageURL:
+    namespace, _, short = name.rpartition("/")
+    return PackageURL(type="npm", namespace=namespace or None, name=short, version=version)
+
+
+def _npm_hash(integrity: str) -> list[HashType] | None:
+    """npm's `integrity` (Subresource Integrity: "sha512-<base64>") as a CycloneDX hash."""
+    algorithm, _, digest = integrity.partition("-")
+    known = {"sha512": HashAlgorithm.SHA_512, "sha384": HashAlgorithm.SHA_384, "sha256": HashAlgorithm.SHA_256}
+    if algorithm not in known or not digest:
+        return None
+    try:
+        content = base64.b64decode(digest, validate=True).hex()
+    except ValueError:
+        return None
+    return [HashType(alg=known[algorithm], content=content)]
+
+
+def npm_components(source: Mapping[str, bytes]) -> list[Component]:
+    """Every package package-lock.json (lockfileVersion 2 or 3) installs, at its locked version and with its
+    integrity hash; dev dependencies are optional-scope (the build and tests use them, the running app does not)."""
+    lock = _json(source, "package-lock.json")
+    if lock is None:
+        return []
+    found: dict[str, Component] = {}
+    for path, pkg in sorted((lock.get("packages") or {}).items()):
+        if not path or not isinstance(pkg, dict) or pkg.get("link"):
+            continue
+        name, version = str(pkg.get("name") or _npm_name(path)), str(pkg.get("version", ""))
+        ref = f"npm:{name}@{version}"
+        if not version or ref in found:
+            continue
+        found[ref] = Component(
+            name=name,
+            version=version,
+            type=ComponentType.LIBRARY,
+            scope=ComponentScope.OPTIONAL if pkg.get("dev") else ComponentScope.REQUIRED,
+            bom_ref=ref,
+            purl=_npm_purl(name, version),
+            hashes=_npm_hash(str(pkg.get("integrity") or "")),
+        )
+    return list(found.values())
+
+
+LOCK_READERS: Mapping[str, Callable[[Mapping[str, bytes]], list[Component]]] = {
+    "composer": composer_components,
+    "npm": npm_components,
+}
+
+
 def build_sbom(
     *,
     name: str,
@@ -99,6 +155,7 @@ def build_sbom(
     shipped: Mapping[str, bytes],
     source: Mapping[str, bytes],
     timestamp: datetime,
+    lockfile: str = "composer",
 ) -> bytes:
     plugin = Component(
         name=slug,
@@ -121,7 +178,7 @@ def build_sbom(
     bom = Bom(serial_number=uuid.uuid5(_SERIAL_NAMESPACE, zip_sha256))
     bom.metadata.timestamp = timestamp
     bom.metadata.component = plugin
-    dependencies = composer_components(source)
+    dependencies = LOCK_READERS[lockfile](source)
     for dep in dependencies:
         bom.components.add(dep)
     bom.register_dependency(plugin, dependencies)

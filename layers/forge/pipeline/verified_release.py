@@ -108,6 +108,5 @@ def verified_release(deps: PipelineDeps, package: Package, workdir: Path) -> Ver
             for part, rng in spec.compatibility.model_dump().items()
             if rng is not None  # a range the spec's platform does not have (a PrestaShop spec has no WordPress)
             for bound, value in rng.items()
-            if value is not None
         },
     )

@@ -28,6 +28,8 @@ ALLOWED = {
     # connector registry maps connector_type to its module, and which platforms it serves is the row's `cms` column.
     "publishing/connectors.py",
     "publishing/prestashop_addons.py",
+    # The Shopify App Store connector (the Shopify CLI, shopify.app.toml), named after its marketplace likewise.
+    "publishing/shopify_app_store.py",
 }
 
 

@@ -69,18 +69,24 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
         from forge.packaging.archive import tree_from_dir
         from forge.packaging.checksums import sha256sums
         from forge.packaging.distribution import package_plugin
-        from forge.packaging.plugin_header import header_name, header_version, main_file
+        from forge.packaging.plugin_header import IDENTITY_READERS
 
         tree = tree_from_dir(folder)
         if not tree:
             raise ForgeError(f"{folder} holds no files")
-        main = main_file(tree)
-        top = slug or (main.removesuffix(".php") if main else None)
+        target = get_platform(platform)
+        found_slug, found_version, found_name = IDENTITY_READERS[target.identity](tree)
+        top = slug or found_slug
         if not top:
-            raise ForgeError(f"{folder} has no root-level PHP file with a 'Plugin Name:' header; pass --slug")
-        ver = version or header_version(tree) or "0.0.0"
+            raise ForgeError(f"{folder} names no plugin in its {target.identity} ({platform}'s manifest); pass --slug")
+        ver = version or found_version or "0.0.0"
         bundle, shipped = package_plugin(
-            tree, exclude=get_platform(platform).dist_exclude, slug=top, version=ver, name=header_name(tree) or top
+            tree,
+            exclude=target.dist_exclude,
+            slug=top,
+            version=ver,
+            name=found_name or top,
+            lockfile=target.lockfile,
         )
         if not shipped:
             raise ForgeError(f"{folder} holds only development files; nothing would ship")

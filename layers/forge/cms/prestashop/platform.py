@@ -42,7 +42,7 @@ def _vendor(brand: str) -> str:
 
 
 def _php_constraint(spec: PluginSpec) -> str:
-    low, high = spec.compatibility.php.min, spec.compatibility.php.tested
+    low, high = spec.version_range("php").min, spec.version_range("php").tested
     low_major, high_major = int(low.split(".")[0]), int(high.split(".")[0])
     return " || ".join([f"^{low}"] + [f"^{major}.0" for major in range(low_major + 1, high_major + 1)])
 
@@ -77,7 +77,7 @@ def context(spec: PluginSpec) -> dict[str, Any]:
         "main_file": main_file(spec),
         "const": spec.slug.upper(),
         "vendor": _vendor(spec.brand),
-        "php": spec.compatibility.php,
+        "php": spec.version_range("php"),
         "php_constraint": _php_constraint(spec),
         "ps_min": shop.min if shop.min.count(".") >= 2 else f"{shop.min}.0",
         "ps_max": _max_version(shop.tested),

@@ -243,18 +243,17 @@ def _outputs(files: dict[str, PhpFile]) -> Result:
 def _headers(spec: PluginSpec, plugin: Path, main_file: str) -> Iterator[Result]:
     main = (plugin / main_file).read_bytes() if (plugin / main_file).is_file() else b""
     readme = (plugin / "readme.txt").read_bytes() if (plugin / "readme.txt").is_file() else b""
-    compat = spec.compatibility
     wordpress, woocommerce = spec.version_range("wordpress"), spec.version_range("platform")
     # "Tested up to" claims only what the Sandbox step runs (forge.cms.woocommerce.sandbox_versions); the Sandbox
     # step checks the readme against the version it ran.
     expected = {
         (main_file, "Requires at least"): wordpress.min,
-        (main_file, "Requires PHP"): compat.php.min,
+        (main_file, "Requires PHP"): spec.version_range("php").min,
         (main_file, "WC requires at least"): woocommerce.min,
         (main_file, "WC tested up to"): woocommerce_tested_up_to(spec),
         ("readme.txt", "Requires at least"): wordpress.min,
         ("readme.txt", "Tested up to"): wordpress_tested_up_to(spec),
-        ("readme.txt", "Requires PHP"): compat.php.min,
+        ("readme.txt", "Requires PHP"): spec.version_range("php").min,
         ("readme.txt", "WC tested up to"): woocommerce_tested_up_to(spec),
     }
     for (where, header), want in expected.items():
@@ -275,7 +274,7 @@ def installed_php_versions() -> list[str]:
 def php_lint_commands(spec: PluginSpec, plugin: Path) -> tuple[list[tuple[str, Command]], list[str]]:
     """`php<version> -l` for every PHP file, per installed version inside the spec's range; and the versions in
     range that are not installed here (reported in the rows' details, not silently dropped)."""
-    low, high = _version_key(spec.compatibility.php.min), _version_key(spec.compatibility.php.tested)
+    low, high = _version_key(spec.version_range("php").min), _version_key(spec.version_range("php").tested)
     installed = installed_php_versions()
     files = sorted(p.relative_to(plugin).as_posix() for p in plugin.rglob("*.php"))
     wanted = [f"{major}.{minor}" for major in range(low[0], high[0] + 1) for minor in range(0, 5)]

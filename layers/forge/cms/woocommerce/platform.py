@@ -68,7 +68,7 @@ def _php_constraint(spec: PluginSpec) -> str:
     """Composer range from the spec: `^min`, then every later major up to the tested one.
 
     `--strict` validation rejects unbounded ranges such as `>=7.4`."""
-    low, high = spec.compatibility.php.min, spec.compatibility.php.tested
+    low, high = spec.version_range("php").min, spec.version_range("php").tested
     low_major, high_major = int(low.split(".")[0]), int(high.split(".")[0])
     return " || ".join([f"^{low}"] + [f"^{major}.0" for major in range(low_major + 1, high_major + 1)])
 
@@ -130,7 +130,7 @@ def context(spec: PluginSpec) -> dict[str, Any]:
         "features": spec.features,
         "wp": spec.version_range("wordpress"),
         "wc": spec.version_range("platform"),
-        "php": spec.compatibility.php,
+        "php": spec.version_range("php"),
         "php_constraint": _php_constraint(spec),
         "settings": _extra_settings(spec),
         "method_labels": [METHOD_LABELS[m] for m in spec.payment_methods],

@@ -21,6 +21,7 @@ from forge.packaging.archive import write_tree
 from forge.pipeline.container.plugin_tests import run_plugin_tests
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import PLUGIN, read_input
+from forge.pipeline.container.tools import install, platform_tools
 
 # (staged input, work folder, runner, limits) -> report
 Check = Callable[[Path, Path, Runner, Limits], CheckReport]
@@ -35,7 +36,8 @@ def build(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRepo
     platform = get_platform(parse_spec(inp["spec"]).platform)
     plugin = fresh_copy(staged / PLUGIN, work / PLUGIN)
     files = sorted(p.relative_to(plugin).as_posix() for p in plugin.rglob("*") if p.is_file())
-    results = [runner.run(c.argv, plugin, limits) for c in platform.build_commands(files)]
+    tools, tool_limits = platform_tools(platform, staged, runner, limits)
+    results = [tools.run(c.argv, plugin, tool_limits) for c in platform.build_commands(files)]
     failed = [r for r in results if not r.ok]
     # The static analyser gates packaging: it scans exactly what would ship, as staged (no tool has touched it).
     shipped = staged / PLUGIN
@@ -78,10 +80,12 @@ def sandbox(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRe
     fresh_copy(staged / PLUGIN, work / PLUGIN)
     write_tree(dict(platform.sandbox_files()), work)
     command = platform.sandbox_command(spec)
-    version = runner.run(["php", "-r", "echo PHP_VERSION;"], work, limits)
-    result = runner.run(command.argv, work, limits)
+    tools, tool_limits = platform_tools(platform, staged, runner, limits)
+    version = tools.run(platform.runtime_version.argv, work, tool_limits)
+    installed = install(platform, work / PLUGIN, tools, tool_limits)
+    result = installed[-1] if installed and not installed[-1].ok else tools.run(command.argv, work, tool_limits)
     php_version = version.stdout.strip() or "unknown"
-    # Any diagnostic PHP prints (warning, notice, deprecation) fails the step, even with exit 0.
+    # Any diagnostic the runtime prints (PHP's warnings, notices, deprecations) fails the step, even with exit 0.
     clean = result.ok and not result.stderr.strip()
     compat = [
         CompatibilityRow(
@@ -92,7 +96,7 @@ def sandbox(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRe
             details={"command": " ".join(command.argv), "exit": result.returncode},
         )
     ]
-    logs = [result.describe()]
+    logs = [*(done.describe() for done in installed if done is not result), result.describe()]
     problems: list[str] = []
     rows: list[TestRow] = []
     if not clean:
@@ -143,8 +147,8 @@ def sandbox(staged: Path, work: Path, runner: Runner, limits: Limits) -> CheckRe
     return CheckReport.model_validate(
         {
             "ok": True,
-            "summary": f"plugin loaded under PHP {php_version} with no diagnostics; {sites} real platform run(s) "
-            "passed",
+            "summary": f"plugin loaded under {platform.runtime_version.label.removesuffix(' version')} {php_version} "
+            f"with no diagnostics; {sites} real platform run(s) passed",
             "log": "\n".join(logs),
             "compatibility": compat,
             "contract_tests": rows,

@@ -20,6 +20,7 @@ from forge.models.results import TestRow
 from forge.models.spec import parse_spec
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import PLUGIN, read_input
+from forge.pipeline.container.tools import install, platform_tools
 
 JUNIT = "junit.xml"
 # The report goes back to the trusted half inside a CheckReport (forge.pipeline.container.report.MAX_RESULT_BYTES).
@@ -58,8 +59,17 @@ def run_plugin_tests(staged: Path, work: Path, runner: Runner, limits: Limits) -
     unit.mkdir()
     fresh_copy(staged / PLUGIN, unit / PLUGIN)
     command = platform.test_command(f"../{JUNIT}")
-    completed = runner.run(command.argv, unit / PLUGIN, limits)
-    logs = [completed.describe()]
+    tools, tool_limits = platform_tools(platform, staged, runner, limits)
+    installed = install(platform, unit / PLUGIN, tools, tool_limits)
+    if installed and not installed[-1].ok:
+        return CheckReport(
+            ok=False,
+            summary="the plugin's dependencies did not install",
+            log="\n".join(done.describe() for done in installed),
+            error=f"{' '.join(installed[-1].argv)} exited {installed[-1].returncode}",
+        )
+    completed = tools.run(command.argv, unit / PLUGIN, tool_limits)
+    logs = [*(done.describe() for done in installed), completed.describe()]
     report = read_untrusted(unit / JUNIT, MAX_JUNIT_BYTES) or b""
     if not report:
         return CheckReport(
@@ -74,7 +84,7 @@ def run_plugin_tests(staged: Path, work: Path, runner: Runner, limits: Limits) -
         contracts = work / "contracts"
         contracts.mkdir()
         fresh_copy(staged / PLUGIN, contracts / PLUGIN)
-        suites = platform.contract_suites(spec, contracts, runner, limits, list(inp["allowed_hosts"]))
+        suites = platform.contract_suites(spec, contracts, tools, tool_limits, list(inp["allowed_hosts"]))
         logs.append(suites.log)
     log = "\n".join(logs)
     try:

@@ -1,10 +1,13 @@
 """The staged input of a container step: what the trusted half writes before the isolated half starts, and the
 only thing of the trusted half's the isolated half ever sees (read-only: /input in bubblewrap, a root-owned folder
-in Fargate). Layout: `input.json` (the spec, the allowlist, what the platform staged) and `plugin/` (the tree)."""
+in Fargate). Layout: `input.json` (the spec, the allowlist, what the platform staged), `plugin/` (the tree) and, when
+the platform has one, `toolchain/` (its dependency cache: the isolated half has no network)."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,20 @@ from forge.packaging.archive import write_tree
 
 INPUT = "input.json"
 PLUGIN = "plugin"
+TOOLCHAIN = "toolchain"
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    # A hard link costs nothing and the isolated half cannot write through it (a read-only bind, or a file of
+    # root's it may only read); across file systems, a copy.
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def stage_toolchain(staged: Path, folder: Path) -> None:
+    shutil.copytree(folder, staged / TOOLCHAIN, symlinks=False, copy_function=_link_or_copy)
 
 
 def read_input(staged: Path) -> dict[str, Any]:
@@ -29,10 +46,10 @@ def stage(staged: Path, spec_params: dict[str, Any], tree: dict[str, bytes], ste
     settings = get_settings()
     # The isolated half runs with a cleared environment: the trusted half hands it the allowlist.
     inp: dict[str, Any] = {"spec": spec_params, "allowed_hosts": sorted(settings.allowed_hosts)}
-    if step is Step.SANDBOX:
-        spec = parse_spec(spec_params)
-        platform = get_platform(spec.platform)
-        if platform.stage_platform is not None:
-            inp["site"] = platform.stage_platform(spec, staged)
+    platform = get_platform(parse_spec(spec_params).platform)
+    if step is Step.SANDBOX and platform.stage_platform is not None:
+        inp["site"] = platform.stage_platform(parse_spec(spec_params), staged)
+    if step in (Step.BUILD, Step.TEST, Step.SANDBOX) and platform.toolchain is not None:
+        stage_toolchain(staged, platform.toolchain.folder())
     (staged / INPUT).write_text(json.dumps(inp))
     write_tree(tree, staged / PLUGIN)

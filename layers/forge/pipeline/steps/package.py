@@ -20,7 +20,12 @@ def package(ctx: StepContext) -> StepOutcome:
     platform = get_platform(ctx.spec.platform)
     tree = unzip_tree(ctx.deps.artifacts.get(artifacts_layout.source_zip(ctx.job.id)))
     bundle, shipped = package_plugin(
-        tree, exclude=platform.dist_exclude, slug=ctx.spec.slug, version=ctx.spec.version, name=ctx.spec.name
+        tree,
+        exclude=platform.dist_exclude,
+        slug=ctx.spec.slug,
+        version=ctx.spec.version,
+        name=ctx.spec.name,
+        lockfile=platform.lockfile,
     )
     store = ctx.deps.artifacts
     key = artifacts_layout.package_zip(ctx.job.id, ctx.spec.slug, ctx.spec.version)
