@@ -42,10 +42,14 @@ def test_a_shopify_app_is_published_and_verifies(runtime: LocalRuntime) -> None:
     assert "$ node_modules/.bin/eslint" in build["logs"]
     package_id = detail["job"]["package_id"]
     rows = database.fetchall(
-        "SELECT test_suite, result FROM plugin_contract_tests WHERE plugin_package_id = %s", (package_id,)
+        "SELECT test_suite, test_name, result FROM plugin_contract_tests WHERE plugin_package_id = %s", (package_id,)
     )
     assert {r["test_suite"] for r in rows} >= {"unit", "events", "webhooks", "permissions"}
     assert all(r["result"] == "pass" for r in rows)
+    # The Sandbox step records each of the stand-in's checks (mutual TLS, resolve/reject, forged webhooks, ...).
+    sandbox_rows = [r for r in rows if r["test_name"].startswith("sandbox:shopify-standin:")]
+    assert len(sandbox_rows) >= 20, sandbox_rows
+    assert {r["test_suite"] for r in sandbox_rows} >= {"events", "webhooks", "permissions"}
     compat = database.fetchall(
         "SELECT php_version, test_result FROM plugin_compatibilities WHERE plugin_package_id = %s", (package_id,)
     )

@@ -14,9 +14,10 @@ from typing import Any
 from jinja2 import Environment
 
 from forge.cms import provider_api
-from forge.cms.base import Command, Platform, SourceTree, SuiteOutcome
+from forge.cms.base import Command, Platform, SourceTree
 from forge.cms.rendering import make_environment, one_line
-from forge.cms.shopify import generation_brief, spec_rules, toolchain
+from forge.cms.shopify import contracts, generation_brief, spec_rules, toolchain
+from forge.cms.shopify.sandbox import harness
 from forge.errors import ForgeError
 from forge.models.spec import PluginSpec
 
@@ -142,43 +143,17 @@ def test_command(junit_path: str) -> Command:
     )
 
 
-def _standin_missing() -> ForgeError:
-    return ForgeError("the Shopify stand-in (forge.cms.shopify.sandbox) is not installed with this forge")
-
-
-def sandbox_files() -> Mapping[str, bytes]:
-    try:
-        from forge.cms.shopify.sandbox import harness
-    except ImportError:
-        raise _standin_missing() from None
-    return harness.sandbox_files()
-
-
-def sandbox_command(spec: PluginSpec) -> Command:
-    try:
-        from forge.cms.shopify.sandbox import harness
-    except ImportError:
-        raise _standin_missing() from None
-    return harness.sandbox_command(spec)
-
-
-def contract_suites(spec: PluginSpec, workdir: Path, runner: Any, limits: Any, hosts: list[str]) -> SuiteOutcome:
-    try:
-        from forge.cms.shopify import contracts
-    except ImportError:
-        raise _standin_missing() from None
-    return contracts.run_suites(spec, workdir, runner, limits, hosts)
-
-
 PLATFORM = Platform(
     name="shopify",
     render=render,
     main_file=main_file,
     build_commands=build_commands,
     test_command=test_command,
-    sandbox_files=sandbox_files,
-    sandbox_command=sandbox_command,
-    contract_suites=contract_suites,
+    sandbox_files=harness.sandbox_files,
+    sandbox_command=harness.sandbox_command,
+    stage_platform=harness.stage_platform,
+    run_platform=harness.run_platform,
+    contract_suites=contracts.run_suites,
     check_spec=spec_rules.check_spec,
     spec_schema=spec_rules.spec_schema(),
     generation_brief=(generation_brief.ROLE, generation_brief.REQUIREMENTS),
