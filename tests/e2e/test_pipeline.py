@@ -190,6 +190,23 @@ def test_cancel_stops_the_execution(runtime: LocalRuntime) -> None:
     assert again.value.status == 409
 
 
+def test_cancel_during_a_container_step_stops_its_task(runtime: LocalRuntime) -> None:
+    """Build, Test and Sandbox run as ECS tasks: cancelling then stops the task too, through the emulator, which
+    answers only requests signed with the run's credentials (it answered the API's StopTask with a 500)."""
+    ops = client_for(runtime, "erin")
+    job = ops.submit(spec_payload(EXAMPLE))
+    container_steps = ("build", "test", "sandbox")
+    wait_until(
+        lambda: ops.job(job["id"]),
+        lambda detail: any(r["step"] in container_steps and r["status"] == "running" for r in detail["runs"]),
+        what="a container step running",
+    )
+    cancelled = ops.cancel(job["id"])
+    assert cancelled["status"] == "cancelled"
+    detail = ops.job(job["id"])
+    assert all(r["status"] != "running" for r in detail["runs"])
+
+
 def test_rejection_fails_the_job_with_the_reason(runtime: LocalRuntime) -> None:
     ops = client_for(runtime, "erin")
     job = ops.submit(spec_payload(EXAMPLE))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -67,6 +67,9 @@ class ForgeClient:
                 f"no forge API to talk to: start one with `forge up` (FORGE_HOME="
                 f"{get_settings().forge_home}) or set FORGE_API_URL"
             )
+        parsed = urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ForgeError(f"FORGE_API_URL must be the forge API's http(s):// URL, got {url!r}")
         self.base = url.rstrip("/") + "/api/v1/forge"
         self.user = user or default_user()
         explicit = token or os.environ.get("FORGE_TOKEN")

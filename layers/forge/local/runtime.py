@@ -129,6 +129,7 @@ class LocalRuntime:
         from forge.pipeline.workflow_callbacks import sweep
         from forge.signing.softhsm import prepare_softhsm
         from forge.wiring import default_deps, reset_deps
+        from forge.workflow.client import StepFunctionsWorkflow
         from forge.workflow.definition import substitute
 
         settings = get_settings()
@@ -180,6 +181,16 @@ class LocalRuntime:
         self._setenv({"FORGE_STATE_MACHINE_ARN": self.state_machine_arn})
         reset_settings()
         reset_deps()
+        # Cancelling a job stops its Build/Test/Sandbox task (ECS StopTask), which the emulator answers only when
+        # signed with the run's keys; the environment's keys are the fixed "local" ones.
+        default_deps().workflow = StepFunctionsWorkflow(
+            self.state_machine_arn,
+            ecs=boto3.client(
+                "ecs",
+                aws_access_key_id=self.emulator_credentials.access_key,
+                aws_secret_access_key=self.emulator_credentials.secret_key,
+            ),
+        )
 
         # Before anything emits: every metric from here on reaches GET /metrics too.
         self.metrics = PrometheusSink()

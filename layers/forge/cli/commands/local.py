@@ -100,7 +100,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
     @app.command()
     @friendly
     def up(
-        port: Annotated[int, typer.Option(help="API port on the host")] = 8080,
+        port: Annotated[int, typer.Option(help="API port on the host", min=0, max=65535)] = 8080,
         host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
     ) -> None:
         """Start the local runtime (Postgres, SoftHSM, Step Functions on moto, the API) until Ctrl-C."""

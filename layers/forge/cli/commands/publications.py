@@ -13,9 +13,11 @@ from forge.cli.output import console, friendly, untrusted
 
 
 def _line(p: dict[str, Any]) -> str:
+    """Two lines, each escaped on its own: the break between them is the CLI's, any in the marketplace's text is not."""
     said = p.get("manual_action") or p.get("connector_message") or p.get("error") or ""
     where = f" {p['url']}" if p.get("url") else ""
-    return f"{p['id']}  {p['connector']:<32} {p['publication_status']:<10} attempts {p['attempts']}{where}\n    {said}"
+    status = f"{p['id']}  {p['connector']:<32} {p['publication_status']:<10} attempts {p['attempts']}{where}"
+    return f"{untrusted(status)}\n    {untrusted(said)}"
 
 
 def register(app: typer.Typer, db_app: typer.Typer) -> None:
@@ -26,14 +28,14 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
     def list_publications(package_id: Annotated[str, typer.Argument(help="Package id")]) -> None:
         """Every marketplace connector's publication of the package, with what the marketplace said."""
         for p in ForgeClient().publications(package_id):
-            console.print(untrusted(_line(p)), soft_wrap=True)
+            console.print(_line(p), soft_wrap=True)
 
     @pubs.command("show")
     @friendly
     def show(publication_id: Annotated[str, typer.Argument(help="Publication id")]) -> None:
         """A publication and every transition it made."""
         detail = ForgeClient().publication(publication_id)
-        console.print(untrusted(_line(detail["publication"])), soft_wrap=True)
+        console.print(_line(detail["publication"]), soft_wrap=True)
         for e in detail["events"]:
             line = f"  {e['created_at']}  {e['from_status'] or '-'} -> {e['to_status']} (attempt {e['attempts']})"
             console.print(untrusted(f"{line}: {e['message'] or ''}"), soft_wrap=True)
@@ -44,7 +46,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         publication_id: Annotated[str, typer.Argument(help="A failed publication, or a failed retraction")],
     ) -> None:
         """Attempt one publication (or its retraction) again; the other marketplaces are not touched."""
-        console.print(untrusted(_line(ForgeClient().retry_publication(publication_id))), soft_wrap=True)
+        console.print(_line(ForgeClient().retry_publication(publication_id)), soft_wrap=True)
 
     @pubs.command("done")
     @friendly
@@ -53,4 +55,4 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         note: Annotated[str, typer.Option("--note", help="What was done, and where (kept in the history)")],
     ) -> None:
         """Record that the manual step the publication waits on (an upload, a listing closed) is done."""
-        console.print(untrusted(_line(ForgeClient().publication_done(publication_id, note))), soft_wrap=True)
+        console.print(_line(ForgeClient().publication_done(publication_id, note)), soft_wrap=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,16 @@ from forge.cli.output import console, err, friendly, untrusted
 from forge.config import ConfigError, Settings, get_settings
 from forge.errors import ForgeError
 from forge.models.package import APPROVAL_FLOOR
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A path the user named that cannot be written (under a file, read-only) is theirs to fix: a message naming
+    it, not an internal error."""
+    try:
+        yield
+    except OSError as exc:
+        raise ForgeError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def settings_or_exit() -> Settings:
@@ -43,7 +55,8 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
         if out.exists() and any(out.iterdir()) and not force:
             raise ForgeError(f"{out} is not empty; choose another folder or pass --force")
         result = TemplateProvider().generate(parsed)
-        write_tree(dict(result.tree), out)
+        with _writing(out):
+            write_tree(dict(result.tree), out)
         console.print(f"wrote {len(result.tree)} files to {untrusted(out)} ({untrusted(result.model_version)})")
 
     @app.command()
@@ -92,10 +105,11 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:  # noqa: C901 - the
             raise ForgeError(f"{folder} holds only development files; nothing would ship")
         sbom_path = output.with_name(output.stem + ".cdx.json")
         sums_path = output.with_name(output.stem + ".SHA256SUMS")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(bundle.zip_data)
-        sbom_path.write_bytes(bundle.sbom)
-        sums_path.write_bytes(sha256sums({output.name: bundle.zip_data, sbom_path.name: bundle.sbom}))
+        with _writing(output):
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(bundle.zip_data)
+            sbom_path.write_bytes(bundle.sbom)
+            sums_path.write_bytes(sha256sums({output.name: bundle.zip_data, sbom_path.name: bundle.sbom}))
         console.print(f"{bundle.zip_sha256}  {untrusted(output)}")
         console.print(
             f"SBOM {untrusted(sbom_path)}, checksums {untrusted(sums_path)} "
