@@ -64,7 +64,9 @@ def domain_modules() -> list[str]:
         names.append(root)
         module = __import__(root, fromlist=["_"])
         if hasattr(module, "__path__"):
-            names.extend(m.name for m in pkgutil.walk_packages(module.__path__, root + "."))
+            # A `__main__` is a script's entry point (it runs and exits when imported), not a module others import.
+            walked = pkgutil.walk_packages(module.__path__, root + ".")
+            names.extend(m.name for m in walked if m.name.rsplit(".", 1)[-1] != "__main__")
     return sorted(set(names))
 
 
