@@ -381,8 +381,15 @@ def _run(*argv: str) -> None:
 
 
 def _published_after_retry(lab: Lab, job_id: str, why: str) -> str:
-    """The job failed with the retry hint and no run left open; `forge retry` then publishes it."""
+    """The job failed with the retry hint and no run left open; `forge retry` then publishes it. Or, killed while
+    it still waited for approvals (the release given, Publish not yet begun), it was re-attached to a new wait that
+    the approvals already given release at once, and it published by itself."""
     detail = lab.wait_status(job_id, ("failed", "success", "awaiting_approval"))
+    if detail["job"]["status"] != "failed":
+        final = lab.finish(job_id)
+        assert final["job"]["status"] == "success", f"{why}: {final['job']['status']}: {final['job']['error']}"
+        assert not lab.running_runs(job_id), f"{why}: runs left running {lab.running_runs(job_id)}"
+        return "re-attached to the approval wait; published without retry"
     job = detail["job"]
     assert job["status"] == "failed", f"{why}: job is {job['status']}, expected failed"
     assert "forge retry" in (job["error"] or ""), f"{why}: no retry hint in {job['error']!r}"
@@ -440,8 +447,8 @@ def postgres_restart_in_step(lab: Lab, step: str, point: str, down_seconds: floa
     final = lab.finish(job_id)
     assert final["job"]["status"] == "success", f"{final['job']['status']}: {final['job']['error']}"
     assert not lab.running_runs(job_id), lab.running_runs(job_id)
-    retried = [r for r in final["runs"] if r["step"] == step]
-    return f"{step} retried ({len(retried)} runs); published without retry"
+    runs = [r for r in final["runs"] if r["step"] == step]
+    return f"{len(runs)} run(s) of {step}; published without retry"
 
 
 def hsm_token_missing(lab: Lab) -> str:

@@ -34,10 +34,7 @@ def _clean_after(lab: Lab) -> Iterator[None]:
     lab.recover()
 
 
-@pytest.mark.parametrize(
-    ("step", "point"),
-    [("build", "working"), ("sign", "finishing"), ("publish", "opened")],
-)
+@pytest.mark.parametrize(("step", "point"), [("build", "working"), ("publish", "finishing")])
 def test_sigkill_inside_a_step_then_retry_publishes(lab: Lab, step: str, point: str) -> None:
     assert kill_in_step(lab, step, point).startswith("failed with retry hint")
 
