@@ -298,7 +298,15 @@ class Lab:
         return str(self.client().submit(spec_payload(EXAMPLE))["id"])
 
     def job(self, job_id: str) -> dict[str, Any]:
-        return dict(self.client().job(job_id))
+        """The job's detail; while the database is away the API answers 503, which a poll reads as "not yet"."""
+        from forge.cli.client import ApiError
+
+        try:
+            return dict(self.client().job(job_id))
+        except ApiError as exc:
+            if exc.status != 503:
+                raise
+            return {"job": {"id": job_id, "status": "unavailable (503)", "error": str(exc)}, "runs": []}
 
     def wait_status(self, job_id: str, statuses: tuple[str, ...]) -> dict[str, Any]:
         return wait_until(
@@ -368,6 +376,8 @@ class Lab:
             outcome, held = run(), True
         except AssertionError as exc:
             outcome, held = f"NOT HELD: {str(exc)[:300]}", False
+        except Exception as exc:  # noqa: BLE001 - any other failure of a trial is a trial that did not hold
+            outcome, held = f"NOT HELD: {type(exc).__name__}: {str(exc)[:300]}", False
         done = Trial(fault, trial, outcome, held, round(time.monotonic() - started, 1))
         self.trials.append(done)
         return done
