@@ -112,7 +112,8 @@ def many_jobs(lab: Lab, jobs: int) -> dict[str, Any]:
     with Sampler(lab.runtime.proc.pid) as sampler:
         with ThreadPoolExecutor(jobs) as pool:
             ids = list(pool.map(lambda _i: lab.submit(), range(jobs)))
-            finals = list(pool.map(lab.finish, ids))
+            # Approvers of each job's own: one approver's MFA code passes once per 30 s window.
+            finals = list(pool.map(lambda job: lab.finish(job, (f"{job[:8]}-a", f"{job[:8]}-b")), ids))
         wall = time.monotonic() - started
     statuses = [f["job"]["status"] for f in finals]
     left_running = sum(len(lab.running_runs(i)) for i in ids)
@@ -148,7 +149,7 @@ def idempotent_posts(lab: Lab, posts: int) -> dict[str, Any]:
         ids = list(pool.map(post, range(posts)))
     jobs = lab.client("idem-ops").jobs(requested_by="idem-ops", limit=100)["items"]
     for job_id in set(ids):
-        lab.finish(job_id)
+        lab.finish(job_id, ("idem-a", "idem-b"))
     return {"posts": posts, "distinct_jobs_answered": len(set(ids)), "jobs_created": len(jobs)}
 
 
