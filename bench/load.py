@@ -44,8 +44,11 @@ class Sampler:
     """Samples, until stopped: the RSS of the runtime process tree and of the Postgres processes, and how many
     sandboxes (outermost bwrap processes) run at once."""
 
-    def __init__(self, runtime_pid: int) -> None:
+    def __init__(self, runtime_pid: int, data_dir: Path) -> None:
         self.runtime = psutil.Process(runtime_pid)
+        # This lab's own Postgres (its postmaster runs with -D <data_dir>), not any other on the machine.
+        self.data_dir = str(data_dir)
+        self.postmaster: psutil.Process | None = None
         self.peak_runtime_rss = 0
         self.peak_postgres_rss = 0
         self.peak_sandboxes = 0
@@ -70,10 +73,18 @@ class Sampler:
     def _sample(self) -> None:
         tree = [self.runtime, *self.runtime.children(recursive=True)]
         self.peak_runtime_rss = max(self.peak_runtime_rss, sum(_rss(p) for p in tree))
-        sandboxes = [p for p in tree if _name(p) == "bwrap" and _name(_parent(p)) != "bwrap"]
+        # The runtime launches each container step's bubblewrap itself: its direct bwrap children are the sandboxes
+        # (each has a second bwrap inside, the namespace's first process, whose parent is the outer one).
+        sandboxes = [p for p in tree if _name(p) == "bwrap" and _ppid(p) == self.runtime.pid]
         self.peak_sandboxes = max(self.peak_sandboxes, len(sandboxes))
-        postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster")]
-        self.peak_postgres_rss = max(self.peak_postgres_rss, sum(_rss(p) for p in postgres))
+        if self.postmaster is None:
+            self.postmaster = next(
+                (p for p in psutil.process_iter(["name", "cmdline"]) if self.data_dir in (p.info["cmdline"] or [])),
+                None,
+            )
+        if self.postmaster is not None:
+            postgres = [self.postmaster, *self.postmaster.children(recursive=True)]
+            self.peak_postgres_rss = max(self.peak_postgres_rss, sum(_rss(p) for p in postgres))
 
 
 def _rss(process: psutil.Process) -> int:
@@ -90,11 +101,11 @@ def _name(process: psutil.Process | None) -> str:
         return ""
 
 
-def _parent(process: psutil.Process) -> psutil.Process | None:
+def _ppid(process: psutil.Process) -> int:
     try:
-        return process.parent()
+        return int(process.ppid())
     except psutil.Error:
-        return None
+        return -1
 
 
 def tools_cpu_seconds() -> float:
@@ -109,7 +120,7 @@ def many_jobs(lab: Lab, jobs: int) -> dict[str, Any]:
     if lab.runtime is None or lab.runtime.proc is None:
         raise SystemExit("the runtime is not running")
     started = time.monotonic()
-    with Sampler(lab.runtime.proc.pid) as sampler:
+    with Sampler(lab.runtime.proc.pid, lab.root / "pgdata") as sampler:
         with ThreadPoolExecutor(jobs) as pool:
             ids = list(pool.map(lambda _i: lab.submit(), range(jobs)))
             # Approvers of each job's own: one approver's MFA code passes once per 30 s window.

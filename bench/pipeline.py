@@ -34,7 +34,9 @@ def bare_tool_seconds(spec_path: Path) -> tuple[float, int]:
     spec = load_spec(spec_path)
     platform = get_platform(spec.platform)
     tree = dict(TemplateProvider().generate(spec).tree)
-    with tempfile.TemporaryDirectory() as tmp:
+    # In memory, as the sandbox's /sandbox is (a tmpfs): on disk, the WordPress sites' SQLite writes wait for fsync
+    # and the bare runs took longer than the forge's own (ratio 0.83 when measured so).
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as tmp:
         work = Path(tmp)
         write_tree(tree, work / "plugin")
         write_tree(dict(platform.sandbox_files()), work)
