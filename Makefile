@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap demo test unit integration e2e infra attacks ui coverage lint format up layer lock synth bench clean
+.PHONY: bootstrap demo test unit integration e2e infra attacks ui chaos faults coverage lint format up layer lock synth bench clean
 
 bootstrap:
 	@VENV=$(VENV) ./scripts/bootstrap.sh
@@ -34,6 +34,9 @@ attacks: bootstrap
 
 ui: bootstrap
 	$(BIN)/pytest tests/ui -m ui $(PYTEST_ARGS)
+
+chaos: bootstrap
+	$(BIN)/pytest tests/chaos -m chaos $(PYTEST_ARGS)
 
 # The whole suite under coverage. COVERAGE_FLOOR is the level measured when it was set, rounded down:
 # it only rises (raise it when coverage grows; never lower it to let a change through).
@@ -83,6 +86,10 @@ synth: layer
 
 bench: bootstrap
 	$(BIN)/python bench/pipeline.py
+
+# Every fault of issue 19, three trials each, against a local runtime process (bench/README.md): about 15 minutes.
+faults: bootstrap
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) cdk.out build .pytest_cache .ruff_cache .mypy_cache .grimp_cache .import_linter_cache .coverage

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 TEMPLATE = "forge_test_template"
 # The folder a test lives in is its tier (docs/testing.md); each is a marker registered in pyproject.toml.
-TIERS = ("unit", "integration", "e2e", "infra", "attacks", "ui")
+TIERS = ("unit", "integration", "e2e", "infra", "attacks", "ui", "chaos")
 
 
 @pytest.hookimpl(tryfirst=True)

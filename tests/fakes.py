@@ -88,6 +88,15 @@ class FakeRuns:
             return self.rows[self.by_delivery[job_id, step, delivery_key]], True
         attempt = 1 + max((r.attempt for r in self.rows.values() if (r.job_id, r.step) == (job_id, step)), default=0)
         run = Run(id=uuid4(), job_id=job_id, step=step, attempt=attempt, status=RunStatus.RUNNING, started_at=_now())
+        for other in list(self.rows.values()):  # the repository supersedes dead attempts of the step
+            if (other.job_id, other.step, other.status) == (job_id, step, RunStatus.RUNNING):
+                self.rows[other.id] = other.model_copy(
+                    update={
+                        "status": RunStatus.FAILED,
+                        "finished_at": _now(),
+                        "error": f"superseded by attempt {attempt}",
+                    }
+                )
         self.rows[run.id] = run
         self.by_delivery[job_id, step, delivery_key] = run.id
         return run, False

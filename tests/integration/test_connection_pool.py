@@ -101,3 +101,39 @@ def test_a_forked_child_opens_its_own_connections_and_leaves_the_parents_alone(d
     # The parent's kept connection still works: the child neither used nor closed it.
     assert db.fetchone("SELECT pg_backend_pid() AS pid")["pid"] == parent_pid
     db.close()
+
+
+def test_after_the_server_dropped_every_connection_only_one_call_fails(db_dsn):
+    """A Postgres restart ends every pooled session at once. The first call to meet a dead connection fails (as a
+    TransientError the workflow retries), and the pool drops every idle connection with it: the next call connects
+    anew instead of failing on the next dead one."""
+    from forge.errors import TransientError
+
+    db = Database(db_dsn, max_connections=4)
+    held = [threading.Event() for _ in range(3)]
+    go = threading.Event()
+
+    def hold(i):
+        with db.transaction() as cur:
+            cur.execute("SELECT 1")
+            held[i].set()
+            go.wait(10)
+
+    threads = [threading.Thread(target=hold, args=(i,)) for i in range(3)]
+    [t.start() for t in threads]
+    [e.wait(10) for e in held]
+    go.set()
+    [t.join() for t in threads]
+    assert db.idle_connections() == 3
+    admin = psycopg2.connect(db_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    admin.close()
+    with pytest.raises(TransientError):
+        db.fetchone("SELECT 1")
+    assert db.fetchone("SELECT 1 AS one") == {"one": 1}
+    db.close()

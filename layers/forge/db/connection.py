@@ -116,12 +116,18 @@ class Database:
             and conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
             and self._pid == os.getpid()
         )
+        stale: list[psycopg2.extensions.connection] = []
         with self._lock:
             pooled = keep and not self._closed
             if pooled:
                 self._idle.append((conn, time.monotonic()))
-        if not pooled and not conn.closed:
-            conn.close()
+            elif broken:
+                # A connection lost under us most often means the server restarted: every idle one is as dead, and
+                # each would fail one more request. They are dropped together, so an outage costs one failed call.
+                stale, self._idle = [c for c, _ in self._idle], []
+        for dead in [conn, *stale] if not pooled else stale:
+            if not dead.closed:
+                dead.close()
         self._slots.release()
 
     def idle_connections(self) -> int:

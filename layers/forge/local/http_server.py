@@ -23,6 +23,9 @@ MAX_CONNECTIONS = 128
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # listen()'s backlog. socketserver's default of 5 refused connections in a burst (100 clients submitting at once
+    # got "connection refused") before the accept loop could take them; as many as may be served at once.
+    request_queue_size = MAX_CONNECTIONS
 
     def __init__(
         self,
@@ -41,6 +44,10 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         self._watchdog.start()
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        # Answers are written as headers then body: without TCP_NODELAY, Nagle's algorithm holds the body back until
+        # the client's delayed ACK (about 40 ms on loopback) whenever the two go out as separate segments.
+        with contextlib.suppress(OSError):
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if not self._connections.acquire(blocking=False):
             logger.warning("loopback server full; connection refused", extra={"port": self.server_address[1]})
             self.shutdown_request(request)

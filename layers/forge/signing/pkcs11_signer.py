@@ -24,6 +24,17 @@ if TYPE_CHECKING:
 
 # python-pkcs11 sessions are not safe to share across threads; the local runtime serves many.
 _lock = threading.Lock()
+# The token is not there, or the device stopped answering (a CloudHSM cluster unreachable, SoftHSM's token folder
+# gone: it answers CKR_GENERAL_ERROR): worth retrying, unlike a wrong PIN or a missing key.
+_UNAVAILABLE = (
+    pkcs11.exceptions.NoSuchToken,
+    pkcs11.exceptions.TokenNotPresent,
+    pkcs11.exceptions.TokenNotRecognised,
+    pkcs11.exceptions.SlotIDInvalid,
+    pkcs11.exceptions.DeviceError,
+    pkcs11.exceptions.DeviceRemoved,
+    pkcs11.exceptions.GeneralError,
+)
 
 
 @lru_cache(maxsize=4)
@@ -51,12 +62,16 @@ class Pkcs11Signer:
         try:
             token = _library(self.module_path).get_token(token_label=self.token_label)
             return token.open(user_pin=self.pin, rw=True)
-        except pkcs11.exceptions.NoSuchToken:
-            raise ForgeError(f"PKCS#11 token '{self.token_label}' not found in {self.module_path}") from None
         except pkcs11.exceptions.PinIncorrect:
             raise ForgeError(f"wrong PIN for PKCS#11 token '{self.token_label}'") from None
-        except (pkcs11.exceptions.DeviceError, pkcs11.exceptions.DeviceRemoved) as exc:
-            raise TransientError(f"HSM unavailable: {exc!r}") from exc
+        except _UNAVAILABLE as exc:
+            raise TransientError(self._unavailable(exc)) from exc
+
+    def _unavailable(self, exc: Exception) -> str:
+        return (
+            f"HSM unavailable: PKCS#11 token '{self.token_label}' in {self.module_path} cannot be used now "
+            f"({type(exc).__name__}); Sign retries, and `forge retry` resumes at Sign once the HSM answers"
+        )
 
     def generate(self) -> bytes:
         """Create the P-256 key pair under `key_label` (private key never extractable); return its public DER."""
@@ -88,6 +103,11 @@ class Pkcs11Signer:
                 private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=self.key_label)
             except pkcs11.exceptions.NoSuchKey:
                 raise ForgeError(f"no key '{self.key_label}' on token '{self.token_label}'") from None
+            except _UNAVAILABLE as exc:  # the token went away after the session opened
+                raise TransientError(self._unavailable(exc)) from exc
             if not isinstance(private, SignMixin):  # a key made without CKA_SIGN
                 raise ForgeError(f"key '{self.key_label}' on token '{self.token_label}' may not sign")
-            return raw_to_der(private.sign(digest, mechanism=Mechanism.ECDSA))
+            try:
+                return raw_to_der(private.sign(digest, mechanism=Mechanism.ECDSA))
+            except _UNAVAILABLE as exc:
+                raise TransientError(self._unavailable(exc)) from exc

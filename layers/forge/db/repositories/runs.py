@@ -38,7 +38,18 @@ class RunRepository:
                    RETURNING *""",
                 (job_id, step.value, delivery_key, job_id, step.value),
             )
-            return Run.model_validate(cur.fetchone()), False
+            run = Run.model_validate(cur.fetchone())
+            # A new delivery of the step means the workflow gave up on the earlier ones: an attempt still "running"
+            # died without closing its run (its process killed, its database gone when it failed). Closed here, in
+            # the same transaction, so no job ever shows two attempts of one step running.
+            cur.execute(
+                """UPDATE forge_runs SET status = 'failed', finished_at = now(),
+                          error = coalesce(error, 'superseded by attempt ' || %s || ': this attempt ended without '
+                                                  || 'recording its outcome (its process or database went away)')
+                   WHERE job_id = %s AND step = %s AND status = 'running' AND id <> %s""",
+                (run.attempt, job_id, step.value, run.id),
+            )
+            return run, False
 
     def restart(self, run_id: UUID) -> None:
         """A re-delivered task whose first delivery failed or is still marked running: run it again."""
