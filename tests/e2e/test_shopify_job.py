@@ -50,6 +50,8 @@ def test_a_shopify_app_is_published_and_verifies(runtime: LocalRuntime) -> None:
     sandbox_rows = [r for r in rows if r["test_name"].startswith("sandbox:shopify-standin:")]
     assert len(sandbox_rows) >= 20, sandbox_rows
     assert {r["test_suite"] for r in sandbox_rows} >= {"events", "webhooks", "permissions"}
+    # ... and says that what it ran on was the stand-in, not Shopify.
+    assert steps["sandbox"]["artifacts"]["summary"].endswith("platform runs passed: shopify-standin")
     compat = database.fetchall(
         "SELECT php_version, test_result FROM plugin_compatibilities WHERE plugin_package_id = %s", (package_id,)
     )
