@@ -177,7 +177,9 @@ def modes(run: Run) -> None:
     )
     path = run.layout.sessions.get("refund_session_url")
     if run.refunds and path is not None and resolved is not None:
-        refund_answer = post_session(run, refund_session(path, session.id, REFUND_MINOR, run.exponent, run.currency, False))
+        refund_answer = post_session(
+            run, refund_session(path, session.id, REFUND_MINOR, run.exponent, run.currency, False)
+        )
         deadline = time.monotonic() + MUTATION_SECONDS
         made = provider_request(run, "createRefund", "payment_id", payment["id"])
         while made is None and time.monotonic() < deadline:

@@ -91,7 +91,5 @@ def follow_up_session(
     return Session(session_id, gid, path, json.dumps(body).encode(), _headers())
 
 
-def refund_session(
-    path: str, payment_id: str, minor: int, exponent: int, currency: str, test: bool = True
-) -> Session:
+def refund_session(path: str, payment_id: str, minor: int, exponent: int, currency: str, test: bool = True) -> Session:
     return follow_up_session("Refund", path, payment_id, decimal_amount(minor, exponent), currency, test)
