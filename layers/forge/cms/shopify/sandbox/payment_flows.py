@@ -7,6 +7,7 @@ test flag: each mode's payment reaches that mode's provider URL."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from .run import (
     DEFAULT_WEBHOOK_PATH,
@@ -144,16 +145,36 @@ def _refund_webhook_path(run: Run) -> str:
     return webhook_path(run, next(iter(payments.values()))) if payments else DEFAULT_WEBHOOK_PATH
 
 
+def _session_in_mode(run: Run, mode: str) -> tuple[Session, dict[str, Any] | None]:
+    """A session of `mode` ("test" or "live"), checked to have made its payment in that mode at that mode's URL."""
+    session, answer, payment = start_payment(run, mode == "test")
+    created = provider_request(run, "createPayment", "order_id", (payment or {}).get("order_id"))
+    held, where = reached(run, created, mode)
+    name = f"{mode}_session_reaches_{mode}_provider"
+    run.checks.add("events", name, ok(answer) and payment is not None and held, f"{answer.describe()}; {where}")
+    return session, payment
+
+
+def _live_refund(run: Run, session: Session, payment: dict[str, Any]) -> None:
+    path = run.layout.sessions.get("refund_session_url")
+    if not run.refunds or path is None:
+        return
+    answer = post_session(run, refund_session(path, session.id, REFUND_MINOR, run.exponent, run.currency, False))
+    deadline = time.monotonic() + MUTATION_SECONDS
+    made = provider_request(run, "createRefund", "payment_id", payment["id"])
+    while made is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        made = provider_request(run, "createRefund", "payment_id", payment["id"])
+    held, where = reached(run, made, "live")
+    run.checks.add("events", "live_refund_reaches_live_provider", ok(answer) and held, f"{answer.describe()}; {where}")
+
+
 def modes(run: Run) -> None:
     """Shopify's `test` flag picks the provider account: a test session's payment reaches the test base URL in test
-    mode, a live one the live base URL in live mode; the live payment is settled by a webhook signed with the live
-    secret (the test secret moves nothing) and refunded in live mode."""
-    for test, mode in ((True, "test"), (False, "live")):
-        session, answer, payment = start_payment(run, test)
-        created = provider_request(run, "createPayment", "order_id", (payment or {}).get("order_id"))
-        held, where = reached(run, created, mode)
-        name = f"{mode}_session_reaches_{mode}_provider"
-        run.checks.add("events", name, ok(answer) and payment is not None and held, f"{answer.describe()}; {where}")
+    mode, a live one the live base URL in live mode; the live payment is settled by the provider's result (a webhook
+    signed with the live secret; the test secret moves nothing) and refunded in live mode."""
+    _session_in_mode(run, "test")
+    session, payment = _session_in_mode(run, "live")
     if payment is None:
         return
     run.fake.control("POST", f"payments/{payment['id']}", {"status": "succeeded"})
@@ -175,15 +196,5 @@ def modes(run: Run) -> None:
         resolved is not None,
         f"{how}: {delivered.describe()}; " + mutation_detail(run, "paymentSessionResolve", session.gid),
     )
-    path = run.layout.sessions.get("refund_session_url")
-    if run.refunds and path is not None and resolved is not None:
-        refund_answer = post_session(
-            run, refund_session(path, session.id, REFUND_MINOR, run.exponent, run.currency, False)
-        )
-        deadline = time.monotonic() + MUTATION_SECONDS
-        made = provider_request(run, "createRefund", "payment_id", payment["id"])
-        while made is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-            made = provider_request(run, "createRefund", "payment_id", payment["id"])
-        held, where = reached(run, made, "live")
-        run.checks.add("events", "live_refund_reaches_live_provider", ok(refund_answer) and held, where)
+    if resolved is not None:
+        _live_refund(run, session, payment)
