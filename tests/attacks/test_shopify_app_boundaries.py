@@ -3,6 +3,8 @@
 - a client without Shopify's certificate, or with a certificate another CA issued under Shopify's very name, calls
   the payment session URL: refused, and no provider payment is created;
 - a provider webhook signed with another secret, and a compliance webhook with a forged HMAC: refused, nothing moves;
+- Shopify's test mode and live mode kept apart: a test session's payment never reaches the live provider, and an
+  event signed with the test account's secret does not settle a live payment;
 - the app's provider lies outside ALLOWED_HOSTS: the request never leaves the app.
 
 Each attack runs against the app as generated (the defence holds), and against the same app with that one defence
@@ -95,3 +97,35 @@ def test_a_request_to_a_provider_outside_the_allowlist_never_leaves_the_app(
         app, spec, tmp_path, lambda env: {**env, "ALLOWED_HOSTS": env["ALLOWED_HOSTS"] + ",127.0.0.2"}
     )
     assert weakened.checks["outbound_request_outside_allowlist_fails"] is False
+
+
+def test_a_test_session_never_reaches_the_live_provider(
+    genuine: StandinRun, app: Path, spec: PluginSpec, tmp_path: Path
+) -> None:
+    _holds(genuine, "test_session_reaches_test_provider", "live_session_reaches_live_provider")
+
+    # The app's test account made the live one (the live URL and key, as with one account for both modes): the
+    # test payment is made at the live provider, and the check says so.
+    def test_goes_live(env: dict[str, str]) -> dict[str, str]:
+        live = {"PROVIDER_TEST_BASE_URL": env["PROVIDER_BASE_URL"], "PROVIDER_TEST_API_KEY": env["PROVIDER_API_KEY"]}
+        return {**env, **live, "PROVIDER_API_KEY": "mk_live_unused"}
+
+    weakened = run_standin(app, spec, tmp_path, test_goes_live)
+    assert weakened.checks["test_session_reaches_test_provider"] is False
+    assert "live mode at api.molam.com" in weakened.details["test_session_reaches_test_provider"]
+    assert weakened.code == 1
+
+
+def test_the_test_accounts_secret_cannot_settle_a_live_payment(
+    genuine: StandinRun, app: Path, spec: PluginSpec, tmp_path: Path
+) -> None:
+    _holds(genuine, "test_secret_cannot_settle_live_payment", "live_provider_success_resolves_payment_session")
+
+    # One webhook secret for both modes (the live account verifying with the test secret): the test-signed event
+    # resolves the live payment, and the check says so.
+    def one_secret(env: dict[str, str]) -> dict[str, str]:
+        kept = {k: v for k, v in env.items() if not k.startswith("PROVIDER_TEST_")}
+        return {**kept, "PROVIDER_WEBHOOK_SECRET": env["PROVIDER_TEST_WEBHOOK_SECRET"]}
+
+    weakened = run_standin(app, spec, tmp_path, one_secret)
+    assert weakened.checks["test_secret_cannot_settle_live_payment"] is False

@@ -16,13 +16,17 @@ REQUIREMENTS = """The app must:
 - read Shopify's payment session request (id, gid, amount, currency, test, payment_method.data.cancel_url, the
   Shopify-Request-Id header), use the session id as the idempotency key, create the payment at the provider
   (POST {PROVIDER_BASE_URL}/payments, Bearer PROVIDER_API_KEY, Idempotency-Key) and answer {"redirect_url"};
+  a session with test: true uses the test account instead (PROVIDER_TEST_BASE_URL, PROVIDER_TEST_API_KEY,
+  PROVIDER_TEST_WEBHOOK_SECRET; without them answer 422), the mode is stored with the payment and its refund and
+  return check use the same account;
   resolve or reject the session with paymentSessionResolve / paymentSessionReject posted to
   {SHOPIFY_ADMIN_API_URL}/payments_apps/api/2025-07/graphql.json with X-Shopify-Access-Token:
   SHOPIFY_ACCESS_TOKEN, on the provider's signed webhook or the buyer's return (checked with the provider);
 - answer refund sessions with 201, refund at the provider (POST /refunds) and call refundSessionResolve or
   refundSessionReject;
 - verify the provider's webhooks (X-Molam-Signature: hex HMAC-SHA256 of "{timestamp}.{body}" with
-  PROVIDER_WEBHOOK_SECRET, X-Molam-Timestamp within 300 s, constant-time comparison, event ids de-duplicated);
+  PROVIDER_WEBHOOK_SECRET, or PROVIDER_TEST_WEBHOOK_SECRET for test-mode payments, X-Molam-Timestamp within
+  300 s, constant-time comparison, event ids de-duplicated; a secret settles only payments of its own mode);
 - take the compliance webhooks (customers/data_request, customers/redact, shop/redact) at POST
   /webhooks/compliance, verified with @shopify/shopify-api's webhooks.validate and SHOPIFY_API_SECRET;
 - send requests only to hosts in ALLOWED_HOSTS, keep state only in DATA_DIR, read every secret from the

@@ -1,11 +1,13 @@
 """The payment's life as Shopify drives it (events): payment session -> redirect_url -> the provider's success ->
 paymentSessionResolve, and no second provider payment for a retried request, amounts in minor units; the provider's
 failure -> paymentSessionReject; a refund session -> refundSessionResolve (or, refunds off, refundSessionReject
-with no provider refund); a capture and a void each settled. Without webhooks the buyer's return settles."""
+with no provider refund); a capture and a void each settled. Without webhooks the buyer's return settles. Shopify's
+test flag: each mode's payment reaches that mode's provider URL."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from .run import (
     DEFAULT_WEBHOOK_PATH,
@@ -20,7 +22,9 @@ from .run import (
     mutation_detail,
     ok,
     post_session,
+    provider_request,
     provider_result,
+    reached,
     start_payment,
     webhook_path,
 )
@@ -139,3 +143,58 @@ def capture_and_void(run: Run, paid: Session) -> None:
 def _refund_webhook_path(run: Run) -> str:
     payments = run.payments()
     return webhook_path(run, next(iter(payments.values()))) if payments else DEFAULT_WEBHOOK_PATH
+
+
+def _session_in_mode(run: Run, mode: str) -> tuple[Session, dict[str, Any] | None]:
+    """A session of `mode` ("test" or "live"), checked to have made its payment in that mode at that mode's URL."""
+    session, answer, payment = start_payment(run, mode == "test")
+    created = provider_request(run, "createPayment", "order_id", (payment or {}).get("order_id"))
+    held, where = reached(run, created, mode)
+    name = f"{mode}_session_reaches_{mode}_provider"
+    run.checks.add("events", name, ok(answer) and payment is not None and held, f"{answer.describe()}; {where}")
+    return session, payment
+
+
+def _live_refund(run: Run, session: Session, payment: dict[str, Any]) -> None:
+    path = run.layout.sessions.get("refund_session_url")
+    if not run.refunds or path is None:
+        return
+    answer = post_session(run, refund_session(path, session.id, REFUND_MINOR, run.exponent, run.currency, False))
+    deadline = time.monotonic() + MUTATION_SECONDS
+    made = provider_request(run, "createRefund", "payment_id", payment["id"])
+    while made is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        made = provider_request(run, "createRefund", "payment_id", payment["id"])
+    held, where = reached(run, made, "live")
+    run.checks.add("events", "live_refund_reaches_live_provider", ok(answer) and held, f"{answer.describe()}; {where}")
+
+
+def modes(run: Run) -> None:
+    """Shopify's `test` flag picks the provider account: a test session's payment reaches the test base URL in test
+    mode, a live one the live base URL in live mode; the live payment is settled by the provider's result (a webhook
+    signed with the live secret; the test secret moves nothing) and refunded in live mode."""
+    _session_in_mode(run, "test")
+    session, payment = _session_in_mode(run, "live")
+    if payment is None:
+        return
+    run.fake.control("POST", f"payments/{payment['id']}", {"status": "succeeded"})
+    if run.webhooks:
+        refused = deliver(run, webhook_path(run, payment), "payment.succeeded", str(payment["id"]), "test-secret")
+        moved = run.admin.recorder.wait_for("paymentSessionResolve", session.gid, QUIET_SECONDS)
+        run.checks.add(
+            "webhooks",
+            "test_secret_cannot_settle_live_payment",
+            moved is None,
+            f"{refused.describe()}; resolved: {moved is not None}",
+        )
+    tell, how = provider_result(run, payment, "payment.succeeded")
+    delivered = tell()
+    resolved = run.admin.recorder.wait_for("paymentSessionResolve", session.gid, MUTATION_SECONDS)
+    run.checks.add(
+        "events",
+        "live_provider_success_resolves_payment_session",
+        resolved is not None,
+        f"{how}: {delivered.describe()}; " + mutation_detail(run, "paymentSessionResolve", session.gid),
+    )
+    if resolved is not None:
+        _live_refund(run, session, payment)

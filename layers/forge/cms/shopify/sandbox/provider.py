@@ -1,7 +1,8 @@
-"""The shared fake provider (provider/, PHP, run by `php -S` as the PHP platforms' sandboxes do) behind a forwarding
-listener the app is pointed at (PROVIDER_BASE_URL). The forwarder names the URL the app would have reached in
-production (the spec's test base URL) in X-Forge-Upstream, so the fake serves it in test mode and validates every
-request against the provider API document. The stand-in drives the fake through its control API (/_forge/)."""
+"""The shared fake provider (provider/, PHP, run by `php -S` as the PHP platforms' sandboxes do) behind two
+forwarding listeners the app is pointed at: one stands for the spec's live base URL (PROVIDER_BASE_URL), one for its
+test base URL (PROVIDER_TEST_BASE_URL). Each names the URL the app would have reached in production in
+X-Forge-Upstream, so the fake knows the server, hence the mode, and validates every request against the provider API
+document. The stand-in drives the fake through its control API (/_forge/)."""
 
 from __future__ import annotations
 
@@ -133,11 +134,12 @@ def _forwarding_handler(fake_url: str, upstream_origin: str) -> type[BaseHTTPReq
 
 
 class Forwarder:
-    """Where the app reaches "the provider", over HTTPS as in production: `base_url` is its PROVIDER_BASE_URL, the
-    certificate one of the run's servers CA (the app's PROVIDER_CA_FILE)."""
+    """Where the app reaches the provider at `upstream_url` (the spec's live or test base URL), over HTTPS as in
+    production: `base_url` is the app's base URL for that mode, the certificate one of the run's servers CA (the
+    app's PROVIDER_CA_FILE)."""
 
-    def __init__(self, fake: FakeProvider, test_url: str, certificate: KeyPair) -> None:
-        parts = urlsplit(test_url)
+    def __init__(self, fake: FakeProvider, upstream_url: str, certificate: KeyPair) -> None:
+        parts = urlsplit(upstream_url)
         origin = f"{parts.scheme}://{parts.netloc}"
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _forwarding_handler(fake.url, origin))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

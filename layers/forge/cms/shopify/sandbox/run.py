@@ -8,7 +8,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +16,7 @@ from .admin_api import AdminApi
 from .checks import Checks
 from .client import Answer, AppClient
 from .layout import AppLayout
-from .provider import FakeProvider
+from .provider import WEBHOOK_SECRETS, FakeProvider
 from .sessions import Session, payment_session
 from .test_ca import RunCertificates
 
@@ -49,6 +49,8 @@ class Run:
     # refund sessions.
     webhooks: bool = True
     refunds: bool = True
+    # The spec's provider base URLs by mode ("test", "live"): where a session of that mode must reach.
+    provider_urls: dict[str, str] = field(default_factory=dict)
 
     def payments(self) -> dict[str, dict[str, Any]]:
         found = self.fake.state().get("payments") or {}
@@ -77,10 +79,12 @@ def post_session(run: Run, session: Session, client: str = "shopify") -> Answer:
     return run.app.post(session.path, session.body, session.headers, pair)
 
 
-def start_payment(run: Run) -> tuple[Session, Answer, dict[str, Any] | None]:
-    """A payment session as Shopify sends it; the provider payment it created (None when none or several)."""
+def start_payment(run: Run, test: bool = True) -> tuple[Session, Answer, dict[str, Any] | None]:
+    """A payment session as Shopify sends it (`test`: Shopify's test mode); the provider payment it created (None
+    when none or several)."""
     before = set(run.payments())
-    session = payment_session(run.layout.sessions["payment_session_url"], PAYMENT_MINOR, run.exponent, run.currency)
+    path = run.layout.sessions["payment_session_url"]
+    session = payment_session(path, PAYMENT_MINOR, run.exponent, run.currency, test)
     answer = post_session(run, session)
     created = [p for pid, p in run.payments().items() if pid not in before]
     return session, answer, created[0] if len(created) == 1 else None
@@ -94,6 +98,27 @@ def created_with(run: Run, payment: dict[str, Any], field: str) -> str:
             parts = urlsplit(str(body[field]))
             return parts.path + (f"?{parts.query}" if parts.query else "")
     return ""
+
+
+def provider_request(run: Run, operation: str, field: str, value: object) -> dict[str, Any] | None:
+    """The first request of `operation` whose body's `field` is `value`, as the fake recorded it (mode, host,
+    path)."""
+    for request in run.requests(operation):
+        body = request.get("body")
+        if isinstance(body, dict) and body.get(field) == value:
+            return request
+    return None
+
+
+def reached(run: Run, request: dict[str, Any] | None, mode: str) -> tuple[bool, str]:
+    """Whether a recorded provider request was made in `mode` at that mode's base URL, and what it reached."""
+    if request is None:
+        return False, "no such provider request"
+    parts = urlsplit(run.provider_urls.get(mode, ""))
+    base = f"{parts.hostname}{parts.path.rstrip('/')}/"
+    where = f"{request.get('host')}{request.get('path')}"
+    held = request.get("mode") == mode and where.startswith(base)
+    return held, f"{request.get('mode')} mode at {where} (expected {mode} at {base})"
 
 
 def webhook_path(run: Run, payment: dict[str, Any]) -> str:
@@ -119,16 +144,18 @@ class Delivery:
 
 def signed_event(run: Run, path: str, event_type: str, object_id: str, tamper: str = "") -> Delivery:
     """A provider webhook for the object's current state, signed by the fake; `tamper`: "forge" signs it with a
-    wrong secret, "stale" dates it an hour back (signed correctly)."""
+    wrong secret, "test-secret" with the test mode's (the object being live), "stale" dates it an hour back (signed
+    correctly)."""
     request: dict[str, Any] = {"type": event_type, "object_id": object_id}
     if tamper == "stale":
         request["timestamp"] = int(time.time()) - 3600
     delivery = run.fake.control("POST", "events", request)
     body = str(delivery.get("body", "")).encode()
     headers = {str(k): str(v) for k, v in (delivery.get("headers") or {}).items()}
-    if tamper == "forge":
+    if tamper in ("forge", "test-secret"):
+        secret = WEBHOOK_SECRETS["test"] if tamper == "test-secret" else "whsec_not_the_provider"
         stamp = next((v for k, v in headers.items() if "timestamp" in k.lower()), "")
-        forged = hmac.new(b"whsec_not_the_provider", f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+        forged = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
         headers = {k: forged if "signature" in k.lower() else v for k, v in headers.items()}
     return Delivery(path, body, headers)
 

@@ -41,7 +41,8 @@ def decimal_amount(minor: int, exponent: int) -> str:
     return f"{minor // 10**exponent}.{minor % 10**exponent:0{exponent}d}"
 
 
-def payment_session(path: str, minor: int, exponent: int, currency: str) -> Session:
+def payment_session(path: str, minor: int, exponent: int, currency: str, test: bool = True) -> Session:
+    """A payment session; `test` is Shopify's flag for a test-mode checkout (the provider's test account)."""
     session_id = "standin" + secrets.token_hex(8)
     gid = f"gid://shopify/PaymentSession/{session_id}"
     body = {
@@ -51,7 +52,7 @@ def payment_session(path: str, minor: int, exponent: int, currency: str) -> Sess
         "session_id": secrets.token_urlsafe(16),
         "amount": decimal_amount(minor, exponent),
         "currency": currency,
-        "test": True,
+        "test": test,
         "merchant_locale": "en",
         "payment_method": {"type": "offsite", "data": {"cancel_url": CANCEL_URL}},
         "proposed_at": _now(),
@@ -76,17 +77,19 @@ def payment_session(path: str, minor: int, exponent: int, currency: str) -> Sess
     return Session(session_id, gid, path, json.dumps(body).encode(), _headers())
 
 
-def follow_up_session(kind: str, path: str, payment_id: str, amount: str | None, currency: str) -> Session:
-    """A refund, capture or void session (kind "Refund", "Capture", "Void") on an earlier payment session; a void
-    carries no amount."""
+def follow_up_session(
+    kind: str, path: str, payment_id: str, amount: str | None, currency: str, test: bool = True
+) -> Session:
+    """A refund, capture or void session (kind "Refund", "Capture", "Void") on an earlier payment session (`test`:
+    its mode); a void carries no amount."""
     session_id = f"standin{kind.lower()}" + secrets.token_hex(8)
     gid = f"gid://shopify/{kind}Session/{session_id}"
-    body: dict[str, object] = {"id": session_id, "gid": gid, "payment_id": payment_id, "test": True}
+    body: dict[str, object] = {"id": session_id, "gid": gid, "payment_id": payment_id, "test": test}
     if amount is not None:
         body |= {"amount": amount, "currency": currency}
     body |= {"merchant_locale": "en", "proposed_at": _now()}
     return Session(session_id, gid, path, json.dumps(body).encode(), _headers())
 
 
-def refund_session(path: str, payment_id: str, minor: int, exponent: int, currency: str) -> Session:
-    return follow_up_session("Refund", path, payment_id, decimal_amount(minor, exponent), currency)
+def refund_session(path: str, payment_id: str, minor: int, exponent: int, currency: str, test: bool = True) -> Session:
+    return follow_up_session("Refund", path, payment_id, decimal_amount(minor, exponent), currency, test)

@@ -1,5 +1,5 @@
-"""The Shopify stand-in's entry point: set up the run (test CA, GraphQL Admin endpoint, fake provider, the app),
-drive the scenarios, check the outbound allowlist with a second app, and report.
+"""The Shopify stand-in's entry point: set up the run (test CA, GraphQL Admin endpoint, fake provider behind a live
+and a test base URL, the app), drive the scenarios, check the outbound allowlist with a second app, and report.
 
 Exit 0 only when every check passed, with nothing on stderr; otherwise exit 1 and one line on stderr naming the
 failed checks. Every check is also a JSON line on stdout (checks.py)."""
@@ -51,7 +51,8 @@ def _node_version() -> str:
     return done.stdout.strip() or "unknown"
 
 
-def _app_env(certs_dir: Path, admin_url: str, provider_url: str, allowed: str) -> dict[str, str]:
+def _app_env(certs_dir: Path, admin_url: str, provider_urls: dict[str, str], allowed: str) -> dict[str, str]:
+    """The app's environment: `provider_urls` are its live and test base URLs (the two forwarders)."""
     return {
         "TLS_CERT_FILE": str(certs_dir / "app-server.crt"),
         "TLS_KEY_FILE": str(certs_dir / "app-server.key"),
@@ -60,10 +61,13 @@ def _app_env(certs_dir: Path, admin_url: str, provider_url: str, allowed: str) -
         "SHOPIFY_ADMIN_CA_FILE": str(certs_dir / "servers-ca.crt"),
         "SHOPIFY_ACCESS_TOKEN": ACCESS_TOKEN,
         "SHOPIFY_API_SECRET": API_SECRET,
-        "PROVIDER_BASE_URL": provider_url,
+        "PROVIDER_BASE_URL": provider_urls["live"],
         "PROVIDER_CA_FILE": str(certs_dir / "servers-ca.crt"),
-        "PROVIDER_API_KEY": KEYS["test"],
-        "PROVIDER_WEBHOOK_SECRET": WEBHOOK_SECRETS["test"],
+        "PROVIDER_API_KEY": KEYS["live"],
+        "PROVIDER_WEBHOOK_SECRET": WEBHOOK_SECRETS["live"],
+        "PROVIDER_TEST_BASE_URL": provider_urls["test"],
+        "PROVIDER_TEST_API_KEY": KEYS["test"],
+        "PROVIDER_TEST_WEBHOOK_SECRET": WEBHOOK_SECRETS["test"],
         "ALLOWED_HOSTS": allowed,
     }
 
@@ -86,6 +90,7 @@ def _drive(run: Run) -> None:
         _guarded(run.checks, "capture_and_void", lambda: payment_flows.capture_and_void(run, session))
     else:
         run.checks.add("events", "refund_session_resolves", False, "no paid session to refund")
+    _guarded(run.checks, "modes", lambda: payment_flows.modes(run))
     _guarded(run.checks, "forged_provider_webhooks", lambda: webhook_attacks.forged_provider_webhooks(run))
     _guarded(run.checks, "compliance_webhooks", lambda: webhook_attacks.compliance_webhooks(run))
     _guarded(run.checks, "client_certificates", lambda: access.client_certificates(run))
@@ -98,7 +103,7 @@ def _outbound_allowlist(args: argparse.Namespace, work: Path, admin: AdminApi, r
     to start, or refusing the payment, both hold)."""
     trap = Trap()
     provider_url = f"https://{trap.host}:{trap.port}/v1"
-    env = _app_env(work / "certs", admin.url, provider_url, "127.0.0.1")
+    env = _app_env(work / "certs", admin.url, {"live": provider_url, "test": provider_url}, "127.0.0.1")
     app = App(AppConfig(args.app.resolve(), work / "data-outbound", env), work / "app-outbound.log")
     try:
         answer = None
@@ -137,9 +142,11 @@ def _run(args: argparse.Namespace, work: Path, checks: Checks, stack: ExitStack)
     stack.callback(admin.close)
     fake = FakeProvider(args.provider.resolve(), work, args.test_url, args.live_url)
     stack.callback(fake.close)
-    forwarder = Forwarder(fake, args.test_url, certs.provider_server)
-    stack.callback(forwarder.close)
-    env = _app_env(work / "certs", admin.url, forwarder.base_url, "127.0.0.1")
+    spec_urls = {"test": args.test_url, "live": args.live_url}
+    forwarders = {mode: Forwarder(fake, url, certs.provider_server) for mode, url in spec_urls.items()}
+    for forwarder in forwarders.values():
+        stack.callback(forwarder.close)
+    env = _app_env(work / "certs", admin.url, {m: f.base_url for m, f in forwarders.items()}, "127.0.0.1")
     app = App(AppConfig(app_folder, work / "data", env), work / "app.log")
     stack.callback(app.close)
     node = _node_version()
@@ -161,6 +168,7 @@ def _run(args: argparse.Namespace, work: Path, checks: Checks, stack: ExitStack)
         args.exponent,
         webhooks=not args.no_webhooks,
         refunds=not args.no_refunds,
+        provider_urls=spec_urls,
     )
     _drive(run)
     exited = app.exit_code()

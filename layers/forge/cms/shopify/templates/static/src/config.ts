@@ -10,13 +10,25 @@ export interface Config {
   shopifyAccessToken: string;
   shopifyApiSecret: string;
   shopifyApiKey: string;
-  providerBaseUrl: URL;
-  providerCa: Buffer | undefined;
-  providerApiKey: string;
-  providerWebhookSecret: string;
+  providers: ProviderAccounts;
   allowedHosts: ReadonlySet<string>;
   dataDir: string;
   appUrl: URL;
+}
+
+/** One provider account: where its API is, the CA of that host, its bearer key and its webhooks' secret. */
+export interface ProviderAccount {
+  baseUrl: URL;
+  ca: Buffer | undefined;
+  apiKey: string;
+  webhookSecret: string;
+}
+
+/** The live account is required; the test account (Shopify's test mode) is optional: without it the app refuses
+ * test sessions rather than send them to the live API. */
+export interface ProviderAccounts {
+  live: ProviderAccount;
+  test?: ProviderAccount;
 }
 
 export class ConfigError extends Error {}
@@ -58,6 +70,31 @@ function optionalFile(env: Env, name: string, read: (path: string) => Buffer): B
   return env[name] ? file(env, name, read) : undefined;
 }
 
+const TEST_NAMES = ["PROVIDER_TEST_BASE_URL", "PROVIDER_TEST_API_KEY", "PROVIDER_TEST_WEBHOOK_SECRET"] as const;
+
+function providerAccounts(env: Env, read: (path: string) => Buffer): ProviderAccounts {
+  const live: ProviderAccount = {
+    baseUrl: url(env, "PROVIDER_BASE_URL"),
+    ca: optionalFile(env, "PROVIDER_CA_FILE", read),
+    apiKey: required(env, "PROVIDER_API_KEY"),
+    webhookSecret: required(env, "PROVIDER_WEBHOOK_SECRET"),
+  };
+  // Any one of the test names set means the test account is meant: then all three are required.
+  if (!TEST_NAMES.some((name) => env[name]?.trim())) {
+    return { live };
+  }
+  const test: ProviderAccount = {
+    baseUrl: url(env, "PROVIDER_TEST_BASE_URL"),
+    ca: optionalFile(env, "PROVIDER_TEST_CA_FILE", read) ?? live.ca,
+    apiKey: required(env, "PROVIDER_TEST_API_KEY"),
+    webhookSecret: required(env, "PROVIDER_TEST_WEBHOOK_SECRET"),
+  };
+  if (test.apiKey === live.apiKey || test.webhookSecret === live.webhookSecret) {
+    throw new ConfigError("PROVIDER_TEST_API_KEY and PROVIDER_TEST_WEBHOOK_SECRET must differ from the live ones");
+  }
+  return { live, test };
+}
+
 /** Every setting from the environment: secrets never live in the code or in files the app ships. */
 export function loadConfig(env: Env, read: (path: string) => Buffer = (path) => readFileSync(path)): Config {
   const port = Number(required(env, "PORT"));
@@ -80,10 +117,7 @@ export function loadConfig(env: Env, read: (path: string) => Buffer = (path) => 
     shopifyAccessToken: required(env, "SHOPIFY_ACCESS_TOKEN"),
     shopifyApiSecret: required(env, "SHOPIFY_API_SECRET"),
     shopifyApiKey: env["SHOPIFY_API_KEY"]?.trim() || "forge-app",
-    providerBaseUrl: url(env, "PROVIDER_BASE_URL"),
-    providerCa: optionalFile(env, "PROVIDER_CA_FILE", read),
-    providerApiKey: required(env, "PROVIDER_API_KEY"),
-    providerWebhookSecret: required(env, "PROVIDER_WEBHOOK_SECRET"),
+    providers: providerAccounts(env, read),
     allowedHosts,
     dataDir: required(env, "DATA_DIR"),
     appUrl: url(env, "APP_URL", `https://127.0.0.1:${port}`),

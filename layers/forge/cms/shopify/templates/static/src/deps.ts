@@ -1,4 +1,5 @@
 import type { AppRequest, AppResponse } from "./http.js";
+import type { Mode } from "./modes.js";
 import type { Provider } from "./provider.js";
 import type { PaymentsAppsApi } from "./shopify-graphql.js";
 import type { Store } from "./store.js";
@@ -10,13 +11,19 @@ export interface ComplianceCheck {
   webhookId?: string;
 }
 
+/** The provider account of one mode, as the handlers use it. */
+export interface ProviderMode {
+  api: Provider;
+  webhookSecret: string;
+}
+
 /** What the handlers are given: the adapters at the edge, so the tests can hand in their own. */
 export interface Deps {
   store: Store;
-  provider: Provider;
+  // Live always; test only when the deployment configured the provider's test account.
+  providers: Partial<Record<Mode, ProviderMode>>;
   shopify: PaymentsAppsApi;
   appUrl: URL;
-  providerWebhookSecret: string;
   verifyCompliance: (request: AppRequest) => Promise<ComplianceCheck>;
   nowSeconds: () => number;
   log: (event: string, fields?: Record<string, unknown>) => void;

@@ -1,5 +1,6 @@
 import type { Deps, Handled } from "./deps.js";
 import { parseJson, problem, text, type AppRequest } from "./http.js";
+import { modeOf, providerKey } from "./modes.js";
 import { toMinorUnits } from "./money.js";
 import { idempotencyKey, sessionRequestProblem } from "./payment-sessions.js";
 import { PAYMENTS, PROVIDER_REFUNDS, REFUNDS, type PaymentRecord, type RefundRecord } from "./records.js";
@@ -39,12 +40,15 @@ function isHandled(value: SessionBody | Handled): value is Handled {
 
 async function refund(deps: Deps, record: RefundRecord, payment: PaymentRecord | undefined): Promise<void> {
   const minor = toMinorUnits(record.amount, record.currency);
-  if (!REFUNDS_ENABLED || payment === undefined || payment.status !== "resolved" || minor === undefined || payment.currency !== record.currency) {
+  // The refund goes to the account the payment was made in: a test payment is unknown to the live API.
+  const mode = payment === undefined ? undefined : modeOf(payment.test);
+  const provider = mode === undefined ? undefined : deps.providers[mode];
+  if (!REFUNDS_ENABLED || payment === undefined || mode === undefined || provider === undefined || payment.status !== "resolved" || minor === undefined || payment.currency !== record.currency) {
     const why = REFUNDS_ENABLED ? "the payment was not completed with this app in that currency" : "refunds are not enabled";
     await settleRefund(deps.shopify, deps.store, record, false, why);
     return;
   }
-  const answer = await deps.provider.createRefund({
+  const answer = await provider.api.createRefund({
     paymentId: payment.providerPaymentId,
     amount: minor,
     currency: record.currency,
@@ -53,7 +57,7 @@ async function refund(deps: Deps, record: RefundRecord, payment: PaymentRecord |
   });
   const tracked = { ...record, providerRefundId: answer.id };
   deps.store.put(REFUNDS, record.id, tracked);
-  deps.store.put(PROVIDER_REFUNDS, answer.id, { refundId: record.id });
+  deps.store.put(PROVIDER_REFUNDS, providerKey(mode, answer.id), { refundId: record.id });
   if (answer.status !== "pending") {
     await settleRefund(deps.shopify, deps.store, tracked, answer.status === "succeeded", answer.failure_message ?? "refused by the provider");
   }

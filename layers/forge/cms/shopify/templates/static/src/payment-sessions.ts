@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Deps, Handled } from "./deps.js";
 import { json, parseJson, problem, text, type AppRequest } from "./http.js";
 import { toMinorUnits } from "./money.js";
+import { modeOf, providerKey } from "./modes.js";
 import { PAYMENTS, PROVIDER_PAYMENTS, type PaymentRecord } from "./records.js";
 import { CURRENCIES } from "./settings.js";
 
@@ -61,7 +62,8 @@ function readStartPayment(body: Record<string, unknown>): StartPayment | string 
 }
 
 /** Shopify's payment session: create the payment at the provider and send the buyer there (redirect_url). The
- * session id is the idempotency key: a retried request gets the first answer and creates nothing new. */
+ * session id is the idempotency key: a retried request gets the first answer and creates nothing new. Shopify's
+ * `test` flag picks the provider account (modes.ts); the record keeps it for the refund and the webhooks. */
 export async function startPaymentSession(deps: Deps, request: AppRequest): Promise<Handled> {
   const refused = sessionRequestProblem(request);
   if (refused !== undefined) {
@@ -86,7 +88,13 @@ export async function startPaymentSession(deps: Deps, request: AppRequest): Prom
   if (minor === undefined) {
     return { response: problem(400, "amount is not a valid amount of that currency") };
   }
-  const payment = await deps.provider.createPayment({
+  const mode = modeOf(session.test);
+  const provider = deps.providers[mode];
+  if (provider === undefined) {
+    deps.log("test session refused: no provider test account", { session: session.id });
+    return { response: problem(422, `the provider's ${mode} account is not configured`) };
+  }
+  const payment = await provider.api.createPayment({
     amount: minor,
     currency: session.currency,
     orderId: idempotencyKey("order", session.id).slice(0, 64),
@@ -108,7 +116,7 @@ export async function startPaymentSession(deps: Deps, request: AppRequest): Prom
     status: "pending",
   };
   deps.store.put(PAYMENTS, session.id, record);
-  deps.store.put(PROVIDER_PAYMENTS, payment.id, { sessionId: session.id });
-  deps.log("payment session started", { session: session.id, request: request.headers["shopify-request-id"] });
+  deps.store.put(PROVIDER_PAYMENTS, providerKey(mode, payment.id), { sessionId: session.id });
+  deps.log("payment session started", { session: session.id, mode, request: request.headers["shopify-request-id"] });
   return { response: json(200, { redirect_url: redirect }) };
 }

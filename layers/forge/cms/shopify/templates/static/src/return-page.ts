@@ -1,5 +1,6 @@
 import type { Deps, Handled } from "./deps.js";
 import { problem, type AppRequest } from "./http.js";
+import { modeOf } from "./modes.js";
 import { PAYMENTS, type PaymentRecord } from "./records.js";
 import { settlePayment } from "./settle.js";
 
@@ -16,7 +17,11 @@ export async function returnFromProvider(deps: Deps, request: AppRequest): Promi
     return { response: problem(404, "unknown payment session") };
   }
   if (record.status === "pending") {
-    const payment = await deps.provider.retrievePayment(record.providerPaymentId);
+    const provider = deps.providers[modeOf(record.test)];
+    if (provider === undefined) {
+      return { response: problem(409, "the payment's provider account is no longer configured") };
+    }
+    const payment = await provider.api.retrievePayment(record.providerPaymentId);
     if (payment.status === "succeeded" || payment.status === "failed" || payment.status === "canceled") {
       record = await settlePayment(deps.shopify, deps.store, record, payment.status === "succeeded", payment.failure_message ?? "the payment did not complete");
     }

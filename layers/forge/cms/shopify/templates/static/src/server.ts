@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import { handle } from "./app.js";
 import { complianceVerifier } from "./compliance.js";
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { ConfigError, loadConfig, type Config, type ProviderAccount } from "./config.js";
 import type { Deps } from "./deps.js";
 import { MAX_BODY_BYTES, type AppRequest } from "./http.js";
+import type { Mode } from "./modes.js";
 import { outbound } from "./outbound.js";
 import { Provider } from "./provider.js";
 import { PaymentsAppsApi } from "./shopify-graphql.js";
@@ -14,16 +15,27 @@ function log(event: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
 }
 
+function caFor(config: Config, url: URL): Buffer | undefined {
+  if (url.host === config.shopifyAdminApiUrl.host) {
+    return config.shopifyAdminCa;
+  }
+  const { live, test } = config.providers;
+  return [live, test].find((account) => account?.baseUrl.host === url.host)?.ca;
+}
+
 function wire(config: Config): Deps {
-  const post = outbound(config.allowedHosts, (url) =>
-    url.host === config.shopifyAdminApiUrl.host ? config.shopifyAdminCa : url.host === config.providerBaseUrl.host ? config.providerCa : undefined,
-  );
+  const post = outbound(config.allowedHosts, (url) => caFor(config, url));
+  const providers: Deps["providers"] = {};
+  for (const [mode, account] of Object.entries(config.providers) as [Mode, ProviderAccount | undefined][]) {
+    if (account !== undefined) {
+      providers[mode] = { api: new Provider(account.baseUrl, account.apiKey, post), webhookSecret: account.webhookSecret };
+    }
+  }
   return {
     store: new Store(config.dataDir),
-    provider: new Provider(config.providerBaseUrl, config.providerApiKey, post),
+    providers,
     shopify: new PaymentsAppsApi(config.shopifyAdminApiUrl, config.shopifyAccessToken, post),
     appUrl: config.appUrl,
-    providerWebhookSecret: config.providerWebhookSecret,
     verifyCompliance: complianceVerifier(config.shopifyApiKey, config.shopifyApiSecret, config.appUrl),
     nowSeconds: () => Math.floor(Date.now() / 1000),
     log,

@@ -13,6 +13,9 @@ import { Store } from "../src/store.js";
 
 export const SHOPIFY_SECRET = "shpss_test_secret";
 export const PROVIDER_SECRET = "whsec_test_secret";
+export const LIVE_PROVIDER_SECRET = "whsec_live_secret";
+export const TEST_BASE = "https://sandbox.api.molam.com/v1";
+export const LIVE_BASE = "https://api.molam.com/v1";
 export const NOW = 1_750_000_000;
 // The app's first currency, and 1500 of its minor units as Shopify writes the amount.
 export const CURRENCY = CURRENCIES[0] ?? "XOF";
@@ -28,8 +31,9 @@ export interface Sent {
   body: unknown;
 }
 
-/** The app wired to a recording network: the provider and Shopify answer as the test says. */
-export function makeApp(answer: (sent: Sent) => OutboundResponse = defaultAnswer): { deps: Deps; sent: Sent[] } {
+/** The app wired to a recording network: the provider and Shopify answer as the test says. Both provider accounts
+ * are configured unless `testAccount` is false (a deployment without the provider's test account). */
+export function makeApp(answer: (sent: Sent) => OutboundResponse = defaultAnswer, testAccount = true): { deps: Deps; sent: Sent[] } {
   const sent: Sent[] = [];
   const post: Post = (url, headers, body, method = "POST") => {
     const record = { url: url.toString(), method, headers, body: body === undefined ? undefined : (JSON.parse(body) as unknown) };
@@ -39,10 +43,12 @@ export function makeApp(answer: (sent: Sent) => OutboundResponse = defaultAnswer
   const appUrl = new URL("https://app.example.test");
   const deps: Deps = {
     store: new Store(mkdtempSync(join(tmpdir(), "app-test-"))),
-    provider: new Provider(new URL("https://sandbox.api.molam.com/v1"), "mk_test_key", post),
+    providers: {
+      live: { api: new Provider(new URL(LIVE_BASE), "mk_live_key", post), webhookSecret: LIVE_PROVIDER_SECRET },
+      ...(testAccount ? { test: { api: new Provider(new URL(TEST_BASE), "mk_test_key", post), webhookSecret: PROVIDER_SECRET } } : {}),
+    },
     shopify: new PaymentsAppsApi(new URL("https://shop.example.test"), "shpat_token", post),
     appUrl,
-    providerWebhookSecret: PROVIDER_SECRET,
     verifyCompliance: complianceVerifier("client-id", SHOPIFY_SECRET, appUrl),
     nowSeconds: () => NOW,
     log: () => undefined,
@@ -88,14 +94,14 @@ export const SHOPIFY_HEADERS = {
   "shopify-api-version": "2025-07",
 };
 
-export function paymentSession(id = "u0nwmSrNntjIWozmNslK5Tlq", amount = AMOUNT, currency = CURRENCY): Record<string, unknown> {
+export function paymentSession(id = "u0nwmSrNntjIWozmNslK5Tlq", amount = AMOUNT, currency = CURRENCY, test = true): Record<string, unknown> {
   return {
     id,
     gid: `gid://shopify/PaymentSession/${id}`,
     group: "group",
     amount,
     currency,
-    test: true,
+    test,
     kind: "sale",
     merchant_locale: "en",
     payment_method: { type: "offsite", data: { cancel_url: "https://forge-test.myshopify.com/checkouts/1" } },
