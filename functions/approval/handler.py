@@ -11,7 +11,7 @@ from forge.models.job import Step, StepEvent
 from forge.observability import logger
 from forge.pipeline.bookkeeping import run_step
 from forge.pipeline.steps.approval import request_approval
-from forge.tracing import tracer  # noqa: F401 - built here, in Lambda only: X-Ray patches the AWS SDK
+from forge.tracing import tracer  # noqa: F401 - built here when tracing is on (in AWS): X-Ray patches the AWS SDK
 from forge.wiring import default_deps
 
 

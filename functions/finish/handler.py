@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from forge.observability import logger
 from forge.pipeline.outcome import record_failure, record_success
-from forge.tracing import tracer  # noqa: F401 - built here, in Lambda only: X-Ray patches the AWS SDK
+from forge.tracing import tracer  # noqa: F401 - built here when tracing is on (in AWS): X-Ray patches the AWS SDK
 from forge.wiring import default_deps
 
 

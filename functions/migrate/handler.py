@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from forge.db.dsn import resolve_dsn
 from forge.db.migrate import available_migrations, migrate
 from forge.observability import logger
-from forge.tracing import tracer  # noqa: F401 - built here, in Lambda only: X-Ray patches the AWS SDK
+from forge.tracing import tracer  # noqa: F401 - built here when tracing is on (in AWS): X-Ray patches the AWS SDK
 
 # One physical resource for the life of the stack: an update that returned a new id would make CloudFormation
 # "delete" the old one, which must never touch the schema.

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from forge.errors import ForgeError
 from forge.observability import logger
 from forge.pipeline.key_rotation import compromise_key, rotate_keys
-from forge.tracing import tracer  # noqa: F401 - built here, in Lambda only: X-Ray patches the AWS SDK
+from forge.tracing import tracer  # noqa: F401 - built here when tracing is on (in AWS): X-Ray patches the AWS SDK
 from forge.wiring import default_deps
 
 # Longer than any redelivery (the schedule gives up after 6 hours), far shorter than the quarter between rotations.

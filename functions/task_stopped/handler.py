@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from forge.observability import logger
 from forge.pipeline.container.stopped_task import TaskStateChange, fail_stopped_task
-from forge.tracing import tracer  # noqa: F401 - built here, in Lambda only: X-Ray patches the AWS SDK
+from forge.tracing import tracer  # noqa: F401 - built here when tracing is on (in AWS): X-Ray patches the AWS SDK
 from forge.wiring import workflow_client
 
 

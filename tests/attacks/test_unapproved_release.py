@@ -16,7 +16,6 @@ from forge.pipeline import artifacts_layout
 from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.key_rotation import compromise_key
 from forge.pipeline.revocation import publish_trust_files
-from forge.pipeline.steps.package import bundle_file_key
 from forge.publishing import release
 from forge.publishing.release_statement import Approver, ReleaseStatement
 from forge.signing.release_check import check_release
@@ -42,7 +41,7 @@ def unapproved_release(deps: PipelineDeps, where: Path) -> Path:
     store = deps.artifacts
     files = {release.zip_name(spec_slug, version): store.get(artifacts_layout.package_zip(job.id, spec_slug, version))}
     files[release.sbom_name(spec_slug, version)] = store.get(
-        bundle_file_key(job.id, release.sbom_name(spec_slug, version))
+        artifacts_layout.bundle_file(job.id, release.sbom_name(spec_slug, version))
     )
     for name in release.SIGNED_FILES:
         files[name] = store.get(artifacts_layout.release_file(job.id, name))

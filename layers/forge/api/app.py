@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 import forge
 from forge.api.auth import Unauthorized, WrongRole, gate
 from forge.api.cursors import BadCursor
+from forge.api.dependency_trees import build_each_tree_once
 from forge.api.routers import approvals, approvers, health, jobs, keys, packages, publications, revocations
 from forge.errors import Conflict, Forbidden, ForgeError, NotFound, SpecError, TransientError
 from forge.observability import logger
@@ -24,6 +25,7 @@ PREFIX = "/api/v1/forge"
 MAX_BODY_BYTES = 256 * 1024
 PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/docs")
 
+build_each_tree_once()
 app = APIGatewayRestResolver(enable_validation=True)
 _resolve_lock = threading.Lock()
 app.enable_swagger(path=f"{PREFIX}/docs", title="Plugin Forge API", version=forge.__version__)

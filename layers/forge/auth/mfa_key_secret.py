@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from aws_lambda_powertools.utilities.parameters import get_secret
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -35,6 +33,11 @@ def derive_key(secret: str) -> bytes:
 @lru_cache(maxsize=4)
 def key_from_secret(arn: str) -> bytes:
     """The AES key behind ARN; cached, so a warm Lambda never calls Secrets Manager again."""
+    # Imported here: the parameters utility loads boto3 (about 80 ms), which the API's cold start should not pay
+    # for routes that never seal or open a seed.
+    from aws_lambda_powertools.utilities.parameters import get_secret
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
     try:
         value = get_secret(arn, max_age=0)
     except GetParameterError:

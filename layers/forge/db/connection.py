@@ -13,13 +13,14 @@ import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 
+from forge.db.dict_rows import DictRowCursor
 from forge.db.errors import TRANSIENT_SQLSTATES
 from forge.errors import TransientError
 
 psycopg2.extras.register_uuid()
 # Return jsonb as Python objects and timestamps as aware datetimes (the defaults already do both).
 
-Cursor = psycopg2.extras.RealDictCursor
+Cursor = DictRowCursor
 
 _PING_AFTER_IDLE_SECONDS = 10.0
 # What libpq says when the server refuses the password (SQLSTATE 28P01; psycopg2 has no pgcode at connect time).
@@ -135,7 +136,7 @@ class Database:
             return len(self._idle)
 
     @contextmanager
-    def transaction(self) -> Iterator[psycopg2.extras.RealDictCursor]:
+    def transaction(self) -> Iterator[DictRowCursor]:
         """A cursor inside one transaction: committed on success, rolled back on any error."""
         conn = self._acquire()
         broken = False

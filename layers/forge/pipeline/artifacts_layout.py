@@ -17,6 +17,11 @@ def package_zip(job_id: UUID, slug: str, version: str) -> str:
     return f"jobs/{job_id}/package/{slug}-{version}.zip"
 
 
+def bundle_file(job_id: UUID, name: str) -> str:
+    """Beside the package zip, so one prefix holds everything the package step made (the SBOM, SHA256SUMS)."""
+    return f"jobs/{job_id}/package/{name}"
+
+
 def release_file(job_id: UUID, name: str) -> str:
     return f"jobs/{job_id}/sign/{name}"
 

@@ -15,7 +15,6 @@ from forge.models.package import Package, PackageStatus
 from forge.packaging.archive import unzip_tree
 from forge.pipeline import artifacts_layout
 from forge.pipeline.deps import PipelineDeps
-from forge.pipeline.steps.package import bundle_file_key
 
 # A diff is read by a person: past these it is cut, and says so.
 MAX_DIFF_LINES = 3000
@@ -102,7 +101,7 @@ def source_diff(base: Mapping[str, bytes] | None, new: Mapping[str, bytes], base
 
 def stored_sbom(deps: PipelineDeps, job_id: UUID, name: str) -> SbomSummary | None:
     try:
-        return sbom_summary(deps.artifacts.get(bundle_file_key(job_id, name)))
+        return sbom_summary(deps.artifacts.get(artifacts_layout.bundle_file(job_id, name)))
     except NotFound:
         return None
 

@@ -21,7 +21,6 @@ from forge.packaging.archive import safe_relative_path
 from forge.pipeline import artifacts_layout
 from forge.pipeline.deps import PipelineDeps
 from forge.pipeline.revoked_zip import refuse_revoked_zip
-from forge.pipeline.steps.package import bundle_file_key
 from forge.pipeline.trust_files import trust_files
 from forge.ports.connectors import Connector, VerifiedRelease
 from forge.publishing import release
@@ -48,7 +47,7 @@ def release_files(deps: PipelineDeps, job_id: UUID, slug: str, version: str) -> 
     store = deps.artifacts
     files = {release.zip_name(slug, version): store.get(artifacts_layout.package_zip(job_id, slug, version))}
     for extra in (release.sbom_name(slug, version), "SHA256SUMS"):
-        files[extra] = store.get(bundle_file_key(job_id, extra))
+        files[extra] = store.get(artifacts_layout.bundle_file(job_id, extra))
     for name in (*release.SIGNED_FILES, *STATEMENT_FILES):
         try:
             files[name] = store.get(artifacts_layout.release_file(job_id, name))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from psycopg2.extras import Json, RealDictCursor
+from psycopg2.extras import Json
 
+from forge.db.dict_rows import DictRowCursor
 from forge.models.approver import SecurityEvent, SecurityEventKind
 
 
 def append_event(
-    cur: RealDictCursor,
+    cur: DictRowCursor,
     approver: str,
     event: SecurityEventKind,
     actor: str,
@@ -25,7 +26,7 @@ def append_event(
     )
 
 
-def read_events(cur: RealDictCursor, approver: str, limit: int) -> list[SecurityEvent]:
+def read_events(cur: DictRowCursor, approver: str, limit: int) -> list[SecurityEvent]:
     """Newest first."""
     cur.execute(
         """SELECT id, approver, event, actor, reason, details, created_at FROM approver_security_events

@@ -9,6 +9,7 @@ from datetime import timedelta
 import psycopg2
 
 from forge.db.connection import Database, required_row
+from forge.db.dict_rows import DictRowCursor
 from forge.db.errors import translates_driver_errors
 from forge.db.repositories.approver_events import append_event, read_events
 from forge.errors import Conflict, NotFound
@@ -191,7 +192,7 @@ class ApproverRepository:
         return [r["name"] for r in self.db.fetchall("SELECT name FROM approvers ORDER BY name")]
 
     @staticmethod
-    def _for_update(cur: psycopg2.extras.RealDictCursor, name: str) -> ApproverStatus:
+    def _for_update(cur: DictRowCursor, name: str) -> ApproverStatus:
         cur.execute(f"{_STATUS} WHERE name = %s FOR UPDATE", (name,))
         row = cur.fetchone()
         if row is None:

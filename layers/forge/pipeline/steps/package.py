@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from forge.cms import get_platform
 from forge.packaging.archive import unzip_tree
 from forge.packaging.distribution import package_plugin
 from forge.pipeline import artifacts_layout
 from forge.pipeline.bookkeeping import StepContext, StepOutcome
-
-
-def bundle_file_key(job_id: UUID, name: str) -> str:
-    """Beside the zip artifact_layout names, so one prefix holds everything the package step made."""
-    return f"jobs/{job_id}/package/{name}"
 
 
 def package(ctx: StepContext) -> StepOutcome:
@@ -30,8 +23,8 @@ def package(ctx: StepContext) -> StepOutcome:
     store = ctx.deps.artifacts
     key = artifacts_layout.package_zip(ctx.job.id, ctx.spec.slug, ctx.spec.version)
     uri = store.put(key, bundle.zip_data)
-    store.put(bundle_file_key(ctx.job.id, bundle.sbom_name), bundle.sbom)
-    store.put(bundle_file_key(ctx.job.id, "SHA256SUMS"), bundle.checksums)
+    store.put(artifacts_layout.bundle_file(ctx.job.id, bundle.sbom_name), bundle.sbom)
+    store.put(artifacts_layout.bundle_file(ctx.job.id, "SHA256SUMS"), bundle.checksums)
     ctx.deps.repos.packages.set_built(ctx.package_id, bundle.zip_sha256, uri)
     ctx.log(f"{len(shipped)} of {len(tree)} files shipped ({len(tree) - len(shipped)} dev files left out)")
     return StepOutcome(

@@ -12,7 +12,6 @@ from forge.models.package import Manifest
 from forge.pipeline import artifacts_layout
 from forge.pipeline.bookkeeping import StepContext, StepOutcome
 from forge.pipeline.revoked_zip import refuse_revoked_zip
-from forge.pipeline.steps.package import bundle_file_key
 from forge.publishing import release
 from forge.signing.dsse import sign_envelope
 from forge.signing.provenance import provenance_statement, statement_bytes
@@ -28,7 +27,7 @@ def sign(ctx: StepContext) -> StepOutcome:
         raise StepFailed("the stored zip no longer matches the sha256 recorded at packaging")
     # Before approvers spend time on it: a reproducible rebuild of a revoked release is still revoked.
     refuse_revoked_zip(ctx.deps.repos.revocations, package.zip_sha256)
-    sbom = store.get(bundle_file_key(ctx.job.id, release.sbom_name(ctx.spec.slug, ctx.spec.version)))
+    sbom = store.get(artifacts_layout.bundle_file(ctx.job.id, release.sbom_name(ctx.spec.slug, ctx.spec.version)))
     key, signer = ctx.deps.signer()
     der = signer.public_key_der()
     if key_id(der) != key.key_id:

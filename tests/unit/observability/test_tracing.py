@@ -1,0 +1,48 @@
+"""The Lambda tracer is built exactly where Powertools would trace (in AWS), and nowhere else: there building it would
+only load the X-Ray SDK for nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.tracing.tracer import Tracer
+
+from forge import tracing
+
+
+class RecordedTracer(Tracer):
+    """Powertools' own on/off rule (inherited), without patching the AWS SDK inside the test run."""
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings = settings
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tracing, "Tracer", RecordedTracer)
+    for name in ("AWS_SAM_LOCAL", "AWS_CHALICE_CLI_MODE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("recorded")
+def test_in_a_lambda_with_tracing_on_the_tracer_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "false")
+    built = tracing.build_tracer()
+    assert isinstance(built, RecordedTracer)
+    assert built.settings == {"service": "plugin-forge"}
+
+
+@pytest.mark.usefixtures("recorded")
+def test_with_tracing_disabled_no_tracer_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    assert tracing.build_tracer() is None
+
+
+@pytest.mark.usefixtures("recorded")
+def test_outside_lambda_no_tracer_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAMBDA_TASK_ROOT", raising=False)
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "false")
+    assert tracing.build_tracer() is None
