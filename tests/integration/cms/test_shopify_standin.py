@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from forge.cms import get_platform
+from forge.cms import check_rows, get_platform
 from forge.cms.shopify import contracts
 from forge.cms.shopify.sandbox import harness
 from forge.isolation.bubblewrap import BubblewrapRunner
@@ -50,7 +50,7 @@ def _step(staged: Path, spec: PluginSpec, step: Step) -> CheckReport:
 def test_the_sandbox_step_installs_starts_and_drives_the_app_cleanly(tmp_path: Path, spec: PluginSpec) -> None:
     report = _step(tmp_path, spec, Step.SANDBOX)
     assert report.ok, (report.error, report.log[-4000:])
-    rows = contracts.parse_checks(report.log)
+    rows = check_rows.rows_from_check_lines(report.log)
     assert {r.name for r in rows} >= STANDIN_CHECKS
     assert all(r.result == "pass" for r in rows)
     assert {r.suite for r in rows} == SUITES

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from forge.cms import check_rows
 from forge.cms.shopify import contracts
 from forge.cms.shopify.sandbox import admin_api, harness, layout, sessions
 from forge.models.spec import load_spec
@@ -145,7 +146,7 @@ def test_contract_rows_come_from_the_standins_json_lines() -> None:
                         "detail": "HTTP 200"}),
         ]
     )  # fmt: skip
-    rows = contracts.parse_checks(stdout)
+    rows = check_rows.rows_from_check_lines(stdout)
     assert [(r.suite, r.result) for r in rows] == [("events", "pass"), ("permissions", "fail")]
     assert rows[1].details == {"detail": "HTTP 200"}
 

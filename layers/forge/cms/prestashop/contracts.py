@@ -14,36 +14,18 @@ fourth is read from the source here (never executed). Each result is a plugin_co
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from forge.cms import provider_api
 from forge.cms.base import SuiteOutcome
+from forge.cms.check_rows import check_row, rows_from_check_lines
 from forge.models.results import CompatibilityRow, TestRow
 from forge.models.spec import PluginSpec
 from forge.packaging.archive import write_tree
 
 SANDBOX = Path(__file__).resolve().parent / "sandbox"
-
-
-def _row(suite: str, name: str, ok: bool, detail: str) -> TestRow:
-    return TestRow.model_validate(
-        {"suite": suite, "name": name, "result": "pass" if ok else "fail", "details": {"detail": detail[:2000]}}
-    )
-
-
-def parse_results(stdout: str) -> list[TestRow]:
-    rows = []
-    for line in stdout.splitlines():
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(item, dict) and {"suite", "name", "ok"} <= item.keys():
-            rows.append(_row(str(item["suite"]), str(item["name"]), bool(item["ok"]), str(item.get("detail", ""))))
-    return rows
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -65,13 +47,13 @@ def static_results(spec: PluginSpec, plugin: Path) -> list[TestRow]:
     config = (plugin / "config.xml").read_text("utf-8", "replace") if (plugin / "config.xml").is_file() else ""
     version = re.search(r"<version>\s*([^<]+?)\s*</version>", config)
     return [
-        _row(
+        check_row(
             "compatibility",
             "ps_versions_compliancy_covers_spec",
             covers,
             f"{found.groups() if found else 'none'} vs {shop.min}-{shop.tested}",
         ),
-        _row(
+        check_row(
             "compatibility",
             "config_xml_version_is_spec_version",
             version is not None and version.group(1) == spec.version,
@@ -98,11 +80,9 @@ def run_suites(spec: PluginSpec, workdir: Path, runner: Any, limits: Any, hosts:
         test,
     ]
     done = runner.run(argv, workdir, limits)
-    rows = parse_results(done.stdout)
+    rows = rows_from_check_lines(done.stdout)
     if not rows or done.stderr.strip():
-        rows.append(
-            _row("events", "driver_ran_cleanly", False, (done.stderr.strip() or f"exit {done.returncode}")[:2000])
-        )
+        rows.append(check_row("events", "driver_ran_cleanly", False, done.stderr.strip() or f"exit {done.returncode}"))
     rows += static_results(spec, workdir / "plugin")
     version = runner.run(["php", "-r", "echo PHP_VERSION;"], workdir, limits).stdout.strip() or "unknown"
     lint = [
@@ -110,7 +90,7 @@ def run_suites(spec: PluginSpec, workdir: Path, runner: Any, limits: Any, hosts:
         for p in sorted((workdir / "plugin").rglob("*.php"))
     ]
     lint_ok = all(r.ok for r in lint)
-    rows.append(_row("compatibility", f"php_{version}_lints_every_file", lint_ok, f"{len(lint)} files"))
+    rows.append(check_row("compatibility", f"php_{version}_lints_every_file", lint_ok, f"{len(lint)} files"))
     compat = [
         CompatibilityRow(
             cms=spec.platform,

@@ -23,31 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from forge.cms.base import SuiteOutcome
+from forge.cms.check_rows import check_row, rows_from_check_lines
 from forge.cms.shopify.sandbox import harness
 from forge.models.results import CompatibilityRow, TestRow
 from forge.models.spec import PluginSpec
 from forge.packaging.archive import write_tree
 
 SESSION_URLS = ("payment_session_url", "refund_session_url", "capture_session_url", "void_session_url")
-
-
-def _row(suite: str, name: str, ok: bool, detail: str) -> TestRow:
-    return TestRow.model_validate(
-        {"suite": suite, "name": name, "result": "pass" if ok else "fail", "details": {"detail": detail[:2000]}}
-    )
-
-
-def parse_checks(stdout: str) -> list[TestRow]:
-    """The stand-in's JSON lines; anything else on stdout (there should be nothing) is ignored."""
-    rows = []
-    for line in stdout.splitlines():
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(item, dict) and {"suite", "name", "ok"} <= item.keys():
-            rows.append(_row(str(item["suite"]), str(item["name"]), bool(item["ok"]), str(item.get("detail", ""))))
-    return rows
 
 
 def _major(version: str) -> int | None:
@@ -83,19 +65,19 @@ def static_results(spec: PluginSpec, app: Path, node_version: str) -> list[TestR
     extension = _extension(app)
     missing = [key for key in SESSION_URLS if not str(extension.get(key, "")).startswith("https://")]
     return [
-        _row(
+        check_row(
             "compatibility",
             f"engines_node_admits_node_{node_version}",
             low is not None and here is not None and low <= here,
             f"package.json engines.node {wanted or 'missing'}; node here {node_version}",
         ),
-        _row(
+        check_row(
             "compatibility",
             "package_version_is_spec_version",
             package.get("version") == spec.version,
             f"package.json version {package.get('version')!r}, spec {spec.version}",
         ),
-        _row(
+        check_row(
             "compatibility",
             "payments_extension_names_its_https_session_urls",
             bool(extension) and not missing,
@@ -121,12 +103,12 @@ def run_suites(spec: PluginSpec, workdir: Path, runner: Any, limits: Any, allowe
     failed = _install(spec, workdir / "plugin", runner, limits)
     write_tree(dict(harness.sandbox_files()), workdir)
     done = failed or runner.run(list(harness.standin_argv(spec)), workdir, limits)
-    rows = parse_checks(done.stdout) if failed is None else []
+    rows = rows_from_check_lines(done.stdout) if failed is None else []
     if failed is not None:
         output = (failed.stderr.strip() or failed.stdout.strip())[-1500:]
-        rows.append(_row("compatibility", "app_installs", False, f"{' '.join(failed.argv)}: {output}"))
+        rows.append(check_row("compatibility", "app_installs", False, f"{' '.join(failed.argv)}: {output}"))
     elif not rows:
-        rows.append(_row("events", "standin_ran", False, (done.stderr.strip() or f"exit {done.returncode}")[:2000]))
+        rows.append(check_row("events", "standin_ran", False, done.stderr.strip() or f"exit {done.returncode}"))
     node = runner.run(["node", "--version"], workdir, limits).stdout.strip() or "unknown"
     rows += static_results(spec, workdir / "plugin", node)
     compat = [
