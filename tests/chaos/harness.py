@@ -35,6 +35,7 @@ EXAMPLE = ROOT / "examples" / "woocommerce.yaml"
 HOLD_LOCK = 191_919
 POINTS = ("opened", "working", "finishing")
 KILLED_STEPS = ("generate", "build", "test", "sandbox", "package", "sign", "publish")
+CONTAINER_STEPS = ("build", "test", "sandbox")
 APPROVERS = ("alice", "bob")
 # Generous bounds on a hang, never estimates: a job takes seconds here, Sign's three retries 14 s.
 JOB_HANG = 300.0
@@ -418,12 +419,27 @@ def kill_in_step(lab: Lab, step: str, point: str) -> str:
     assert lab.holds is not None
     assert lab.runtime is not None
     job_id = lab.submit_held(step, point)
+    staged = _work_folders(step)
+    if step in CONTAINER_STEPS and point == "working":
+        assert staged, f"no work folder of {step} while its checks were about to run"
     try:
         lab.runtime.kill()
     finally:
         lab.holds.release(terminate=True)
+    assert all(f.is_dir() for f in staged), "the killed runtime's work folder went by itself"
     lab.runtime.start()
-    return _published_after_retry(lab, job_id, f"killed in {step}/{point}")
+    left = [str(f) for f in staged if f.exists()]
+    assert not left, f"the killed runtime's work folder is still there after the restart: {left}"
+    outcome = _published_after_retry(lab, job_id, f"killed in {step}/{point}")
+    return f"{outcome}; its work folder removed at restart" if staged else outcome
+
+
+def _work_folders(step: str) -> list[Path]:
+    """The work folders of `step` (forge.pipeline.container.work_folders) in the temporary directory the runtime
+    shares with this process."""
+    from forge.pipeline.container.work_folders import PREFIX
+
+    return sorted(Path(tempfile.gettempdir()).glob(f"{PREFIX}{step}-*"))
 
 
 def kill_in_approval_wait(lab: Lab, approvals_before: int, kills: int) -> str:

@@ -15,8 +15,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from forge.config import get_settings
 from forge.errors import ForgeError, TransientError
 
 if TYPE_CHECKING:
@@ -31,11 +34,29 @@ SIGNING_KEY_TAG = "forge:signing-key"
 PROBE_TIMEOUT_SECONDS = 420.0
 PROBE_INTERVAL_SECONDS = 5.0
 PROBE_MESSAGE = b"plugin-forge key probe"
+# One retry inside a call (botocore's standard mode: backoff, throttling included); Sign's own retries with backoff
+# (statemachine/forge.asl.json) do the rest.
+ATTEMPTS_PER_CALL = 2
+# Answers that say KMS is busy or briefly broken, worth trying again; any other refusal is final.
+_TRANSIENT_CODES = ("ThrottlingException", "KMSInternalException", "DependencyTimeoutException", "LimitExceededException")
 _Result = TypeVar("_Result")
 
 
+def kms_client() -> KMSClient:
+    """A KMS client that gives up on a silent KMS in seconds: it waits FORGE_KMS_TIMEOUT_SECONDS to connect, then as
+    long for each answer. KMS answers Sign in tens of milliseconds; botocore's own defaults (60 s, for each of 5
+    attempts) would hold one Sign attempt for minutes when KMS stops answering, past the Sign Lambda's timeout."""
+    timeout_seconds = get_settings().kms_timeout_seconds
+    config = Config(
+        connect_timeout=timeout_seconds,
+        read_timeout=timeout_seconds,
+        retries={"mode": "standard", "total_max_attempts": ATTEMPTS_PER_CALL},
+    )
+    return boto3.client("kms", config=config)
+
+
 def _client(client: KMSClient | None) -> KMSClient:
-    return client or boto3.client("kms")
+    return client or kms_client()
 
 
 class KmsSigner:
@@ -54,9 +75,17 @@ class KmsSigner:
             return call()
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
-            if code in ("ThrottlingException", "KMSInternalException", "DependencyTimeoutException"):
-                raise TransientError(f"KMS busy: {code}") from exc
+            if code in _TRANSIENT_CODES:
+                raise self._unavailable(operation, code) from exc
             raise ForgeError(f"KMS refused {operation} with key {self._key_ref}: {code}") from exc
+        except (BotocoreConnectionError, HTTPClientError) as exc:  # no connection, or no answer in time
+            raise self._unavailable(operation, type(exc).__name__) from exc
+
+    def _unavailable(self, operation: str, why: str) -> TransientError:
+        return TransientError(
+            f"KMS unavailable: {operation} with key {self._key_ref} did not succeed ({why}); Sign retries, and "
+            "`forge retry` resumes at Sign once KMS answers"
+        )
 
     def public_key_der(self) -> bytes:
         return self._call("get_public_key", lambda: self._client.get_public_key(KeyId=self._key_ref)["PublicKey"])
