@@ -34,7 +34,7 @@ with work_folder(Step.BUILD, Path(sys.argv[1])) as folder:
 @pytest.fixture
 def holder(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     """A live process of its own (another runtime, as far as this one can tell) inside a work folder."""
-    proc = subprocess.Popen(  # noqa: S603 - this interpreter on a fixed script
+    proc = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(tmp_path)],
         stdout=subprocess.PIPE,
         text=True,
@@ -87,4 +87,3 @@ def test_folders_without_proof_of_a_dead_maker_are_left_alone(tmp_path: Path) ->
     assert bare.is_dir()
     assert (target / "precious").read_text() == "kept"
     assert others.is_dir()
-

@@ -507,7 +507,8 @@ def hsm_token_missing(lab: Lab) -> str:
     lab.client().retry(job_id)
     final = lab.finish(job_id)
     assert final["job"]["status"] == "success", f"after retry: {final['job']['error']}"
-    assert lab.runtime.proc.pid == pid and lab.runtime.starts == starts, "the runtime was restarted"
+    assert lab.runtime.starts == starts, "the runtime was restarted"
+    assert lab.runtime.proc.pid == pid, "the runtime was restarted"
     return f"Sign retried {len(signs)}x, failed: {job['error'][:80]}; token back, retry published (no restart)"
 
 

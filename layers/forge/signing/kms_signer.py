@@ -38,7 +38,7 @@ PROBE_MESSAGE = b"plugin-forge key probe"
 # (statemachine/forge.asl.json) do the rest.
 ATTEMPTS_PER_CALL = 2
 # Answers that say KMS is busy or briefly broken, worth trying again; any other refusal is final.
-_TRANSIENT_CODES = ("ThrottlingException", "KMSInternalException", "DependencyTimeoutException", "LimitExceededException")
+_TRANSIENT_CODES = ("ThrottlingException", "KMSInternalException", "DependencyTimeoutException")
 _Result = TypeVar("_Result")
 
 
