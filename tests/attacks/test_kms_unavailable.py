@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 
 from forge.config import get_settings, reset_settings
 from forge.errors import ForgeError, TransientError
-from forge.signing.kms_signer import ATTEMPTS_PER_CALL, KmsSigner, kms_client
+from forge.signing.kms_signer import ATTEMPTS_PER_CALL, KmsSigner, alias_target, create_kms_key, kms_client
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
 
@@ -52,6 +52,15 @@ def test_a_kms_that_does_not_answer_is_transient_and_named_within_seconds(silent
     assert "forge retry" in str(failure.value)
     # 1 s per attempt, ATTEMPTS_PER_CALL attempts, standard-mode backoff between them; botocore's defaults: 300 s.
     assert took < 1.0 * ATTEMPTS_PER_CALL + 3, f"a silent KMS held the call {took:.1f} s"
+
+
+def test_the_first_key_made_while_kms_is_silent_is_transient_too(silent_kms: str) -> None:
+    """The keyset's first KMS key is looked up and made at the first Sign: a silent KMS there is the same outage
+    (found by bench/faults.py: a raw ReadTimeoutError failed Sign for good)."""
+    with pytest.raises(TransientError, match="KMS unavailable: describe_key"):
+        alias_target("alias/plugin-forge-signing")
+    with pytest.raises(TransientError, match="KMS unavailable: create_key"):
+        create_kms_key("alias/plugin-forge-signing")
 
 
 def test_a_kms_that_refuses_connections_is_transient(kms_at: None, monkeypatch: pytest.MonkeyPatch) -> None:

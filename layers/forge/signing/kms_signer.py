@@ -11,7 +11,8 @@ Signers address a key by its ARN (the keyset's backend_ref) and may use it becau
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 import boto3
@@ -59,6 +60,28 @@ def _client(client: KMSClient | None) -> KMSClient:
     return client or kms_client()
 
 
+@contextmanager
+def _kms_answering(operation: str, key_ref: str) -> Iterator[None]:
+    """No connection, no answer in time (timeouts, refused, reset) or a busy KMS: a TransientError naming KMS. Any
+    other refusal goes on as the ClientError it is."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response["Error"]["Code"]
+        if code in _TRANSIENT_CODES:
+            raise _unavailable(operation, key_ref, code) from exc
+        raise
+    except (BotocoreConnectionError, HTTPClientError) as exc:
+        raise _unavailable(operation, key_ref, type(exc).__name__) from exc
+
+
+def _unavailable(operation: str, key_ref: str, why: str) -> TransientError:
+    return TransientError(
+        f"KMS unavailable: {operation} with key {key_ref} did not succeed ({why}); Sign retries, and "
+        "`forge retry` resumes at Sign once KMS answers"
+    )
+
+
 class KmsSigner:
     backend = "kms"
 
@@ -72,20 +95,11 @@ class KmsSigner:
 
     def _call(self, operation: str, call: Callable[[], _Result]) -> _Result:
         try:
-            return call()
+            with _kms_answering(operation, self._key_ref):
+                return call()
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
-            if code in _TRANSIENT_CODES:
-                raise self._unavailable(operation, code) from exc
             raise ForgeError(f"KMS refused {operation} with key {self._key_ref}: {code}") from exc
-        except (BotocoreConnectionError, HTTPClientError) as exc:  # no connection, or no answer in time
-            raise self._unavailable(operation, type(exc).__name__) from exc
-
-    def _unavailable(self, operation: str, why: str) -> TransientError:
-        return TransientError(
-            f"KMS unavailable: {operation} with key {self._key_ref} did not succeed ({why}); Sign retries, and "
-            "`forge retry` resumes at Sign once KMS answers"
-        )
 
     def public_key_der(self) -> bytes:
         return self._call("get_public_key", lambda: self._client.get_public_key(KeyId=self._key_ref)["PublicKey"])
@@ -104,24 +118,26 @@ class KmsSigner:
 def alias_target(alias: str, client: KMSClient | None = None) -> str | None:
     """The ARN of the key an alias points at, or None when the alias does not exist."""
     kms = _client(client)
-    try:
-        return kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"]
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "NotFoundException":
-            return None
-        raise
+    with _kms_answering("describe_key", alias):
+        try:
+            return kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "NotFoundException":
+                return None
+            raise
 
 
 def create_kms_key(alias: str, client: KMSClient | None = None) -> str:
     """A new P-256 signing key tagged as this forge's (KMS cannot rotate asymmetric keys in place). The alias is not
     moved here: the caller registers the key first (point_alias)."""
     kms = _client(client)
-    return kms.create_key(
-        KeySpec="ECC_NIST_P256",
-        KeyUsage="SIGN_VERIFY",
-        Description="Plugin Forge package signing key",
-        Tags=[{"TagKey": SIGNING_KEY_TAG, "TagValue": alias}],
-    )["KeyMetadata"]["Arn"]
+    with _kms_answering("create_key", alias):
+        return kms.create_key(
+            KeySpec="ECC_NIST_P256",
+            KeyUsage="SIGN_VERIFY",
+            Description="Plugin Forge package signing key",
+            Tags=[{"TagKey": SIGNING_KEY_TAG, "TagValue": alias}],
+        )["KeyMetadata"]["Arn"]
 
 
 def wait_until_it_signs(
@@ -137,7 +153,8 @@ def wait_until_it_signs(
     pause = PROBE_INTERVAL_SECONDS if interval is None else interval
     while True:
         try:
-            kms.sign(KeyId=arn, Message=PROBE_MESSAGE, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256")
+            with _kms_answering("sign", arn):
+                kms.sign(KeyId=arn, Message=PROBE_MESSAGE, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256")
             return
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "AccessDeniedException" or time.monotonic() > deadline:
