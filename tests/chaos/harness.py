@@ -179,7 +179,7 @@ class RuntimeProcess:
 
 
 class KmsServer:
-    """moto's KMS as a server process of its own (`python -m moto.server`), which the runtime's KMS signer reaches
+    """moto's KMS as a server process of its own (forge.local.moto_kms_server), which the runtime's KMS signer reaches
     by AWS_ENDPOINT_URL_KMS: its keys outlive a runtime restart, and stopping the process (SIGSTOP) makes KMS
     silent the way a network partition does: connections are taken (the kernel's backlog), nothing answers."""
 
@@ -193,7 +193,7 @@ class KmsServer:
         self.logs.mkdir(parents=True, exist_ok=True)
         with (self.logs / "moto-kms.log").open("wb") as log:
             self.proc = subprocess.Popen(
-                [_python(), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                [_python(), "-m", "forge.local.moto_kms_server", "-H", "127.0.0.1", "-p", str(port)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -1,8 +1,8 @@
 """AWS KMS signer: asymmetric ECC_NIST_P256 SIGN_VERIFY keys, each tagged as this forge's, the newest behind an alias.
 
-MessageType RAW: KMS hashes the message itself (SHA-256), so signatures match `openssl dgst -sha256`.
-KMS returns DER already. RAW messages are limited to 4096 bytes; manifests and approval statements are
-far smaller.
+MessageType RAW: KMS hashes the message itself (SHA-256), so signatures match `openssl dgst -sha256`. RAW messages
+are limited to 4096 bytes; a longer one (a package's signed manifest) goes as its SHA-256 digest (MessageType
+DIGEST), which KMS signs as it stands: the same signature. KMS returns DER already.
 
 Signers address a key by its ARN (the keyset's backend_ref) and may use it because it carries the forge's tag
 (infra/signing.py), not because of the alias: the alias is a name for people, moved last by rotation.
@@ -10,6 +10,7 @@ Signers address a key by its ARN (the keyset's backend_ref) and may use it becau
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -105,12 +106,13 @@ class KmsSigner:
         return self._call("get_public_key", lambda: self._client.get_public_key(KeyId=self._key_ref)["PublicKey"])
 
     def sign(self, data: bytes) -> bytes:
-        if len(data) > RAW_LIMIT:
-            raise ForgeError(f"KMS signs at most {RAW_LIMIT} bytes as a RAW message; got {len(data)}")
+        # Over RAW_LIMIT (a package's signed manifest is ~6 KB) KMS takes the SHA-256 digest instead: the same
+        # ECDSA_SHA_256 signature over the same hash, so `openssl dgst -sha256 -verify` checks it alike.
+        message, message_type = (data, "RAW") if len(data) <= RAW_LIMIT else (hashlib.sha256(data).digest(), "DIGEST")
         return self._call(
             "sign",
             lambda: self._client.sign(
-                KeyId=self._key_ref, Message=data, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
+                KeyId=self._key_ref, Message=message, MessageType=message_type, SigningAlgorithm="ECDSA_SHA_256"
             )["Signature"],
         )
 
