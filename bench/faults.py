@@ -37,8 +37,8 @@ from tests.chaos.harness import (  # noqa: E402 - after the repository root is o
     artifact_store_broken,
     hsm_token_missing,
     kill_in_approval_wait,
-    kms_unavailable,
     kill_in_step,
+    kms_unavailable,
     new_lab,
     postgres_restart_in_step,
 )

@@ -26,6 +26,7 @@ from forge.errors import ForgeError, TransientError
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
+    from mypy_boto3_kms.literals import MessageTypeType
 
 RAW_LIMIT = 4096
 # Every signing key the forge creates carries this tag, its value the alias (stack-scoped, so two stacks in one account
@@ -108,7 +109,8 @@ class KmsSigner:
     def sign(self, data: bytes) -> bytes:
         # Over RAW_LIMIT (a package's signed manifest is ~6 KB) KMS takes the SHA-256 digest instead: the same
         # ECDSA_SHA_256 signature over the same hash, so `openssl dgst -sha256 -verify` checks it alike.
-        message, message_type = (data, "RAW") if len(data) <= RAW_LIMIT else (hashlib.sha256(data).digest(), "DIGEST")
+        message_type: MessageTypeType = "RAW" if len(data) <= RAW_LIMIT else "DIGEST"
+        message = data if message_type == "RAW" else hashlib.sha256(data).digest()
         return self._call(
             "sign",
             lambda: self._client.sign(
