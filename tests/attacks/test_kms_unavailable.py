@@ -99,7 +99,7 @@ def test_the_aws_path_keeps_sensible_timeouts(monkeypatch: pytest.MonkeyPatch) -
     reset_settings()
     try:
         config = kms_client().meta.config
-        assert get_settings().kms_timeout_seconds == 5.0
+        assert get_settings().kms_timeout_seconds == 5
         assert (config.connect_timeout, config.read_timeout) == (5.0, 5.0)
         assert config.retries == {"mode": "standard", "total_max_attempts": ATTEMPTS_PER_CALL}
     finally:
