@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # The key to register when the keyset is empty and the alias does not exist yet (the stack's own key, until the
     # first rotation creates the alias).
     kms_initial_key_arn: str | None = Field(default=None, alias="FORGE_KMS_INITIAL_KEY_ARN")
+    # How long a KMS call waits to connect, and then for an answer, before Sign counts KMS as unavailable and retries.
+    kms_timeout_seconds: int = Field(default=5, ge=1, le=30, alias="FORGE_KMS_TIMEOUT_SECONDS")
     # FORGE_SIGNER=vault: a Vault Transit ecdsa-p256 key (VAULT_ADDR / VAULT_TOKEN as the Vault CLI reads them).
     vault_addr: str | None = Field(default=None, alias="VAULT_ADDR")
     vault_token: str | None = Field(default=None, alias="VAULT_TOKEN")

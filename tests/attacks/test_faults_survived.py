@@ -5,6 +5,8 @@ faults through a whole runtime process; these tests pin each guarantee on the on
 
 from __future__ import annotations
 
+import os
+import secrets
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,3 +95,30 @@ def test_a_missing_hsm_token_is_transient_and_names_the_hsm(softhsm: str) -> Non
     with pytest.raises(TransientError, match="HSM") as failure:
         signer.sign(b"manifest")
     assert "no-such-token-here" in str(failure.value)
+
+
+def _token_folder() -> Path:
+    """The session token's folder, as SoftHSM2 reads it from SOFTHSM2_CONF."""
+    conf = Path(os.environ["SOFTHSM2_CONF"]).read_text()
+    return Path(next(line.split("=", 1)[1].strip() for line in conf.splitlines() if "tokendir" in line))
+
+
+def test_an_hsm_token_that_comes_back_signs_again_without_a_restart(softhsm: str) -> None:
+    """SoftHSM2 reads its token folder when the module initialises: a token that went away and came back stayed
+    unusable to the process (GeneralError) until the runtime restarted. After an unavailable answer the signer
+    initialises the module again on its next use, so `forge retry` signs in the same process."""
+    settings = get_settings()
+    signer = Pkcs11Signer(settings.pkcs11_module, settings.pkcs11_token_label, softhsm, f"back-{secrets.token_hex(4)}")
+    signer.generate()
+    signer.sign(b"before")
+    tokens = _token_folder()
+    away = tokens.with_name(f"{tokens.name}-away")
+    tokens.rename(away)
+    try:
+        for _ in range(2):  # the first use after a failure re-initialises while the token is still away
+            with pytest.raises(TransientError, match="HSM unavailable"):
+                signer.sign(b"while away")
+    finally:
+        away.rename(tokens)
+    assert len(signer.sign(b"after")) > 64
+    assert len(signer.sign(b"and again")) > 64

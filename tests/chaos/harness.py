@@ -35,6 +35,7 @@ EXAMPLE = ROOT / "examples" / "woocommerce.yaml"
 HOLD_LOCK = 191_919
 POINTS = ("opened", "working", "finishing")
 KILLED_STEPS = ("generate", "build", "test", "sandbox", "package", "sign", "publish")
+CONTAINER_STEPS = ("build", "test", "sandbox")
 APPROVERS = ("alice", "bob")
 # Generous bounds on a hang, never estimates: a job takes seconds here, Sign's three retries 14 s.
 JOB_HANG = 300.0
@@ -177,6 +178,59 @@ class RuntimeProcess:
                 self.kill()
 
 
+class KmsServer:
+    """moto's KMS as a server process of its own (forge.local.moto_kms_server), which the runtime's KMS signer reaches
+    by AWS_ENDPOINT_URL_KMS: its keys outlive a runtime restart, and stopping the process (SIGSTOP) makes KMS
+    silent the way a network partition does: connections are taken (the kernel's backlog), nothing answers."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self) -> str:
+        port = _free_port()
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with (self.logs / "moto-kms.log").open("wb") as log:
+            self.proc = subprocess.Popen(
+                [_python(), "-m", "forge.local.moto_kms_server", "-H", "127.0.0.1", "-p", str(port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.url = f"http://127.0.0.1:{port}"
+        wait_until(self._answers, bool, timeout=60, what="moto's KMS server up")
+        return self.url
+
+    def _answers(self) -> bool:
+        import requests
+
+        if self.proc is not None and self.proc.poll() is not None:
+            raise AssertionError(f"moto's KMS server exited with {self.proc.returncode}")
+        try:
+            return requests.get(f"{self.url}/moto-api/", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    def pause(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 def _python() -> str:
     import sys
 
@@ -219,6 +273,9 @@ class Lab:
     # The artifact store on a 64 MiB tmpfs of its own (needs root), so it can be filled and made read-only.
     artifacts_on_tmpfs: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Sign with KMS (moto's, a server process of its own: KmsServer) instead of SoftHSM.
+    kms_signer: bool = False
+    kms: KmsServer | None = None
     pg: Any = None
     dsn: str = ""
     holds: Holds | None = None
@@ -254,6 +311,14 @@ class Lab:
         if self.artifacts_on_tmpfs:
             _run("mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "forge-chaos-artifacts", str(self.artifacts))
         values = {"FORGE_HOME": str(self.home), "DATABASE_URL": self.dsn, "FORGE_MIN_APPROVALS": "2", **self.extra_env}
+        if self.kms_signer:
+            self.kms = KmsServer(self.home / "lab-logs")
+            values |= {
+                "FORGE_SIGNER": "kms",
+                "AWS_ENDPOINT_URL_KMS": self.kms.start(),
+                # Seconds, not the 5 s default: the trial waits out every timed-out call of Sign's four attempts.
+                "FORGE_KMS_TIMEOUT_SECONDS": "1",
+            }
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
@@ -269,6 +334,8 @@ class Lab:
 
         if self.runtime is not None:
             self.runtime.stop()
+        if self.kms is not None:
+            self.kms.stop()
         if self.holds is not None:
             self.holds.close()
         if self.artifacts_on_tmpfs:
@@ -418,12 +485,27 @@ def kill_in_step(lab: Lab, step: str, point: str) -> str:
     assert lab.holds is not None
     assert lab.runtime is not None
     job_id = lab.submit_held(step, point)
+    staged = _work_folders(step)
+    if step in CONTAINER_STEPS and point == "working":
+        assert staged, f"no work folder of {step} while its checks were about to run"
     try:
         lab.runtime.kill()
     finally:
         lab.holds.release(terminate=True)
+    assert all(f.is_dir() for f in staged), "the killed runtime's work folder went by itself"
     lab.runtime.start()
-    return _published_after_retry(lab, job_id, f"killed in {step}/{point}")
+    left = [str(f) for f in staged if f.exists()]
+    assert not left, f"the killed runtime's work folder is still there after the restart: {left}"
+    outcome = _published_after_retry(lab, job_id, f"killed in {step}/{point}")
+    return f"{outcome}; its work folder removed at restart" if staged else outcome
+
+
+def _work_folders(step: str) -> list[Path]:
+    """The work folders of `step` (forge.pipeline.container.work_folders) in the temporary directory the runtime
+    shares with this process."""
+    from forge.pipeline.container.work_folders import PREFIX
+
+    return sorted(Path(tempfile.gettempdir()).glob(f"{PREFIX}{step}-*"))
 
 
 def kill_in_approval_wait(lab: Lab, approvals_before: int, kills: int) -> str:
@@ -465,11 +547,14 @@ def postgres_restart_in_step(lab: Lab, step: str, point: str, down_seconds: floa
 
 def hsm_token_missing(lab: Lab) -> str:
     """The SoftHSM token disappears before Sign: Sign retries (TransientError), then fails with a message naming the
-    HSM. The token comes back; SoftHSM2 reads its token folder once per process, so the runtime is restarted (as a
-    CloudHSM client reconnects); `forge retry` publishes."""
+    HSM. The token comes back and `forge retry` publishes, from the same runtime process: the signer initialises the
+    PKCS#11 module again after an unavailable answer (SoftHSM2 reads its token folder when it initialises)."""
     tokens = lab.hsm_tokens
     away = tokens.with_name("tokens-away")
     assert lab.holds is not None
+    assert lab.runtime is not None
+    assert lab.runtime.proc is not None
+    pid, starts = lab.runtime.proc.pid, lab.runtime.starts
     job_id = lab.submit_held("sign", "opened")
     try:
         tokens.rename(away)
@@ -485,11 +570,60 @@ def hsm_token_missing(lab: Lab) -> str:
     assert len(signs) >= 2, f"Sign was not retried: {len(signs)} run(s)"
     assert "HSM" in (job["error"] or ""), f"unclear message: {job['error']!r}"
     assert not lab.running_runs(job_id), lab.running_runs(job_id)
-    lab.restart(kill=False)
     lab.client().retry(job_id)
     final = lab.finish(job_id)
     assert final["job"]["status"] == "success", f"after retry: {final['job']['error']}"
-    return f"Sign retried {len(signs)}x, failed: {job['error'][:80]}; retry published"
+    assert lab.runtime.starts == starts, "the runtime was restarted"
+    assert lab.runtime.proc.pid == pid, "the runtime was restarted"
+    return f"Sign retried {len(signs)}x, failed: {job['error'][:80]}; token back, retry published (no restart)"
+
+
+def kms_unavailable(lab: Lab, restart_first: bool = False) -> str:
+    """KMS stops answering before Sign (its server process stopped: every call times out after
+    FORGE_KMS_TIMEOUT_SECONDS): Sign retries, then fails with a message naming KMS. KMS answers again, and `forge
+    retry` publishes from the same runtime process. With `restart_first`, the runtime is killed and started again
+    before the job: the keys live in KMS, not in the runtime, so the restarted runtime signs with the same key."""
+    assert lab.holds is not None
+    assert lab.kms is not None
+    assert lab.runtime is not None
+    if restart_first:
+        lab.restart(kill=True)
+    assert lab.runtime.proc is not None
+    pid, starts = lab.runtime.proc.pid, lab.runtime.starts
+    job_id = lab.submit_held("sign", "opened")
+    try:
+        lab.kms.pause()
+    finally:
+        lab.holds.release(terminate=False)
+    try:
+        detail = lab.wait_status(job_id, ("failed", "success", "awaiting_approval"))
+    finally:
+        lab.kms.resume()
+    job = detail["job"]
+    assert job["status"] == "failed", f"job is {job['status']} with KMS silent"
+    signs = [r for r in detail["runs"] if r["step"] == "sign"]
+    assert len(signs) >= 2, f"Sign was not retried: {len(signs)} run(s), {job['error']!r}"
+    assert "KMS unavailable" in (job["error"] or ""), f"unclear message: {job['error']!r}"
+    assert not lab.running_runs(job_id), lab.running_runs(job_id)
+    lab.client().retry(job_id)
+    final = lab.finish(job_id)
+    assert final["job"]["status"] == "success", f"after retry: {final['job']['error']}"
+    assert lab.runtime.starts == starts, "the runtime was restarted"
+    assert lab.runtime.proc.pid == pid, "the runtime was restarted"
+    keys = _signing_keys(lab)
+    assert len(keys) == 1, f"expected the one KMS key, found {keys}"
+    assert keys[0][0] == "kms", keys
+    restarted = "runtime killed and restarted first, same key; " if restart_first else ""
+    return f"{restarted}Sign retried {len(signs)}x, failed: {job['error'][:70]}; KMS back, retry published (no restart)"
+
+
+def _signing_keys(lab: Lab) -> list[tuple[str, str]]:
+    """(backend, reference) of every key in the keyset."""
+    with psycopg2.connect(lab.dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT backend, backend_ref FROM signing_keys ORDER BY created_at")
+        rows = cur.fetchall()
+    conn.close()
+    return [(str(b), str(r)) for b, r in rows]
 
 
 def artifact_store_broken(lab: Lab, how: str) -> str:

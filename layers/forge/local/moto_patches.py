@@ -1,5 +1,5 @@
-"""Four gaps in moto 5.2.x's Step Functions that the local runtime depends on, fixed in one place.
-Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails without any of them.
+"""Five gaps in moto 5.2.x that the local runtime depends on (four in Step Functions, one in KMS), fixed in one place.
+Each fix is named for what it fixes; tests/integration/local/test_moto_patches.py fails without any of them.
 
 1. `ecs:runTask` never converts ASL's PascalCase parameters to boto3's camelCase (and back), so it fails
    with KeyError 'Cluster': the service-task base class leaves `_normalise_parameters` /
@@ -14,6 +14,9 @@ Each fix is named for what it fixes; tests/unit/local/test_moto_patches.py fails
 4. The engine's Lambda and ECS clients sign with the fixed keys 'ak'/'sk', so a signature would prove nothing
    about who called the loopback emulator; we make them sign with the run's own credentials
    (forge.local.sigv4), which only this process holds, and the emulator refuses every other signature.
+5. KMS Sign ignores MessageType: a DIGEST message (what forge.signing.kms_signer sends for messages over KMS's 4096
+   bytes) is hashed again, so the signature covers the digest's digest and never verifies; we sign the digest as
+   given, as KMS does. Applied to moto's KMS server process too (`python -m forge.local.moto_kms_server`).
 """
 
 from __future__ import annotations
@@ -152,6 +155,35 @@ def fix_engine_signs_with_run_credentials() -> None:
     _applied.add("sign")
 
 
+def fix_kms_sign_digest() -> None:
+    if "digest" in _applied:
+        return
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+    from moto.kms.responses import KmsResponse
+
+    original = KmsResponse.sign
+
+    def sign(self: Any) -> str:
+        if self._get_param("MessageType") != "DIGEST" or self._get_param("SigningAlgorithm") != "ECDSA_SHA_256":
+            return str(original(self))
+        key = self.kms_backend.describe_key(self._get_param("KeyId"))
+        private = key.private_key.private_key  # moto's ECDSAPrivateKey holds cryptography's key
+        if not isinstance(private, ec.EllipticCurvePrivateKey):
+            return str(original(self))
+        signature = private.sign(self._get_param("Message"), ec.ECDSA(Prehashed(hashes.SHA256())))
+        return json.dumps(
+            {"KeyId": key.arn, "Signature": base64.b64encode(signature).decode(), "SigningAlgorithm": "ECDSA_SHA_256"}
+        )
+
+    KmsResponse.sign = sign
+    _applied.add("digest")
+
+
 def sign_engine_calls_with(credentials: RunCredentials | None) -> None:
     """The credentials the engine signs its Lambda and ECS calls with (None: moto's fixed ones again)."""
     _engine_credentials.clear()
@@ -164,3 +196,4 @@ def apply() -> None:
     fix_stop_execution_interrupts_waits()
     fix_send_task_failure_keeps_cause()
     fix_engine_signs_with_run_credentials()
+    fix_kms_sign_digest()

@@ -85,6 +85,7 @@ class LocalRuntime:
         self.emulator_credentials: RunCredentials | None = None
         self.state_machine_arn = ""
         self.reconciled: list[tuple[Any, str]] = []
+        self.orphaned_work_folders: list[Path] = []
         self._saved_env: dict[str, str | None] = {}
 
     def _setenv(self, values: dict[str, str]) -> None:
@@ -123,6 +124,7 @@ class LocalRuntime:
         from forge.local.sigv4 import RunCredentials
         from forge.local.tokens import LocalIssuer
         from forge.local.ui_files import UiFiles, default_ui_root
+        from forge.pipeline.container.work_folders import remove_orphaned
         from forge.pipeline.gauges import emit_gauges
         from forge.pipeline.jobs import reconcile
         from forge.pipeline.retraction import sweep_retractions
@@ -135,6 +137,13 @@ class LocalRuntime:
         settings = get_settings()
         home = forge_home(settings)
         self._check_not_running(settings)
+        self.orphaned_work_folders = remove_orphaned()
+        if self.orphaned_work_folders:
+            # A killed runtime cleans nothing up: the folders its container steps staged into stay behind.
+            logger.info(
+                "removed work folders a killed process left",
+                extra={"folders": [str(p) for p in self.orphaned_work_folders]},
+            )
 
         dsn = settings.database_url
         if not dsn:

@@ -35,6 +35,11 @@ _UNAVAILABLE = (
     pkcs11.exceptions.DeviceRemoved,
     pkcs11.exceptions.GeneralError,
 )
+# Modules that failed as unavailable: SoftHSM2 reads its token folder when the module initialises and keeps what it
+# read, so a token that comes back stays unusable to this process until the module is initialised again. The next
+# use re-initialises first (C_Finalize, C_Initialize), so `forge retry` finds the token without a restart; a module
+# that answered is left alone. Guarded by _lock, like every session.
+_stale_modules: set[str] = set()
 
 
 @lru_cache(maxsize=4)
@@ -59,16 +64,28 @@ class Pkcs11Signer:
         return self.key_label
 
     def _session(self) -> Session:
+        """A logged-in session; the caller holds _lock."""
         try:
-            token = _library(self.module_path).get_token(token_label=self.token_label)
+            library = _library(self.module_path)
+            if self.module_path in _stale_modules:
+                self._reinitialize(library)
+            token = library.get_token(token_label=self.token_label)
             return token.open(user_pin=self.pin, rw=True)
         except pkcs11.exceptions.PinIncorrect:
             raise ForgeError(f"wrong PIN for PKCS#11 token '{self.token_label}'") from None
         except _UNAVAILABLE as exc:
-            raise TransientError(self._unavailable(exc)) from exc
+            raise self._unavailable(exc) from exc
 
-    def _unavailable(self, exc: Exception) -> str:
-        return (
+    def _reinitialize(self, library: Pkcs11Library) -> None:
+        try:
+            library.reinitialize()
+        except pkcs11.exceptions.PKCS11Error as exc:  # still stale: the next use tries again
+            raise self._unavailable(exc) from exc
+        _stale_modules.discard(self.module_path)
+
+    def _unavailable(self, exc: Exception) -> TransientError:
+        _stale_modules.add(self.module_path)
+        return TransientError(
             f"HSM unavailable: PKCS#11 token '{self.token_label}' in {self.module_path} cannot be used now "
             f"({type(exc).__name__}); Sign retries, and `forge retry` resumes at Sign once the HSM answers"
         )
@@ -104,10 +121,10 @@ class Pkcs11Signer:
             except pkcs11.exceptions.NoSuchKey:
                 raise ForgeError(f"no key '{self.key_label}' on token '{self.token_label}'") from None
             except _UNAVAILABLE as exc:  # the token went away after the session opened
-                raise TransientError(self._unavailable(exc)) from exc
+                raise self._unavailable(exc) from exc
             if not isinstance(private, SignMixin):  # a key made without CKA_SIGN
                 raise ForgeError(f"key '{self.key_label}' on token '{self.token_label}' may not sign")
             try:
                 return raw_to_der(private.sign(digest, mechanism=Mechanism.ECDSA))
             except _UNAVAILABLE as exc:
-                raise TransientError(self._unavailable(exc)) from exc
+                raise self._unavailable(exc) from exc

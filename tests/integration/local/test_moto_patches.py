@@ -145,3 +145,40 @@ def test_engine_calls_carry_the_run_signature_with_the_fix() -> None:
 
 def test_engine_calls_are_signed_with_moto_fixed_keys_without_the_fix() -> None:
     assert run("signed", "unpatched")["status"] == "FAILED"
+
+
+KMS_SCRIPT = textwrap.dedent("""
+    import os, sys
+    os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="t", AWS_SECRET_ACCESS_KEY="t")
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from moto import mock_aws
+    from forge.local import moto_patches
+    from forge.signing.kms_signer import KmsSigner, create_kms_key
+    if sys.argv[1] == "patched":
+        moto_patches.fix_kms_sign_digest()
+    with mock_aws():
+        signer = KmsSigner(create_kms_key("alias/digest-test"))
+        message = b"m" * 6000  # over KMS's 4096-byte RAW limit: sent as its digest
+        public = serialization.load_der_public_key(signer.public_key_der())
+        try:
+            public.verify(signer.sign(message), message, ec.ECDSA(hashes.SHA256()))
+            print("verified")
+        except InvalidSignature:
+            print("not verified")
+""")
+
+
+def _kms_sign(mode: str) -> str:
+    done = subprocess.run([sys.executable, "-c", KMS_SCRIPT, mode], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_long_message_signed_as_its_digest_verifies_with_the_fix() -> None:
+    assert _kms_sign("patched") == "verified"
+
+
+def test_a_long_message_signed_as_its_digest_is_hashed_twice_without_the_fix() -> None:
+    assert _kms_sign("unpatched") == "not verified"

@@ -9,7 +9,6 @@ half gets that folder read-only and works elsewhere, and its report comes back a
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from forge.pipeline import artifacts_layout
 from forge.pipeline.bookkeeping import StepContext, StepOutcome, run_step
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import stage
+from forge.pipeline.container.work_folders import work_folder
 from forge.pipeline.deps import PipelineDeps
 from forge.ports.workflow import WorkflowClient
 
@@ -62,10 +62,8 @@ def run_container_step(
         if task:  # lets `cancel` stop this very task
             deps.repos.runs.merge_artifacts(ctx.run_id, task)
         tree = unzip_tree(deps.artifacts.get(artifacts_layout.source_zip(ctx.job.id)))
-        # Removing what an unprivileged child left behind may fail half-way (it could still be writing): the
-        # folder is per run, so that is not worth failing the step for.
-        with tempfile.TemporaryDirectory(prefix=f"forge-{step.value}-", ignore_cleanup_errors=True) as tmp:
-            staged = Path(tmp) / STAGED
+        with work_folder(step) as tmp:
+            staged = tmp / STAGED
             stage(staged, ctx.job.params, tree, step)
             ctx.log(f"running the {step.value} checks in an isolated container")
             completed = launch(step, staged)
