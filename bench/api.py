@@ -157,7 +157,7 @@ def main() -> None:
         print(f"inserted {args.jobs:,} jobs and {args.jobs * args.runs_per_job:,} runs in {fill_s:.1f}s")
 
         os.environ.update({"DATABASE_URL": dsn, "FORGE_HOME": str(home / "forge-home")})
-        from forge.api.app import handler
+        from forge.api.app import concurrent_handler as handler
         from forge.config import reset_settings
         from forge.local.api_server import ApiServer
         from forge.local.aws_emulator import LambdaContext
@@ -225,8 +225,8 @@ def main() -> None:
             print(f"{label:<40} {clients:7} {p50:8.1f} {p99:8.1f} {rps:8.0f} {s50:10.1f} {s99:6.1f}")
         profile = profile_handler(handler, context, issuer, list_urls[:300] + detail_urls[:300], base)
         print(profile)
-        args.out.with_name("api_profile.txt").write_text(profile)
         args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_name("api_profile.txt").write_text(profile)
         args.out.write_text(
             json.dumps(
                 {
