@@ -16,6 +16,7 @@ import forge
 from forge.api.auth import Unauthorized, WrongRole, gate
 from forge.api.cursors import BadCursor
 from forge.api.dependency_trees import build_each_tree_once
+from forge.api.docs_page import serve_docs_when_asked
 from forge.api.resolver_pool import OwnEventResolver, ResolverPool
 from forge.api.routers import approvals, approvers, health, jobs, keys, packages, publications, revocations
 from forge.errors import Conflict, Forbidden, ForgeError, NotFound, SpecError, TransientError
@@ -23,7 +24,8 @@ from forge.observability import logger
 
 PREFIX = "/api/v1/forge"
 MAX_BODY_BYTES = 256 * 1024
-PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/docs")
+DOCS_PATH = f"{PREFIX}/docs"
+PUBLIC_PATHS = (f"{PREFIX}/health", DOCS_PATH)
 
 build_each_tree_once()
 
@@ -164,10 +166,14 @@ _EXCEPTION_HANDLERS: tuple[tuple[Any, Any], ...] = (
 )
 
 
-def build_resolver() -> OwnEventResolver:
-    """One resolver with every router, the error mapping and the OpenAPI page."""
+def build_resolver(swagger_now: bool = False) -> OwnEventResolver:
+    """One resolver with every router, the error mapping and the OpenAPI page (Powertools' page, loaded on the
+    page's first request unless `swagger_now`: forge.api.docs_page)."""
     resolver = OwnEventResolver(enable_validation=True)
-    resolver.enable_swagger(path=f"{PREFIX}/docs", title="Plugin Forge API", version=forge.__version__)
+    if swagger_now:
+        resolver.enable_swagger(path=DOCS_PATH, title="Plugin Forge API", version=forge.__version__)
+    else:
+        serve_docs_when_asked(resolver, DOCS_PATH, lambda: build_resolver(swagger_now=True))
     for exceptions, mapped_by in _EXCEPTION_HANDLERS:
         resolver.exception_handler(exceptions)(mapped_by)
     for module in (jobs, packages, approvals, approvers, health, keys, revocations, publications):
