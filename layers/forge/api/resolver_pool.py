@@ -46,12 +46,6 @@ class ResolverPool:
         self._overrides = first.dependency_overrides
         self._idle = [first]
         self._lock = threading.Lock()
-        self._size = 1
-
-    @property
-    def size(self) -> int:
-        with self._lock:
-            return self._size
 
     @contextmanager
     def resolver(self) -> Iterator[OwnEventResolver]:
@@ -60,8 +54,6 @@ class ResolverPool:
         if resolver is None:
             resolver = self._build()
             resolver.dependency_overrides = self._overrides
-            with self._lock:
-                self._size += 1
         try:
             yield resolver
         finally:
