@@ -62,7 +62,14 @@ def panels() -> list[tuple[str, str, float | None, list[Bar]]]:
     if cold:
         target = float(_load("cold_start.json").get("target_ms", 250))
         bars = [(row["handler"], row["load_ms"], "over" if row["load_ms"] > target else "measured") for row in cold]
-        out.append((f"Cold start per Lambda handler (target {target:.0f} ms)", "ms", target, bars))
+        out.append((f"Cold start per Lambda handler, tracing off (target {target:.0f} ms)", "ms", target, bars))
+        traced = [
+            (row["handler"], row["load_ms_tracing"], "over" if row["load_ms_tracing"] > target else "measured")
+            for row in cold
+            if "load_ms_tracing" in row
+        ]
+        if traced:
+            out.append((f"Cold start, X-Ray tracing on as in Lambda (target {target:.0f} ms)", "ms", target, traced))
     return out
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
@@ -17,18 +16,18 @@ import forge
 from forge.api.auth import Unauthorized, WrongRole, gate
 from forge.api.cursors import BadCursor
 from forge.api.dependency_trees import build_each_tree_once
+from forge.api.docs_page import serve_docs_when_asked
+from forge.api.resolver_pool import OwnEventResolver, ResolverPool
 from forge.api.routers import approvals, approvers, health, jobs, keys, packages, publications, revocations
 from forge.errors import Conflict, Forbidden, ForgeError, NotFound, SpecError, TransientError
 from forge.observability import logger
 
 PREFIX = "/api/v1/forge"
 MAX_BODY_BYTES = 256 * 1024
-PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/docs")
+DOCS_PATH = f"{PREFIX}/docs"
+PUBLIC_PATHS = (f"{PREFIX}/health", DOCS_PATH)
 
 build_each_tree_once()
-app = APIGatewayRestResolver(enable_validation=True)
-_resolve_lock = threading.Lock()
-app.enable_swagger(path=f"{PREFIX}/docs", title="Plugin Forge API", version=forge.__version__)
 
 
 def _error(status: int, code: str, message: str, problems: list[str] | None = None) -> Response[dict[str, Any]]:
@@ -93,7 +92,6 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-@app.exception_handler(RequestValidationError)
 def _invalid(exc: RequestValidationError) -> Response[dict[str, Any]]:
     problems = []
     for err in exc.errors():
@@ -106,69 +104,94 @@ def _invalid(exc: RequestValidationError) -> Response[dict[str, Any]]:
     return _error(422, "invalid_request", "the request is not valid", problems)
 
 
-@app.exception_handler(SpecError)
 def _bad_spec(exc: SpecError) -> Response[dict[str, Any]]:
     return _error(422, "invalid_spec", "the plugin spec is not valid", exc.problems)
 
 
-@app.exception_handler(Unauthorized)
 def _unauthorized(exc: Unauthorized) -> Response[dict[str, Any]]:
     return _error(401, "unauthorized", str(exc))
 
 
-@app.exception_handler([WrongRole, Forbidden])
 def _forbidden(exc: ForgeError) -> Response[dict[str, Any]]:
     return _error(403, "forbidden", str(exc))
 
 
-@app.exception_handler(NotFound)
 def _not_found(exc: NotFound) -> Response[dict[str, Any]]:
     return _error(404, "not_found", str(exc))
 
 
-@app.exception_handler(Conflict)
 def _conflict(exc: Conflict) -> Response[dict[str, Any]]:
     return _error(409, "conflict", str(exc))
 
 
-@app.exception_handler(BadCursor)
 def _bad_cursor(exc: BadCursor) -> Response[dict[str, Any]]:
     return _error(400, "bad_cursor", str(exc))
 
 
-@app.exception_handler(TransientError)
 def _busy(exc: TransientError) -> Response[dict[str, Any]]:
     return _error(503, "unavailable", str(exc))
 
 
-@app.exception_handler(ForgeError)
 def _refused(exc: ForgeError) -> Response[dict[str, Any]]:
     return _error(400, "refused", str(exc))
 
 
-@app.exception_handler(NotFoundError)
 def _no_route(exc: NotFoundError) -> Response[dict[str, Any]]:
     return _error(404, "not_found", "no such endpoint")
 
 
-@app.exception_handler(ServiceError)
 def _service_error(exc: ServiceError) -> Response[dict[str, Any]]:
     return _error(exc.status_code, "error", exc.msg if isinstance(exc.msg, str) else json.dumps(exc.msg))
 
 
-@app.exception_handler(Exception)
 def _crash(exc: Exception) -> Response[dict[str, Any]]:
     # The detail goes to the log, never to the caller.
     logger.exception("unhandled error in the API")
     return _error(500, "internal", "internal error; the request id is in the logs")
 
 
-for module in (jobs, packages, approvals, approvers, health, keys, revocations, publications):
-    app.include_router(module.router, prefix=PREFIX)
+_EXCEPTION_HANDLERS: tuple[tuple[Any, Any], ...] = (
+    (RequestValidationError, _invalid),
+    (SpecError, _bad_spec),
+    (Unauthorized, _unauthorized),
+    ([WrongRole, Forbidden], _forbidden),
+    (NotFound, _not_found),
+    (Conflict, _conflict),
+    (BadCursor, _bad_cursor),
+    (TransientError, _busy),
+    (ForgeError, _refused),
+    (NotFoundError, _no_route),
+    (ServiceError, _service_error),
+    (Exception, _crash),
+)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def build_resolver(swagger_now: bool = False) -> OwnEventResolver:
+    """One resolver with every router, the error mapping and the OpenAPI page (Powertools' page, loaded on the
+    page's first request unless `swagger_now`: forge.api.docs_page)."""
+    resolver = OwnEventResolver(enable_validation=True)
+    if swagger_now:
+        resolver.enable_swagger(path=DOCS_PATH, title="Plugin Forge API", version=forge.__version__)
+    else:
+        serve_docs_when_asked(resolver, DOCS_PATH, lambda: build_resolver(swagger_now=True))
+    for exceptions, mapped_by in _EXCEPTION_HANDLERS:
+        resolver.exception_handler(exceptions)(mapped_by)
+    for module in (jobs, packages, approvals, approvers, health, keys, revocations, publications):
+        resolver.include_router(module.router, prefix=PREFIX)
+    # include_router copies the router's context, which is the context of the resolver that included the router
+    # last, possibly serving a request right now (its route, its cached Request and so its claims): a new resolver
+    # starts with none of it.
+    resolver.context.clear()
+    return resolver
+
+
+# The first resolver: the OpenAPI document's, and the one whose dependency_overrides the tests set (shared by all).
+app = build_resolver()
+_resolvers = ResolverPool(build_resolver, app)
+
+
+def respond(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The API's answer to one API Gateway proxy event; safe to call from several threads at once."""
     # Who is calling is settled first, as API Gateway's authorizer does: an anonymous request gets 401
     # whatever its body, never a validation answer that would describe the endpoint to a stranger.
     problem = gate(event, PUBLIC_PATHS) or parameter_problem(event) or body_problem(event)
@@ -180,7 +203,24 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "isBase64Encoded": False,
             "body": json.dumps({"error": code, "message": message, "problems": []}),
         }
-    # The resolver keeps the current event on the app object. Lambda hands a container one event at a
-    # time; the loopback server's threads must queue here too, or one request would read another's body.
-    with _resolve_lock:
-        return app.resolve(event, context)
+    with _resolvers.resolver() as resolver:
+        return resolver.resolve(event, context)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The Lambda entry point: one event at a time per container, its keys (cold start, function, correlation id)
+    set on the process's logger."""
+    return respond(event, context)
+
+
+def concurrent_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The local server's entry point, called from many threads at once. The correlation id is kept per thread
+    (Powertools' thread-safe keys): the logger's shared keys, which `handler` sets, would be overwritten by the
+    requests served beside this one."""
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    logger.thread_safe_append_keys(correlation_id=request_id)
+    try:
+        return respond(event, context)
+    finally:
+        logger.thread_safe_remove_keys(["correlation_id"])

@@ -15,7 +15,7 @@ from typing import IO
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from forge.errors import ForgeError
-from forge.packaging.bundle import sbom_name, zip_name
+from forge.packaging.file_names import sbom_name, zip_name
 from forge.publishing.release import MANIFEST, MANIFEST_SIG, PROVENANCE, SIGNING_KEY, STATEMENT, STATEMENT_SIG
 
 # The largest file fetched (a plugin zip; the other files are kilobytes), and per request how long to wait.

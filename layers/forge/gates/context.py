@@ -6,10 +6,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from forge.gates.findings import Finding, Severity
-from forge.gates.js_ast import JsFile, is_js_source, parse_js
-from forge.gates.php_ast import PhpFile, Plugin, parse_php
+
+if TYPE_CHECKING:
+    from forge.gates.js_ast import JsFile
+    from forge.gates.php_ast import PhpFile
 
 # Every extension a web server may hand to PHP, not only .php: a shell saved as .php7 or .pht still runs.
 PHP_SOURCE_EXTENSIONS = (".php", ".phtml", ".inc", ".php3", ".php4", ".php5", ".php7", ".php8", ".pht", ".phps")
@@ -32,6 +35,9 @@ class ScanContext:
 
     @cached_property
     def php(self) -> dict[str, PhpFile]:
+        # The parsers (tree-sitter) load when a scan first reads the code, not wherever a Rule is named.
+        from forge.gates.php_ast import Plugin, parse_php
+
         parsed = {p: parse_php(p, data) for p, data in self.files.items() if p.lower().endswith(PHP_SOURCE_EXTENSIONS)}
         plugin = Plugin(list(parsed.values()))
         for php in parsed.values():
@@ -42,6 +48,8 @@ class ScanContext:
     def js(self) -> dict[str, JsFile]:
         """Every JavaScript and TypeScript file (any platform's: a Shopify app, a WooCommerce blocks script),
         parsed once on first use."""
+        from forge.gates.js_ast import is_js_source, parse_js
+
         return {p: parse_js(p, data) for p, data in self.files.items() if is_js_source(p)}
 
     @cached_property

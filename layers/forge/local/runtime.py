@@ -112,7 +112,7 @@ class LocalRuntime:
         import boto3
         from moto import mock_aws
 
-        from forge.api.app import handler as api_handler
+        from forge.api.app import concurrent_handler as api_handler
         from forge.db.migrate import migrate
         from forge.local import moto_patches
         from forge.local.api_server import ApiServer

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
@@ -310,6 +309,9 @@ def read_spec_file(path: Path) -> Any:
         raise SpecError(str(path), ["file not found"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(str(path), [f"cannot read: {exc}"]) from None
+    # Only spec files are YAML (the CLI's): the steps and the API read specs as JSON, and skip loading PyYAML.
+    import yaml
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

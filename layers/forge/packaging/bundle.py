@@ -9,18 +9,11 @@ from datetime import UTC, datetime
 
 from forge.packaging.archive import FIXED_DATE_TIME, zip_tree
 from forge.packaging.checksums import sha256sums
+from forge.packaging.file_names import sbom_name, zip_name
 from forge.packaging.sbom import build_sbom
 from forge.signing.verify import sha256_hex
 
 FIXED_TIMESTAMP = datetime(*FIXED_DATE_TIME, tzinfo=UTC)
-
-
-def zip_name(slug: str, version: str) -> str:
-    return f"{slug}-{version}.zip"
-
-
-def sbom_name(slug: str, version: str) -> str:
-    return f"{slug}-{version}.cdx.json"
 
 
 @dataclass(frozen=True)

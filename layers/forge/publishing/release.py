@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forge.packaging.bundle import sbom_name, zip_name
+from forge.packaging.file_names import sbom_name, zip_name
 
 __all__ = ["merchant_commands", "sbom_name", "zip_name"]
 

@@ -24,3 +24,11 @@ def test_installing_twice_keeps_one_cache() -> None:
     installed = depends.build_dependency_tree
     build_each_tree_once()
     assert depends.build_dependency_tree is installed
+
+
+def test_a_dependency_s_type_hints_are_read_once_and_still_find_the_request() -> None:
+    from forge.api.auth import current_principal
+
+    hints = depends.get_type_hints(current_principal)
+    assert depends.get_type_hints(current_principal) is hints
+    assert "request" in hints

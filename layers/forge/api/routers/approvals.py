@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Request, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
@@ -33,18 +33,27 @@ router = Router()
 RequestId = Annotated[UUID, Path(description="Approval request id")]
 
 
-def _code_check(deps: PipelineDeps) -> MfaCheck:
-    # Recorded with a failed code: who was guessing, from where (API Gateway's view of the client's address).
-    source_ip = rest_event(router.current_event).request_context.identity.source_ip
+def _source_ip(request: Request) -> str:
+    """API Gateway's view of the client's address (from this request's event: a router's `current_event` is that
+    of the resolver that included it last, which may be serving another request)."""
+    return rest_event(request.resolved_event).request_context.identity.source_ip
 
+
+# Recorded with a failed code: who was guessing, from where.
+SourceIp = Annotated[str, Depends(_source_ip)]
+
+
+def _code_check(deps: PipelineDeps, source_ip: str) -> MfaCheck:
     def verify(approver: str, code: str) -> None:
         mfa.verify(deps.repos.approvers, secret_box(deps.settings), approver, code, source_ip=source_ip)
 
     return verify
 
 
-def _decide(deps: PipelineDeps, request_id: UUID, principal: Ops, body: Decide, approved: bool) -> DecisionView:
-    check = _code_check(deps)
+def _decide(
+    deps: PipelineDeps, request_id: UUID, principal: Ops, body: Decide, approved: bool, source_ip: str
+) -> DecisionView:
+    check = _code_check(deps, source_ip)
     result = decide(deps, request_id, principal.user, principal.role, approved, body.comment, body.mfa_code, check)
     return DecisionView(
         approval=ApprovalView.of(result.approval),
@@ -89,10 +98,10 @@ def request_approval(body: RequestApproval, principal: Ops, deps: Deps) -> Respo
 
 
 @router.post("/approvals/<request_id>/approve", summary="Approve the package awaiting approval (TOTP code required)")
-def approve(request_id: RequestId, body: Decide, principal: Ops, deps: Deps) -> DecisionView:
-    return _decide(deps, request_id, principal, body, approved=True)
+def approve(request_id: RequestId, body: Decide, principal: Ops, deps: Deps, source_ip: SourceIp) -> DecisionView:
+    return _decide(deps, request_id, principal, body, approved=True, source_ip=source_ip)
 
 
 @router.post("/approvals/<request_id>/reject", summary="Reject the package: the job fails with the reason")
-def reject(request_id: RequestId, body: Decide, principal: Ops, deps: Deps) -> DecisionView:
-    return _decide(deps, request_id, principal, body, approved=False)
+def reject(request_id: RequestId, body: Decide, principal: Ops, deps: Deps, source_ip: SourceIp) -> DecisionView:
+    return _decide(deps, request_id, principal, body, approved=False, source_ip=source_ip)
