@@ -2,11 +2,12 @@
 
 Runs N end-to-end jobs of a spec on the local runtime (real Postgres, php, phpunit, bubblewrap, SoftHSM2,
 moto's Step Functions engine) and reports the median wall time per job with the approval wait excluded
-(submit -> awaiting approval, plus approval released -> published). In the same run it times the bare tool
-invocations one such job makes (every `php -l`, `composer validate`, `phpunit`, the sandbox `php`), run
-directly with no forge, no bubblewrap and no workflow around them, and prints the ratio of the two.
+(submit -> awaiting approval, plus approval released -> published). In the same run it does the work one such job
+does, directly, with no forge, no bubblewrap and no workflow around it: the tool invocations (every `php -l`,
+`composer validate`, `phpunit`, the sandbox `php`), the static analyser the Build step runs (phpcs among its rules),
+the Test step's contract suites and the Sandbox step's real-platform runs; and prints the ratio of the two.
 
-    .venv/bin/python bench/pipeline.py [--jobs N] [--spec examples/woocommerce.yaml]
+    .venv/bin/python bench/pipeline.py [--jobs N] [--spec examples/woocommerce.yaml] [--out FILE]
 """
 
 from __future__ import annotations
@@ -14,19 +15,38 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def bare_tool_seconds(spec_path: Path) -> tuple[float, int]:
-    """Wall time of the tools one job runs, invoked directly on a generated tree."""
+@dataclass(frozen=True)
+class Bare:
+    """One job's work done directly, in seconds, by part."""
+
+    tools: float  # every command of the platform's build, its test command, the sandbox's plain load
+    analyser: float  # the Build step's static analyser (phpcs among its rules), called in this process
+    contract_suites: float  # the Test step's contract suites
+    site_runs: float  # the Sandbox step's real-platform runs
+    invocations: int
+
+    @property
+    def total(self) -> float:
+        return self.tools + self.analyser + self.contract_suites + self.site_runs
+
+
+def bare_job(spec_path: Path) -> Bare:
+    """The work one job does, done directly on a generated tree: no forge, no bubblewrap, no workflow around it."""
     from forge.cms import get_platform
+    from forge.config import get_settings
+    from forge.gates import scan
     from forge.generation.template_provider import TemplateProvider
     from forge.models.spec import load_spec
     from forge.packaging.archive import write_tree
@@ -51,14 +71,26 @@ def bare_tool_seconds(spec_path: Path) -> tuple[float, int]:
             if done.returncode != 0:
                 raise SystemExit(f"bare tool failed: {' '.join(argv)}\n{done.stdout.decode()}{done.stderr.decode()}")
         tools = time.perf_counter() - started
-        return tools + bare_site_runs(spec_path, work), len(commands)
+        started = time.perf_counter()
+        report = scan(
+            work / "plugin",
+            get_settings().allowed_hosts,
+            exclude=platform.dist_exclude,
+            platform_rules=platform.analyser_rules,
+        )
+        analyser = time.perf_counter() - started
+        if not report.ok:
+            raise SystemExit(f"bare analyser blocked the plugin: {report.summary()}")
+        contracts, site_runs = bare_isolated_parts(spec_path, work)
+        return Bare(tools, analyser, contracts, site_runs, len(commands))
 
 
-def bare_site_runs(spec_path: Path, work: Path) -> float:
-    """The Sandbox step's real-platform runs (WooCommerce: a fresh WordPress per version of the spec's range, the
-    same PHP driver phases install -> uninstall), called directly: no bubblewrap, no container, no workflow. They run
-    in a child process in a network namespace of its own (loopback only), as the sandbox does: with the network
-    there, the plugin's outbound probes would wait for their timeouts, which the sandbox never does."""
+def bare_isolated_parts(spec_path: Path, work: Path) -> tuple[float, float]:
+    """The Test step's contract suites and the Sandbox step's real-platform runs (WooCommerce: a fresh WordPress per
+    version of the spec's range, the same PHP driver phases install -> uninstall), called directly: no bubblewrap, no
+    container, no workflow. They run in a child process in a network namespace of its own (loopback only), as the
+    sandbox does: with the network there, the plugin's outbound probes would wait for their timeouts, which the
+    sandbox never does."""
     done = subprocess.run(  # noqa: S603 - unshare, sh and this interpreter, fixed arguments
         [  # noqa: S607 - unshare and sh from PATH, as the platform's own commands are
             "unshare",
@@ -69,7 +101,7 @@ def bare_site_runs(spec_path: Path, work: Path) -> float:
             'ip link set lo up && exec "$0" "$@"',
             sys.executable,
             __file__,
-            "--bare-site-runs",
+            "--bare-isolated",
             str(spec_path),
             str(work),
         ],
@@ -77,12 +109,37 @@ def bare_site_runs(spec_path: Path, work: Path) -> float:
         text=True,
     )
     if done.returncode != 0:
-        raise SystemExit(f"bare site run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return float(done.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"bare contract suites or site runs failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    contracts, site_runs = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(contracts), float(site_runs)
+
+
+def _contract_suites_here(spec_path: Path, work: Path) -> float:
+    """In the child of bare_isolated_parts: the platform's contract suites on a copy of the plugin."""
+    from forge.cms import get_platform
+    from forge.config import get_settings
+    from forge.isolation.runner import SubprocessRunner, step_limits
+    from forge.models.spec import load_spec
+
+    spec = load_spec(spec_path)
+    platform = get_platform(spec.platform)
+    if platform.contract_suites is None:
+        return 0.0
+    folder = work / "contracts"
+    folder.mkdir()
+    shutil.copytree(work / "plugin", folder / "plugin")
+    started = time.perf_counter()
+    outcome = platform.contract_suites(
+        spec, folder, SubprocessRunner(), step_limits(get_settings()), sorted(get_settings().allowed_hosts)
+    )
+    failed = [row.name for row in outcome.rows if row.result == "fail"]
+    if failed:
+        raise SystemExit(f"bare contract suites failed: {failed}")
+    return time.perf_counter() - started
 
 
 def _site_runs_here(spec_path: Path, work: Path) -> float:
-    """In the child of bare_site_runs: stage the builds, run the platform's site runs, return their wall time."""
+    """In the child of bare_isolated_parts: stage the builds, run the platform's site runs, return their wall time."""
     from forge.cms import get_platform
     from forge.config import get_settings
     from forge.isolation.runner import step_limits
@@ -149,15 +206,17 @@ def wait(client: object, job_id: str, statuses: tuple[str, ...], timeout: float 
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--bare-site-runs"]:
+    if sys.argv[1:2] == ["--bare-isolated"]:
         sys.path.insert(0, str(ROOT))
         out = os.fdopen(os.dup(1), "w")  # the answer; the JSON log stream goes to /dev/null
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-        print(round(_site_runs_here(Path(sys.argv[2]), Path(sys.argv[3])), 3), file=out)
+        spec_path, work = Path(sys.argv[2]), Path(sys.argv[3])
+        print(json.dumps([_contract_suites_here(spec_path, work), _site_runs_here(spec_path, work)]), file=out)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=10)
     parser.add_argument("--spec", type=Path, default=ROOT / "examples" / "woocommerce.yaml")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pipeline.json")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="forge-bench-"))
     os.environ.setdefault("FORGE_HOME", str(home))
@@ -168,36 +227,51 @@ def main() -> None:
     os.dup2(log.fileno(), 1)
     try:
         jobs = run_jobs(args.spec, args.jobs)
-        bare_runs = [bare_tool_seconds(args.spec) for _ in range(args.jobs)]
+        bare = [bare_job(args.spec) for _ in range(args.jobs)]
     finally:
         sys.stdout.flush()
         os.dup2(real_stdout, 1)
+    report = summarise(args, jobs, bare)
+    print(f"spec                         {report['spec']}")
+    print(f"jobs run end to end          {args.jobs}")
+    print(f"median job (no approval wait) {report['median_job_s']:8.3f} s   (p90 {report['p90_job_s']:.3f} s)")
+    print(
+        f"median bare job              {report['median_bare_s']:8.3f} s   ({report['bare_tool_invocations_per_job']} "
+        "tool invocations, the analyser, the contract suites, the site runs)"
+    )
+    print("  bare parts (median s)      " + ", ".join(f"{k} {v}" for k, v in report["median_bare_part_s"].items()))
+    print(f"ratio job / bare job         {report['ratio_job_to_bare']:8.2f}   (target <= 1.3)")
+    print(
+        f"  without analyser/suites    {report['ratio_job_to_bare_tools_and_site_runs']:8.2f}   (the earlier baseline)"
+    )
+    print("median per step (s)          " + ", ".join(f"{k} {v}" for k, v in report["median_step_s"].items()))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {args.out}; runtime log in {home / 'bench.log'}")
+
+
+def summarise(args: argparse.Namespace, jobs: list[dict[str, float]], bare: list[Bare]) -> dict[str, object]:
     totals = [j["total_s"] for j in jobs]
-    bare, commands = [b for b, _ in bare_runs], bare_runs[0][1]
-    med_job, med_bare = statistics.median(totals), statistics.median(bare)
+    med_job, med_bare = statistics.median(totals), statistics.median(b.total for b in bare)
+    # The baseline before the analyser and the contract suites were counted: tools and site runs only.
+    med_earlier = statistics.median(b.tools + b.site_runs for b in bare)
     steps = sorted({k for j in jobs for k in j if k.startswith("step_")})
-    report = {
+    parts = ("tools", "analyser", "contract_suites", "site_runs")
+    return {
+        "spec": args.spec.name,
         "jobs": args.jobs,
         "median_job_s": round(med_job, 3),
         "p90_job_s": round(sorted(totals)[max(0, int(len(totals) * 0.9) - 1)], 3),
-        "median_bare_tools_s": round(med_bare, 3),
-        "bare_tool_invocations_per_job": commands,
-        "ratio_job_to_bare_tools": round(med_job / med_bare, 2),
+        "median_bare_s": round(med_bare, 3),
+        "median_bare_part_s": {p: round(statistics.median(getattr(b, p) for b in bare), 3) for p in parts},
+        "bare_tool_invocations_per_job": bare[0].invocations,
+        "ratio_job_to_bare": round(med_job / med_bare, 2),
+        "ratio_job_to_bare_tools_and_site_runs": round(med_job / med_earlier, 2),
         "median_step_s": {k[5:-2]: round(statistics.median(j[k] for j in jobs if k in j), 3) for k in steps},
         "machine": f"{os.cpu_count()} cpus, python {sys.version.split()[0]}",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    print(f"jobs run end to end          {args.jobs}")
-    print(f"median job (no approval wait) {med_job:8.3f} s   (p90 {report['p90_job_s']:.3f} s)")
-    print(
-        f"median bare tool time        {med_bare:8.3f} s   ({commands} invocations: php -l per file, composer "
-        "validate, phpunit, sandbox php)"
-    )
-    print(f"ratio job / bare tools       {report['ratio_job_to_bare_tools']:8.2f}")
-    print("median per step (s)          " + ", ".join(f"{k} {v}" for k, v in report["median_step_s"].items()))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "pipeline.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written to {out / 'pipeline.json'}; runtime log in {home / 'bench.log'}")
 
 
 if __name__ == "__main__":
