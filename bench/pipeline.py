@@ -289,6 +289,9 @@ def summarise(args: argparse.Namespace, jobs: list[dict[str, float]], bare: list
         "ratio_job_to_bare": round(med_job / med_bare, 2),
         "ratio_job_to_bare_tools_and_site_runs": round(med_job / med_earlier, 2),
         "median_step_s": {k[5:-2]: round(statistics.median(j[k] for j in jobs if k in j), 3) for k in steps},
+        # Each job beside the bare run made right after it, in order: the machine is shared, so the pairs show how
+        # much of a difference is load.
+        "pairs_s": [[round(j["total_s"], 3), round(b.total, 3)] for j, b in zip(jobs, bare, strict=True)],
         "machine": f"{os.cpu_count()} cpus, python {sys.version.split()[0]}",
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
