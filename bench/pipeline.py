@@ -2,11 +2,12 @@
 
 Runs N end-to-end jobs of a spec on the local runtime (real Postgres, php, phpunit, bubblewrap, SoftHSM2,
 moto's Step Functions engine) and reports the median wall time per job with the approval wait excluded
-(submit -> awaiting approval, plus approval released -> published). In the same run it times the bare tool
-invocations one such job makes (every `php -l`, `composer validate`, `phpunit`, the sandbox `php`), run
-directly with no forge, no bubblewrap and no workflow around them, and prints the ratio of the two.
+(created -> awaiting approval, plus approval released -> published, from the forge's own rows). After each job it
+does the work of one such job directly, with no forge, no bubblewrap and no workflow around it: the tool invocations
+(every `php -l`, `composer validate`, `phpunit`, the sandbox `php`), the static analyser the Build step runs (phpcs
+among its rules), the Test step's contract suites and the Sandbox step's real-platform runs; and prints the ratio.
 
-    .venv/bin/python bench/pipeline.py [--jobs N] [--spec examples/woocommerce.yaml]
+    .venv/bin/python bench/pipeline.py [--jobs N] [--spec examples/woocommerce.yaml] [--out FILE]
 """
 
 from __future__ import annotations
@@ -14,19 +15,40 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+POLL_SECONDS = 0.25
 
 
-def bare_tool_seconds(spec_path: Path) -> tuple[float, int]:
-    """Wall time of the tools one job runs, invoked directly on a generated tree."""
+@dataclass(frozen=True)
+class Bare:
+    """One job's work done directly, in seconds, by part."""
+
+    tools: float  # every command of the platform's build, its test command, the sandbox's plain load
+    analyser: float  # the Build step's static analyser (phpcs among its rules), called in this process
+    contract_suites: float  # the Test step's contract suites
+    site_runs: float  # the Sandbox step's real-platform runs
+    invocations: int
+
+    @property
+    def total(self) -> float:
+        return self.tools + self.analyser + self.contract_suites + self.site_runs
+
+
+def bare_job(spec_path: Path) -> Bare:
+    """The work one job does, done directly on a generated tree: no forge, no bubblewrap, no workflow around it."""
     from forge.cms import get_platform
+    from forge.config import get_settings
+    from forge.gates import scan
     from forge.generation.template_provider import TemplateProvider
     from forge.models.spec import load_spec
     from forge.packaging.archive import write_tree
@@ -51,14 +73,26 @@ def bare_tool_seconds(spec_path: Path) -> tuple[float, int]:
             if done.returncode != 0:
                 raise SystemExit(f"bare tool failed: {' '.join(argv)}\n{done.stdout.decode()}{done.stderr.decode()}")
         tools = time.perf_counter() - started
-        return tools + bare_site_runs(spec_path, work), len(commands)
+        started = time.perf_counter()
+        report = scan(
+            work / "plugin",
+            get_settings().allowed_hosts,
+            exclude=platform.dist_exclude,
+            platform_rules=platform.analyser_rules,
+        )
+        analyser = time.perf_counter() - started
+        if not report.ok:
+            raise SystemExit(f"bare analyser blocked the plugin: {report.summary()}")
+        contracts, site_runs = bare_isolated_parts(spec_path, work)
+        return Bare(tools, analyser, contracts, site_runs, len(commands))
 
 
-def bare_site_runs(spec_path: Path, work: Path) -> float:
-    """The Sandbox step's real-platform runs (WooCommerce: a fresh WordPress per version of the spec's range, the
-    same PHP driver phases install -> uninstall), called directly: no bubblewrap, no container, no workflow. They run
-    in a child process in a network namespace of its own (loopback only), as the sandbox does: with the network
-    there, the plugin's outbound probes would wait for their timeouts, which the sandbox never does."""
+def bare_isolated_parts(spec_path: Path, work: Path) -> tuple[float, float]:
+    """The Test step's contract suites and the Sandbox step's real-platform runs (WooCommerce: a fresh WordPress per
+    version of the spec's range, the same PHP driver phases install -> uninstall), called directly: no bubblewrap, no
+    container, no workflow. They run in a child process in a network namespace of its own (loopback only), as the
+    sandbox does: with the network there, the plugin's outbound probes would wait for their timeouts, which the
+    sandbox never does."""
     done = subprocess.run(  # noqa: S603 - unshare, sh and this interpreter, fixed arguments
         [  # noqa: S607 - unshare and sh from PATH, as the platform's own commands are
             "unshare",
@@ -69,7 +103,7 @@ def bare_site_runs(spec_path: Path, work: Path) -> float:
             'ip link set lo up && exec "$0" "$@"',
             sys.executable,
             __file__,
-            "--bare-site-runs",
+            "--bare-isolated",
             str(spec_path),
             str(work),
         ],
@@ -77,12 +111,37 @@ def bare_site_runs(spec_path: Path, work: Path) -> float:
         text=True,
     )
     if done.returncode != 0:
-        raise SystemExit(f"bare site run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return float(done.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"bare contract suites or site runs failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    contracts, site_runs = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(contracts), float(site_runs)
+
+
+def _contract_suites_here(spec_path: Path, work: Path) -> float:
+    """In the child of bare_isolated_parts: the platform's contract suites on a copy of the plugin."""
+    from forge.cms import get_platform
+    from forge.config import get_settings
+    from forge.isolation.runner import SubprocessRunner, step_limits
+    from forge.models.spec import load_spec
+
+    spec = load_spec(spec_path)
+    platform = get_platform(spec.platform)
+    if platform.contract_suites is None:
+        return 0.0
+    folder = work / "contracts"
+    folder.mkdir()
+    shutil.copytree(work / "plugin", folder / "plugin")
+    started = time.perf_counter()
+    outcome = platform.contract_suites(
+        spec, folder, SubprocessRunner(), step_limits(get_settings()), sorted(get_settings().allowed_hosts)
+    )
+    failed = [row.name for row in outcome.rows if row.result == "fail"]
+    if failed:
+        raise SystemExit(f"bare contract suites failed: {failed}")
+    return time.perf_counter() - started
 
 
 def _site_runs_here(spec_path: Path, work: Path) -> float:
-    """In the child of bare_site_runs: stage the builds, run the platform's site runs, return their wall time."""
+    """In the child of bare_isolated_parts: stage the builds, run the platform's site runs, return their wall time."""
     from forge.cms import get_platform
     from forge.config import get_settings
     from forge.isolation.runner import step_limits
@@ -105,12 +164,14 @@ def _site_runs_here(spec_path: Path, work: Path) -> float:
     return time.perf_counter() - started
 
 
-def run_jobs(spec_path: Path, jobs: int) -> list[dict[str, float]]:
+def run_jobs(spec_path: Path, jobs: int) -> tuple[list[dict[str, float]], list[Bare]]:
+    """Each job, then the same work bare, in turn: the machine is shared, and a load that changes between a block of
+    jobs and a block of bare runs would show up as a ratio (measured so: 0.88 with the load rising from 3.6 to 6.7)."""
     from forge.cli.client import ForgeClient, spec_payload
     from forge.local.runtime import LocalRuntime
 
     payload = spec_payload(spec_path)
-    results = []
+    results, bare = [], []
     with LocalRuntime(port=0) as runtime:
         ops = ForgeClient(runtime.api_url, user="bench-ops")
         approvers = [ForgeClient(runtime.api_url, user=u) for u in ("bench-alice", "bench-bob")]
@@ -127,13 +188,28 @@ def run_jobs(spec_path: Path, jobs: int) -> list[dict[str, float]]:
             steps = {r["step"]: r["duration_ms"] / 1000 for r in detail["runs"] if r["step"] != "approval"}
             results.append(
                 {
-                    "to_approval_s": t1 - t0,
-                    "after_approval_s": t3 - t2,
-                    "total_s": (t1 - t0) + (t3 - t2),
+                    **recorded_times(detail),
+                    "client_total_s": (t1 - t0) + (t3 - t2),
                     **{f"step_{k}_s": v for k, v in steps.items()},
                 }
             )
-    return results
+            bare.append(bare_job(spec_path))
+    return results, bare
+
+
+def recorded_times(detail: dict) -> dict[str, float]:
+    """A job's time as the forge recorded it: created -> the approval wait opened, plus the wait released (the
+    approval run closed) -> the job finished. Read from the rows, the figure does not depend on how often this
+    client polls, so it can poll slowly: every poll is an API request and a database query competing with the job
+    for the machine's two cores (at 50 ms, about 300 of them per job)."""
+    approval = next(r for r in detail["runs"] if r["step"] == "approval")
+
+    def at(stamp: str) -> float:
+        return datetime.fromisoformat(stamp).timestamp()
+
+    to_approval = at(approval["started_at"]) - at(detail["job"]["created_at"])
+    after_approval = at(detail["job"]["finished_at"]) - at(approval["finished_at"])
+    return {"to_approval_s": to_approval, "after_approval_s": after_approval, "total_s": to_approval + after_approval}
 
 
 def wait(client: object, job_id: str, statuses: tuple[str, ...], timeout: float = 300) -> dict:
@@ -144,20 +220,22 @@ def wait(client: object, job_id: str, statuses: tuple[str, ...], timeout: float 
             return detail
         if detail["job"]["status"] in ("failed", "cancelled"):
             raise SystemExit(f"job {job_id} {detail['job']['status']}: {detail['job']['error']}")
-        time.sleep(0.05)
+        time.sleep(POLL_SECONDS)
     raise SystemExit(f"job {job_id} did not reach {statuses} in {timeout}s")
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--bare-site-runs"]:
+    if sys.argv[1:2] == ["--bare-isolated"]:
         sys.path.insert(0, str(ROOT))
         out = os.fdopen(os.dup(1), "w")  # the answer; the JSON log stream goes to /dev/null
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-        print(round(_site_runs_here(Path(sys.argv[2]), Path(sys.argv[3])), 3), file=out)
+        spec_path, work = Path(sys.argv[2]), Path(sys.argv[3])
+        print(json.dumps([_contract_suites_here(spec_path, work), _site_runs_here(spec_path, work)]), file=out)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=10)
     parser.add_argument("--spec", type=Path, default=ROOT / "examples" / "woocommerce.yaml")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pipeline.json")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="forge-bench-"))
     os.environ.setdefault("FORGE_HOME", str(home))
@@ -166,38 +244,62 @@ def main() -> None:
     log = open(home / "bench.log", "w")  # noqa: SIM115 - lives as long as the process
     real_stdout = os.dup(1)
     os.dup2(log.fileno(), 1)
+    load_at_start = os.getloadavg()[0]
     try:
-        jobs = run_jobs(args.spec, args.jobs)
-        bare_runs = [bare_tool_seconds(args.spec) for _ in range(args.jobs)]
+        jobs, bare = run_jobs(args.spec, args.jobs)
     finally:
         sys.stdout.flush()
         os.dup2(real_stdout, 1)
+    report = summarise(args, jobs, bare, load_at_start)
+    print(f"spec                         {report['spec']}")
+    print(f"jobs run end to end          {args.jobs}")
+    print(f"median job (no approval wait) {report['median_job_s']:8.3f} s   (p90 {report['p90_job_s']:.3f} s)")
+    print(
+        f"median bare job              {report['median_bare_s']:8.3f} s   ({report['bare_tool_invocations_per_job']} "
+        "tool invocations, the analyser, the contract suites, the site runs)"
+    )
+    print("  bare parts (median s)      " + ", ".join(f"{k} {v}" for k, v in report["median_bare_part_s"].items()))
+    print(f"ratio job / bare job         {report['ratio_job_to_bare']:8.2f}   (target <= 1.3)")
+    print(
+        f"  without analyser/suites    {report['ratio_job_to_bare_tools_and_site_runs']:8.2f}   (the earlier baseline)"
+    )
+    print("median per step (s)          " + ", ".join(f"{k} {v}" for k, v in report["median_step_s"].items()))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {args.out}; runtime log in {home / 'bench.log'}")
+
+
+def summarise(
+    args: argparse.Namespace, jobs: list[dict[str, float]], bare: list[Bare], load_at_start: float
+) -> dict[str, object]:
     totals = [j["total_s"] for j in jobs]
-    bare, commands = [b for b, _ in bare_runs], bare_runs[0][1]
-    med_job, med_bare = statistics.median(totals), statistics.median(bare)
+    med_job, med_bare = statistics.median(totals), statistics.median(b.total for b in bare)
+    # The baseline before the analyser and the contract suites were counted: tools and site runs only.
+    med_earlier = statistics.median(b.tools + b.site_runs for b in bare)
     steps = sorted({k for j in jobs for k in j if k.startswith("step_")})
-    report = {
+    parts = ("tools", "analyser", "contract_suites", "site_runs")
+    return {
+        "spec": args.spec.name,
         "jobs": args.jobs,
         "median_job_s": round(med_job, 3),
         "p90_job_s": round(sorted(totals)[max(0, int(len(totals) * 0.9) - 1)], 3),
-        "median_bare_tools_s": round(med_bare, 3),
-        "bare_tool_invocations_per_job": commands,
-        "ratio_job_to_bare_tools": round(med_job / med_bare, 2),
+        # As the polling client saw it: up to one poll interval later at each of its two waits.
+        "median_job_client_s": round(statistics.median(j["client_total_s"] for j in jobs), 3),
+        "poll_seconds": POLL_SECONDS,
+        "median_bare_s": round(med_bare, 3),
+        "median_bare_part_s": {p: round(statistics.median(getattr(b, p) for b in bare), 3) for p in parts},
+        "bare_tool_invocations_per_job": bare[0].invocations,
+        "ratio_job_to_bare": round(med_job / med_bare, 2),
+        "ratio_job_to_bare_tools_and_site_runs": round(med_job / med_earlier, 2),
         "median_step_s": {k[5:-2]: round(statistics.median(j[k] for j in jobs if k in j), 3) for k in steps},
+        # Each job beside the bare run made right after it, in order: the machine is shared, so the pairs show how
+        # much of a difference is load.
+        "pairs_s": [[round(j["total_s"], 3), round(b.total, 3)] for j, b in zip(jobs, bare, strict=True)],
         "machine": f"{os.cpu_count()} cpus, python {sys.version.split()[0]}",
+        # The 1-minute load average when the run started and when it ended: how busy the shared machine was.
+        "load_average_start_end": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    print(f"jobs run end to end          {args.jobs}")
-    print(f"median job (no approval wait) {med_job:8.3f} s   (p90 {report['p90_job_s']:.3f} s)")
-    print(
-        f"median bare tool time        {med_bare:8.3f} s   ({commands} invocations: php -l per file, composer "
-        "validate, phpunit, sandbox php)"
-    )
-    print(f"ratio job / bare tools       {report['ratio_job_to_bare_tools']:8.2f}")
-    print("median per step (s)          " + ", ".join(f"{k} {v}" for k, v in report["median_step_s"].items()))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "pipeline.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written to {out / 'pipeline.json'}; runtime log in {home / 'bench.log'}")
 
 
 if __name__ == "__main__":

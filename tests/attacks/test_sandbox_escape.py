@@ -6,6 +6,7 @@ what they point at."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import stat
 import tempfile
@@ -115,3 +116,28 @@ def test_a_planted_fifo_does_not_hang_the_forge(
                 os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
         worker.join(timeout=60)
     assert not hung, "the Test step blocked on a FIFO the plugin planted"
+
+
+def test_the_plugin_cannot_plant_bytecode_the_forge_would_load(
+    deps: PipelineDeps, new_job: Callable[[dict[str, bytes]], Job], spec: PluginSpec
+) -> None:
+    """The launcher byte-compiles the forge beside its sources before an isolated interpreter starts
+    (forge.isolation.bytecode), and the trusted side imports from that same cache. The plugin's tests try to replace a
+    cached module and to add one: the library is bound read-only, so neither lands."""
+    import forge
+    import forge.isolation.bytecode
+
+    forge.isolation.bytecode.compile_library()
+    source = Path(forge.__file__).resolve().parent / "pipeline" / "bookkeeping.py"
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    before = cached.read_bytes()
+    planted = cached.with_name("planted.cpython-311.pyc")
+    php = (
+        f"@file_put_contents( '{cached}', 'planted' );\n"
+        f"@file_put_contents( '{planted}', 'planted' );\n"
+        f"@unlink( '{cached}' );\n"
+    )
+    error = run_test_step(deps, new_job(plugin_with_bootstrap(spec, php)))
+    assert cached.read_bytes() == before
+    assert not planted.exists()
+    assert error is None, error

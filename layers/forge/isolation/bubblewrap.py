@@ -22,6 +22,7 @@ from pathlib import Path
 
 from forge.errors import IsolationUnavailable
 from forge.isolation import process_limit
+from forge.isolation.bytecode import compile_library
 from forge.isolation.runner import Completed, Limits, ResultPipe, run_bounded
 
 SANDBOX_INPUT = "/input"
@@ -142,6 +143,8 @@ class BubblewrapRunner:
         result: ResultPipe | None = None,
     ) -> Completed:
         relative = Path(cwd).resolve().relative_to(self.workdir.resolve())
+        if self.with_python:
+            compile_library()
         readable = [*(_python_paths() if self.with_python else ()), *self.extra_ro]
         wrapper = bwrap_argv(self.workdir, str(relative), limits, sorted(set(readable)))
         for key, value in (env or {}).items():

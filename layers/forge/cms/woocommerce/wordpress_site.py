@@ -32,6 +32,7 @@ from forge.cms.woocommerce import site_contracts
 from forge.cms.woocommerce.platform import MINOR_UNIT_EXPONENTS, telemetry_prefix
 from forge.errors import ForgeError
 from forge.isolation.runner import Limits, apply_rlimits, run_bounded
+from forge.isolation.staged_files import link_or_copy
 from forge.isolation.untrusted_files import read_untrusted
 from forge.models.spec import PluginSpec
 from forge.packaging.archive import unzip_to_dir
@@ -143,13 +144,13 @@ def available_versions(folder: Path) -> list[str]:
 
 
 def stage_builds(spec: PluginSpec, source: Path, workdir: Path) -> list[str]:
-    """Trusted half: copy the zips the run needs into the working directory; returns the versions."""
+    """Trusted half: link (or copy) the zips the run needs into the working directory; returns the versions."""
     builds = available_builds(source)
     versions = versions_for(spec, sorted(builds, key=_version_key))
     target = workdir / BUILDS
     target.mkdir(parents=True, exist_ok=True)
     for version in versions:
-        shutil.copyfile(source / builds[version], target / f"wp-{version}.zip")
+        link_or_copy(source / builds[version], target / f"wp-{version}.zip")
     # npm layout: src/wordpress/wp-6.x.zip beside src/sqlite-database-integration/; image layout: one flat folder.
     sqlite = next(
         (f / SQLITE_ZIP for f in (source, source.parent / "sqlite-database-integration") if (f / SQLITE_ZIP).is_file()),
@@ -157,9 +158,9 @@ def stage_builds(spec: PluginSpec, source: Path, workdir: Path) -> list[str]:
     )
     if sqlite is None:
         raise ForgeError(f"no {SQLITE_ZIP} beside the WordPress builds in {source}")
-    shutil.copyfile(sqlite, target / SQLITE_ZIP)
+    link_or_copy(sqlite, target / SQLITE_ZIP)
     if (source / WOOCOMMERCE_ZIP).is_file():  # the AWS image ships the real WooCommerce
-        shutil.copyfile(source / WOOCOMMERCE_ZIP, target / WOOCOMMERCE_ZIP)
+        link_or_copy(source / WOOCOMMERCE_ZIP, target / WOOCOMMERCE_ZIP)
     return versions
 
 

@@ -6,13 +6,13 @@ the platform has one, `toolchain/` (its dependency cache: the isolated half has 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 from forge.cms import get_platform
 from forge.config import get_settings
+from forge.isolation.staged_files import link_or_copy
 from forge.models.job import Step
 from forge.models.spec import parse_spec
 from forge.packaging.archive import write_tree
@@ -22,17 +22,8 @@ PLUGIN = "plugin"
 TOOLCHAIN = "toolchain"
 
 
-def _link_or_copy(source: str, target: str) -> None:
-    # A hard link costs nothing and the isolated half cannot write through it (a read-only bind, or a file of
-    # root's it may only read); across file systems, a copy.
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
 def stage_toolchain(staged: Path, folder: Path) -> None:
-    shutil.copytree(folder, staged / TOOLCHAIN, symlinks=False, copy_function=_link_or_copy)
+    shutil.copytree(folder, staged / TOOLCHAIN, symlinks=False, copy_function=link_or_copy)
 
 
 def read_input(staged: Path) -> dict[str, Any]:
