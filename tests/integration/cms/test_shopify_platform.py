@@ -16,6 +16,7 @@ from forge.models.spec import PluginSpec, load_spec
 from forge.pipeline.container.local_launch import launch_in_bubblewrap
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import TOOLCHAIN, stage
+from tests.integration.cms.conftest import GenuineStep
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -25,17 +26,18 @@ def spec() -> PluginSpec:
     return load_spec(REPO / "examples" / "shopify.yaml")
 
 
-def _run(tmp_path: Path, spec: PluginSpec, step: Step, tree: dict[str, bytes] | None = None) -> CheckReport:
+def _run(tmp_path: Path, spec: PluginSpec, step: Step, tree: dict[str, bytes]) -> CheckReport:
+    """`step` on a changed app; the generated app's own runs are the session's (`shopify_genuine_step`)."""
     staged = tmp_path / "input"
-    stage(staged, spec.model_dump(mode="json"), tree or dict(PLATFORM.render(spec)), step)
+    stage(staged, spec.model_dump(mode="json"), tree, step)
     assert (staged / TOOLCHAIN).is_dir()
     done = launch_in_bubblewrap(REPO / "functions" / step.value / "entrypoint.py", staged, Limits(wall_seconds=500))
     assert done.result, done.describe()
     return CheckReport.model_validate_json(done.result)
 
 
-def test_the_build_installs_offline_compiles_strict_and_lints(tmp_path: Path, spec: PluginSpec) -> None:
-    report = _run(tmp_path, spec, Step.BUILD)
+def test_the_build_installs_offline_compiles_strict_and_lints(shopify_genuine_step: GenuineStep) -> None:
+    report = shopify_genuine_step(Step.BUILD)
     assert report.ok, report.log[-3000:]
     for command in ("$ npm ci --offline", "$ node_modules/.bin/tsc -p tsconfig.json", "$ node_modules/.bin/eslint"):
         assert command in report.log
@@ -59,8 +61,8 @@ def test_a_lint_finding_fails_the_build(tmp_path: Path, spec: PluginSpec) -> Non
     assert "no-eval" in report.log
 
 
-def test_the_apps_own_tests_run_with_a_junit_report(tmp_path: Path, spec: PluginSpec) -> None:
-    report = _run(tmp_path, spec, Step.TEST)
+def test_the_apps_own_tests_run_with_a_junit_report(shopify_genuine_step: GenuineStep) -> None:
+    report = shopify_genuine_step(Step.TEST)
     assert report.test_report is not None
     # One row per JUnit <testcase> (forge.pipeline.container.plugin_tests.parse_junit).
     units = [row for row in report.contract_tests if row.suite == "unit"]
@@ -80,8 +82,8 @@ def test_a_failing_app_test_fails_the_test_step(tmp_path: Path, spec: PluginSpec
     assert "fails" in report.error
 
 
-def test_the_sandbox_builds_and_runs_the_app(tmp_path: Path, spec: PluginSpec) -> None:
-    report = _run(tmp_path, spec, Step.SANDBOX)
+def test_the_sandbox_builds_and_runs_the_app(shopify_genuine_step: GenuineStep) -> None:
+    report = shopify_genuine_step(Step.SANDBOX)
     assert report.ok, (report.error, report.log[-3000:])
     assert report.compatibility[0].php_version.startswith("v20.")
     assert "Node.js" in report.summary

@@ -16,11 +16,9 @@ from forge.isolation.runner import Limits, SubprocessRunner, with_memory_at_leas
 from forge.models.job import Step
 from forge.models.spec import PluginSpec
 from forge.packaging.archive import write_tree
-from forge.pipeline.container.local_launch import launch_in_bubblewrap
-from forge.pipeline.container.report import CheckReport
-from forge.pipeline.container.staging import stage
 from forge.pipeline.container.tools import ToolRunner
-from tests.shopify_standin_runs import REPO, demo_spec
+from tests.integration.cms.conftest import GenuineStep
+from tests.shopify_standin_runs import demo_spec
 
 SUITES = {"events", "webhooks", "permissions", "compatibility"}
 STANDIN_CHECKS = {
@@ -38,17 +36,8 @@ def spec() -> PluginSpec:
     return demo_spec()
 
 
-def _step(staged: Path, spec: PluginSpec, step: Step) -> CheckReport:
-    stage(staged, spec.model_dump(mode="json"), dict(get_platform("shopify").render(spec)), step)
-    entrypoint = REPO / "functions" / step.value / "entrypoint.py"
-    done = launch_in_bubblewrap(entrypoint, staged, Limits(wall_seconds=900))
-    assert done.ok, done.describe()
-    assert done.result, done.describe()
-    return CheckReport.model_validate_json(done.result)
-
-
-def test_the_sandbox_step_installs_starts_and_drives_the_app_cleanly(tmp_path: Path, spec: PluginSpec) -> None:
-    report = _step(tmp_path, spec, Step.SANDBOX)
+def test_the_sandbox_step_installs_starts_and_drives_the_app_cleanly(shopify_genuine_step: GenuineStep) -> None:
+    report = shopify_genuine_step(Step.SANDBOX)
     assert report.ok, (report.error, report.log[-4000:])
     rows = check_rows.rows_from_check_lines(report.log)
     assert {r.name for r in rows} >= STANDIN_CHECKS
@@ -78,8 +67,8 @@ def test_the_contract_suites_give_rows_of_the_four_suites_and_a_compatibility_ro
     assert outcome.compatibility[0].php_version.startswith("node v")
 
 
-def test_the_test_step_records_the_four_contract_suites(tmp_path: Path, spec: PluginSpec) -> None:
-    report = _step(tmp_path, spec, Step.TEST)
+def test_the_test_step_records_the_four_contract_suites(shopify_genuine_step: GenuineStep) -> None:
+    report = shopify_genuine_step(Step.TEST)
     rows = [r for r in report.contract_tests if r.suite != "unit"]
     failed = {r.name: r.details for r in rows if r.result != "pass"}
     assert failed == {}, report.log[-4000:]
