@@ -13,8 +13,8 @@ bootstrap:
 demo: bootstrap
 	$(BIN)/forge demo
 
-# Every tier; the chaos tier, which mostly waits, in a pytest process of its own beside the others
-# (scripts/test_suite.sh says why that is safe). PYTEST_ARGS go to both.
+# Every tier; the chaos tier in a pytest process of its own after the others (scripts/test_suite.sh says why).
+# PYTEST_ARGS go to both.
 test: bootstrap lint
 	@VENV=$(VENV) ./scripts/test_suite.sh $(PYTEST_ARGS)
 

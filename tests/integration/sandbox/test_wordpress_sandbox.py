@@ -229,10 +229,16 @@ def test_webhook_claims_without_atomicity_apply_a_concurrent_duplicate_twice(spe
     assert claim in source, "the template changed, update this test"
     assert wait in source, "the template changed, update this test"
     racy = source.replace(claim, "if ( true ) {\n\t\t\treturn 'claimed';").replace(wait, "return $token;")
-    report = _sandbox(tmp_path, spec, {lock: racy.encode()})
+    # A race is seen only when the two deliveries overlap; the stand-in's slow reads make that all but certain, yet a
+    # loaded machine missed it once in a CI run, so the weakened plugin gets a second site run before this fails.
+    for attempt in range(2):
+        report = _sandbox(tmp_path / str(attempt), spec, {lock: racy.encode()})
+        rows = _site_rows(report).values()
+        caught = [_checks(row)["duplicate_concurrent_webhooks_one_effect"] is False for row in rows]
+        if all(caught):
+            break
     assert not report.ok
-    for row in _site_rows(report).values():
-        assert _checks(row)["duplicate_concurrent_webhooks_one_effect"] is False
+    assert caught == [True, True], report.log[-3000:]
     assert "payment_complete ran 2x, 2 confirmation note(s)" in report.log
 
 
