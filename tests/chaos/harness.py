@@ -171,11 +171,7 @@ class RuntimeProcess:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.kill()
+            _terminate(self.proc, timeout=60)
 
 
 class KmsServer:
@@ -222,13 +218,18 @@ class KmsServer:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            self.proc.send_signal(signal.SIGCONT)  # a paused server would not act on SIGTERM
+            _terminate(self.proc, timeout=30)
+
+
+def _terminate(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM, and SIGKILL if the process has not ended within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _python() -> str:
@@ -551,31 +552,10 @@ def hsm_token_missing(lab: Lab) -> str:
     PKCS#11 module again after an unavailable answer (SoftHSM2 reads its token folder when it initialises)."""
     tokens = lab.hsm_tokens
     away = tokens.with_name("tokens-away")
-    assert lab.holds is not None
-    assert lab.runtime is not None
-    assert lab.runtime.proc is not None
-    pid, starts = lab.runtime.proc.pid, lab.runtime.starts
-    job_id = lab.submit_held("sign", "opened")
-    try:
-        tokens.rename(away)
-    finally:
-        lab.holds.release(terminate=False)
-    try:
-        detail = lab.wait_status(job_id, ("failed", "success", "awaiting_approval"))
-    finally:
-        away.rename(tokens)
-    job = detail["job"]
-    assert job["status"] == "failed", f"job is {job['status']} with the token gone"
-    signs = [r for r in detail["runs"] if r["step"] == "sign"]
-    assert len(signs) >= 2, f"Sign was not retried: {len(signs)} run(s)"
-    assert "HSM" in (job["error"] or ""), f"unclear message: {job['error']!r}"
-    assert not lab.running_runs(job_id), lab.running_runs(job_id)
-    lab.client().retry(job_id)
-    final = lab.finish(job_id)
-    assert final["job"]["status"] == "success", f"after retry: {final['job']['error']}"
-    assert lab.runtime.starts == starts, "the runtime was restarted"
-    assert lab.runtime.proc.pid == pid, "the runtime was restarted"
-    return f"Sign retried {len(signs)}x, failed: {job['error'][:80]}; token back, retry published (no restart)"
+    signs, error = _signer_gone_at_sign(
+        lab, lambda: tokens.rename(away), lambda: away.rename(tokens), says="HSM", gone="the token gone"
+    )
+    return f"Sign retried {signs}x, failed: {error[:80]}; token back, retry published (no restart)"
 
 
 def kms_unavailable(lab: Lab, restart_first: bool = False) -> str:
@@ -583,38 +563,49 @@ def kms_unavailable(lab: Lab, restart_first: bool = False) -> str:
     FORGE_KMS_TIMEOUT_SECONDS): Sign retries, then fails with a message naming KMS. KMS answers again, and `forge
     retry` publishes from the same runtime process. With `restart_first`, the runtime is killed and started again
     before the job: the keys live in KMS, not in the runtime, so the restarted runtime signs with the same key."""
-    assert lab.holds is not None
-    assert lab.kms is not None
-    assert lab.runtime is not None
+    kms = lab.kms
+    assert kms is not None
     if restart_first:
         lab.restart(kill=True)
+    signs, error = _signer_gone_at_sign(lab, kms.pause, kms.resume, says="KMS unavailable", gone="KMS silent")
+    keys = _signing_keys(lab)
+    assert len(keys) == 1, f"expected the one KMS key, found {keys}"
+    assert keys[0][0] == "kms", keys
+    restarted = "runtime killed and restarted first, same key; " if restart_first else ""
+    return f"{restarted}Sign retried {signs}x, failed: {error[:70]}; KMS back, retry published (no restart)"
+
+
+def _signer_gone_at_sign(
+    lab: Lab, take_away: Callable[[], object], bring_back: Callable[[], object], says: str, gone: str
+) -> tuple[int, str]:
+    """The signer taken away as Sign opens: the job must fail after Sign's retries with a message containing `says`
+    and no run left running; the signer brought back, `forge retry` must publish from the same runtime process.
+    Returns how many Sign runs there were and the job's error."""
+    assert lab.holds is not None
+    assert lab.runtime is not None
     assert lab.runtime.proc is not None
     pid, starts = lab.runtime.proc.pid, lab.runtime.starts
     job_id = lab.submit_held("sign", "opened")
     try:
-        lab.kms.pause()
+        take_away()
     finally:
         lab.holds.release(terminate=False)
     try:
         detail = lab.wait_status(job_id, ("failed", "success", "awaiting_approval"))
     finally:
-        lab.kms.resume()
+        bring_back()
     job = detail["job"]
-    assert job["status"] == "failed", f"job is {job['status']} with KMS silent"
+    assert job["status"] == "failed", f"job is {job['status']} with {gone}"
     signs = [r for r in detail["runs"] if r["step"] == "sign"]
     assert len(signs) >= 2, f"Sign was not retried: {len(signs)} run(s), {job['error']!r}"
-    assert "KMS unavailable" in (job["error"] or ""), f"unclear message: {job['error']!r}"
+    assert says in (job["error"] or ""), f"unclear message: {job['error']!r}"
     assert not lab.running_runs(job_id), lab.running_runs(job_id)
     lab.client().retry(job_id)
     final = lab.finish(job_id)
     assert final["job"]["status"] == "success", f"after retry: {final['job']['error']}"
     assert lab.runtime.starts == starts, "the runtime was restarted"
     assert lab.runtime.proc.pid == pid, "the runtime was restarted"
-    keys = _signing_keys(lab)
-    assert len(keys) == 1, f"expected the one KMS key, found {keys}"
-    assert keys[0][0] == "kms", keys
-    restarted = "runtime killed and restarted first, same key; " if restart_first else ""
-    return f"{restarted}Sign retried {len(signs)}x, failed: {job['error'][:70]}; KMS back, retry published (no restart)"
+    return len(signs), str(job["error"])
 
 
 def _signing_keys(lab: Lab) -> list[tuple[str, str]]:
