@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,3 +123,49 @@ def test_an_hsm_token_that_comes_back_signs_again_without_a_restart(softhsm: str
         away.rename(tokens)
     assert len(signer.sign(b"after")) > 64
     assert len(signer.sign(b"and again")) > 64
+
+
+# In a fresh interpreter: the module must first load while the token folder is away (this test process loaded it
+# long ago). Prints what Sign did: the error's type and message while away, then "signed" once the token is back.
+_FIRST_LOAD_WHILE_AWAY = """
+import os, sys
+from pathlib import Path
+from forge.errors import TransientError
+from forge.signing.pkcs11_signer import Pkcs11Signer
+from forge.signing.softhsm import DEFAULT_MODULE, prepare_softhsm
+
+root = Path(sys.argv[1])
+pin = prepare_softhsm(root, "first-load")
+tokens = root / "tokens"
+away = root / "tokens-away"
+tokens.rename(away)
+signer = Pkcs11Signer(DEFAULT_MODULE, "first-load", pin, "first-load-key")
+try:
+    signer.sign(b"while away")
+    print("signed while away")
+except Exception as exc:
+    print(type(exc).__name__, exc)
+away.rename(tokens)
+signer.generate()
+signer.sign(b"back")
+print("signed")
+"""
+
+
+def test_an_hsm_token_away_when_the_module_first_loads_is_transient_too(tmp_path: Path) -> None:
+    """A runtime that starts while the HSM is unreachable: the PKCS#11 module itself fails to initialise
+    (SoftHSM2: CKR_GENERAL_ERROR). That was a final "cannot load PKCS#11 module" error with no reason, so Sign was
+    not retried and failed the job at once; it is the same TransientError as a token going away later, and the next
+    use loads the module again."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_LOAD_WHILE_AWAY, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "SOFTHSM2_CONF"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    away, back = done.stdout.strip().splitlines()[-2:]
+    assert away.startswith("TransientError HSM unavailable"), away
+    assert "first-load" in away, away
+    assert back == "signed"

@@ -44,8 +44,13 @@ _stale_modules: set[str] = set()
 
 @lru_cache(maxsize=4)
 def _library(module_path: str) -> Pkcs11Library:
+    """The module, loaded and initialised once. A module that cannot initialise because its device is unreachable
+    (SoftHSM2 with its token folder gone answers CKR_GENERAL_ERROR) raises the unavailable error as it is, which
+    callers retry; a failure is not cached, so the next use loads the module again."""
     try:
         return pkcs11.lib(module_path)
+    except _UNAVAILABLE:
+        raise
     except (OSError, RuntimeError) as exc:
         raise ForgeError(f"cannot load PKCS#11 module {module_path}: {exc}") from exc
 
