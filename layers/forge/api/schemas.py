@@ -19,7 +19,13 @@ from forge.pipeline.review import SbomSummary, SourceDiff
 from forge.signing.keyset import PublicKey
 
 
-class _In(BaseModel):
+class _Body(BaseModel):
+    # Built at first use, not at load: each body's validator is built when a request first needs it, so a cold
+    # Lambda container serving GET /jobs does not build the approval forms' (about 15 ms of every API cold start).
+    model_config = ConfigDict(defer_build=True)
+
+
+class _In(_Body):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -42,7 +48,7 @@ class EnrollApprover(_In):
     replace: bool = Field(default=False, description="Issue a new secret to an approver already enrolled")
 
 
-class EnrolmentView(BaseModel):
+class EnrolmentView(_Body):
     name: str
     otpauth_uri: str
     secret: str
@@ -60,7 +66,7 @@ class ApproverAction(_In):
         return value.strip()
 
 
-class ApproverView(BaseModel):
+class ApproverView(_Body):
     name: str
     enrolled_at: datetime
     enrolled_by: str
@@ -86,13 +92,13 @@ class ApproverView(BaseModel):
         )
 
 
-class ApproverList(BaseModel):
+class ApproverList(_Body):
     approvers: list[ApproverView]
     max_failures: int = Field(description="Failed codes that lock an approver")
     window_seconds: int = Field(description="The window those failures are counted in")
 
 
-class SecurityEventView(BaseModel):
+class SecurityEventView(_Body):
     id: int
     approver: str
     event: SecurityEventKind
@@ -106,11 +112,11 @@ class SecurityEventView(BaseModel):
         return cls.model_validate(event.model_dump())
 
 
-class SecurityEventList(BaseModel):
+class SecurityEventList(_Body):
     events: list[SecurityEventView]
 
 
-class RunView(BaseModel):
+class RunView(_Body):
     id: UUID
     step: Step
     attempt: int
@@ -126,7 +132,7 @@ class RunView(BaseModel):
         return cls.model_validate(run.model_dump())
 
 
-class JobView(BaseModel):
+class JobView(_Body):
     id: UUID
     status: JobStatus
     cms: str
@@ -162,7 +168,7 @@ class JobView(BaseModel):
         )
 
 
-class ApprovalView(BaseModel):
+class ApprovalView(_Body):
     id: UUID
     approval_request_id: UUID | None
     approver_id: str
@@ -179,7 +185,7 @@ class ApprovalView(BaseModel):
         return cls.model_validate(approval.model_dump())
 
 
-class ApprovalRequestView(BaseModel):
+class ApprovalRequestView(_Body):
     id: UUID
     plugin_package_id: UUID
     job_id: UUID | None
@@ -195,7 +201,7 @@ class ApprovalRequestView(BaseModel):
         return cls.model_validate(request.model_dump())
 
 
-class PackageView(BaseModel):
+class PackageView(_Body):
     id: UUID
     name: str
     slug: str
@@ -215,19 +221,19 @@ class PackageView(BaseModel):
         return cls.model_validate(package.model_dump())
 
 
-class PackagePage(BaseModel):
+class PackagePage(_Body):
     items: list[PackageView]
     next_cursor: str | None
 
 
-class SignatureView(BaseModel):
+class SignatureView(_Body):
     signature: str | None
     signing_key_id: str | None
     zip_sha256: str | None
     manifest: dict[str, Any] | None
 
 
-class ContractTestView(BaseModel):
+class ContractTestView(_Body):
     test_suite: str
     test_name: str
     result: str
@@ -240,7 +246,7 @@ class ContractTestView(BaseModel):
         return cls.model_validate(row.model_dump())
 
 
-class CompatibilityView(BaseModel):
+class CompatibilityView(_Body):
     cms: str
     cms_version: str
     php_version: str
@@ -254,7 +260,7 @@ class CompatibilityView(BaseModel):
         return cls.model_validate(row.model_dump())
 
 
-class PublicationView(BaseModel):
+class PublicationView(_Body):
     id: UUID
     marketplace_connector_id: UUID
     connector: str = Field(description="The connector's name (marketplace_connectors.name)")
@@ -277,7 +283,7 @@ class PublicationView(BaseModel):
         )
 
 
-class PublicationEventView(BaseModel):
+class PublicationEventView(_Body):
     from_status: str | None
     to_status: str
     message: str | None
@@ -289,12 +295,12 @@ class PublicationEventView(BaseModel):
         return cls.model_validate(event.model_dump())
 
 
-class PublicationDetail(BaseModel):
+class PublicationDetail(_Body):
     publication: PublicationView
     events: list[PublicationEventView]
 
 
-class PackageDetail(BaseModel):
+class PackageDetail(_Body):
     package: PackageView
     signature: SignatureView
     contract_tests: list[ContractTestView]
@@ -304,7 +310,7 @@ class PackageDetail(BaseModel):
     publications: list[PublicationView]
 
 
-class JobDetail(BaseModel):
+class JobDetail(_Body):
     job: JobView
     runs: list[RunView]
     package: PackageView | None
@@ -312,12 +318,12 @@ class JobDetail(BaseModel):
     approvals: list[ApprovalView]
 
 
-class JobPage(BaseModel):
+class JobPage(_Body):
     items: list[JobView]
     next_cursor: str | None
 
 
-class RunLog(BaseModel):
+class RunLog(_Body):
     run_id: UUID
     step: Step
     attempt: int
@@ -325,29 +331,29 @@ class RunLog(BaseModel):
     text: str
 
 
-class LogPage(BaseModel):
+class LogPage(_Body):
     runs: list[RunLog]
     cursor: str
 
 
-class ApprovalRequestCreated(BaseModel):
+class ApprovalRequestCreated(_Body):
     request: ApprovalRequestView
     created: bool
 
 
-class DecisionView(BaseModel):
+class DecisionView(_Body):
     approval: ApprovalView
     request: ApprovalRequestView
     released: bool
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(_Body):
     error: str
     message: str
     problems: list[str] = []
 
 
-class QueuedApproval(BaseModel):
+class QueuedApproval(_Body):
     """One approval request with what a list needs beside it: the package and the decisions so far."""
 
     request: ApprovalRequestView
@@ -355,18 +361,18 @@ class QueuedApproval(BaseModel):
     approvals: list[ApprovalView]
 
 
-class ApprovalQueue(BaseModel):
+class ApprovalQueue(_Body):
     items: list[QueuedApproval]
 
 
-class StepStats(BaseModel):
+class StepStats(_Body):
     runs: int
     failed: int
     success_rate: float | None = Field(description="Runs that did not fail over all runs of the step")
     avg_duration_ms: int | None
 
 
-class StatsView(BaseModel):
+class StatsView(_Body):
     """Job counts over the last `days` days; `gauges` are the levels now, whatever the window."""
 
     days: int
@@ -396,7 +402,7 @@ class StatsView(BaseModel):
         return cls.model_validate({**raw, "steps": steps, "gauges": gauges})
 
 
-class ReviewView(BaseModel):
+class ReviewView(_Body):
     """Everything an approver weighs for one package, on one screen. Texts from the pipeline (logs, findings,
     diffs, test details) are the plugin's and its tools' words: untrusted, to be shown as text."""
 

@@ -3,6 +3,9 @@ only load the X-Ray SDK for nothing."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +19,10 @@ class RecordedTracer(Tracer):
 
     def __init__(self, **settings: Any) -> None:
         self.settings = settings
+        self.patched: list[str] = []
+
+    def patch(self, modules: Sequence[str] | None = None) -> None:
+        self.patched.extend(modules or ["<all>"])
 
 
 @pytest.fixture
@@ -31,7 +38,9 @@ def test_in_a_lambda_with_tracing_on_the_tracer_is_built(monkeypatch: pytest.Mon
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "false")
     built = tracing.build_tracer()
     assert isinstance(built, RecordedTracer)
-    assert built.settings == {"service": "plugin-forge"}
+    assert built.settings == {"service": "plugin-forge", "auto_patch": False}
+    # Nothing patched wholesale: X-Ray's patch_all would import every library it knows at load.
+    assert "<all>" not in built.patched
 
 
 @pytest.mark.usefixtures("recorded")
@@ -46,3 +55,21 @@ def test_outside_lambda_no_tracer_is_built(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("LAMBDA_TASK_ROOT", raising=False)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "false")
     assert tracing.build_tracer() is None
+
+
+def test_a_library_is_patched_when_first_imported_not_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "forge_traced_probe.py").write_text("CALLS = 0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "forge_traced_probe", raising=False)
+    recorded = RecordedTracer()
+    tracing.patch_when_imported(recorded, "probe", "forge_traced_probe")
+    assert recorded.patched == []
+    import forge_traced_probe  # noqa: F401 - the import is what patches
+
+    assert recorded.patched == ["probe"]
+
+
+def test_a_library_already_imported_is_patched_at_once() -> None:
+    recorded = RecordedTracer()
+    tracing.patch_when_imported(recorded, "json", "json")
+    assert recorded.patched == ["json"]
