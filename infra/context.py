@@ -183,4 +183,7 @@ class ForgeContext:
             "FORGE_GENERATION_PROVIDER": self.generation_provider,
             "POWERTOOLS_SERVICE_NAME": SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            # We use no pydantic plugins; without this, the first model built in each cold start scans every
+            # installed distribution's entry points for them (about 10 ms of the API's load, docs/benchmarks.md).
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
         }

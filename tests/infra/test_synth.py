@@ -125,6 +125,7 @@ def test_one_zip_lambda_per_light_step_python_312_with_the_layer(synth: Synth) -
         assert env["S3_BUCKET"] == {"Ref": bucket}
         assert env["FORGE_DATABASE_SECRET_ARN"] == secret
         assert env["POWERTOOLS_SERVICE_NAME"] == "plugin-forge"
+        assert env["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
     for signer in ("sign", "publish"):
         env = synth.substituted(placeholder(signer))["Properties"]["Environment"]["Variables"]
         assert env["FORGE_SIGNER"] == "kms", signer
