@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from forge.errors import ForgeError
 
@@ -28,8 +28,13 @@ def _default_home() -> Path:
     return Path.home() / ".local" / "share" / "plugin-forge"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+class Settings(BaseModel):
+    """Each field's alias is its environment variable; `get_settings` validates the environment against them. A plain
+    model rather than pydantic-settings: the forge uses none of what that adds (.env files, secrets folders, a
+    command line, case-insensitive names), and it loaded asyncio for its command line into every Lambda cold start
+    and every container step (about 30 ms each, docs/dependencies.md)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_default=True)
 
     forge_home: Path = Field(default_factory=_default_home, alias="FORGE_HOME")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
@@ -118,7 +123,7 @@ def get_settings() -> Settings:
     """The settings; ConfigError (not pydantic's ValidationError, a ValueError) so that no caller, such as a
     spec validator, mistakes a bad environment variable for bad input of its own."""
     try:
-        return Settings()
+        return Settings.model_validate(dict(os.environ))
     except ValidationError as exc:
         raise ConfigError([_config_problem(e) for e in exc.errors()]) from None
 

@@ -26,7 +26,6 @@ DRIVERS = ("psycopg2", "boto3", "botocore", "pkcs11", "hvac", "moto", "pgserver"
 # pyproject's dependencies that are no driver, by import name: loaded once, before the fork.
 LIBRARIES = (
     "pydantic",
-    "pydantic_settings",
     "yaml",
     "jinja2",
     "cryptography",

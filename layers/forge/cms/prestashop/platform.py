@@ -7,9 +7,7 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment
+from typing import TYPE_CHECKING, Any
 
 from forge.cms import provider_api
 from forge.cms.base import Command, Platform, SourceTree, SuiteOutcome
@@ -18,6 +16,9 @@ from forge.cms.prestashop.rules import addons
 from forge.cms.rendering import make_environment, one_line
 from forge.errors import ForgeError
 from forge.models.spec import PluginSpec
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 FOLDER = Path(__file__).resolve().parent
 TEMPLATES = FOLDER / "templates"

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from forge.errors import ForgeError
 
 FOLDER = Path(__file__).resolve().parent
@@ -32,6 +30,8 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 def document() -> dict[str, Any]:
     # libyaml's safe loader when PyYAML has it (its wheels do): the same document in a tenth of the time, which every
     # isolated half that serves the fake provider (Test, Sandbox) pays again in its fresh interpreter (~0.1 s).
+    import yaml  # only where the document is read: the Build step and the API never read it
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loaded = yaml.load(OPENAPI.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader, C or Python
     if not isinstance(loaded, dict):

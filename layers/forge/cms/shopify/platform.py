@@ -9,9 +9,7 @@ import json
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment
+from typing import TYPE_CHECKING, Any
 
 from forge.cms import provider_api
 from forge.cms.base import Command, Platform, SourceTree
@@ -20,6 +18,9 @@ from forge.cms.shopify import contracts, generation_brief, spec_rules, toolchain
 from forge.cms.shopify.sandbox import harness
 from forge.errors import ForgeError
 from forge.models.spec import PluginSpec
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 FOLDER = Path(__file__).resolve().parent
 TEMPLATES = FOLDER / "templates"

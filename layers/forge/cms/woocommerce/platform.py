@@ -6,9 +6,7 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment
+from typing import TYPE_CHECKING, Any
 
 from forge.cms import provider_api
 from forge.cms.base import Command, Platform, PlatformRun, SourceTree, SuiteOutcome
@@ -20,6 +18,9 @@ from forge.config import get_settings
 from forge.errors import ForgeError
 from forge.models.results import TestRow
 from forge.models.spec import PluginSpec
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 FOLDER = Path(__file__).resolve().parent
 TEMPLATES = FOLDER / "templates"
