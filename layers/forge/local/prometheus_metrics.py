@@ -37,6 +37,11 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "forge_approvals_pending": ("Approval requests pending now", ()),
 }
 
+# Shapes emitted on purpose for CloudWatch only: a job's time per step, which the dashboard charts. A Prometheus family
+# has one label set, and here a step's time is forge_step_duration_seconds{step} (docs/observability.md), so these are
+# left out quietly; any other shape is a mistake worth a warning.
+CLOUDWATCH_ONLY: frozenset[tuple[str, tuple[str, ...]]] = frozenset({("forge_jobs_duration_seconds", ("step",))})
+
 
 class PrometheusSink:
     def __init__(self) -> None:
@@ -65,7 +70,10 @@ class PrometheusSink:
             return family, labels
 
     def __call__(self, name: str, value: float, unit: str, dimensions: dict[str, str]) -> None:
-        family, labels = self._family(name, unit, tuple(sorted(dimensions)))
+        shape = tuple(sorted(dimensions))
+        if (name, shape) in CLOUDWATCH_ONLY:
+            return
+        family, labels = self._family(name, unit, shape)
         if set(labels) != set(dimensions):
             logger.warning("metric emitted with other dimensions than before", extra={"metric": name})
             return
