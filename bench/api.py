@@ -30,6 +30,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
+EXAMPLE_SPEC = ROOT / "examples" / "woocommerce.yaml"
 STEPS = ("generate", "build", "test", "sandbox", "package", "sign", "approval", "publish")
 
 
@@ -42,6 +43,8 @@ def admin_sql(dsn: str, sql: str) -> None:
 
 
 def fill(dsn: str, jobs: int, runs_per_job: int) -> float:
+    from forge.cli.client import spec_payload
+
     started = time.perf_counter()
     conn = psycopg2.connect(dsn)
     with conn, conn.cursor() as cur:
@@ -49,7 +52,7 @@ def fill(dsn: str, jobs: int, runs_per_job: int) -> float:
             """INSERT INTO forge_jobs (requested_by, params, cms, status, current_step, created_at, started_at,
                                        finished_at)
                SELECT 'user' || (i %% 50),
-                      jsonb_build_object('name', 'Molam Pay ' || i, 'slug', 'molam-pay-' || i, 'version', '1.0.0'),
+                      %s::jsonb || jsonb_build_object('name', 'Molam Pay ' || i, 'slug', 'molam-pay-' || i),
                       (ARRAY['woocommerce','prestashop','magento','shopify'])[1 + i %% 4],
                       (ARRAY['success','failed','cancelled','success','running'])[1 + i %% 5],
                       'publish',
@@ -57,7 +60,8 @@ def fill(dsn: str, jobs: int, runs_per_job: int) -> float:
                       now() - make_interval(secs => i * 30),
                       CASE WHEN i %% 5 = 4 THEN NULL ELSE now() - make_interval(secs => i * 30 - 20) END
                FROM generate_series(1, %s) AS i""",
-            (jobs,),
+            # Each job holds a whole spec, as real ones do (the example's, about 700 bytes), not three fields of it.
+            (json.dumps(spec_payload(EXAMPLE_SPEC)), jobs),
         )
         cur.execute(
             """INSERT INTO forge_runs (job_id, step, attempt, delivery_key, status, logs, started_at, finished_at)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from forge.models.approver import ApproverStatus, SecurityEvent, SecurityEventKind
 from forge.models.gauges import GaugeReadings
-from forge.models.job import Job, JobStatus, Run, RunStatus, Step
+from forge.models.job import Job, JobStatus, JobSummary, Run, RunStatus, Step
 from forge.models.package import Approval, ApprovalRequest, ApprovalStatus, Package, PackageStatus
 from forge.models.publication import MarketplaceConnector, Publication, PublicationEvent
 from forge.models.results import StoredCompatibilityRow, StoredTestRow
@@ -149,14 +149,15 @@ class JobView(_Body):
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, job: Job) -> JobView:
+    def of(cls, given: Job | JobSummary) -> JobView:
+        job = given if isinstance(given, JobSummary) else JobSummary.of(given)
         return cls(
             id=job.id,
             status=job.status,
             cms=job.cms,
-            name=job.params.get("name", ""),
-            slug=job.params.get("slug", ""),
-            version=job.params.get("version", ""),
+            name=job.name,
+            slug=job.slug,
+            version=job.version,
             requested_by=job.requested_by,
             current_step=job.current_step,
             error=job.error,

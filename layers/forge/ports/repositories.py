@@ -12,7 +12,7 @@ from forge.models.approver import ApproverStatus, Attempt, EnrolledApprover, Sec
 from forge.models.audit import ChainReport
 from forge.models.callback import CallbackMessage, WorkflowCallback
 from forge.models.gauges import GaugeReadings
-from forge.models.job import Job, JobStatus, Run, RunStatus, Step
+from forge.models.job import Job, JobStatus, JobSummary, Run, RunStatus, Step
 from forge.models.package import (
     ApprovalRequest,
     ApprovalStatus,
@@ -45,7 +45,7 @@ class Jobs(Protocol):
         requested_by: str | None = None,
         before: tuple[datetime, UUID] | None = None,
         limit: int = 50,
-    ) -> list[Job]: ...
+    ) -> list[JobSummary]: ...
 
     def started(self, job_id: UUID, execution_arn: str) -> None: ...
 

@@ -98,6 +98,12 @@ def test_job_filters_and_keyset_pagination(api: WorkflowSpy) -> None:
     detail = call("GET", f"/jobs/{seen[0]}")[1]
     assert detail["job"]["id"] == seen[0]
     assert detail["runs"] == []
+    # The list reads three fields of the spec in the database; it shows the job as its detail does.
+    listed = next(j for j in call("GET", "/jobs?limit=50")[1]["items"] if j["id"] == seen[0])
+    assert listed == detail["job"]
+    assert (listed["name"], listed["slug"], listed["version"]) == tuple(
+        spec_body()["spec"][k] for k in ("name", "slug", "version")
+    )
     stats = call("GET", "/stats?days=7")[1]
     assert stats["days"] == 7
     assert stats["total"] == 5

@@ -14,7 +14,7 @@ from forge.db.connection import Database, required_row
 from forge.db.errors import translates_driver_errors
 from forge.db.repositories.keyset_page import newest_first
 from forge.errors import Conflict, NotFound
-from forge.models.job import Job, JobStatus, Step
+from forge.models.job import Job, JobStatus, JobSummary, Step
 from forge.models.spec import PluginSpec
 
 _FINISHED = ("success", "failed", "cancelled")
@@ -27,6 +27,14 @@ def _stored_digest(row: dict[str, Any]) -> str:
         return str(row["spec_digest"])
     canonical = json.dumps(row["params"], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# What a list shows of a job: Postgres picks the three fields out of the spec, which never leaves the database.
+_SUMMARY_COLUMNS = (
+    "id, plugin_package_id, requested_by, cms, status, current_step, execution_arn, error, started_at, finished_at, "
+    "created_at, coalesce(params->>'name', '') AS name, coalesce(params->>'slug', '') AS slug, "
+    "coalesce(params->>'version', '') AS version"
+)
 
 
 @translates_driver_errors
@@ -84,11 +92,11 @@ class JobRepository:
         requested_by: str | None = None,
         before: tuple[datetime, UUID] | None = None,
         limit: int = 50,
-    ) -> list[Job]:
+    ) -> list[JobSummary]:
         """Newest first; `before` is the (created_at, id) of the last row of the previous page."""
         filters = {"status": status, "cms": cms, "requested_by": requested_by}
-        rows = newest_first(self.db, "forge_jobs", filters, before, limit)
-        return [Job.model_validate(r) for r in rows]
+        rows = newest_first(self.db, "forge_jobs", filters, before, limit, _SUMMARY_COLUMNS)
+        return [JobSummary.model_validate(r) for r in rows]
 
     def started(self, job_id: UUID, execution_arn: str) -> None:
         self.db.execute(

@@ -16,9 +16,10 @@ def newest_first(
     filters: Mapping[str, object | None],
     before: tuple[datetime, UUID] | None,
     limit: int,
+    columns: str = "*",
 ) -> list[dict[str, Any]]:
-    """`table` and the filter names come from the repositories' code, never from a request; only values are bound.
-    `before` is the (created_at, id) of the last row of the previous page."""
+    """`table`, `columns` and the filter names come from the repositories' code, never from a request; only values
+    are bound. `before` is the (created_at, id) of the last row of the previous page."""
     clauses: list[str] = []
     params: list[object] = []
     for column, value in filters.items():
@@ -29,5 +30,5 @@ def newest_first(
         clauses.append("(created_at, id) < (%s, %s)")
         params.extend(before)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    sql = f"SELECT * FROM {table} {where} ORDER BY created_at DESC, id DESC LIMIT %s"  # noqa: S608 - names: see above
+    sql = f"SELECT {columns} FROM {table} {where} ORDER BY created_at DESC, id DESC LIMIT %s"  # noqa: S608 - names: see above
     return db.fetchall(sql, (*params, limit))
