@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from forge.config import get_settings
-from forge.isolation.runner import Runner, SubprocessRunner
 from forge.pipeline.deps import PipelineDeps
 from forge.ports.workflow import WorkflowClient
+
+if TYPE_CHECKING:
+    from forge.isolation.runner import Runner
 
 _lock = threading.Lock()
 _deps: PipelineDeps | None = None
 
 
 def _isolated_runner(workdir: Path) -> Runner:
+    # Imported here: the API and most functions never start a tool, and the runner brings ctypes and subprocess.
     if get_settings().isolation == "bubblewrap":
         from forge.isolation.bubblewrap import BubblewrapRunner
 
         return BubblewrapRunner(workdir)
+    from forge.isolation.runner import SubprocessRunner
+
     return SubprocessRunner()
 
 
