@@ -10,14 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from forge.cms.woocommerce.platform import PLATFORM
-from forge.isolation.runner import Limits
+from forge.models.job import Step
 from forge.models.spec import load_spec
-from forge.pipeline.container.local_launch import launch_in_bubblewrap
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import stage
+from tests.isolated_step import isolated_report
 
 REPO = Path(__file__).resolve().parents[2]
-ENTRYPOINT = REPO / "functions" / "build" / "entrypoint.py"
 BLOCKS_SCRIPT = "assets/js/blocks.js"
 SKIMMER = b"""
 document.addEventListener( 'submit', function () {
@@ -34,11 +33,8 @@ def _build(tmp_path: Path, edit: dict[str, bytes]) -> CheckReport:
     spec = load_spec(REPO / "examples" / "woocommerce.yaml")
     tree = dict(PLATFORM.render(spec))
     assert BLOCKS_SCRIPT in tree, sorted(tree)
-    stage(tmp_path, spec.model_dump(mode="json"), {**tree, **edit})
-    done = launch_in_bubblewrap(ENTRYPOINT, tmp_path, Limits(wall_seconds=300))
-    assert done.ok, done.describe()
-    assert done.result, done.describe()
-    return CheckReport.model_validate_json(done.result)
+    stage(tmp_path, spec.model_dump(mode="json"), {**tree, **edit}, Step.BUILD)
+    return isolated_report(tmp_path, Step.BUILD, wall_seconds=300)
 
 
 def test_card_skimmer_in_the_block_checkout_script_fails_the_build(tmp_path: Path) -> None:

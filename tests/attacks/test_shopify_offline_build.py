@@ -19,15 +19,13 @@ import pytest
 
 from forge.cms.shopify import toolchain
 from forge.cms.shopify.platform import PLATFORM
-from forge.isolation.runner import Limits
 from forge.models.job import Step
 from forge.models.spec import load_spec
-from forge.pipeline.container.local_launch import launch_in_bubblewrap
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import stage
+from tests.isolated_step import isolated_report
 
 REPO = Path(__file__).resolve().parents[2]
-ENTRYPOINT = REPO / "functions" / "build" / "entrypoint.py"
 PROBE = """
 import net from "node:net";
 import { writeFileSync } from "node:fs";
@@ -70,9 +68,7 @@ def listener() -> Iterator[int]:
 def _build(tmp_path: Path, tree: dict[str, bytes]) -> CheckReport:
     spec = load_spec(REPO / "examples" / "shopify.yaml")
     stage(tmp_path / "input", spec.model_dump(mode="json"), tree, Step.BUILD)
-    done = launch_in_bubblewrap(ENTRYPOINT, tmp_path / "input", Limits(wall_seconds=400))
-    assert done.result, done.describe()
-    return CheckReport.model_validate_json(done.result)
+    return isolated_report(tmp_path / "input", Step.BUILD, wall_seconds=400)
 
 
 def _app() -> dict[str, bytes]:

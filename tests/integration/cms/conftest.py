@@ -10,12 +10,11 @@ from collections.abc import Callable
 import pytest
 
 from forge.cms import get_platform
-from forge.isolation.runner import Limits
 from forge.models.job import Step
-from forge.pipeline.container.local_launch import launch_in_bubblewrap
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import TOOLCHAIN, stage
-from tests.shopify_standin_runs import REPO, demo_spec
+from tests.isolated_step import isolated_report
+from tests.shopify_standin_runs import demo_spec
 
 GenuineStep = Callable[[Step], CheckReport]
 
@@ -31,11 +30,7 @@ def shopify_genuine_step(tmp_path_factory: pytest.TempPathFactory) -> GenuineSte
             staged = tmp_path_factory.mktemp(f"shopify-{step.value}") / "input"
             stage(staged, spec.model_dump(mode="json"), dict(get_platform("shopify").render(spec)), step)
             assert (staged / TOOLCHAIN).is_dir()
-            entrypoint = REPO / "functions" / step.value / "entrypoint.py"
-            done = launch_in_bubblewrap(entrypoint, staged, Limits(wall_seconds=900))
-            assert done.ok, done.describe()
-            assert done.result, done.describe()
-            reports[step] = CheckReport.model_validate_json(done.result)
+            reports[step] = isolated_report(staged, step, wall_seconds=900)
         # A copy: a test may not change what another reads.
         return reports[step].model_copy(deep=True)
 

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 
 from forge.cms.shopify.platform import PLATFORM
-from forge.isolation.runner import Limits
 from forge.models.job import Step
 from forge.models.spec import PluginSpec, load_spec
-from forge.pipeline.container.local_launch import launch_in_bubblewrap
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import TOOLCHAIN, stage
 from tests.integration.cms.conftest import GenuineStep
+from tests.isolated_step import isolated_report
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -31,9 +30,7 @@ def _run(tmp_path: Path, spec: PluginSpec, step: Step, tree: dict[str, bytes]) -
     staged = tmp_path / "input"
     stage(staged, spec.model_dump(mode="json"), tree, step)
     assert (staged / TOOLCHAIN).is_dir()
-    done = launch_in_bubblewrap(REPO / "functions" / step.value / "entrypoint.py", staged, Limits(wall_seconds=500))
-    assert done.result, done.describe()
-    return CheckReport.model_validate_json(done.result)
+    return isolated_report(staged, step, wall_seconds=500)
 
 
 def test_the_build_installs_offline_compiles_strict_and_lints(shopify_genuine_step: GenuineStep) -> None:

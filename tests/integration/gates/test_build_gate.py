@@ -7,25 +7,21 @@ import json
 from pathlib import Path
 
 from forge.cms.woocommerce.platform import PLATFORM
-from forge.isolation.runner import Limits
+from forge.models.job import Step
 from forge.models.spec import load_spec
-from forge.pipeline.container.local_launch import launch_in_bubblewrap
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import stage
+from tests.isolated_step import isolated_report
 
 REPO = Path(__file__).resolve().parents[3]
-ENTRYPOINT = REPO / "functions" / "build" / "entrypoint.py"
 
 
 def _build(tmp_path: Path, extra: dict[str, bytes]) -> CheckReport:
     spec = load_spec(REPO / "examples" / "woocommerce.yaml")
     tree = {**PLATFORM.render(spec), **extra}
-    stage(tmp_path, spec.model_dump(mode="json"), dict(tree))
+    stage(tmp_path, spec.model_dump(mode="json"), dict(tree), Step.BUILD)
     assert json.loads((tmp_path / "input.json").read_text())["allowed_hosts"]
-    done = launch_in_bubblewrap(ENTRYPOINT, tmp_path, Limits(wall_seconds=300))
-    assert done.ok, done.describe()
-    assert done.result, done.describe()
-    return CheckReport.model_validate_json(done.result)
+    return isolated_report(tmp_path, Step.BUILD, wall_seconds=300)
 
 
 def test_generated_plugin_passes_the_build_gate(tmp_path: Path) -> None:

@@ -12,15 +12,13 @@ import pytest
 from forge.cms.woocommerce import wordpress_site
 from forge.cms.woocommerce.platform import PLATFORM
 from forge.config import get_settings
-from forge.isolation.runner import Limits
 from forge.models.job import Step
 from forge.models.spec import PluginSpec, load_spec
-from forge.pipeline.container.local_launch import launch_in_bubblewrap
 from forge.pipeline.container.report import CheckReport
 from forge.pipeline.container.staging import stage
+from tests.isolated_step import isolated_report
 
 REPO = Path(__file__).resolve().parents[3]
-ENTRYPOINT = REPO / "functions" / "sandbox" / "entrypoint.py"
 MAIN = "molam-pay-for-woocommerce.php"
 
 
@@ -39,10 +37,7 @@ def _sandbox(tmp_path: Path, spec: PluginSpec, changes: dict[str, bytes], **limi
         "FORGE_TOOL_MEMORY_MB": str(limits.get("memory", 768)),
         "FORGE_TOOL_WALL_SECONDS": str(limits.get("wall", 120)),
     }
-    done = launch_in_bubblewrap(ENTRYPOINT, tmp_path, Limits(wall_seconds=400), env)
-    assert done.ok, done.describe()
-    assert done.result, done.describe()
-    return CheckReport.model_validate_json(done.result)
+    return isolated_report(tmp_path, Step.SANDBOX, wall_seconds=400, env=env)
 
 
 def _site_rows(report: CheckReport) -> dict[str, dict[str, object]]:
