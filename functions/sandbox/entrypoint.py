@@ -6,7 +6,7 @@ Command line: STAGED WORK RESULT_FD (forge.pipeline.container.entrypoint).
 
 import sys
 
-from forge.models.job import Step
+from forge.models.steps import Step
 from forge.pipeline.container.entrypoint import main
 
 if __name__ == "__main__":

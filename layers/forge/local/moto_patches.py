@@ -1,5 +1,6 @@
-"""Five gaps in moto 5.2.x that the local runtime depends on (four in Step Functions, one in KMS), fixed in one place.
-Each fix is named for what it fixes; tests/integration/local/test_moto_patches.py fails without any of them.
+"""Five gaps in moto 5.2.x that the local runtime depends on (four in Step Functions, one in KMS), fixed in one place,
+and one cost it pays for nothing. Each is named for what it fixes; tests/integration/local/test_moto_patches.py fails
+without any of them.
 
 1. `ecs:runTask` never converts ASL's PascalCase parameters to boto3's camelCase (and back), so it fails
    with KeyError 'Cluster': the service-task base class leaves `_normalise_parameters` /
@@ -17,6 +18,10 @@ Each fix is named for what it fixes; tests/integration/local/test_moto_patches.p
 5. KMS Sign ignores MessageType: a DIGEST message (what forge.signing.kms_signer sends for messages over KMS's 4096
    bytes) is hashed again, so the signature covers the digest's digest and never verifies; we sign the digest as
    given, as KMS does. Applied to moto's KMS server process too (`python -m forge.local.moto_kms_server`).
+6. Every execution parses the state machine's definition again with ANTLR before its first state (about 70 ms for
+   statemachine/forge.asl.json on the project's machine: most of the time from a job's submission to its Generate
+   step, and again at every `forge retry`). We parse each definition once and give every execution a deep copy of
+   the parsed program (about 3 ms), so no execution sees another's; the parse keeps every error it would raise.
 """
 
 from __future__ import annotations
@@ -184,6 +189,28 @@ def fix_kms_sign_digest() -> None:
     _applied.add("digest")
 
 
+@lru_cache(maxsize=8)
+def _parsed_program(definition: str) -> Any:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    return AmazonStateLanguageParser.parse(definition)[0]
+
+
+def fix_definition_parsed_per_execution() -> None:
+    if "parse" in _applied:
+        return
+    import copy
+
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    def _get_evaluation_entrypoint(self: Any) -> Any:
+        # A copy: the engine's components are built for one evaluation, and executions run side by side.
+        return copy.deepcopy(_parsed_program(self._evaluation_details.state_machine_details.definition))
+
+    ExecutionWorker._get_evaluation_entrypoint = _get_evaluation_entrypoint
+    _applied.add("parse")
+
+
 def sign_engine_calls_with(credentials: RunCredentials | None) -> None:
     """The credentials the engine signs its Lambda and ECS calls with (None: moto's fixed ones again)."""
     _engine_credentials.clear()
@@ -197,3 +224,4 @@ def apply() -> None:
     fix_send_task_failure_keeps_cause()
     fix_engine_signs_with_run_credentials()
     fix_kms_sign_digest()
+    fix_definition_parsed_per_execution()

@@ -9,20 +9,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-
-class Step(StrEnum):
-    GENERATE = "generate"
-    BUILD = "build"
-    TEST = "test"
-    SANDBOX = "sandbox"
-    PACKAGE = "package"
-    SIGN = "sign"
-    APPROVAL = "approval"
-    PUBLISH = "publish"
-
-
-# The order the state machine runs them in; `forge retry` resumes at the failed one.
-PIPELINE: tuple[Step, ...] = tuple(Step)
+from forge.models.steps import PIPELINE as PIPELINE
+from forge.models.steps import Step as Step
 
 
 class JobStatus(StrEnum):

@@ -182,3 +182,62 @@ def test_a_long_message_signed_as_its_digest_verifies_with_the_fix() -> None:
 
 def test_a_long_message_signed_as_its_digest_is_hashed_twice_without_the_fix() -> None:
     assert _kms_sign("unpatched") == "not verified"
+
+
+PARSE_SCRIPT = textwrap.dedent("""
+    import json, os, sys, time
+    os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="t", AWS_SECRET_ACCESS_KEY="t")
+    import boto3
+    from moto import mock_aws
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from forge.local import moto_patches
+    if sys.argv[1] == "patched":
+        moto_patches.fix_definition_parsed_per_execution()
+    parses = []
+    original = AmazonStateLanguageParser.parse
+    AmazonStateLanguageParser.parse = staticmethod(lambda definition: parses.append(1) or original(definition))
+    # A Choice and a Pass that each read the execution's own input: a program shared between executions would
+    # answer one with another's path.
+    definition = {"StartAt": "Pick", "States": {
+        "Pick": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}],
+                 "Default": "Small"},
+        "Big": {"Type": "Pass", "Parameters": {"size": "big", "n.$": "$.n"}, "End": True},
+        "Small": {"Type": "Pass", "Parameters": {"size": "small", "n.$": "$.n"}, "End": True}}}
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions")
+        arn = sfn.create_state_machine(name="p", definition=json.dumps(definition),
+                                       roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+        at_create = len(parses)
+        runs = [sfn.start_execution(stateMachineArn=arn, name=f"run-{n}", input=json.dumps({"n": n}))["executionArn"]
+                for n in (1, 2, 3)]
+        outputs = []
+        for run in runs:
+            deadline = time.monotonic() + 60
+            while (d := sfn.describe_execution(executionArn=run))["status"] == "RUNNING":
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+            outputs.append(json.loads(d.get("output") or "null"))
+        print(json.dumps({"parses": len(parses) - at_create, "outputs": outputs}))
+""")
+
+
+def _parse_run(mode: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", PARSE_SCRIPT, mode], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+EXPECTED_OUTPUTS = [{"size": "small", "n": 1}, {"size": "big", "n": 2}, {"size": "big", "n": 3}]
+
+
+def test_three_executions_parse_the_definition_once_with_the_fix_each_on_its_own_input() -> None:
+    result = _parse_run("patched")
+    assert result["parses"] == 1, result
+    assert result["outputs"] == EXPECTED_OUTPUTS
+
+
+def test_every_execution_parses_the_definition_again_without_the_fix() -> None:
+    result = _parse_run("unpatched")
+    assert result["parses"] == 3, result
+    assert result["outputs"] == EXPECTED_OUTPUTS

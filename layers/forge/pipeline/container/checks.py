@@ -13,9 +13,9 @@ from forge.cms import get_platform
 from forge.config import get_settings
 from forge.isolation.runner import Completed, Limits, Runner
 from forge.isolation.untrusted_files import fresh_copy
-from forge.models.job import Step
 from forge.models.results import CompatibilityRow, TestRow
 from forge.models.spec import parse_spec
+from forge.models.steps import Step
 from forge.packaging.archive import write_tree
 from forge.pipeline.container.plugin_tests import run_plugin_tests
 from forge.pipeline.container.report import CheckReport

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from forge.isolation.leftovers import end_leftovers, guard_isolated_half
 from forge.isolation.runner import Limits, SubprocessRunner
-from forge.models.job import Step
+from forge.models.steps import Step
 from forge.pipeline.container.checks import CHECKS
 from forge.pipeline.container.report import CheckReport
 

@@ -13,8 +13,8 @@ from typing import Any
 from forge.cms import get_platform
 from forge.config import get_settings
 from forge.isolation.staged_files import link_or_copy
-from forge.models.job import Step
 from forge.models.spec import parse_spec
+from forge.models.steps import Step
 from forge.packaging.archive import write_tree
 
 INPUT = "input.json"
