@@ -10,6 +10,7 @@ from pathlib import Path
 
 from forge.isolation.bubblewrap import SANDBOX_INPUT, SANDBOX_WORKDIR, BubblewrapRunner
 from forge.isolation.runner import Completed, Limits, ResultPipe
+from forge.pipeline.container.interpreter_env import INTERPRETER_ENV
 from forge.pipeline.container.report import MAX_RESULT_BYTES
 
 
@@ -23,4 +24,4 @@ def launch_in_bubblewrap(
     runner = BubblewrapRunner(staged, with_python=True, extra_ro=(str(entrypoint.parent.parent),))
     with ResultPipe(MAX_RESULT_BYTES) as pipe:
         argv = [sys.executable, str(entrypoint), SANDBOX_INPUT, SANDBOX_WORKDIR, str(pipe.child_fd)]
-        return runner.run(argv, staged, limits, env, on_start=on_start, result=pipe)
+        return runner.run(argv, staged, limits, {**INTERPRETER_ENV, **(env or {})}, on_start=on_start, result=pipe)

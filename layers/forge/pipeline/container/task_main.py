@@ -12,6 +12,7 @@ from pathlib import Path
 from forge.config import get_settings
 from forge.isolation.runner import NOBODY, Completed, Identity, Limits, ResultPipe, run_bounded, step_limits
 from forge.models.job import Step
+from forge.pipeline.container.interpreter_env import INTERPRETER_ENV
 from forge.pipeline.container.report import MAX_RESULT_BYTES
 from forge.pipeline.container.reporter import Launcher, execute_task
 from forge.pipeline.deps import PipelineDeps
@@ -24,8 +25,7 @@ ISOLATED_BASE_ENV: dict[str, str] = {
     "HOME": "/tmp",  # noqa: S108 - the isolated half's own /tmp (a tmpfs in bubblewrap, the task's volume)
     "LANG": "C.UTF-8",
     "COMPOSER_HOME": "/tmp/composer",  # noqa: S108 - the same
-    "PYTHONDONTWRITEBYTECODE": "1",
-    "PYTHONUNBUFFERED": "1",
+    **INTERPRETER_ENV,
 }
 # Task settings the checks read (forge.pipeline.container.entrypoint.limits_from_env, forge.config), none secret.
 ISOLATED_PASSTHROUGH = (
