@@ -36,7 +36,9 @@ HOLD_LOCK = 191_919
 POINTS = ("opened", "working", "finishing")
 KILLED_STEPS = ("generate", "build", "test", "sandbox", "package", "sign", "publish")
 CONTAINER_STEPS = ("build", "test", "sandbox")
-APPROVERS = ("alice", "bob")
+# Each job gets approvers of its own (`Lab.approvers_of`): an approver's local MFA code passes once per 30 s window (a
+# replayed code is refused), so the same two approving every trial's job made each trial wait out a window.
+APPROVER_NAMES = ("alice", "bob")
 # Generous bounds on a hang, never estimates: a job takes seconds here, Sign's three retries 14 s.
 JOB_HANG = 300.0
 
@@ -283,6 +285,7 @@ class Lab:
     runtime: RuntimeProcess | None = None
     trials: list[Trial] = field(default_factory=list)
     _saved_env: dict[str, str | None] = field(default_factory=dict)
+    _approvers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def home(self) -> Path:
@@ -384,19 +387,23 @@ class Lab:
             what=f"job {job_id} {'/'.join(statuses)}",
         )
 
-    def approve(self, detail: dict[str, Any], approvers: tuple[str, ...] = APPROVERS) -> None:
+    def approvers_of(self, job_id: str) -> tuple[str, ...]:
+        """The job's own approvers, the same each time it is asked (approvals given before a fault still count)."""
+        if job_id not in self._approvers:
+            self._approvers[job_id] = tuple(f"{name}-{len(self._approvers) + 1}" for name in APPROVER_NAMES)
+        return self._approvers[job_id]
+
+    def approve(self, detail: dict[str, Any], approvers: tuple[str, ...] | None = None) -> None:
         request = detail["approval_request"]["id"]
-        for name in approvers:
+        for name in approvers if approvers is not None else self.approvers_of(detail["job"]["id"]):
             self.client(name).decide(request, True)
 
-    def finish(self, job_id: str, approvers: tuple[str, ...] = APPROVERS) -> dict[str, Any]:
-        """Drive the job to its end: approve when it waits (given approvals still count), return its detail.
-        An approver's local MFA code passes once per 30 s window (a replayed code is refused): jobs finished at
-        the same time need approvers of their own, or they queue for the windows."""
+    def finish(self, job_id: str) -> dict[str, Any]:
+        """Drive the job to its end: approve when it waits (given approvals still count), return its detail."""
         detail = self.wait_status(job_id, ("awaiting_approval", "success", "failed", "cancelled"))
         if detail["job"]["status"] == "awaiting_approval":
             given = {a["approver_id"] for a in detail.get("approvals", [])}
-            self.approve(detail, tuple(a for a in approvers if a not in given))
+            self.approve(detail, tuple(a for a in self.approvers_of(job_id) if a not in given))
             detail = self.wait_status(job_id, ("success", "failed", "cancelled"))
         return detail
 
@@ -514,7 +521,7 @@ def kill_in_approval_wait(lab: Lab, approvals_before: int, kills: int) -> str:
     restarted runtime re-attaches the job to a new wait, given approvals still count, and it publishes."""
     job_id = lab.submit()
     detail = lab.wait_status(job_id, ("awaiting_approval",))
-    lab.approve(detail, APPROVERS[:approvals_before])
+    lab.approve(detail, lab.approvers_of(job_id)[:approvals_before])
     for _ in range(kills):
         lab.restart(kill=True)
         detail = lab.wait_status(job_id, ("awaiting_approval", "failed"))
