@@ -7,6 +7,7 @@ written by hand: no plotting library to install.
 
 from __future__ import annotations
 
+import argparse
 import json
 from html import escape
 from pathlib import Path
@@ -108,6 +109,7 @@ def svg() -> str:
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     OUT.write_text(svg())
     print(f"written to {OUT}")
     return 0
